@@ -1,0 +1,18 @@
+// The command groups of the `ferry` executable, one file each. Each add_* registers its
+// subcommand on the app; the callback runs the command and returns its exit code through
+// the shared CommandResult.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "ferry/common/error.hpp"
+
+namespace ferry::cli {
+
+struct CommandResult {
+  ExitCode code = ExitCode::ok;
+};
+
+void add_inspect_command(CLI::App& app, CommandResult& result);
+
+}  // namespace ferry::cli

@@ -1,0 +1,90 @@
+// The Connector interface: the only door to a database (DESIGN.md, "Endpoints", "Catalog",
+// "Rows"). Concrete connectors live in connectors/src/<dialect>/ and are made by connect().
+//
+// Thread-safety: a Connector is one session on one server; use it from one thread at a time.
+// Parallel work opens one Connector per worker. A RowReader or RowWriter borrows its
+// Connector's session: while one is open, make no other call on that Connector.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/common/endpoint.hpp"
+#include "ferry/schema/catalog.hpp"
+#include "ferry/schema/row.hpp"
+
+namespace ferry::connectors {
+
+// One row of a query() result in the server's text form; nullopt for NULL.
+using TextRow = std::vector<std::optional<std::string>>;
+
+struct ReadOptions {
+  schema::KeyRange range;         // unbounded by default
+  std::size_t batch_rows = 8192;  // rows per RowBatch
+};
+
+// Streams a table's rows in row-key order in canonical form (schema/row.hpp), all columns in
+// ordinal order. Memory is bounded by one batch plus the driver's own buffer.
+class RowReader {
+ public:
+  virtual ~RowReader() = default;
+  // Replaces `batch` with the next rows (at most ReadOptions::batch_rows). Returns false, with
+  // `batch` empty, when the table is exhausted. Throws Error naming the table on failure.
+  virtual bool next(schema::RowBatch& batch) = 0;
+};
+
+// Bulk-loads batches of canonical rows into one table, inside one transaction.
+class RowWriter {
+ public:
+  virtual ~RowWriter() = default;
+  // `batch` holds the writer's columns in the order given to Connector::write_rows().
+  virtual void write(const schema::RowBatch& batch) = 0;
+  // Makes everything written visible. Without commit(), destruction rolls it all back.
+  virtual void commit() = 0;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+
+  virtual Dialect dialect() const noexcept = 0;
+  virtual const Endpoint& endpoint() const noexcept = 0;
+  virtual std::string server_version() = 0;
+
+  // The whole catalog of the database (all user schemas), sorted (schema::sort_catalog), read
+  // with a fixed handful of queries whatever the number of tables.
+  virtual schema::Catalog introspect() = 0;
+
+  // Runs the statements in order, in one transaction where the dialect has transactional
+  // DDL (PostgreSQL, SQLite); on MySQL/MariaDB each DDL statement commits by itself.
+  // On failure nothing of a transactional run is kept; the Error names the statement.
+  virtual void execute(const std::vector<std::string>& statements) = 0;
+
+  // Runs one query and returns all its rows as text. For small results (catalog, aggregates).
+  virtual std::vector<TextRow> query(std::string_view sql) = 0;
+
+  // Streams `table` (as introspected from this database) in row-key order. The table must
+  // have a row key (schema::Table::row_key()); otherwise Error(failure) says so.
+  virtual std::unique_ptr<RowReader> read_rows(const schema::Table& table,
+                                               const ReadOptions& options) = 0;
+
+  // Bulk-writes rows of `table` into the given columns (all non-generated columns when
+  // `columns` is empty). Rows are inserted; existing keys are an error.
+  virtual std::unique_ptr<RowWriter> write_rows(const schema::Table& table,
+                                                const std::vector<std::string>& columns) = 0;
+
+  // The identifier quoted for this dialect ("x" or `x`).
+  virtual std::string quote_identifier(std::string_view name) const = 0;
+};
+
+// Opens a session on the endpoint's server, honouring Endpoint::connect_timeout.
+// Throws Error classified as bad_endpoint, unreachable, auth_failed or database_missing (exit
+// code 2) or failure; the message names the redacted URL and carries the server's words,
+// never the password.
+std::unique_ptr<Connector> connect(const Endpoint& endpoint);
+
+}  // namespace ferry::connectors

@@ -1,0 +1,78 @@
+#include "common/sql_text.hpp"
+
+#include "ferry/common/error.hpp"
+
+namespace ferry::connectors {
+
+std::string quote_with(char quote, std::string_view name) {
+  std::string out(1, quote);
+  for (char c : name) {
+    if (c == quote) out += quote;
+    out += c;
+  }
+  out += quote;
+  return out;
+}
+
+std::string column_list(const std::vector<std::string>& columns, const QuoteFn& quote) {
+  std::string out;
+  for (const std::string& c : columns) {
+    if (!out.empty()) out += ", ";
+    out += quote(c);
+  }
+  return out;
+}
+
+namespace {
+
+std::string bound_tuple(const schema::Table& table, const std::vector<std::string>& key,
+                        const schema::KeyValue& bound, const LiteralFn& literal) {
+  if (bound.size() != key.size()) {
+    throw Error(ErrorKind::failure, "key range for table " + table.name + " has " +
+                                        std::to_string(bound.size()) + " values; the key has " +
+                                        std::to_string(key.size()));
+  }
+  std::string out = "(";
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += literal(*table.find_column(key[i]), bound[i]);
+  }
+  return out + ")";
+}
+
+}  // namespace
+
+std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
+                            const schema::KeyRange& range, const QuoteFn& quote,
+                            const LiteralFn& literal) {
+  if (range.unbounded()) return {};
+  const std::string lhs = "(" + column_list(key, quote) + ")";
+  std::string out = " WHERE ";
+  if (!range.after.empty()) out += lhs + " > " + bound_tuple(table, key, range.after, literal);
+  if (!range.up_to.empty()) {
+    if (!range.after.empty()) out += " AND ";
+    out += lhs + " <= " + bound_tuple(table, key, range.up_to, literal);
+  }
+  return out;
+}
+
+std::vector<std::string> require_row_key(const schema::Table& table) {
+  std::vector<std::string> key = table.row_key();
+  if (key.empty()) {
+    throw Error(ErrorKind::failure,
+                "table " + (table.schema.empty() ? "" : table.schema + ".") + table.name +
+                    " has no primary key and no unique NOT NULL key; ferry cannot order or "
+                    "compare its rows (add a primary key)");
+  }
+  return key;
+}
+
+std::vector<std::string> writable_columns(const schema::Table& table) {
+  std::vector<std::string> out;
+  for (const schema::Column& c : table.columns) {
+    if (!c.generated_expr) out.push_back(c.name);
+  }
+  return out;
+}
+
+}  // namespace ferry::connectors

@@ -1,0 +1,35 @@
+// Internal helpers for building SQL text that every connector shares.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/connectors/connector.hpp"
+
+namespace ferry::connectors {
+
+// Quotes an identifier by doubling `quote` inside it: quote_with('"', "a\"b") == "\"a\"\"b\"".
+std::string quote_with(char quote, std::string_view name);
+
+// Renders a literal for one canonical key value of `column`, in the connector's dialect.
+using LiteralFn = std::function<std::string(const schema::Column& column, std::string_view value)>;
+using QuoteFn = std::function<std::string(std::string_view identifier)>;
+
+// "WHERE (k1, k2) > (..) AND (k1, k2) <= (..)" for a key range, or "" when unbounded.
+// Throws Error when a bound has the wrong number of values.
+std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
+                            const schema::KeyRange& range, const QuoteFn& quote,
+                            const LiteralFn& literal);
+
+// "k1, k2" quoted, for ORDER BY.
+std::string column_list(const std::vector<std::string>& columns, const QuoteFn& quote);
+
+// The table's row key, or Error(failure) naming the table when it has none.
+std::vector<std::string> require_row_key(const schema::Table& table);
+
+// The columns a writer fills when the caller names none: every non-generated column.
+std::vector<std::string> writable_columns(const schema::Table& table);
+
+}  // namespace ferry::connectors

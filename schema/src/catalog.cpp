@@ -1,0 +1,124 @@
+#include "ferry/schema/catalog.hpp"
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+#include <utility>
+
+namespace ferry::schema {
+namespace {
+
+constexpr std::array<std::pair<LogicalType, const char*>, 18> k_type_names{{
+    {LogicalType::boolean, "boolean"},
+    {LogicalType::int16, "int16"},
+    {LogicalType::int32, "int32"},
+    {LogicalType::int64, "int64"},
+    {LogicalType::numeric, "numeric"},
+    {LogicalType::float32, "float32"},
+    {LogicalType::float64, "float64"},
+    {LogicalType::text, "text"},
+    {LogicalType::bytes, "bytes"},
+    {LogicalType::date, "date"},
+    {LogicalType::time, "time"},
+    {LogicalType::timestamp, "timestamp"},
+    {LogicalType::timestamptz, "timestamptz"},
+    {LogicalType::interval, "interval"},
+    {LogicalType::json, "json"},
+    {LogicalType::uuid, "uuid"},
+    {LogicalType::enumeration, "enum"},
+    {LogicalType::other, "other"},
+}};
+
+template <typename T>
+void sort_by_name(std::vector<T>& items) {
+  std::sort(items.begin(), items.end(),
+            [](const T& a, const T& b) { return a.name < b.name; });
+}
+
+template <typename T>
+void sort_by_qualified_name(std::vector<T>& items) {
+  std::sort(items.begin(), items.end(), [](const T& a, const T& b) {
+    return std::tie(a.schema, a.name) < std::tie(b.schema, b.name);
+  });
+}
+
+}  // namespace
+
+const char* to_string(LogicalType type) noexcept {
+  for (const auto& [value, name] : k_type_names) {
+    if (value == type) return name;
+  }
+  return "other";
+}
+
+std::optional<LogicalType> logical_type_from_string(std::string_view name) noexcept {
+  for (const auto& [value, text] : k_type_names) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
+const char* to_string(Identity identity) noexcept {
+  switch (identity) {
+    case Identity::none: return "none";
+    case Identity::always: return "always";
+    case Identity::by_default: return "by_default";
+    case Identity::auto_increment: return "auto_increment";
+  }
+  return "none";
+}
+
+const char* to_string(FkAction action) noexcept {
+  switch (action) {
+    case FkAction::no_action: return "NO ACTION";
+    case FkAction::restrict: return "RESTRICT";
+    case FkAction::cascade: return "CASCADE";
+    case FkAction::set_null: return "SET NULL";
+    case FkAction::set_default: return "SET DEFAULT";
+  }
+  return "NO ACTION";
+}
+
+const Column* Table::find_column(std::string_view column) const noexcept {
+  for (const Column& c : columns) {
+    if (c.name == column) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Table::row_key() const {
+  if (primary_key && !primary_key->columns.empty()) return primary_key->columns;
+  for (const UniqueConstraint& u : uniques) {
+    const bool all_not_null = std::all_of(u.columns.begin(), u.columns.end(), [&](const auto& c) {
+      const Column* col = find_column(c);
+      return col != nullptr && !col->nullable;
+    });
+    if (all_not_null) return u.columns;
+  }
+  return {};
+}
+
+const Table* Catalog::find_table(std::string_view schema, std::string_view name) const noexcept {
+  for (const Table& t : tables) {
+    if (t.schema == schema && t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+void sort_catalog(Catalog& catalog) {
+  std::sort(catalog.schemas.begin(), catalog.schemas.end());
+  sort_by_qualified_name(catalog.tables);
+  sort_by_qualified_name(catalog.sequences);
+  sort_by_qualified_name(catalog.enums);
+  sort_by_qualified_name(catalog.views);
+  for (Table& t : catalog.tables) {
+    std::sort(t.columns.begin(), t.columns.end(),
+              [](const Column& a, const Column& b) { return a.position < b.position; });
+    sort_by_name(t.uniques);
+    sort_by_name(t.indexes);
+    sort_by_name(t.foreign_keys);
+    sort_by_name(t.checks);
+  }
+}
+
+}  // namespace ferry::schema

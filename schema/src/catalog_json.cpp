@@ -1,0 +1,121 @@
+#include "ferry/schema/catalog_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace ferry::schema {
+namespace {
+
+using nlohmann::json;
+
+json optional_text(const std::optional<std::string>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+json column_json(const Column& c) {
+  return json{{"name", c.name},
+              {"position", c.position},
+              {"declared_type", c.declared_type},
+              {"type", to_string(c.type)},
+              {"nullable", c.nullable},
+              {"default", optional_text(c.default_expr)},
+              {"identity", to_string(c.identity)},
+              {"generated", optional_text(c.generated_expr)},
+              {"generated_stored", c.generated_stored},
+              {"collation", optional_text(c.collation)},
+              {"comment", optional_text(c.comment)}};
+}
+
+json index_json(const Index& index) {
+  json keys = json::array();
+  for (const IndexKey& k : index.keys) {
+    keys.push_back(json{{"column", k.expression ? json(nullptr) : json(k.column)},
+                        {"expression", optional_text(k.expression)},
+                        {"descending", k.descending}});
+  }
+  return json{{"name", index.name},
+              {"unique", index.unique},
+              {"method", index.method},
+              {"keys", std::move(keys)},
+              {"predicate", optional_text(index.predicate)}};
+}
+
+json table_json(const Table& t) {
+  json columns = json::array();
+  for (const Column& c : t.columns) columns.push_back(column_json(c));
+  json uniques = json::array();
+  for (const UniqueConstraint& u : t.uniques) {
+    uniques.push_back(json{{"name", u.name}, {"columns", u.columns}});
+  }
+  json indexes = json::array();
+  for (const Index& i : t.indexes) indexes.push_back(index_json(i));
+  json fks = json::array();
+  for (const ForeignKey& fk : t.foreign_keys) {
+    fks.push_back(json{{"name", fk.name},
+                       {"columns", fk.columns},
+                       {"ref_schema", fk.ref_schema},
+                       {"ref_table", fk.ref_table},
+                       {"ref_columns", fk.ref_columns},
+                       {"on_delete", to_string(fk.on_delete)},
+                       {"on_update", to_string(fk.on_update)},
+                       {"deferrable", fk.deferrable},
+                       {"initially_deferred", fk.initially_deferred}});
+  }
+  json checks = json::array();
+  for (const Check& c : t.checks) {
+    checks.push_back(json{{"name", c.name}, {"expression", c.expression}});
+  }
+  json pk = nullptr;
+  if (t.primary_key) pk = json{{"name", t.primary_key->name}, {"columns", t.primary_key->columns}};
+  return json{{"schema", t.schema},
+              {"name", t.name},
+              {"row_estimate", t.row_estimate},
+              {"comment", optional_text(t.comment)},
+              {"columns", std::move(columns)},
+              {"primary_key", std::move(pk)},
+              {"uniques", std::move(uniques)},
+              {"indexes", std::move(indexes)},
+              {"foreign_keys", std::move(fks)},
+              {"checks", std::move(checks)}};
+}
+
+}  // namespace
+
+json to_json(const Catalog& catalog) {
+  json tables = json::array();
+  for (const Table& t : catalog.tables) tables.push_back(table_json(t));
+  json sequences = json::array();
+  for (const Sequence& s : catalog.sequences) {
+    sequences.push_back(json{{"schema", s.schema},
+                             {"name", s.name},
+                             {"data_type", s.data_type},
+                             {"start", s.start},
+                             {"increment", s.increment},
+                             {"min_value", s.min_value},
+                             {"max_value", s.max_value},
+                             {"cycle", s.cycle},
+                             {"owned_by", optional_text(s.owned_by)}});
+  }
+  json enums = json::array();
+  for (const EnumType& e : catalog.enums) {
+    enums.push_back(json{{"schema", e.schema}, {"name", e.name}, {"labels", e.labels}});
+  }
+  json views = json::array();
+  for (const View& v : catalog.views) {
+    views.push_back(json{{"schema", v.schema},
+                         {"name", v.name},
+                         {"definition", v.definition},
+                         {"materialized", v.materialized},
+                         {"comment", optional_text(v.comment)}});
+  }
+  return json{{"format", k_catalog_format},
+              {"dialect", to_string(catalog.dialect)},
+              {"server_version", catalog.server_version},
+              {"database", catalog.database},
+              {"schemas", catalog.schemas},
+              {"tables", std::move(tables)},
+              {"sequences", std::move(sequences)},
+              {"enums", std::move(enums)},
+              {"views", std::move(views)}};
+}
+
+}  // namespace ferry::schema

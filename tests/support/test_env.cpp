@@ -1,0 +1,123 @@
+#include "test_env.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+namespace ferry::test {
+namespace {
+
+std::string from_env_file(const std::string& key) {
+  const char* file = std::getenv("FERRY_TEST_ENV_FILE");
+  if (file == nullptr) return {};
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(key + "=")) return line.substr(key.size() + 1);
+  }
+  return {};
+}
+
+std::string server_url(const std::string& key) {
+  if (const char* v = std::getenv(key.c_str()); v != nullptr && *v != '\0') return v;
+  std::string url = from_env_file(key);
+  if (url.empty()) {
+    throw std::runtime_error(key +
+                             " is not set and no test-server env file names it: start the "
+                             "servers with scripts/test-servers start, or run the tests "
+                             "through ctest");
+  }
+  return url;
+}
+
+std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(rd() % 100000);
+}
+
+}  // namespace
+
+std::string postgres_url() { return server_url("FERRY_TEST_PG"); }
+std::string mysql_url() { return server_url("FERRY_TEST_MYSQL"); }
+
+std::string with_database(const std::string& url, const std::string& database) {
+  const auto scheme_end = url.find("://");
+  const auto slash = url.find('/', scheme_end + 3);
+  const auto query = url.find('?', slash);
+  return url.substr(0, slash + 1) + database +
+         (query == std::string::npos ? std::string{} : url.substr(query));
+}
+
+TempDatabase::TempDatabase(Dialect dialect) : m_dialect(dialect) {
+  m_name = "ferry_t_" + unique_suffix();
+  switch (dialect) {
+    case Dialect::postgres: m_admin_url = postgres_url(); break;
+    case Dialect::mysql: m_admin_url = mysql_url(); break;
+    case Dialect::sqlite: {
+      const auto dir = std::filesystem::temp_directory_path() / m_name;
+      std::filesystem::create_directories(dir);
+      m_url = "sqlite://" + (dir / "test.db").string() + "?mode=rwc";
+      return;
+    }
+  }
+  auto admin = connectors::connect(parse_endpoint(m_admin_url));
+  admin->execute({"CREATE DATABASE " + admin->quote_identifier(m_name)});
+  m_url = with_database(m_admin_url, m_name);
+}
+
+TempDatabase::~TempDatabase() {
+  try {
+    if (m_dialect == Dialect::sqlite) {
+      std::filesystem::remove_all(std::filesystem::temp_directory_path() / m_name);
+      return;
+    }
+    auto admin = connectors::connect(parse_endpoint(m_admin_url));
+    if (m_dialect == Dialect::postgres) {
+      admin->execute({"DROP DATABASE IF EXISTS " + admin->quote_identifier(m_name) +
+                      " WITH (FORCE)"});
+    } else {
+      admin->execute({"DROP DATABASE IF EXISTS " + admin->quote_identifier(m_name)});
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "warning: could not drop test database %s: %s\n", m_name.c_str(),
+                 e.what());
+  }
+}
+
+CommandOutput run_ferry(const std::string& args) {
+  const char* bin = std::getenv("FERRY_BIN");
+  if (bin == nullptr) throw std::runtime_error("FERRY_BIN is not set (run through ctest)");
+  const std::string command = std::string(bin) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed for " + command);
+  CommandOutput out;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.output.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TempDir::TempDir() {
+  const auto dir = std::filesystem::temp_directory_path() / ("ferry_d_" + unique_suffix());
+  std::filesystem::create_directories(dir);
+  m_path = dir.string();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
+}
+
+}  // namespace ferry::test

@@ -1,0 +1,64 @@
+// Test support: the servers started by scripts/test-servers, throwaway databases on them, and
+// running the ferry executable. A test that needs a server fails when it is missing.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ferry/connectors/connector.hpp"
+
+namespace ferry::test {
+
+// The server URLs: from FERRY_TEST_PG / FERRY_TEST_MYSQL when set, else from the env file
+// that the ctest fixture wrote (FERRY_TEST_ENV_FILE). Throws when neither names a server.
+std::string postgres_url();
+std::string mysql_url();
+
+// `url` with its database replaced.
+std::string with_database(const std::string& url, const std::string& database);
+
+// A database with a unique name, created on construction and dropped on destruction, so
+// tests can run in parallel (ctest -j). For SQLite, a file in a fresh temp directory.
+class TempDatabase {
+ public:
+  explicit TempDatabase(Dialect dialect);
+  ~TempDatabase();
+  TempDatabase(const TempDatabase&) = delete;
+  TempDatabase& operator=(const TempDatabase&) = delete;
+
+  const std::string& url() const { return m_url; }
+  const std::string& name() const { return m_name; }
+  Endpoint endpoint() const { return parse_endpoint(m_url); }
+  std::unique_ptr<connectors::Connector> connect() const {
+    return connectors::connect(endpoint());
+  }
+
+ private:
+  Dialect m_dialect;
+  std::string m_admin_url;
+  std::string m_name;
+  std::string m_url;
+};
+
+// Runs the ferry executable (FERRY_BIN) with `args` (shell words), capturing stdout and
+// stderr together.
+struct CommandOutput {
+  int exit_code = -1;
+  std::string output;
+};
+CommandOutput run_ferry(const std::string& args);
+
+// A fresh empty directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return m_path; }
+
+ private:
+  std::string m_path;
+};
+
+}  // namespace ferry::test
