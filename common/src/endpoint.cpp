@@ -17,13 +17,16 @@ constexpr std::string_view k_mask = "***";
 std::string mask_raw_url(std::string_view url) {
   std::string out(url);
   const auto scheme_end = out.find("://");
-  if (scheme_end == std::string::npos) return out;
+  if (scheme_end == std::string::npos)
+    return out;
   const auto authority_start = scheme_end + 3;
   const auto authority_end = out.find_first_of("/?#", authority_start);
   const auto at = out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
-  if (at == std::string::npos || at < authority_start) return out;
+  if (at == std::string::npos || at < authority_start)
+    return out;
   const auto colon = out.find(':', authority_start);
-  if (colon == std::string::npos || colon > at) return out;
+  if (colon == std::string::npos || colon > at)
+    return out;
   out.replace(colon + 1, at - colon - 1, k_mask);
   return out;
 }
@@ -68,11 +71,13 @@ std::string percent_encode(std::string_view in) {
 
 std::string read_password_file(std::string_view url, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail(url, "cannot read password_file '" + path + "'");
+  if (!in)
+    fail(url, "cannot read password_file '" + path + "'");
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string value = buffer.str();
-  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
+    value.pop_back();
   return value;
 }
 
@@ -81,16 +86,19 @@ void parse_query(std::string_view url, std::string_view query, Endpoint& ep) {
     const auto amp = query.find('&');
     const std::string_view item = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (item.empty()) continue;
+    if (item.empty())
+      continue;
     const auto eq = item.find('=');
-    if (eq == std::string_view::npos) fail(url, "query parameter without '=': " + std::string(item));
+    if (eq == std::string_view::npos)
+      fail(url, "query parameter without '=': " + std::string(item));
     std::string key = percent_decode(url, item.substr(0, eq));
     std::string value = percent_decode(url, item.substr(eq + 1));
     if (key == "password_file") {
       ep.password = Secret(read_password_file(url, value));
     } else if (key == "password_env") {
       const char* env = std::getenv(value.c_str());
-      if (env == nullptr) fail(url, "password_env names '" + value + "', which is not set");
+      if (env == nullptr)
+        fail(url, "password_env names '" + value + "', which is not set");
       ep.password = Secret(env);
     } else if (key == "connect_timeout") {
       int seconds = 0;
@@ -99,7 +107,8 @@ void parse_query(std::string_view url, std::string_view query, Endpoint& ep) {
       } catch (const std::exception&) {
         fail(url, "connect_timeout must be a whole number of seconds");
       }
-      if (seconds <= 0) fail(url, "connect_timeout must be positive");
+      if (seconds <= 0)
+        fail(url, "connect_timeout must be positive");
       ep.connect_timeout = std::chrono::seconds(seconds);
     } else {
       ep.params[std::move(key)] = std::move(value);
@@ -115,18 +124,22 @@ Endpoint parse_sqlite(std::string_view url, std::string_view rest) {
   if (path.starts_with("//")) {
     path.remove_prefix(2);
     // sqlite:///abs/path: empty authority, absolute path.
-    if (!path.starts_with('/')) fail(url, "expected sqlite:///absolute/path or sqlite:relative/path");
+    if (!path.starts_with('/'))
+      fail(url, "expected sqlite:///absolute/path or sqlite:relative/path");
   }
-  if (path.empty()) fail(url, "missing SQLite file path");
+  if (path.empty())
+    fail(url, "missing SQLite file path");
   ep.database = percent_decode(url, path);
-  if (q != std::string_view::npos) parse_query(url, rest.substr(q + 1), ep);
+  if (q != std::string_view::npos)
+    parse_query(url, rest.substr(q + 1), ep);
   return ep;
 }
 
 Endpoint parse_server(std::string_view url, Dialect dialect, std::string_view rest) {
   Endpoint ep;
   ep.dialect = dialect;
-  if (!rest.starts_with("//")) fail(url, "expected scheme://user@host/database");
+  if (!rest.starts_with("//"))
+    fail(url, "expected scheme://user@host/database");
   rest.remove_prefix(2);
   const auto authority_end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, authority_end);
@@ -146,35 +159,45 @@ Endpoint parse_server(std::string_view url, Dialect dialect, std::string_view re
   std::string_view port_text;
   if (authority.starts_with('[')) {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) fail(url, "unterminated IPv6 address");
+    if (close == std::string_view::npos)
+      fail(url, "unterminated IPv6 address");
     ep.host = std::string(authority.substr(1, close - 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (!after.starts_with(':')) fail(url, "unexpected text after IPv6 address");
+      if (!after.starts_with(':'))
+        fail(url, "unexpected text after IPv6 address");
       port_text = after.substr(1);
     }
   } else {
     const auto colon = authority.rfind(':');
     ep.host = percent_decode(url, authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    if (colon != std::string_view::npos)
+      port_text = authority.substr(colon + 1);
   }
-  if (ep.host.empty()) fail(url, "missing host");
+  if (ep.host.empty())
+    fail(url, "missing host");
   if (!port_text.empty()) {
     unsigned long port = 0;
     for (char c : port_text) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) fail(url, "port is not a number");
+      if (!std::isdigit(static_cast<unsigned char>(c)))
+        fail(url, "port is not a number");
       port = port * 10 + static_cast<unsigned long>(c - '0');
-      if (port > 65535) fail(url, "port out of range");
+      if (port > 65535)
+        fail(url, "port out of range");
     }
-    if (port == 0) fail(url, "port out of range");
+    if (port == 0)
+      fail(url, "port out of range");
     ep.port = static_cast<std::uint16_t>(port);
   }
-  if (!tail.starts_with('/')) fail(url, "missing database name");
+  if (!tail.starts_with('/'))
+    fail(url, "missing database name");
   tail.remove_prefix(1);
   const auto q = tail.find('?');
   ep.database = percent_decode(url, tail.substr(0, q));
-  if (ep.database.empty()) fail(url, "missing database name");
-  if (q != std::string_view::npos) parse_query(url, tail.substr(q + 1), ep);
+  if (ep.database.empty())
+    fail(url, "missing database name");
+  if (q != std::string_view::npos)
+    parse_query(url, tail.substr(q + 1), ep);
   return ep;
 }
 
@@ -182,9 +205,12 @@ Endpoint parse_server(std::string_view url, Dialect dialect, std::string_view re
 
 const char* to_string(Dialect dialect) noexcept {
   switch (dialect) {
-    case Dialect::postgres: return "postgres";
-    case Dialect::mysql: return "mysql";
-    case Dialect::sqlite: return "sqlite";
+    case Dialect::postgres:
+      return "postgres";
+    case Dialect::mysql:
+      return "mysql";
+    case Dialect::sqlite:
+      return "sqlite";
   }
   return "unknown";
 }
@@ -192,13 +218,17 @@ const char* to_string(Dialect dialect) noexcept {
 Endpoint parse_endpoint(std::string_view url) {
   const auto colon = url.find(':');
   if (colon == std::string_view::npos || colon == 0) {
-    fail(url, "expected a URL such as postgres://user@host/db, mysql://user@host/db or sqlite:path.db");
+    fail(url,
+         "expected a URL such as postgres://user@host/db, mysql://user@host/db or sqlite:path.db");
   }
   const std::string_view scheme = url.substr(0, colon);
   const std::string_view rest = url.substr(colon + 1);
-  if (scheme == "postgres" || scheme == "postgresql") return parse_server(url, Dialect::postgres, rest);
-  if (scheme == "mysql" || scheme == "mariadb") return parse_server(url, Dialect::mysql, rest);
-  if (scheme == "sqlite") return parse_sqlite(url, rest);
+  if (scheme == "postgres" || scheme == "postgresql")
+    return parse_server(url, Dialect::postgres, rest);
+  if (scheme == "mysql" || scheme == "mariadb")
+    return parse_server(url, Dialect::mysql, rest);
+  if (scheme == "sqlite")
+    return parse_sqlite(url, rest);
   fail(url, "unknown scheme '" + std::string(scheme) + "' (use postgres, mysql or sqlite)");
 }
 
@@ -218,7 +248,8 @@ std::string Endpoint::redacted() const {
       out += '@';
     }
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (port) out += ':' + std::to_string(*port);
+    if (port)
+      out += ':' + std::to_string(*port);
     out += '/' + percent_encode(database);
   }
   char sep = '?';
@@ -232,7 +263,8 @@ std::string Endpoint::redacted() const {
 std::string Endpoint::scrub(std::string_view text) const {
   std::string out(text);
   const std::string& secret = password.reveal();
-  if (secret.empty()) return out;
+  if (secret.empty())
+    return out;
   for (const std::string& needle : {secret, percent_encode(secret)}) {
     std::size_t pos = 0;
     while ((pos = out.find(needle, pos)) != std::string::npos) {

@@ -22,13 +22,20 @@ ExitCode Error::exit_code() const noexcept {
 
 const char* to_string(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::usage: return "usage";
-    case ErrorKind::config: return "config";
-    case ErrorKind::bad_endpoint: return "bad endpoint";
-    case ErrorKind::unreachable: return "unreachable";
-    case ErrorKind::auth_failed: return "authentication failed";
-    case ErrorKind::database_missing: return "database missing";
-    case ErrorKind::failure: return "failure";
+    case ErrorKind::usage:
+      return "usage";
+    case ErrorKind::config:
+      return "config";
+    case ErrorKind::bad_endpoint:
+      return "bad endpoint";
+    case ErrorKind::unreachable:
+      return "unreachable";
+    case ErrorKind::auth_failed:
+      return "authentication failed";
+    case ErrorKind::database_missing:
+      return "database missing";
+    case ErrorKind::failure:
+      return "failure";
   }
   return "failure";
 }

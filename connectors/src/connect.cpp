@@ -6,9 +6,12 @@ namespace ferry::connectors {
 
 std::unique_ptr<Connector> connect(const Endpoint& endpoint) {
   switch (endpoint.dialect) {
-    case Dialect::postgres: return make_postgres(endpoint);
-    case Dialect::mysql: return make_mysql(endpoint);
-    case Dialect::sqlite: return make_sqlite(endpoint);
+    case Dialect::postgres:
+      return make_postgres(endpoint);
+    case Dialect::mysql:
+      return make_mysql(endpoint);
+    case Dialect::sqlite:
+      return make_sqlite(endpoint);
   }
   throw Error(ErrorKind::bad_endpoint, "unsupported dialect in " + endpoint.redacted());
 }

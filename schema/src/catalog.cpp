@@ -31,8 +31,7 @@ constexpr std::array<std::pair<LogicalType, const char*>, 18> k_type_names{{
 
 template <typename T>
 void sort_by_name(std::vector<T>& items) {
-  std::sort(items.begin(), items.end(),
-            [](const T& a, const T& b) { return a.name < b.name; });
+  std::sort(items.begin(), items.end(), [](const T& a, const T& b) { return a.name < b.name; });
 }
 
 template <typename T>
@@ -46,61 +45,76 @@ void sort_by_qualified_name(std::vector<T>& items) {
 
 const char* to_string(LogicalType type) noexcept {
   for (const auto& [value, name] : k_type_names) {
-    if (value == type) return name;
+    if (value == type)
+      return name;
   }
   return "other";
 }
 
 std::optional<LogicalType> logical_type_from_string(std::string_view name) noexcept {
   for (const auto& [value, text] : k_type_names) {
-    if (name == text) return value;
+    if (name == text)
+      return value;
   }
   return std::nullopt;
 }
 
 const char* to_string(Identity identity) noexcept {
   switch (identity) {
-    case Identity::none: return "none";
-    case Identity::always: return "always";
-    case Identity::by_default: return "by_default";
-    case Identity::auto_increment: return "auto_increment";
+    case Identity::none:
+      return "none";
+    case Identity::always:
+      return "always";
+    case Identity::by_default:
+      return "by_default";
+    case Identity::auto_increment:
+      return "auto_increment";
   }
   return "none";
 }
 
 const char* to_string(FkAction action) noexcept {
   switch (action) {
-    case FkAction::no_action: return "NO ACTION";
-    case FkAction::restrict: return "RESTRICT";
-    case FkAction::cascade: return "CASCADE";
-    case FkAction::set_null: return "SET NULL";
-    case FkAction::set_default: return "SET DEFAULT";
+    case FkAction::no_action:
+      return "NO ACTION";
+    case FkAction::restrict:
+      return "RESTRICT";
+    case FkAction::cascade:
+      return "CASCADE";
+    case FkAction::set_null:
+      return "SET NULL";
+    case FkAction::set_default:
+      return "SET DEFAULT";
   }
   return "NO ACTION";
 }
 
 const Column* Table::find_column(std::string_view column) const noexcept {
   for (const Column& c : columns) {
-    if (c.name == column) return &c;
+    if (c.name == column)
+      return &c;
   }
   return nullptr;
 }
 
 std::vector<std::string> Table::row_key() const {
-  if (primary_key && !primary_key->columns.empty()) return primary_key->columns;
+  if (primary_key && !primary_key->columns.empty())
+    return primary_key->columns;
   for (const UniqueConstraint& u : uniques) {
     const bool all_not_null = std::all_of(u.columns.begin(), u.columns.end(), [&](const auto& c) {
       const Column* col = find_column(c);
       return col != nullptr && !col->nullable;
     });
-    if (all_not_null) return u.columns;
+    if (all_not_null)
+      return u.columns;
   }
   return {};
 }
 
 const Table* Catalog::find_table(std::string_view schema, std::string_view name) const noexcept {
   for (const Table& t : tables) {
-    if (t.schema == schema && t.name == name) return &t;
+    if (t.schema == schema && t.name == name)
+      return &t;
   }
   return nullptr;
 }

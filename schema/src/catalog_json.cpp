@@ -41,13 +41,15 @@ json index_json(const Index& index) {
 
 json table_json(const Table& t) {
   json columns = json::array();
-  for (const Column& c : t.columns) columns.push_back(column_json(c));
+  for (const Column& c : t.columns)
+    columns.push_back(column_json(c));
   json uniques = json::array();
   for (const UniqueConstraint& u : t.uniques) {
     uniques.push_back(json{{"name", u.name}, {"columns", u.columns}});
   }
   json indexes = json::array();
-  for (const Index& i : t.indexes) indexes.push_back(index_json(i));
+  for (const Index& i : t.indexes)
+    indexes.push_back(index_json(i));
   json fks = json::array();
   for (const ForeignKey& fk : t.foreign_keys) {
     fks.push_back(json{{"name", fk.name},
@@ -65,7 +67,8 @@ json table_json(const Table& t) {
     checks.push_back(json{{"name", c.name}, {"expression", c.expression}});
   }
   json pk = nullptr;
-  if (t.primary_key) pk = json{{"name", t.primary_key->name}, {"columns", t.primary_key->columns}};
+  if (t.primary_key)
+    pk = json{{"name", t.primary_key->name}, {"columns", t.primary_key->columns}};
   return json{{"schema", t.schema},
               {"name", t.name},
               {"row_estimate", t.row_estimate},
@@ -82,7 +85,8 @@ json table_json(const Table& t) {
 
 json to_json(const Catalog& catalog) {
   json tables = json::array();
-  for (const Table& t : catalog.tables) tables.push_back(table_json(t));
+  for (const Table& t : catalog.tables)
+    tables.push_back(table_json(t));
   json sequences = json::array();
   for (const Sequence& s : catalog.sequences) {
     sequences.push_back(json{{"schema", s.schema},

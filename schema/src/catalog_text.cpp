@@ -10,7 +10,8 @@ namespace {
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& s : items) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += s;
   }
   return out;
@@ -27,13 +28,18 @@ std::string plural(std::size_t n, const char* noun) {
 std::string column_flags(const Column& c) {
   std::string out = c.nullable ? "" : "NOT NULL";
   auto add = [&](const std::string& s) {
-    if (!out.empty()) out += ' ';
+    if (!out.empty())
+      out += ' ';
     out += s;
   };
-  if (c.identity != Identity::none) add(fmt::format("identity({})", to_string(c.identity)));
-  if (c.default_expr) add("DEFAULT " + *c.default_expr);
-  if (c.generated_expr) add("GENERATED AS (" + *c.generated_expr + ")");
-  if (c.collation) add("COLLATE " + *c.collation);
+  if (c.identity != Identity::none)
+    add(fmt::format("identity({})", to_string(c.identity)));
+  if (c.default_expr)
+    add("DEFAULT " + *c.default_expr);
+  if (c.generated_expr)
+    add("GENERATED AS (" + *c.generated_expr + ")");
+  if (c.collation)
+    add("COLLATE " + *c.collation);
   return out;
 }
 
@@ -48,7 +54,8 @@ std::string index_keys(const Index& index) {
 void table_block(const Table& t, std::string& out) {
   out += qualified(t.schema, t.name);
   out += t.row_estimate >= 0 ? fmt::format("  ~{} rows", t.row_estimate) : "  rows unknown";
-  if (t.comment) out += "  -- " + *t.comment;
+  if (t.comment)
+    out += "  -- " + *t.comment;
   out += '\n';
   std::size_t name_width = 4, type_width = 4;
   for (const Column& c : t.columns) {
@@ -58,10 +65,12 @@ void table_block(const Table& t, std::string& out) {
   for (const Column& c : t.columns) {
     out += fmt::format("    {:<{}}  {:<{}}  {:<11}  {}", c.name, name_width, c.declared_type,
                        type_width, to_string(c.type), column_flags(c));
-    while (!out.empty() && out.back() == ' ') out.pop_back();
+    while (!out.empty() && out.back() == ' ')
+      out.pop_back();
     out += '\n';
   }
-  if (t.primary_key) out += "  primary key (" + join(t.primary_key->columns) + ")\n";
+  if (t.primary_key)
+    out += "  primary key (" + join(t.primary_key->columns) + ")\n";
   for (const UniqueConstraint& u : t.uniques) {
     out += "  unique " + u.name + " (" + join(u.columns) + ")\n";
   }
@@ -75,20 +84,22 @@ void table_block(const Table& t, std::string& out) {
                        join(fk.ref_columns), to_string(fk.on_delete), to_string(fk.on_update),
                        fk.deferrable ? " DEFERRABLE" : "");
   }
-  for (const Check& c : t.checks) out += "  check " + c.name + " (" + c.expression + ")\n";
+  for (const Check& c : t.checks)
+    out += "  check " + c.name + " (" + c.expression + ")\n";
   out += '\n';
 }
 
 }  // namespace
 
 std::string summarize(const Catalog& catalog, const std::string& source) {
-  std::string out = fmt::format("{}  ({} {})\n", source, to_string(catalog.dialect),
-                                catalog.server_version);
+  std::string out =
+      fmt::format("{}  ({} {})\n", source, to_string(catalog.dialect), catalog.server_version);
   out += fmt::format("{}, {}, {}, {}\n\n", plural(catalog.tables.size(), "table"),
                      plural(catalog.views.size(), "view"),
                      plural(catalog.sequences.size(), "sequence"),
                      plural(catalog.enums.size(), "enum"));
-  for (const Table& t : catalog.tables) table_block(t, out);
+  for (const Table& t : catalog.tables)
+    table_block(t, out);
   for (const View& v : catalog.views) {
     out += fmt::format("{} {}\n", v.materialized ? "materialized view" : "view",
                        qualified(v.schema, v.name));

@@ -20,19 +20,21 @@ void RowBatch::add_null() {
 }
 
 void RowBatch::commit_value(std::size_t start) {
-  m_fields.push_back(Field{static_cast<std::uint32_t>(start),
-                           static_cast<std::int32_t>(m_bytes.size() - start)});
+  m_fields.push_back(
+      Field{static_cast<std::uint32_t>(start), static_cast<std::int32_t>(m_bytes.size() - start)});
 }
 
 std::string_view RowBatch::value(std::size_t row, std::size_t column) const noexcept {
   const Field& f = m_fields[row * m_columns + column];
-  if (f.length < 0) return {};
+  if (f.length < 0)
+    return {};
   return std::string_view(m_bytes).substr(f.offset, static_cast<std::size_t>(f.length));
 }
 
 std::optional<std::string_view> RowBatch::field(std::size_t row,
                                                 std::size_t column) const noexcept {
-  if (is_null(row, column)) return std::nullopt;
+  if (is_null(row, column))
+    return std::nullopt;
   return value(row, column);
 }
 
@@ -40,9 +42,11 @@ namespace canonical {
 namespace {
 
 bool all_digits(std::string_view s) {
-  if (s.empty()) return false;
+  if (s.empty())
+    return false;
   for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return false;
   }
   return true;
 }
@@ -74,15 +78,23 @@ bool numeric(std::string_view in, std::string& out) {
   }
   const auto dot = s.find('.');
   std::string_view int_part = s.substr(0, dot);
-  std::string_view frac_part = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-  if (int_part.empty() && frac_part.empty()) return false;
-  if (!int_part.empty() && !all_digits(int_part)) return false;
-  if (!frac_part.empty() && !all_digits(frac_part)) return false;
-  while (int_part.size() > 1 && int_part.front() == '0') int_part.remove_prefix(1);
-  while (!frac_part.empty() && frac_part.back() == '0') frac_part.remove_suffix(1);
-  if (int_part.empty()) int_part = "0";
+  std::string_view frac_part =
+      dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+  if (int_part.empty() && frac_part.empty())
+    return false;
+  if (!int_part.empty() && !all_digits(int_part))
+    return false;
+  if (!frac_part.empty() && !all_digits(frac_part))
+    return false;
+  while (int_part.size() > 1 && int_part.front() == '0')
+    int_part.remove_prefix(1);
+  while (!frac_part.empty() && frac_part.back() == '0')
+    frac_part.remove_suffix(1);
+  if (int_part.empty())
+    int_part = "0";
   const bool zero = int_part == "0" && frac_part.empty();
-  if (negative && !zero) out += '-';
+  if (negative && !zero)
+    out += '-';
   out.append(int_part);
   if (!frac_part.empty()) {
     out += '.';
@@ -97,7 +109,8 @@ bool float64(double value, std::string& out) {
   } else if (std::isinf(value)) {
     out += value < 0 ? "-Infinity" : "Infinity";
   } else {
-    if (value == 0) value = 0;  // -0 and 0 are one value
+    if (value == 0)
+      value = 0;  // -0 and 0 are one value
     char buf[32];
     const auto r = std::to_chars(buf, buf + sizeof buf, value);
     out.append(buf, r.ptr);
@@ -106,8 +119,10 @@ bool float64(double value, std::string& out) {
 }
 
 bool float32(float value, std::string& out) {
-  if (std::isnan(value) || std::isinf(value)) return float64(value, out);
-  if (value == 0) value = 0;
+  if (std::isnan(value) || std::isinf(value))
+    return float64(value, out);
+  if (value == 0)
+    value = 0;
   char buf[32];
   const auto r = std::to_chars(buf, buf + sizeof buf, value);
   out.append(buf, r.ptr);
@@ -115,21 +130,27 @@ bool float32(float value, std::string& out) {
 }
 
 bool float_text(std::string_view in, LogicalType type, std::string& out) {
-  if (in == "NaN" || in == "nan") return float64(NAN, out);
-  if (in == "Infinity" || in == "inf") return float64(INFINITY, out);
-  if (in == "-Infinity" || in == "-inf") return float64(-INFINITY, out);
+  if (in == "NaN" || in == "nan")
+    return float64(NAN, out);
+  if (in == "Infinity" || in == "inf")
+    return float64(INFINITY, out);
+  if (in == "-Infinity" || in == "-inf")
+    return float64(-INFINITY, out);
   const char* begin = in.data();
   const char* end = in.data() + in.size();
-  if (begin != end && *begin == '+') ++begin;
+  if (begin != end && *begin == '+')
+    ++begin;
   if (type == LogicalType::float32) {
     float v = 0;
     const auto r = std::from_chars(begin, end, v);
-    if (r.ec != std::errc() || r.ptr != end) return false;
+    if (r.ec != std::errc() || r.ptr != end)
+      return false;
     return float32(v, out);
   }
   double v = 0;
   const auto r = std::from_chars(begin, end, v);
-  if (r.ec != std::errc() || r.ptr != end) return false;
+  if (r.ec != std::errc() || r.ptr != end)
+    return false;
   return float64(v, out);
 }
 
@@ -139,16 +160,20 @@ bool timestamp(std::string_view in, LogicalType type, std::string& out) {
     return true;
   }
   // date part
-  if (in.size() < 10 || in[4] != '-' || in[7] != '-') return false;
+  if (in.size() < 10 || in[4] != '-' || in[7] != '-')
+    return false;
   const std::string_view y = in.substr(0, 4), mo = in.substr(5, 2), d = in.substr(8, 2);
-  if (!all_digits(y) || !all_digits(mo) || !all_digits(d)) return false;
+  if (!all_digits(y) || !all_digits(mo) || !all_digits(d))
+    return false;
   std::string_view rest = in.substr(10);
   int hh = 0, mi = 0, ss = 0;
   long long micros = 0;
   if (!rest.empty()) {
-    if (rest.front() != ' ' && rest.front() != 'T') return false;
+    if (rest.front() != ' ' && rest.front() != 'T')
+      return false;
     rest.remove_prefix(1);
-    if (rest.size() < 8 || rest[2] != ':' || rest[5] != ':') return false;
+    if (rest.size() < 8 || rest[2] != ':' || rest[5] != ':')
+      return false;
     if (!all_digits(rest.substr(0, 2)) || !all_digits(rest.substr(3, 2)) ||
         !all_digits(rest.substr(6, 2))) {
       return false;
@@ -160,8 +185,10 @@ bool timestamp(std::string_view in, LogicalType type, std::string& out) {
     if (!rest.empty() && rest.front() == '.') {
       rest.remove_prefix(1);
       std::size_t n = 0;
-      while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;
-      if (n == 0) return false;
+      while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n])))
+        ++n;
+      if (n == 0)
+        return false;
       std::string digits(rest.substr(0, std::min<std::size_t>(n, 6)));
       digits.resize(6, '0');
       micros = std::stoll(digits);
@@ -177,11 +204,13 @@ bool timestamp(std::string_view in, LogicalType type, std::string& out) {
       rest.remove_prefix(1);
       std::string_view oh = rest.substr(0, 2), om, os;
       rest.remove_prefix(std::min<std::size_t>(2, rest.size()));
-      if (!rest.empty() && rest.front() == ':') rest.remove_prefix(1);
+      if (!rest.empty() && rest.front() == ':')
+        rest.remove_prefix(1);
       if (rest.size() >= 2) {
         om = rest.substr(0, 2);
         rest.remove_prefix(2);
-        if (!rest.empty() && rest.front() == ':') rest.remove_prefix(1);
+        if (!rest.empty() && rest.front() == ':')
+          rest.remove_prefix(1);
         if (rest.size() >= 2) {
           os = rest.substr(0, 2);
           rest.remove_prefix(2);
@@ -196,12 +225,14 @@ bool timestamp(std::string_view in, LogicalType type, std::string& out) {
     } else {
       return false;
     }
-    if (type != LogicalType::timestamptz) return false;
+    if (type != LogicalType::timestamptz)
+      return false;
   }
   using namespace std::chrono;
   const year_month_day ymd{year{to_int(y)}, month{static_cast<unsigned>(to_int(mo))},
                            day{static_cast<unsigned>(to_int(d))}};
-  if (!ymd.ok() || hh > 23 || mi > 59 || ss > 60) return false;
+  if (!ymd.ok() || hh > 23 || mi > 59 || ss > 60)
+    return false;
   sys_seconds t = sys_days{ymd} + hours{hh} + minutes{mi} + seconds{ss};
   t -= seconds{offset_seconds};
   const auto day_point = floor<days>(t);
@@ -220,18 +251,22 @@ bool timestamp(std::string_view in, LogicalType type, std::string& out) {
   append_padded(out, tod.seconds().count(), 2);
   out += '.';
   append_padded(out, micros, 6);
-  if (type == LogicalType::timestamptz) out += 'Z';
+  if (type == LogicalType::timestamptz)
+    out += 'Z';
   return true;
 }
 
 bool time(std::string_view in, std::string& out) {
-  if (in.size() < 8 || in[2] != ':' || in[5] != ':') return false;
+  if (in.size() < 8 || in[2] != ':' || in[5] != ':')
+    return false;
   out.append(in.substr(0, 8));
   std::string digits;
   if (in.size() > 8) {
-    if (in[8] != '.') return false;
+    if (in[8] != '.')
+      return false;
     digits = std::string(in.substr(9, 6));
-    if (!all_digits(digits)) return false;
+    if (!all_digits(digits))
+      return false;
   }
   digits.resize(6, '0');
   out += '.';
@@ -242,11 +277,14 @@ bool time(std::string_view in, std::string& out) {
 bool uuid(std::string_view in, std::string& out) {
   std::string hex;
   for (char c : in) {
-    if (c == '-' || c == '{' || c == '}') continue;
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    if (c == '-' || c == '{' || c == '}')
+      continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return false;
     hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  if (hex.size() != 32) return false;
+  if (hex.size() != 32)
+    return false;
   out += hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' +
          hex.substr(16, 4) + '-' + hex.substr(20);
   return true;

@@ -17,17 +17,20 @@ namespace {
 
 std::string from_env_file(const std::string& key) {
   const char* file = std::getenv("FERRY_TEST_ENV_FILE");
-  if (file == nullptr) return {};
+  if (file == nullptr)
+    return {};
   std::ifstream in(file);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.starts_with(key + "=")) return line.substr(key.size() + 1);
+    if (line.starts_with(key + "="))
+      return line.substr(key.size() + 1);
   }
   return {};
 }
 
 std::string server_url(const std::string& key) {
-  if (const char* v = std::getenv(key.c_str()); v != nullptr && *v != '\0') return v;
+  if (const char* v = std::getenv(key.c_str()); v != nullptr && *v != '\0')
+    return v;
   std::string url = from_env_file(key);
   if (url.empty()) {
     throw std::runtime_error(key +
@@ -47,8 +50,12 @@ std::string unique_suffix() {
 
 }  // namespace
 
-std::string postgres_url() { return server_url("FERRY_TEST_PG"); }
-std::string mysql_url() { return server_url("FERRY_TEST_MYSQL"); }
+std::string postgres_url() {
+  return server_url("FERRY_TEST_PG");
+}
+std::string mysql_url() {
+  return server_url("FERRY_TEST_MYSQL");
+}
 
 std::string with_database(const std::string& url, const std::string& database) {
   const auto scheme_end = url.find("://");
@@ -61,8 +68,12 @@ std::string with_database(const std::string& url, const std::string& database) {
 TempDatabase::TempDatabase(Dialect dialect) : m_dialect(dialect) {
   m_name = "ferry_t_" + unique_suffix();
   switch (dialect) {
-    case Dialect::postgres: m_admin_url = postgres_url(); break;
-    case Dialect::mysql: m_admin_url = mysql_url(); break;
+    case Dialect::postgres:
+      m_admin_url = postgres_url();
+      break;
+    case Dialect::mysql:
+      m_admin_url = mysql_url();
+      break;
     case Dialect::sqlite: {
       const auto dir = std::filesystem::temp_directory_path() / m_name;
       std::filesystem::create_directories(dir);
@@ -83,8 +94,8 @@ TempDatabase::~TempDatabase() {
     }
     auto admin = connectors::connect(parse_endpoint(m_admin_url));
     if (m_dialect == Dialect::postgres) {
-      admin->execute({"DROP DATABASE IF EXISTS " + admin->quote_identifier(m_name) +
-                      " WITH (FORCE)"});
+      admin->execute(
+          {"DROP DATABASE IF EXISTS " + admin->quote_identifier(m_name) + " WITH (FORCE)"});
     } else {
       admin->execute({"DROP DATABASE IF EXISTS " + admin->quote_identifier(m_name)});
     }
@@ -96,14 +107,17 @@ TempDatabase::~TempDatabase() {
 
 CommandOutput run_ferry(const std::string& args) {
   const char* bin = std::getenv("FERRY_BIN");
-  if (bin == nullptr) throw std::runtime_error("FERRY_BIN is not set (run through ctest)");
+  if (bin == nullptr)
+    throw std::runtime_error("FERRY_BIN is not set (run through ctest)");
   const std::string command = std::string(bin) + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed for " + command);
+  if (pipe == nullptr)
+    throw std::runtime_error("popen failed for " + command);
   CommandOutput out;
   std::array<char, 4096> buf{};
   std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.output.append(buf.data(), n);
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
+    out.output.append(buf.data(), n);
   const int status = ::pclose(pipe);
   out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;

@@ -29,9 +29,7 @@ class TempDatabase {
   const std::string& url() const { return m_url; }
   const std::string& name() const { return m_name; }
   Endpoint endpoint() const { return parse_endpoint(m_url); }
-  std::unique_ptr<connectors::Connector> connect() const {
-    return connectors::connect(endpoint());
-  }
+  std::unique_ptr<connectors::Connector> connect() const { return connectors::connect(endpoint()); }
 
  private:
   Dialect m_dialect;

@@ -7,7 +7,8 @@ namespace ferry::connectors {
 std::string quote_with(char quote, std::string_view name) {
   std::string out(1, quote);
   for (char c : name) {
-    if (c == quote) out += quote;
+    if (c == quote)
+      out += quote;
     out += c;
   }
   out += quote;
@@ -17,7 +18,8 @@ std::string quote_with(char quote, std::string_view name) {
 std::string column_list(const std::vector<std::string>& columns, const QuoteFn& quote) {
   std::string out;
   for (const std::string& c : columns) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += quote(c);
   }
   return out;
@@ -34,7 +36,8 @@ std::string bound_tuple(const schema::Table& table, const std::vector<std::strin
   }
   std::string out = "(";
   for (std::size_t i = 0; i < key.size(); ++i) {
-    if (i > 0) out += ", ";
+    if (i > 0)
+      out += ", ";
     out += literal(*table.find_column(key[i]), bound[i]);
   }
   return out + ")";
@@ -45,12 +48,15 @@ std::string bound_tuple(const schema::Table& table, const std::vector<std::strin
 std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
                             const schema::KeyRange& range, const QuoteFn& quote,
                             const LiteralFn& literal) {
-  if (range.unbounded()) return {};
+  if (range.unbounded())
+    return {};
   const std::string lhs = "(" + column_list(key, quote) + ")";
   std::string out = " WHERE ";
-  if (!range.after.empty()) out += lhs + " > " + bound_tuple(table, key, range.after, literal);
+  if (!range.after.empty())
+    out += lhs + " > " + bound_tuple(table, key, range.after, literal);
   if (!range.up_to.empty()) {
-    if (!range.after.empty()) out += " AND ";
+    if (!range.after.empty())
+      out += " AND ";
     out += lhs + " <= " + bound_tuple(table, key, range.up_to, literal);
   }
   return out;
@@ -70,7 +76,8 @@ std::vector<std::string> require_row_key(const schema::Table& table) {
 std::vector<std::string> writable_columns(const schema::Table& table) {
   std::vector<std::string> out;
   for (const schema::Column& c : table.columns) {
-    if (!c.generated_expr) out.push_back(c.name);
+    if (!c.generated_expr)
+      out.push_back(c.name);
   }
   return out;
 }

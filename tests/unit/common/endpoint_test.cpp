@@ -12,7 +12,8 @@ namespace ferry {
 namespace {
 
 TEST(Endpoint, ParsesPostgresUrlWithEverything) {
-  const Endpoint ep = parse_endpoint("postgres://app:s3cr%40t@db.example:6543/main?sslmode=require");
+  const Endpoint ep =
+      parse_endpoint("postgres://app:s3cr%40t@db.example:6543/main?sslmode=require");
   EXPECT_EQ(ep.dialect, Dialect::postgres);
   EXPECT_EQ(ep.user, "app");
   EXPECT_EQ(ep.password.reveal(), "s3cr@t");

@@ -6,9 +6,9 @@ namespace ferry {
 namespace {
 
 TEST(Error, EndpointProblemsExitWithTwoOtherFailuresWithOne) {
-  for (ErrorKind kind : {ErrorKind::usage, ErrorKind::config, ErrorKind::bad_endpoint,
-                         ErrorKind::unreachable, ErrorKind::auth_failed,
-                         ErrorKind::database_missing}) {
+  for (ErrorKind kind :
+       {ErrorKind::usage, ErrorKind::config, ErrorKind::bad_endpoint, ErrorKind::unreachable,
+        ErrorKind::auth_failed, ErrorKind::database_missing}) {
     EXPECT_EQ(Error(kind, "x").exit_code(), ExitCode::bad_input) << to_string(kind);
   }
   EXPECT_EQ(Error(ErrorKind::failure, "x").exit_code(), ExitCode::failure);

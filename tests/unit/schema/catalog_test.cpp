@@ -56,7 +56,9 @@ TEST(Catalog, SummaryListsColumnsKeysAndIndexes) {
   Table t = make_table("orders");
   t.row_estimate = 42;
   t.primary_key = PrimaryKey{.name = "orders_pkey", .columns = {"a"}};
-  t.indexes = {{.name = "orders_b_idx", .keys = {{.column = "b"}}, .method = "btree",
+  t.indexes = {{.name = "orders_b_idx",
+                .keys = {{.column = "b"}},
+                .method = "btree",
                 .predicate = "b IS NOT NULL"}};
   c.tables = {t};
   const std::string text = summarize(c, "postgres://u:***@h/d");

@@ -59,10 +59,8 @@ TEST(Canonical, TimestampsPadMicrosecondsAndConvertOffsetsToUtc) {
             "2024-02-29 20:00:00.123456Z");
   EXPECT_EQ(ts_of("2023-12-31 22:00:00-03", LogicalType::timestamptz),
             "2024-01-01 01:00:00.000000Z");
-  EXPECT_EQ(ts_of("2024-01-01 00:00:00Z", LogicalType::timestamptz),
-            "2024-01-01 00:00:00.000000Z");
-  EXPECT_EQ(ts_of("2024-01-01 00:00:00", LogicalType::timestamptz),
-            "2024-01-01 00:00:00.000000Z");
+  EXPECT_EQ(ts_of("2024-01-01 00:00:00Z", LogicalType::timestamptz), "2024-01-01 00:00:00.000000Z");
+  EXPECT_EQ(ts_of("2024-01-01 00:00:00", LogicalType::timestamptz), "2024-01-01 00:00:00.000000Z");
   std::string out;
   EXPECT_FALSE(canonical::timestamp("2024-02-30 00:00:00", LogicalType::timestamp, out));
   EXPECT_FALSE(canonical::timestamp("2024-01-01 00:00:00+02", LogicalType::timestamp, out));

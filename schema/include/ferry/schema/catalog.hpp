@@ -116,7 +116,7 @@ struct Check {
 };
 
 struct Table {
-  std::string schema;  // "" for dialects without schemas in the name (SQLite: "main")
+  std::string schema;  // "" where the database is the namespace (MySQL, SQLite)
   std::string name;
   std::vector<Column> columns;  // in ordinal order
   std::optional<PrimaryKey> primary_key;
