@@ -18,7 +18,7 @@ namespace {
 std::string from_env_file(const std::string& key) {
   const char* file = std::getenv("FERRY_TEST_ENV_FILE");
   if (file == nullptr)
-    return {};
+    file = FERRY_DEFAULT_ENV_FILE;
   std::ifstream in(file);
   std::string line;
   while (std::getline(in, line)) {
@@ -108,7 +108,7 @@ TempDatabase::~TempDatabase() {
 CommandOutput run_ferry(const std::string& args) {
   const char* bin = std::getenv("FERRY_BIN");
   if (bin == nullptr)
-    throw std::runtime_error("FERRY_BIN is not set (run through ctest)");
+    bin = FERRY_DEFAULT_BIN;
   const std::string command = std::string(bin) + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr)

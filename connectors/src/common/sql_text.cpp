@@ -73,6 +73,21 @@ std::vector<std::string> require_row_key(const schema::Table& table) {
   return key;
 }
 
+std::string connect_failure(const Endpoint& endpoint, ErrorKind kind, const std::string& server) {
+  const std::string what = "cannot connect to " + endpoint.redacted() + ": ";
+  switch (kind) {
+    case ErrorKind::unreachable:
+      return what + "server unreachable: " + server +
+             " (check host and port, and that the server is running)";
+    case ErrorKind::auth_failed:
+      return what + "authentication failed: " + server + " (check the user and password)";
+    case ErrorKind::database_missing:
+      return what + "database '" + endpoint.database + "' does not exist: " + server +
+             " (create it or fix the URL)";
+    default: return what + server;
+  }
+}
+
 std::vector<std::string> writable_columns(const schema::Table& table) {
   std::vector<std::string> out;
   for (const schema::Column& c : table.columns) {

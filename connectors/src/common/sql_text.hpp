@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ferry/common/error.hpp"
 #include "ferry/connectors/connector.hpp"
 
 namespace ferry::connectors {
@@ -28,6 +29,10 @@ std::string column_list(const std::vector<std::string>& columns, const QuoteFn& 
 
 // The table's row key, or Error(failure) naming the table when it has none.
 std::vector<std::string> require_row_key(const schema::Table& table);
+
+// The message of a failed connect: the redacted URL, what the failure means, the server's
+// own words and what to do about it. Callers pass it through Endpoint::scrub().
+std::string connect_failure(const Endpoint& endpoint, ErrorKind kind, const std::string& server);
 
 // The columns a writer fills when the caller names none: every non-generated column.
 std::vector<std::string> writable_columns(const schema::Table& table);

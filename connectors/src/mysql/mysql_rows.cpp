@@ -1,0 +1,399 @@
+// Rows in and out of MySQL/MariaDB in canonical form (schema/row.hpp): a streaming keyset
+// reader and a multi-row INSERT writer.
+#include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "common/sql_text.hpp"
+#include "ferry/common/error.hpp"
+#include "mysql/mysql_session.hpp"
+
+namespace ferry::connectors::mysql {
+namespace {
+
+using schema::LogicalType;
+
+std::string table_label(const schema::Table& table) {
+  return quote_with('`', table.name);
+}
+
+[[noreturn]] void bad_value(const schema::Table& table, const schema::Column& column,
+                            std::string_view value, std::string_view why) {
+  throw Error(ErrorKind::failure, "table " + table_label(table) + ", column " +
+                                      quote_with('`', column.name) + ": value '" +
+                                      abbreviate(value) + "' " + std::string(why));
+}
+
+bool is_integer(std::string_view s) {
+  if (!s.empty() && s.front() == '-')
+    s.remove_prefix(1);
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr char k_digits[] = "0123456789ABCDEF";
+  out += "X'";
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += k_digits[b >> 4];
+    out += k_digits[b & 0xF];
+  }
+  out += '\'';
+}
+
+void append_double(std::string& out, double value) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+}
+
+class MysqlRowReader final : public RowReader {
+ public:
+  MysqlRowReader(Session& session, const schema::Table& table, const ReadOptions& options)
+      : m_session(session),
+        m_table(table),
+        m_batch_rows(std::max<std::size_t>(1, options.batch_rows)) {
+    const std::vector<std::string> key = require_row_key(m_table);
+    const QuoteFn quote = [](std::string_view name) { return quote_with('`', name); };
+    std::string select;
+    for (const schema::Column& column : m_table.columns) {
+      const std::string name = quote(column.name);
+      // FLOAT prints with 6 significant digits; widened to DOUBLE it prints exactly.
+      const std::string expr = column.type == LogicalType::float32 ? "CAST(" + name + " AS DOUBLE)"
+                               : column.declared_type.starts_with("bit") ? name + " + 0"
+                                                                         : name;
+      if (!select.empty())
+        select += ", ";
+      select += expr;
+      m_columns.push_back(&column);
+    }
+    const LiteralFn literal = [&table](const schema::Column& column, std::string_view value) {
+      std::string out;
+      append_literal(out, table, column, value);
+      return out;
+    };
+    const std::string sql = "SELECT " + select + " FROM " + quote(table.name) +
+                            key_range_where(table, key, options.range, quote, literal) +
+                            " ORDER BY " + column_list(key, quote);
+    try {
+      m_statement = m_session.streaming_statement();
+      m_result.reset(m_statement->executeQuery(sql::SQLString(sql)));
+    } catch (...) {
+      m_session.rethrow("cannot read table " + table_label(table));
+    }
+  }
+
+  ~MysqlRowReader() override {
+    // Closing an unfinished streamed result drains it, so the session is usable afterwards.
+    try {
+      m_result.reset();
+      m_statement.reset();
+    } catch (...) {
+    }
+  }
+
+  bool next(schema::RowBatch& batch) override {
+    batch.reset(m_columns.size());
+    if (m_done)
+      return false;
+    attach_thread();
+    try {
+      while (batch.rows() < m_batch_rows) {
+        if (!m_result->next()) {
+          m_done = true;
+          m_result.reset();
+          m_statement.reset();
+          break;
+        }
+        for (std::size_t i = 0; i < m_columns.size(); ++i)
+          read_field(batch, i);
+      }
+    } catch (const Error&) {
+      throw;
+    } catch (...) {
+      m_session.rethrow("cannot read table " + table_label(m_table));
+    }
+    return !batch.empty();
+  }
+
+ private:
+  void read_field(schema::RowBatch& batch, std::size_t i) {
+    const auto index = static_cast<std::uint32_t>(i + 1);
+    const sql::SQLString field = m_result->getString(index);
+    if (m_result->wasNull()) {
+      batch.add_null();
+      return;
+    }
+    const std::string& value = field.asStdString();
+    const schema::Column& column = *m_columns[i];
+    std::string& out = batch.value_buffer();
+    const std::size_t start = out.size();
+    bool ok = true;
+    switch (column.type) {
+      case LogicalType::boolean:
+        ok = schema::canonical::boolean(value, out);
+        break;
+      case LogicalType::numeric:
+        ok = schema::canonical::numeric(value, out);
+        break;
+      case LogicalType::float32: {
+        double wide = 0;
+        const auto r = std::from_chars(value.data(), value.data() + value.size(), wide);
+        ok = r.ec == std::errc() && r.ptr == value.data() + value.size() &&
+             schema::canonical::float32(static_cast<float>(wide), out);
+        break;
+      }
+      case LogicalType::float64:
+        ok = schema::canonical::float_text(value, LogicalType::float64, out);
+        break;
+      case LogicalType::time:
+        ok = schema::canonical::time(value, out);
+        break;
+      case LogicalType::timestamp:
+      case LogicalType::timestamptz:
+        ok = schema::canonical::timestamp(value, column.type, out);
+        break;
+      case LogicalType::uuid:
+        ok = schema::canonical::uuid(value, out);
+        break;
+      default:
+        out += value;
+    }
+    if (!ok) {
+      out.resize(start);
+      bad_value(m_table, column, value,
+                std::string("is not a valid ") + schema::to_string(column.type));
+    }
+    batch.commit_value(start);
+  }
+
+  Session& m_session;
+  const schema::Table m_table;  // a copy: m_columns points into it, the caller's may go
+  std::size_t m_batch_rows;
+  std::vector<const schema::Column*> m_columns;  // into m_table, in SELECT order
+  std::unique_ptr<sql::Statement> m_statement;
+  std::unique_ptr<sql::ResultSet> m_result;
+  bool m_done = false;
+};
+
+class MysqlRowWriter final : public RowWriter {
+ public:
+  MysqlRowWriter(Session& session, const schema::Table& table,
+                 const std::vector<std::string>& columns)
+      : m_session(session), m_table(table) {
+    const std::vector<std::string> names = columns.empty() ? writable_columns(table) : columns;
+    for (const std::string& name : names) {
+      const schema::Column* column = m_table.find_column(name);
+      if (column == nullptr) {
+        throw Error(ErrorKind::failure, "table " + table_label(table) + " has no column " +
+                                            quote_with('`', name) + " to write");
+      }
+      m_columns.push_back(column);
+    }
+    m_prefix = "INSERT INTO " + quote_with('`', table.name) + " (" +
+               column_list(names, [](std::string_view n) { return quote_with('`', n); }) +
+               ") VALUES ";
+    // Half of max_allowed_packet leaves room for the server's own overhead; past a few MiB a
+    // bigger statement no longer speeds things up, it only holds more memory.
+    constexpr std::size_t k_max_statement = 4u << 20;
+    constexpr std::size_t k_min_statement = 64u << 10;
+    m_max_statement =
+        std::clamp(session.server().max_allowed_packet / 2, k_min_statement, k_max_statement);
+    m_session.exec("START TRANSACTION");
+    m_open = true;
+  }
+
+  ~MysqlRowWriter() override {
+    if (!m_open)
+      return;
+    try {
+      m_session.exec("ROLLBACK");
+    } catch (...) {
+      // The session is broken; the server rolls the transaction back when it notices.
+    }
+  }
+
+  void write(const schema::RowBatch& batch) override {
+    require_open();
+    if (batch.columns() != m_columns.size()) {
+      throw Error(ErrorKind::failure, "rows for table " + table_label(m_table) + " have " +
+                                          std::to_string(batch.columns()) +
+                                          " columns; the writer has " +
+                                          std::to_string(m_columns.size()));
+    }
+    try {
+      for (std::size_t r = 0; r < batch.rows(); ++r) {
+        render_row(batch, r);
+        if (m_rows_in_statement > 0 && m_statement.size() + 1 + m_row.size() > m_max_statement) {
+          flush();
+        }
+        m_statement += m_rows_in_statement == 0 ? m_prefix : ",";
+        m_statement += m_row;
+        ++m_rows_in_statement;
+      }
+      flush();
+    } catch (const Error&) {
+      // Part of the batch may already be in the table: a later commit() must not keep it.
+      abandon();
+      throw;
+    }
+  }
+
+  void commit() override {
+    require_open();
+    m_session.exec("COMMIT");
+    m_open = false;
+  }
+
+ private:
+  void render_row(const schema::RowBatch& batch, std::size_t r) {
+    m_row.clear();
+    m_row += '(';
+    for (std::size_t c = 0; c < m_columns.size(); ++c) {
+      if (c > 0)
+        m_row += ',';
+      if (batch.is_null(r, c)) {
+        m_row += "NULL";
+      } else {
+        append_literal(m_row, m_table, *m_columns[c], batch.value(r, c));
+      }
+    }
+    m_row += ')';
+  }
+
+  void require_open() const {
+    if (!m_open) {
+      throw Error(ErrorKind::failure,
+                  "the writer for table " + table_label(m_table) +
+                      (m_failed ? " failed earlier and rolled back" : " has already committed"));
+    }
+  }
+
+  void abandon() noexcept {
+    m_failed = true;
+    m_open = false;
+    m_statement.clear();
+    m_rows_in_statement = 0;
+    try {
+      m_session.exec("ROLLBACK");
+    } catch (...) {
+      // The session is broken; the server rolls the transaction back when it notices.
+    }
+  }
+
+  void flush() {
+    if (m_rows_in_statement == 0)
+      return;
+    try {
+      m_session.exec(m_statement);
+    } catch (const Error& e) {
+      // The session's message quotes the start of the statement; name the table instead.
+      throw Error(e.kind(),
+                  "cannot write rows into table " + table_label(m_table) + ": " + e.what(),
+                  e.retryable());
+    }
+    m_statement.clear();
+    m_rows_in_statement = 0;
+  }
+
+  Session& m_session;
+  const schema::Table m_table;  // a copy: m_columns points into it, the caller's may go
+  std::vector<const schema::Column*> m_columns;
+  std::string m_prefix;
+  std::size_t m_max_statement = 0;
+  std::string m_statement;
+  std::string m_row;
+  std::size_t m_rows_in_statement = 0;
+  bool m_open = false;
+  bool m_failed = false;
+};
+
+}  // namespace
+
+void append_literal(std::string& out, const schema::Table& table, const schema::Column& column,
+                    std::string_view value) {
+  switch (column.type) {
+    case LogicalType::boolean: {
+      std::string canonical;
+      if (!schema::canonical::boolean(value, canonical))
+        bad_value(table, column, value, "is not a boolean");
+      out += canonical;
+      return;
+    }
+    case LogicalType::int16:
+    case LogicalType::int32:
+    case LogicalType::int64:
+      if (!is_integer(value))
+        bad_value(table, column, value, "is not an integer");
+      out += value;
+      return;
+    case LogicalType::numeric: {
+      std::string canonical;
+      if (!schema::canonical::numeric(value, canonical))
+        bad_value(table, column, value, "is not a decimal number");
+      if (canonical == "NaN" || canonical.ends_with("Infinity")) {
+        bad_value(table, column, value, "cannot be stored in MySQL/MariaDB (no NaN or infinity)");
+      }
+      out += canonical;
+      return;
+    }
+    case LogicalType::float32:
+    case LogicalType::float64: {
+      double v = 0;
+      const auto r = std::from_chars(value.data(), value.data() + value.size(), v);
+      const bool parsed = r.ec == std::errc() && r.ptr == value.data() + value.size();
+      if (!parsed && value != "NaN" && value != "Infinity" && value != "-Infinity") {
+        bad_value(table, column, value, "is not a floating-point number");
+      }
+      if (!parsed || !std::isfinite(v)) {
+        bad_value(table, column, value, "cannot be stored in MySQL/MariaDB (no NaN or infinity)");
+      }
+      // A float32 goes over as the exact double it stands for: its shortest text (3.4028235e38)
+      // parses to a double just above FLT_MAX, which FLOAT rejects as out of range.
+      if (column.type == LogicalType::float32)
+        v = static_cast<float>(v);
+      append_double(out, v);
+      return;
+    }
+    case LogicalType::bytes:
+      append_hex(out, value);
+      return;
+    case LogicalType::timestamptz: {
+      std::string utc;
+      if (!schema::canonical::timestamp(value, LogicalType::timestamptz, utc)) {
+        bad_value(table, column, value, "is not a timestamp");
+      }
+      if (utc.ends_with('Z'))
+        utc.pop_back();  // the session time zone is UTC
+      out += string_literal(utc);
+      return;
+    }
+    default:
+      // BIT reads as its number (the reader selects `col` + 0), so it is written as one; a
+      // quoted '5' would store the bits of the character instead.
+      if (column.declared_type.starts_with("bit")) {
+        if (!is_integer(value))
+          bad_value(table, column, value, "is not an integer");
+        out += value;
+        return;
+      }
+      out += string_literal(value);
+  }
+}
+
+std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
+                                           const ReadOptions& options) {
+  return std::make_unique<MysqlRowReader>(session, table, options);
+}
+
+std::unique_ptr<RowWriter> make_row_writer(Session& session, const schema::Table& table,
+                                           const std::vector<std::string>& columns) {
+  return std::make_unique<MysqlRowWriter>(session, table, columns);
+}
+
+}  // namespace ferry::connectors::mysql

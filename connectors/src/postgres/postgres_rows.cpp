@@ -1,0 +1,479 @@
+// Row streams over COPY in text format: PQgetCopyData hands over one row per call, which is
+// parsed, unescaped and canonicalized straight into the caller's RowBatch; writes are encoded
+// into one buffer per batch and handed to PQputCopyData.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "common/sql_text.hpp"
+#include "ferry/common/error.hpp"
+#include "ferry/schema/row.hpp"
+#include "postgres/postgres_session.hpp"
+
+namespace ferry::connectors::postgres {
+namespace {
+
+using schema::LogicalType;
+
+constexpr std::string_view k_hex_digits = "0123456789abcdef";
+// Bytes handed to libpq per PQputCopyData call: large enough that the per-call cost vanishes,
+// small enough that a batch of wide rows does not double its memory in the buffer.
+constexpr std::size_t k_copy_chunk = 256 * 1024;
+constexpr std::size_t k_value_excerpt = 60;
+
+struct CopyBufferDeleter {
+  void operator()(char* buffer) const noexcept { PQfreemem(buffer); }
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+void append_hex(std::string& out, std::string_view bytes) {
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += k_hex_digits[b >> 4];
+    out += k_hex_digits[b & 0x0f];
+  }
+}
+
+// Undoes COPY text escaping: \b \f \n \r \t \v, \\, \digits (octal), \xHH, and any other
+// backslashed character as itself.
+void unescape_copy(std::string_view in, std::string& out) {
+  if (in.find('\\') == std::string_view::npos) {
+    out.append(in);
+    return;
+  }
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c != '\\' || i + 1 == in.size()) {
+      out += c;
+      continue;
+    }
+    const char e = in[++i];
+    switch (e) {
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'x': {
+        int value = 0;
+        int digits = 0;
+        while (digits < 2 && i + 1 < in.size() && hex_value(in[i + 1]) >= 0) {
+          value = value * 16 + hex_value(in[++i]);
+          ++digits;
+        }
+        out += digits == 0 ? 'x' : static_cast<char>(value);
+        break;
+      }
+      default:
+        if (e >= '0' && e <= '7') {
+          int value = e - '0';
+          for (int digits = 1;
+               digits < 3 && i + 1 < in.size() && in[i + 1] >= '0' && in[i + 1] <= '7'; ++digits) {
+            value = value * 8 + (in[++i] - '0');
+          }
+          out += static_cast<char>(value);
+        } else {
+          out += e;
+        }
+    }
+  }
+}
+
+void escape_copy(std::string_view in, std::string& out) {
+  for (char c : in) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+std::string table_label(const schema::Table& table) {
+  return table.schema + "." + table.name;
+}
+
+// A key bound as a typed literal, so comparisons use the column's own type and collation.
+std::string key_literal(const schema::Column& column, std::string_view value) {
+  std::string out = "'";
+  if (column.type == LogicalType::bytes) {
+    out += "\\x";
+    append_hex(out, value);
+  } else {
+    for (char c : value) {
+      if (c == '\'')
+        out += '\'';
+      out += c;
+    }
+  }
+  return out + "'::" + column.declared_type;
+}
+
+class PostgresRowReader final : public RowReader {
+ public:
+  PostgresRowReader(Session& session, const schema::Table& table, const ReadOptions& options)
+      : m_session(session),
+        m_label(table_label(table)),
+        m_batch_rows(std::max<std::size_t>(1, options.batch_rows)) {
+    const std::vector<std::string> key = require_row_key(table);
+    std::vector<std::string> names;
+    for (const schema::Column& c : table.columns) {
+      names.push_back(c.name);
+      m_columns.push_back(ColumnInfo{c.name, c.type});
+    }
+    const std::string sql = "COPY (SELECT " + column_list(names, quote) + " FROM " +
+                            qualified_name(table) +
+                            key_range_where(table, key, options.range, quote, key_literal) +
+                            " ORDER BY " + column_list(key, quote) + ") TO STDOUT";
+    Result result(PQexec(m_session.raw(), sql.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
+      throw m_session.error("reading table " + m_label, result.get());
+    }
+    m_copying = true;
+  }
+
+  ~PostgresRowReader() override {
+    if (m_copying)
+      abandon();
+  }
+
+  PostgresRowReader(const PostgresRowReader&) = delete;
+  PostgresRowReader& operator=(const PostgresRowReader&) = delete;
+
+  bool next(schema::RowBatch& batch) override {
+    batch.reset(m_columns.size());
+    while (m_copying && batch.rows() < m_batch_rows) {
+      char* raw = nullptr;
+      const int length = PQgetCopyData(m_session.raw(), &raw, 0);
+      if (length < 0) {
+        finish();
+        break;
+      }
+      const std::unique_ptr<char, CopyBufferDeleter> owned(raw);
+      parse_row(batch, std::string_view(raw, static_cast<std::size_t>(length)));
+    }
+    return !batch.empty();
+  }
+
+ private:
+  struct ColumnInfo {
+    std::string name;
+    LogicalType type;
+  };
+
+  // The COPY is over: its closing result says whether it succeeded.
+  void finish() {
+    m_copying = false;
+    Result result(PQgetResult(m_session.raw()));
+    const bool ok = result && PQresultStatus(result.get()) == PGRES_COMMAND_OK;
+    std::optional<Error> error;
+    if (!ok)
+      error = m_session.error("reading table " + m_label, result.get());
+    while (Result rest{PQgetResult(m_session.raw())}) {
+    }
+    if (error)
+      throw *error;
+  }
+
+  // Stopping early: cancel the query so the server stops sending, then drain what is in
+  // flight so the session is usable again.
+  void abandon() noexcept {
+    m_copying = false;
+    if (PGcancel* cancel = PQgetCancel(m_session.raw())) {
+      std::array<char, 256> message{};
+      PQcancel(cancel, message.data(), static_cast<int>(message.size()));
+      PQfreeCancel(cancel);
+    }
+    char* raw = nullptr;
+    while (PQgetCopyData(m_session.raw(), &raw, 0) >= 0) {
+      PQfreemem(raw);
+      raw = nullptr;
+    }
+    while (Result rest{PQgetResult(m_session.raw())}) {
+    }
+  }
+
+  void parse_row(schema::RowBatch& batch, std::string_view line) {
+    if (!line.empty() && line.back() == '\n')
+      line.remove_suffix(1);
+    // Tabs inside values arrive escaped, so a raw tab always separates two fields.
+    if (static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t')) + 1 !=
+        m_columns.size()) {
+      fail("a COPY row does not have the table's " + std::to_string(m_columns.size()) + " columns");
+    }
+    std::size_t start = 0;
+    for (std::size_t column = 0; column < m_columns.size(); ++column) {
+      const std::size_t tab = line.find('\t', start);
+      append_field(batch, column, line.substr(start, tab - start));
+      start = tab + 1;
+    }
+    // RowBatch addresses its bytes with 32-bit offsets.
+    if (batch.byte_size() > UINT32_MAX) {
+      fail("a batch of rows exceeds 4 GiB; read with a smaller batch_rows");
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(ErrorKind::failure,
+                m_session.endpoint().scrub("postgres " + m_session.endpoint().redacted() +
+                                           ": reading table " + m_label + ": " + what));
+  }
+
+  void append_field(schema::RowBatch& batch, std::size_t column, std::string_view raw) {
+    if (raw == "\\N") {
+      batch.add_null();
+      return;
+    }
+    const LogicalType type = m_columns[column].type;
+    std::string& out = batch.value_buffer();
+    const std::size_t start = out.size();
+    bool ok = true;
+    switch (type) {
+      case LogicalType::bytes:
+        ok = decode_bytea(raw, out);
+        break;
+      case LogicalType::boolean:
+      case LogicalType::numeric:
+      case LogicalType::float32:
+      case LogicalType::float64:
+      case LogicalType::time:
+      case LogicalType::timestamp:
+      case LogicalType::timestamptz:
+      case LogicalType::uuid: {
+        m_scratch.clear();
+        unescape_copy(raw, m_scratch);
+        ok = canonicalize(type, m_scratch, out);
+        break;
+      }
+      default:
+        unescape_copy(raw, out);
+    }
+    if (!ok) {
+      out.resize(start);
+      invalid(column, raw);
+    }
+    batch.commit_value(start);
+  }
+
+  static bool canonicalize(LogicalType type, std::string_view in, std::string& out) {
+    switch (type) {
+      case LogicalType::boolean:
+        return schema::canonical::boolean(in, out);
+      case LogicalType::numeric:
+        return schema::canonical::numeric(in, out);
+      case LogicalType::float32:
+      case LogicalType::float64:
+        return schema::canonical::float_text(in, type, out);
+      case LogicalType::time:
+        return schema::canonical::time(in, out);
+      case LogicalType::timestamp:
+      case LogicalType::timestamptz:
+        return schema::canonical::timestamp(in, type, out);
+      case LogicalType::uuid:
+        return schema::canonical::uuid(in, out);
+      default:
+        out.append(in);
+        return true;
+    }
+  }
+
+  // bytea arrives as "\\x0a1b..." (hex output, its backslash escaped by COPY).
+  bool decode_bytea(std::string_view raw, std::string& out) {
+    m_scratch.clear();
+    unescape_copy(raw, m_scratch);
+    const std::string_view hex = m_scratch;
+    if (!hex.starts_with("\\x") || hex.size() % 2 != 0)
+      return false;
+    for (std::size_t i = 2; i < hex.size(); i += 2) {
+      const int high = hex_value(hex[i]);
+      const int low = hex_value(hex[i + 1]);
+      if (high < 0 || low < 0)
+        return false;
+      out += static_cast<char>(high * 16 + low);
+    }
+    return true;
+  }
+
+  [[noreturn]] void invalid(std::size_t column, std::string_view raw) const {
+    std::string value(raw.substr(0, k_value_excerpt));
+    if (raw.size() > k_value_excerpt)
+      value += "...";
+    const ColumnInfo& c = m_columns[column];
+    fail("column " + c.name + ": the server sent '" + value + "', which is not a valid " +
+         schema::to_string(c.type) + " value");
+  }
+
+  Session& m_session;
+  std::string m_label;
+  std::size_t m_batch_rows;
+  std::vector<ColumnInfo> m_columns;
+  std::string m_scratch;
+  bool m_copying = false;
+};
+
+class PostgresRowWriter final : public RowWriter {
+ public:
+  PostgresRowWriter(Session& session, const schema::Table& table,
+                    const std::vector<std::string>& columns)
+      : m_session(session), m_label(table_label(table)) {
+    const std::vector<std::string> names = columns.empty() ? writable_columns(table) : columns;
+    for (const std::string& name : names) {
+      const schema::Column* c = table.find_column(name);
+      if (c == nullptr) {
+        throw Error(ErrorKind::failure,
+                    "cannot write table " + m_label + ": it has no column " + name);
+      }
+      m_types.push_back(c->type);
+    }
+    m_session.exec("BEGIN", "writing table " + m_label);
+    m_in_transaction = true;
+    const std::string sql =
+        "COPY " + qualified_name(table) + " (" + column_list(names, quote) + ") FROM STDIN";
+    Result result(PQexec(m_session.raw(), sql.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COPY_IN) {
+      Error error = m_session.error("writing table " + m_label, result.get());
+      rollback();
+      throw error;
+    }
+    m_copying = true;
+  }
+
+  ~PostgresRowWriter() override {
+    if (m_copying) {
+      m_copying = false;
+      PQputCopyEnd(m_session.raw(), "ferry: the writer was closed without commit");
+      while (Result rest{PQgetResult(m_session.raw())}) {
+      }
+    }
+    if (m_in_transaction)
+      rollback();
+  }
+
+  PostgresRowWriter(const PostgresRowWriter&) = delete;
+  PostgresRowWriter& operator=(const PostgresRowWriter&) = delete;
+
+  void write(const schema::RowBatch& batch) override {
+    require_copying();
+    if (batch.columns() != m_types.size()) {
+      throw Error(ErrorKind::failure,
+                  "writing table " + m_label + ": a batch of " + std::to_string(batch.columns()) +
+                      " columns for a writer of " + std::to_string(m_types.size()));
+    }
+    for (std::size_t row = 0; row < batch.rows(); ++row) {
+      for (std::size_t column = 0; column < m_types.size(); ++column) {
+        if (column > 0)
+          m_buffer += '\t';
+        if (batch.is_null(row, column)) {
+          m_buffer += "\\N";
+        } else if (m_types[column] == LogicalType::bytes) {
+          m_buffer += "\\\\x";
+          append_hex(m_buffer, batch.value(row, column));
+        } else {
+          escape_copy(batch.value(row, column), m_buffer);
+        }
+      }
+      m_buffer += '\n';
+      if (m_buffer.size() >= k_copy_chunk)
+        flush();
+    }
+    flush();
+  }
+
+  void commit() override {
+    require_copying();
+    m_copying = false;
+    const bool ended = PQputCopyEnd(m_session.raw(), nullptr) == 1;
+    Result result(PQgetResult(m_session.raw()));
+    const bool ok = ended && result && PQresultStatus(result.get()) == PGRES_COMMAND_OK;
+    std::optional<Error> error;
+    if (!ok)
+      error = m_session.error("writing table " + m_label, result.get());
+    while (Result rest{PQgetResult(m_session.raw())}) {
+    }
+    if (error) {
+      rollback();
+      throw *error;
+    }
+    m_session.exec("COMMIT", "committing table " + m_label);
+    m_in_transaction = false;
+  }
+
+ private:
+  void require_copying() const {
+    if (!m_copying) {
+      throw Error(ErrorKind::failure, "writing table " + m_label + ": the writer is closed");
+    }
+  }
+
+  void flush() {
+    if (m_buffer.empty())
+      return;
+    if (PQputCopyData(m_session.raw(), m_buffer.data(), static_cast<int>(m_buffer.size())) != 1) {
+      throw m_session.error("writing table " + m_label, nullptr);
+    }
+    m_buffer.clear();
+  }
+
+  void rollback() noexcept {
+    m_in_transaction = false;
+    m_session.exec_quietly("ROLLBACK");
+  }
+
+  Session& m_session;
+  std::string m_label;
+  std::vector<LogicalType> m_types;
+  std::string m_buffer;
+  bool m_in_transaction = false;
+  bool m_copying = false;
+};
+
+}  // namespace
+
+std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
+                                           const ReadOptions& options) {
+  return std::make_unique<PostgresRowReader>(session, table, options);
+}
+
+std::unique_ptr<RowWriter> make_row_writer(Session& session, const schema::Table& table,
+                                           const std::vector<std::string>& columns) {
+  return std::make_unique<PostgresRowWriter>(session, table, columns);
+}
+
+}  // namespace ferry::connectors::postgres

@@ -1,0 +1,75 @@
+// Internal: one libpq session and the pieces of the PostgreSQL connector that share it.
+//
+// The connector talks to libpq directly rather than through libpqxx: libpqxx 6.4 gives no
+// supported access to its PGconn, and the COPY hot path needs PQgetCopyData/PQputCopyData.
+// libpq-fe.h stays inside the .cpp files; this header only names its opaque structs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/common/error.hpp"
+#include "ferry/connectors/connector.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace ferry::connectors::postgres {
+
+struct ResultDeleter {
+  void operator()(pg_result* result) const noexcept;
+};
+using Result = std::unique_ptr<pg_result, ResultDeleter>;
+
+// An open, configured session (UTC, ISO dates, shortest round-trip floats, UTF-8). Owns the
+// PGconn; not thread-safe (Connector's contract).
+class Session final {
+ public:
+  // Connects or throws Error classified as bad_endpoint, unreachable, auth_failed,
+  // database_missing or failure; the message carries the redacted URL, never the password.
+  explicit Session(const Endpoint& endpoint);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  pg_conn* raw() const noexcept { return m_conn; }
+  const Endpoint& endpoint() const noexcept { return m_endpoint; }
+
+  // Runs `sql` and returns its (last) result, which must be a command or rows; otherwise
+  // throws Error naming `what` with the server's message.
+  Result exec(std::string_view sql, std::string_view what);
+  // exec() returning every row as text, nullopt for NULL.
+  std::vector<TextRow> query(std::string_view sql, std::string_view what);
+  // Best effort, for cleanup paths that must not throw (destructors, rollback after failure).
+  void exec_quietly(std::string_view sql) noexcept;
+
+  // The failure of `result` (or of the connection when null) as an Error whose message is
+  // "postgres <url>: <what>: <server message>", scrubbed of the password. Lost connections,
+  // serialization failures and deadlocks are marked retryable.
+  Error error(std::string_view what, const pg_result* result) const;
+
+ private:
+  Endpoint m_endpoint;
+  pg_conn* m_conn = nullptr;
+};
+
+// The server's message trimmed of trailing newlines, with inner newlines joined by "; ".
+std::string one_line(std::string_view message);
+
+// Introspects every user schema of the session's database (postgres_catalog.cpp).
+schema::Catalog introspect_catalog(Session& session);
+
+// COPY-based row streams (postgres_rows.cpp). Both borrow the session until destroyed.
+std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
+                                           const ReadOptions& options);
+std::unique_ptr<RowWriter> make_row_writer(Session& session, const schema::Table& table,
+                                           const std::vector<std::string>& columns);
+
+// Identifier quoting with double quotes, shared by every postgres source file.
+std::string quote(std::string_view identifier);
+// "schema"."table"
+std::string qualified_name(const schema::Table& table);
+
+}  // namespace ferry::connectors::postgres
