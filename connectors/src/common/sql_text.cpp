@@ -84,7 +84,8 @@ std::string connect_failure(const Endpoint& endpoint, ErrorKind kind, const std:
     case ErrorKind::database_missing:
       return what + "database '" + endpoint.database + "' does not exist: " + server +
              " (create it or fix the URL)";
-    default: return what + server;
+    default:
+      return what + server;
   }
 }
 

@@ -72,13 +72,16 @@ std::string user_part(const std::string& url) {
 
 class InspectErrors : public ::testing::TestWithParam<std::string> {
  protected:
-  std::string base_url() const { return GetParam() == "postgres" ? test::postgres_url() : test::mysql_url(); }
+  std::string base_url() const {
+    return GetParam() == "postgres" ? test::postgres_url() : test::mysql_url();
+  }
   std::string scheme() const { return GetParam(); }
 };
 
 TEST_P(InspectErrors, WrongPasswordIsAuthenticationFailure) {
   const std::string url = scheme() + "://" + user_part(base_url()) + ":" + k_secret + "@" +
-                          server_part(base_url()) + "/" + (scheme() == "postgres" ? "postgres" : "mysql");
+                          server_part(base_url()) + "/" +
+                          (scheme() == "postgres" ? "postgres" : "mysql");
   expect_endpoint_error(url, "authentication failed");
   expect_endpoint_error(url, user_part(base_url()) + ":***@");
 }
@@ -91,16 +94,16 @@ TEST_P(InspectErrors, MissingDatabaseIsNamed) {
 }
 
 TEST_P(InspectErrors, ClosedPortIsUnreachable) {
-  const std::string url = scheme() + "://app:" + k_secret + "@127.0.0.1:" +
-                          std::to_string(closed_port()) + "/db";
+  const std::string url =
+      scheme() + "://app:" + k_secret + "@127.0.0.1:" + std::to_string(closed_port()) + "/db";
   expect_endpoint_error(url, "unreachable");
   expect_endpoint_error(url, "app:***@127.0.0.1");
 }
 
 TEST_P(InspectErrors, SilentServerFailsWithinTheConnectTimeout) {
   SilentServer silent;
-  const std::string url = scheme() + "://app:" + k_secret + "@127.0.0.1:" +
-                          std::to_string(silent.port()) + "/db?connect_timeout=2";
+  const std::string url = scheme() + "://app:" + k_secret +
+                          "@127.0.0.1:" + std::to_string(silent.port()) + "/db?connect_timeout=2";
   const auto start = std::chrono::steady_clock::now();
   expect_endpoint_error(url, "unreachable");
   const auto elapsed = std::chrono::steady_clock::now() - start;
