@@ -1,0 +1,61 @@
+// Structure plans: what it takes to make a tenant's structure equal to the master's
+// (DESIGN.md, "Plans"). diff() compares two catalogs of one dialect and returns an ordered
+// list of changes, each rendered to SQL in that dialect and tagged with a risk class.
+// Pure: no I/O, so plans and their SQL are unit-tested without a server.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ferry/schema/catalog.hpp"
+
+namespace ferry::schema {
+
+// How much a change can hurt. Ordered by severity.
+enum class Risk {
+  safe,            // adds or relaxes; cannot fail on existing data
+  rewrite,         // may lock or rewrite a table (e.g. a column type change)
+  data_dependent,  // may fail depending on the data (NOT NULL, new unique key, FK, check)
+  destructive,     // drops or narrows: data can be lost. Needs --allow-drop.
+};
+
+const char* to_string(Risk risk) noexcept;
+
+struct Change {
+  Risk risk = Risk::safe;
+  std::string description;       // one line for humans: "add column public.orders.note text"
+  std::vector<std::string> sql;  // statements in the tenant's dialect, in order
+};
+
+// An object that only the tenant has. Reported, never dropped unless allow_drop.
+struct Drift {
+  std::string kind;  // table, column, index, unique, foreign key, check, view, sequence, enum
+  std::string name;  // qualified: "public.orders", "public.orders.note"
+};
+
+struct Plan {
+  Dialect dialect = Dialect::sqlite;
+  std::vector<Change> changes;  // in the order they must run
+  std::vector<Drift> drift;     // tenant-only objects (dropped by `changes` when allow_drop)
+
+  bool empty() const noexcept { return changes.empty(); }
+  // Changes that need --allow-drop (risk destructive). A tenant with any of them and no
+  // --allow-drop is blocked: nothing of its plan runs.
+  std::vector<const Change*> destructive() const;
+  // Every statement of the plan, in order.
+  std::vector<std::string> statements() const;
+};
+
+struct DiffOptions {
+  bool allow_drop = false;  // drop tenant-only objects (drift) too
+};
+
+// The plan that makes `tenant` structurally equal to `master`. Both must be of one
+// dialect. Objects are matched by name: renames are never guessed.
+Plan diff(const Catalog& master, const Catalog& tenant, const DiffOptions& options);
+
+// A stable hash of the structure (row estimates and server version excluded): tenants
+// with equal fingerprints get equal plans, so a plan is computed once per fingerprint.
+std::string fingerprint(const Catalog& catalog);
+
+}  // namespace ferry::schema

@@ -1,0 +1,546 @@
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "ferry/common/error.hpp"
+#include "plan_ops.hpp"
+#include "type_change.hpp"
+
+namespace ferry::schema {
+namespace detail {
+namespace {
+
+using Key = std::pair<std::string, std::string>;  // (schema, name)
+
+template <typename T>
+std::map<Key, const T*> by_qualified_name(const std::vector<T>& items) {
+  std::map<Key, const T*> out;
+  for (const T& item : items)
+    out[{item.schema, item.name}] = &item;
+  return out;
+}
+
+template <typename T>
+std::map<std::string, const T*> by_name(const std::vector<T>& items) {
+  std::map<std::string, const T*> out;
+  for (const T& item : items)
+    out[item.name] = &item;
+  return out;
+}
+
+bool is_ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Whether `text` mentions `word` as a whole identifier (quoted or not).
+bool mentions(std::string_view text, std::string_view word) {
+  if (word.empty())
+    return false;
+  std::size_t pos = 0;
+  while ((pos = text.find(word, pos)) != std::string_view::npos) {
+    const bool left = pos == 0 || !is_ident_char(text[pos - 1]);
+    const std::size_t end = pos + word.size();
+    const bool right = end >= text.size() || !is_ident_char(text[end]);
+    if (left && right)
+      return true;
+    pos = end;
+  }
+  return false;
+}
+
+bool same_index(const Index& a, const Index& b) {
+  return a.keys == b.keys && a.unique == b.unique && a.method == b.method &&
+         a.predicate == b.predicate;
+}
+
+// Identity columns own a sequence the server makes and drops with them: not planned alone.
+bool is_identity_sequence(const Catalog& catalog, const Sequence& s) {
+  if (!s.owned_by)
+    return false;
+  const auto dot = s.owned_by->rfind('.');
+  if (dot == std::string::npos)
+    return false;
+  const std::string table = s.owned_by->substr(0, dot);
+  const std::string column = s.owned_by->substr(dot + 1);
+  for (const Table& t : catalog.tables) {
+    if (t.name != table && qualified_name(t.schema, t.name) != table)
+      continue;
+    const Column* c = t.find_column(column);
+    if (c != nullptr && c->identity != Identity::none)
+      return true;
+  }
+  return false;
+}
+
+class Differ {
+ public:
+  Differ(const Catalog& master, const Catalog& tenant, const DiffOptions& options)
+      : m_master(master), m_tenant(tenant), m_options(options) {}
+
+  std::vector<Op> run(std::vector<Drift>& drift) {
+    schemas();
+    enums();
+    sequences();
+    tables();
+    views();
+    drift = std::move(m_drift);
+    return ordered();
+  }
+
+ private:
+  void add(std::vector<Op>& phase, Op op) { phase.push_back(std::move(op)); }
+
+  void report_drift(std::string kind, std::string name) {
+    m_drift.push_back({std::move(kind), std::move(name)});
+  }
+
+  void schemas() {
+    const std::set<std::string> have(m_tenant.schemas.begin(), m_tenant.schemas.end());
+    for (const std::string& s : m_master.schemas) {
+      if (!have.contains(s))
+        add(m_first, Op{.kind = OpKind::create_schema, .name = s});
+    }
+  }
+
+  void enums() {
+    const auto tenant = by_qualified_name(m_tenant.enums);
+    const auto master = by_qualified_name(m_master.enums);
+    for (const auto& [key, e] : master) {
+      const auto it = tenant.find(key);
+      if (it == tenant.end()) {
+        add(m_first, Op{.kind = OpKind::create_enum, .enum_type = e});
+        continue;
+      }
+      const std::vector<std::string>& have = it->second->labels;
+      // Labels can be added in place; removing or reordering needs a rebuild of the type.
+      std::vector<std::string> kept;
+      for (const std::string& l : e->labels) {
+        if (std::find(have.begin(), have.end(), l) != have.end())
+          kept.push_back(l);
+      }
+      if (kept != have) {
+        add(m_first, Op{.kind = OpKind::replace_enum, .risk = Risk::destructive, .enum_type = e});
+        continue;
+      }
+      std::string previous;
+      for (const std::string& l : e->labels) {
+        if (std::find(have.begin(), have.end(), l) == have.end()) {
+          add(m_first, Op{.kind = OpKind::add_enum_label,
+                          .enum_type = e,
+                          .name = l,
+                          .after = previous,
+                          .before = previous.empty() && !have.empty() ? have.front() : ""});
+        }
+        previous = l;
+      }
+    }
+    for (const auto& [key, e] : tenant) {
+      if (master.contains(key))
+        continue;
+      report_drift("enum", qualified_name(e->schema, e->name));
+      if (m_options.allow_drop) {
+        add(m_last, Op{.kind = OpKind::drop_enum, .risk = Risk::destructive, .enum_type = e});
+      }
+    }
+  }
+
+  void sequences() {
+    const auto tenant = by_qualified_name(m_tenant.sequences);
+    for (const Sequence& s : m_master.sequences) {
+      if (is_identity_sequence(m_master, s))
+        continue;
+      const auto it = tenant.find({s.schema, s.name});
+      if (it == tenant.end()) {
+        add(m_first, Op{.kind = OpKind::create_sequence, .sequence = &s});
+        if (s.owned_by)
+          add(m_owners, Op{.kind = OpKind::set_sequence_owner, .sequence = &s});
+        continue;
+      }
+      Sequence a = s, b = *it->second;
+      a.owned_by.reset();
+      b.owned_by.reset();
+      if (!(a == b))
+        add(m_first, Op{.kind = OpKind::alter_sequence, .sequence = &s});
+      if (s.owned_by != it->second->owned_by && s.owned_by) {
+        add(m_owners, Op{.kind = OpKind::set_sequence_owner, .sequence = &s});
+      }
+    }
+    const auto master = by_qualified_name(m_master.sequences);
+    for (const Sequence& s : m_tenant.sequences) {
+      if (master.contains({s.schema, s.name}) || is_identity_sequence(m_tenant, s))
+        continue;
+      report_drift("sequence", qualified_name(s.schema, s.name));
+      if (m_options.allow_drop) {
+        add(m_last, Op{.kind = OpKind::drop_sequence, .risk = Risk::destructive, .sequence = &s});
+      }
+    }
+  }
+
+  void tables() {
+    const auto tenant = by_qualified_name(m_tenant.tables);
+    for (const Table& t : m_master.tables) {
+      const auto it = tenant.find({t.schema, t.name});
+      if (it == tenant.end()) {
+        create_table(t);
+      } else {
+        alter_table(t, *it->second);
+      }
+    }
+    const auto master = by_qualified_name(m_master.tables);
+    for (const Table& t : m_tenant.tables) {
+      if (master.contains({t.schema, t.name}))
+        continue;
+      report_drift("table", qualified_name(t.schema, t.name));
+      if (!m_options.allow_drop)
+        continue;
+      for (const ForeignKey& fk : t.foreign_keys) {
+        add(m_drop_fks, Op{.kind = OpKind::drop_foreign_key, .table = &t, .foreign_key = &fk});
+      }
+      add(m_drop_tables, Op{.kind = OpKind::drop_table, .risk = Risk::destructive, .table = &t});
+      m_changed_tables.insert(t.name);
+    }
+  }
+
+  void create_table(const Table& t) {
+    add(m_create_tables, Op{.kind = OpKind::create_table, .table = &t});
+    for (const Index& i : t.indexes) {
+      add(m_add_keys, Op{.kind = OpKind::create_index, .table = &t, .index = &i});
+    }
+    for (const ForeignKey& fk : t.foreign_keys) {
+      add(m_add_fks, Op{.kind = OpKind::add_foreign_key, .table = &t, .foreign_key = &fk});
+    }
+    if (t.comment)
+      add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t});
+    for (const Column& c : t.columns) {
+      if (c.comment) {
+        add(m_comments, Op{.kind = OpKind::set_column_comment, .table = &t, .column = &c});
+      }
+    }
+  }
+
+  void alter_table(const Table& t, const Table& old) {
+    const std::size_t before = m_column_ops.size();
+    columns(t, old);
+    const bool columns_changed = m_column_ops.size() != before;
+    keys(t, old);
+    if (columns_changed)
+      m_changed_tables.insert(t.name);
+    if (t.comment != old.comment) {
+      add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t, .old_table = &old});
+    }
+  }
+
+  void columns(const Table& t, const Table& old) {
+    for (const Column& c : t.columns) {
+      const Column* o = old.find_column(c.name);
+      if (o == nullptr) {
+        // A NOT NULL column without a default fails on a table that has rows.
+        const bool needs_data =
+            !c.nullable && !c.default_expr && !c.generated_expr && c.identity == Identity::none;
+        add(m_column_ops, Op{.kind = OpKind::add_column,
+                             .risk = needs_data ? Risk::data_dependent : Risk::safe,
+                             .table = &t,
+                             .old_table = &old,
+                             .column = &c});
+        if (c.comment) {
+          add(m_comments, Op{.kind = OpKind::set_column_comment, .table = &t, .column = &c});
+        }
+        continue;
+      }
+      ColumnDelta d;
+      d.type = c.declared_type != o->declared_type;
+      d.nullable = c.nullable != o->nullable;
+      d.default_expr = c.default_expr != o->default_expr;
+      d.identity = c.identity != o->identity;
+      d.generated =
+          c.generated_expr != o->generated_expr || c.generated_stored != o->generated_stored;
+      d.collation = c.collation != o->collation;
+      d.comment = c.comment != o->comment;
+      if (!(d.type || d.nullable || d.default_expr || d.identity || d.generated || d.collation ||
+            d.comment)) {
+        continue;
+      }
+      Risk risk = Risk::safe;
+      if (d.type)
+        risk = classify_type_change(m_master.dialect, o->declared_type, c.declared_type);
+      if (d.collation)
+        risk = std::max(risk, Risk::rewrite);
+      if (d.generated)
+        risk = std::max(risk, Risk::rewrite);
+      if (d.nullable && !c.nullable)
+        risk = std::max(risk, Risk::data_dependent);
+      const bool only_comment =
+          !(d.type || d.nullable || d.default_expr || d.identity || d.generated || d.collation);
+      if (only_comment && m_master.dialect == Dialect::postgres) {
+        add(m_comments,
+            Op{.kind = OpKind::set_column_comment, .table = &t, .column = &c, .old_column = o});
+        continue;
+      }
+      add(m_column_ops, Op{.kind = OpKind::alter_column,
+                           .risk = risk,
+                           .table = &t,
+                           .old_table = &old,
+                           .column = &c,
+                           .old_column = o,
+                           .delta = d});
+    }
+    for (const Column& o : old.columns) {
+      if (t.find_column(o.name) != nullptr)
+        continue;
+      report_drift("column", qualified_name(old.schema, old.name) + "." + o.name);
+      if (m_options.allow_drop) {
+        add(m_drop_columns, Op{.kind = OpKind::drop_column,
+                               .risk = Risk::destructive,
+                               .table = &t,
+                               .old_table = &old,
+                               .column = &o});
+      }
+    }
+  }
+
+  // Constraints and indexes: matched by name; a changed one is dropped and added again.
+  void keys(const Table& t, const Table& old) {
+    if (t.primary_key != old.primary_key) {
+      if (old.primary_key) {
+        add(m_drop_keys, Op{.kind = OpKind::drop_primary_key,
+                            .table = &t,
+                            .old_table = &old,
+                            .primary_key = &*old.primary_key});
+      }
+      if (t.primary_key) {
+        add(m_add_keys, Op{.kind = OpKind::add_primary_key,
+                           .risk = Risk::data_dependent,
+                           .table = &t,
+                           .old_table = &old,
+                           .primary_key = &*t.primary_key});
+      }
+    }
+    match(t, old, t.uniques, old.uniques, "unique", OpKind::add_unique, OpKind::drop_unique,
+          Risk::data_dependent, m_add_keys, m_drop_keys,
+          [](const UniqueConstraint& a, const UniqueConstraint& b) { return a == b; });
+    match(t, old, t.checks, old.checks, "check", OpKind::add_check, OpKind::drop_check,
+          Risk::data_dependent, m_add_keys, m_drop_keys,
+          [](const Check& a, const Check& b) { return a == b; });
+    match(t, old, t.indexes, old.indexes, "index", OpKind::create_index, OpKind::drop_index,
+          Risk::safe, m_add_keys, m_drop_keys, same_index);
+    match(t, old, t.foreign_keys, old.foreign_keys, "foreign key", OpKind::add_foreign_key,
+          OpKind::drop_foreign_key, Risk::data_dependent, m_add_fks, m_drop_fks,
+          [](const ForeignKey& a, const ForeignKey& b) { return a == b; });
+  }
+
+  template <typename T, typename Same>
+  void match(const Table& t, const Table& old, const std::vector<T>& want,
+             const std::vector<T>& have, const char* kind, OpKind add_kind, OpKind drop_kind,
+             Risk add_risk, std::vector<Op>& add_phase, std::vector<Op>& drop_phase, Same same) {
+    const auto have_by_name = by_name(have);
+    const auto want_by_name = by_name(want);
+    for (const T& w : want) {
+      const auto it = have_by_name.find(w.name);
+      if (it != have_by_name.end() && same(w, *it->second))
+        continue;
+      if (it != have_by_name.end()) {
+        Op drop{.kind = drop_kind, .table = &t, .old_table = &old};
+        set_object(drop, *it->second);
+        add(drop_phase, drop);
+      }
+      Op op{.kind = add_kind, .risk = add_risk, .table = &t, .old_table = &old};
+      set_object(op, w);
+      add(add_phase, op);
+    }
+    for (const T& h : have) {
+      if (want_by_name.contains(h.name))
+        continue;
+      report_drift(kind, qualified_name(old.schema, old.name) + "." + h.name);
+      if (!m_options.allow_drop)
+        continue;
+      Op drop{.kind = drop_kind, .risk = Risk::destructive, .table = &t, .old_table = &old};
+      set_object(drop, h);
+      add(drop_phase, drop);
+    }
+  }
+
+  static void set_object(Op& op, const UniqueConstraint& u) { op.unique = &u; }
+  static void set_object(Op& op, const Check& c) { op.check = &c; }
+  static void set_object(Op& op, const Index& i) { op.index = &i; }
+  static void set_object(Op& op, const ForeignKey& f) { op.foreign_key = &f; }
+
+  // Views: a changed view, or one that reads a table whose columns change, is dropped before
+  // the change and created again after it; so is every view that reads a dropped view.
+  void views() {
+    const auto tenant = by_qualified_name(m_tenant.views);
+    const auto master = by_qualified_name(m_master.views);
+    std::set<Key> drop, create;
+    for (const auto& [key, v] : master) {
+      const auto it = tenant.find(key);
+      if (it == tenant.end()) {
+        create.insert(key);
+      } else if (v->definition != it->second->definition ||
+                 v->materialized != it->second->materialized ||
+                 reads_changed_table(it->second->definition)) {
+        drop.insert(key);
+        create.insert(key);
+      }
+    }
+    for (const auto& [key, v] : tenant) {
+      if (master.contains(key))
+        continue;
+      report_drift("view", qualified_name(v->schema, v->name));
+      if (m_options.allow_drop || reads_changed_table(v->definition))
+        drop.insert(key);
+    }
+    // Views reading a dropped view go too (and come back if the master has them).
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto& [key, v] : tenant) {
+        if (drop.contains(key))
+          continue;
+        for (const Key& d : std::set<Key>(drop)) {
+          if (mentions(v->definition, d.second)) {
+            drop.insert(key);
+            if (master.contains(key))
+              create.insert(key);
+            grew = true;
+            break;
+          }
+        }
+      }
+    }
+    // A tenant-only view that has to go for a column change is recreated as it was, unless
+    // allow_drop says to drop drift.
+    for (const Key& key : drop) {
+      const View* v = tenant.at(key);
+      const bool drift_drop = !master.contains(key) && m_options.allow_drop;
+      add(m_drop_views, Op{.kind = OpKind::drop_view,
+                           .risk = drift_drop ? Risk::destructive : Risk::safe,
+                           .view = v});
+    }
+    std::vector<const View*> to_create;
+    for (const Key& key : create)
+      to_create.push_back(master.at(key));
+    for (const Key& key : drop) {
+      if (!master.contains(key) && !m_options.allow_drop)
+        to_create.push_back(tenant.at(key));
+    }
+    // Dependency order: a view after the views it reads.
+    std::vector<const View*> ordered;
+    std::set<const View*> placed;
+    for (std::size_t round = 0; round <= to_create.size() && ordered.size() < to_create.size();
+         ++round) {
+      for (const View* v : to_create) {
+        if (placed.contains(v))
+          continue;
+        const bool ready = std::none_of(to_create.begin(), to_create.end(), [&](const View* o) {
+          return o != v && !placed.contains(o) && mentions(v->definition, o->name);
+        });
+        if (ready || round == to_create.size()) {
+          ordered.push_back(v);
+          placed.insert(v);
+        }
+      }
+    }
+    for (const View* v : ordered) {
+      add(m_create_views, Op{.kind = OpKind::create_view, .view = v});
+      const auto it = tenant.find({v->schema, v->name});
+      const bool comment_changed = it == tenant.end() ? v->comment.has_value()
+                                                      : v->comment != it->second->comment ||
+                                                            drop.contains({v->schema, v->name});
+      if (comment_changed && v->comment) {
+        add(m_comments, Op{.kind = OpKind::set_view_comment, .view = v});
+      }
+    }
+    for (const auto& [key, v] : master) {
+      const auto it = tenant.find(key);
+      if (it != tenant.end() && !drop.contains(key) && v->comment != it->second->comment) {
+        add(m_comments, Op{.kind = OpKind::set_view_comment, .view = v});
+      }
+    }
+  }
+
+  bool reads_changed_table(const std::string& definition) const {
+    return std::any_of(m_changed_tables.begin(), m_changed_tables.end(),
+                       [&](const std::string& t) { return mentions(definition, t); });
+  }
+
+  std::vector<Op> ordered() {
+    std::vector<Op> out;
+    for (auto* phase : {&m_first, &m_drop_views, &m_drop_fks, &m_drop_keys, &m_create_tables,
+                        &m_column_ops, &m_drop_columns, &m_add_keys, &m_add_fks, &m_owners,
+                        &m_create_views, &m_comments, &m_drop_tables, &m_last}) {
+      for (Op& op : *phase)
+        out.push_back(std::move(op));
+    }
+    return out;
+  }
+
+  const Catalog& m_master;
+  const Catalog& m_tenant;
+  const DiffOptions& m_options;
+  std::vector<Drift> m_drift;
+  std::set<std::string> m_changed_tables;  // tables whose columns change or go
+  // Phases, in execution order (ordered()).
+  std::vector<Op> m_first, m_drop_views, m_drop_fks, m_drop_keys, m_create_tables, m_column_ops,
+      m_drop_columns, m_add_keys, m_add_fks, m_owners, m_create_views, m_comments, m_drop_tables,
+      m_last;
+};
+
+}  // namespace
+}  // namespace detail
+
+const char* to_string(Risk risk) noexcept {
+  switch (risk) {
+    case Risk::safe:
+      return "safe";
+    case Risk::rewrite:
+      return "rewrite";
+    case Risk::data_dependent:
+      return "data_dependent";
+    case Risk::destructive:
+      return "destructive";
+  }
+  return "safe";
+}
+
+std::vector<const Change*> Plan::destructive() const {
+  std::vector<const Change*> out;
+  for (const Change& c : changes) {
+    if (c.risk == Risk::destructive)
+      out.push_back(&c);
+  }
+  return out;
+}
+
+std::vector<std::string> Plan::statements() const {
+  std::vector<std::string> out;
+  for (const Change& c : changes)
+    out.insert(out.end(), c.sql.begin(), c.sql.end());
+  return out;
+}
+
+Plan diff(const Catalog& master, const Catalog& tenant, const DiffOptions& options) {
+  if (master.dialect != tenant.dialect) {
+    throw Error(ErrorKind::usage, std::string("structure sync needs one dialect on both sides; "
+                                              "the master is ") +
+                                      to_string(master.dialect) + ", the tenant " +
+                                      to_string(tenant.dialect));
+  }
+  Plan plan;
+  plan.dialect = master.dialect;
+  detail::Differ differ(master, tenant, options);
+  const std::vector<detail::Op> ops = differ.run(plan.drift);
+  switch (master.dialect) {
+    case Dialect::postgres:
+      plan.changes = detail::render_postgres(ops);
+      break;
+    case Dialect::mysql:
+      plan.changes = detail::render_mysql(ops);
+      break;
+    case Dialect::sqlite:
+      plan.changes = detail::render_sqlite(ops, master, tenant);
+      break;
+  }
+  return plan;
+}
+
+}  // namespace ferry::schema

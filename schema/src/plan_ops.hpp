@@ -1,0 +1,90 @@
+// Internal: the dialect-neutral operations diff() finds, before rendering to SQL.
+// Pointers refer into the master and tenant catalogs, which outlive the ops.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ferry/schema/catalog.hpp"
+#include "ferry/schema/plan.hpp"
+
+namespace ferry::schema::detail {
+
+enum class OpKind {
+  create_schema,
+  create_enum,
+  add_enum_label,
+  replace_enum,  // labels removed or reordered: not renderable safely
+  create_sequence,
+  alter_sequence,
+  drop_view,
+  drop_foreign_key,
+  drop_check,
+  drop_unique,
+  drop_index,
+  drop_primary_key,
+  create_table,
+  add_column,
+  alter_column,
+  drop_column,
+  add_primary_key,
+  add_unique,
+  add_check,
+  create_index,
+  add_foreign_key,
+  set_sequence_owner,
+  create_view,
+  set_table_comment,
+  set_column_comment,
+  set_view_comment,
+  drop_table,
+  drop_sequence,
+  drop_enum,
+};
+
+// Which attributes of a column differ.
+struct ColumnDelta {
+  bool type = false;
+  bool nullable = false;
+  bool default_expr = false;
+  bool identity = false;
+  bool generated = false;
+  bool collation = false;
+  bool comment = false;
+};
+
+struct Op {
+  OpKind kind;
+  Risk risk = Risk::safe;
+  const Table* table = nullptr;  // the table as it should be (master), or the tenant's for drops
+  const Table* old_table = nullptr;  // the tenant's version, when both exist
+  const Column* column = nullptr;
+  const Column* old_column = nullptr;
+  ColumnDelta delta;
+  const PrimaryKey* primary_key = nullptr;
+  const UniqueConstraint* unique = nullptr;
+  const Index* index = nullptr;
+  const ForeignKey* foreign_key = nullptr;
+  const Check* check = nullptr;
+  const View* view = nullptr;
+  const Sequence* sequence = nullptr;
+  const EnumType* enum_type = nullptr;
+  std::string name;    // schema name, enum label
+  std::string after;   // enum label to add after, or
+  std::string before;  // the label to add before when the new one comes first
+};
+
+// Renders ops, already in execution order, to changes in one dialect.
+std::vector<Change> render_postgres(const std::vector<Op>& ops);
+std::vector<Change> render_mysql(const std::vector<Op>& ops);
+// SQLite lacks most ALTERs: ops on one table collapse into a rebuild of that table.
+std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& master,
+                                  const Catalog& tenant);
+
+// Shared rendering helpers.
+std::string quote_literal(std::string_view text);  // 'it''s'
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+std::string describe(const Op& op);  // the human one-liner of an op
+std::string qualified_name(const std::string& schema, const std::string& name);
+
+}  // namespace ferry::schema::detail

@@ -1,0 +1,132 @@
+// Shared by the renderers: literals, names and the human description of an op.
+#include <fmt/format.h>
+
+#include "plan_ops.hpp"
+
+namespace ferry::schema::detail {
+
+std::string quote_literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'')
+      out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const std::string& s : items) {
+    if (!out.empty())
+      out += separator;
+    out += s;
+  }
+  return out;
+}
+
+std::string qualified_name(const std::string& schema, const std::string& name) {
+  return schema.empty() ? name : schema + "." + name;
+}
+
+namespace {
+
+std::string table_of(const Op& op) {
+  return op.table ? qualified_name(op.table->schema, op.table->name) : "";
+}
+
+std::string column_changes(const Op& op) {
+  std::vector<std::string> parts;
+  const Column& c = *op.column;
+  const Column& o = *op.old_column;
+  if (op.delta.type)
+    parts.push_back("type " + o.declared_type + " -> " + c.declared_type);
+  if (op.delta.nullable)
+    parts.push_back(c.nullable ? "drop NOT NULL" : "set NOT NULL");
+  if (op.delta.default_expr) {
+    parts.push_back(c.default_expr ? "default " + *c.default_expr : "drop default");
+  }
+  if (op.delta.identity)
+    parts.push_back(std::string("identity ") + to_string(c.identity));
+  if (op.delta.generated)
+    parts.push_back("generated expression");
+  if (op.delta.collation)
+    parts.push_back("collation " + c.collation.value_or("default"));
+  if (op.delta.comment)
+    parts.push_back("comment");
+  return join(parts);
+}
+
+}  // namespace
+
+std::string describe(const Op& op) {
+  const std::string t = table_of(op);
+  switch (op.kind) {
+    case OpKind::create_schema:
+      return "create schema " + op.name;
+    case OpKind::create_enum:
+      return "create enum " + qualified_name(op.enum_type->schema, op.enum_type->name);
+    case OpKind::add_enum_label:
+      return fmt::format("add label '{}' to enum {}", op.name,
+                         qualified_name(op.enum_type->schema, op.enum_type->name));
+    case OpKind::replace_enum:
+      return "enum " + qualified_name(op.enum_type->schema, op.enum_type->name) +
+             ": labels removed or reordered; recreate the type by hand";
+    case OpKind::create_sequence:
+      return "create sequence " + qualified_name(op.sequence->schema, op.sequence->name);
+    case OpKind::alter_sequence:
+      return "alter sequence " + qualified_name(op.sequence->schema, op.sequence->name);
+    case OpKind::set_sequence_owner:
+      return "sequence " + qualified_name(op.sequence->schema, op.sequence->name) + " owned by " +
+             op.sequence->owned_by.value_or("none");
+    case OpKind::drop_sequence:
+      return "drop sequence " + qualified_name(op.sequence->schema, op.sequence->name);
+    case OpKind::drop_enum:
+      return "drop enum " + qualified_name(op.enum_type->schema, op.enum_type->name);
+    case OpKind::drop_view:
+      return "drop view " + qualified_name(op.view->schema, op.view->name);
+    case OpKind::create_view:
+      return "create view " + qualified_name(op.view->schema, op.view->name);
+    case OpKind::set_view_comment:
+      return "comment on view " + qualified_name(op.view->schema, op.view->name);
+    case OpKind::drop_foreign_key:
+      return "drop foreign key " + t + "." + op.foreign_key->name;
+    case OpKind::add_foreign_key:
+      return fmt::format("add foreign key {}.{} ({}) -> {}", t, op.foreign_key->name,
+                         join(op.foreign_key->columns),
+                         qualified_name(op.foreign_key->ref_schema, op.foreign_key->ref_table));
+    case OpKind::drop_check:
+      return "drop check " + t + "." + op.check->name;
+    case OpKind::add_check:
+      return "add check " + t + "." + op.check->name;
+    case OpKind::drop_unique:
+      return "drop unique " + t + "." + op.unique->name;
+    case OpKind::add_unique:
+      return fmt::format("add unique {}.{} ({})", t, op.unique->name, join(op.unique->columns));
+    case OpKind::drop_index:
+      return "drop index " + t + "." + op.index->name;
+    case OpKind::create_index:
+      return "create index " + t + "." + op.index->name;
+    case OpKind::drop_primary_key:
+      return "drop primary key of " + t;
+    case OpKind::add_primary_key:
+      return fmt::format("add primary key {} ({})", t, join(op.primary_key->columns));
+    case OpKind::create_table:
+      return "create table " + t;
+    case OpKind::drop_table:
+      return "drop table " + t;
+    case OpKind::add_column:
+      return fmt::format("add column {}.{} {}", t, op.column->name, op.column->declared_type);
+    case OpKind::drop_column:
+      return "drop column " + t + "." + op.column->name;
+    case OpKind::alter_column:
+      return fmt::format("alter column {}.{}: {}", t, op.column->name, column_changes(op));
+    case OpKind::set_table_comment:
+      return "comment on table " + t;
+    case OpKind::set_column_comment:
+      return "comment on column " + t + "." + op.column->name;
+  }
+  return "change";
+}
+
+}  // namespace ferry::schema::detail

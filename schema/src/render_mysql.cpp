@@ -1,0 +1,215 @@
+// MySQL/MariaDB DDL for a plan. Each DDL statement commits by itself, so every statement
+// must leave the tenant valid; the engine journals progress statement by statement.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "plan_ops.hpp"
+
+namespace ferry::schema::detail {
+namespace {
+
+std::string qi(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`')
+      out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+// MySQL treats backslash as an escape inside string literals (unless NO_BACKSLASH_ESCAPES).
+std::string literal(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\')
+      out += c;
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string columns(const std::vector<std::string>& names) {
+  std::vector<std::string> quoted;
+  for (const std::string& n : names)
+    quoted.push_back(qi(n));
+  return join(quoted);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Literals and CURRENT_TIMESTAMP stand bare after DEFAULT; other expressions need
+// parentheses.
+std::string default_clause(const std::string& expr) {
+  const std::string l = lower(expr);
+  const bool bare = expr.empty() || expr.front() == '\'' || expr.front() == '-' ||
+                    std::isdigit(static_cast<unsigned char>(expr.front())) || l == "null" ||
+                    l.starts_with("current_timestamp") || l.starts_with("b'") ||
+                    l.starts_with("x'") || l.starts_with("0x");
+  return bare ? expr : "(" + expr + ")";
+}
+
+std::string column_definition(const Column& c) {
+  std::string out = qi(c.name) + " " + c.declared_type;
+  if (c.collation)
+    out += " COLLATE " + *c.collation;
+  if (c.generated_expr) {
+    out += " GENERATED ALWAYS AS (" + *c.generated_expr + ")" +
+           (c.generated_stored ? " STORED" : " VIRTUAL");
+  } else {
+    out += c.nullable ? " NULL" : " NOT NULL";
+    if (c.default_expr)
+      out += " DEFAULT " + default_clause(*c.default_expr);
+    if (c.identity == Identity::auto_increment)
+      out += " AUTO_INCREMENT";
+  }
+  if (c.comment)
+    out += " COMMENT " + literal(*c.comment);
+  return out;
+}
+
+std::string fk_clause(const ForeignKey& fk) {
+  std::string out = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", columns(fk.columns),
+                                qi(fk.ref_table), columns(fk.ref_columns));
+  if (fk.on_delete != FkAction::no_action)
+    out += std::string(" ON DELETE ") + to_string(fk.on_delete);
+  if (fk.on_update != FkAction::no_action)
+    out += std::string(" ON UPDATE ") + to_string(fk.on_update);
+  return out;
+}
+
+std::string index_keys(const Index& index) {
+  std::vector<std::string> keys;
+  for (const IndexKey& k : index.keys) {
+    keys.push_back((k.expression ? "(" + *k.expression + ")" : qi(k.column)) +
+                   (k.descending ? " DESC" : ""));
+  }
+  return join(keys);
+}
+
+std::string index_statement(const Table& t, const Index& index) {
+  std::string out = fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
+                                qi(index.name), qi(t.name), index_keys(index));
+  if (index.method == "hash")
+    out += " USING HASH";
+  return out;
+}
+
+std::string sequence_options(const Sequence& s) {
+  return fmt::format("INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} {}", s.increment,
+                     s.min_value, s.max_value, s.start, s.cycle ? "CYCLE" : "NOCYCLE");
+}
+
+// The column this one follows in the master, for ADD COLUMN ... AFTER.
+std::string position_clause(const Table& t, const Column& c) {
+  const Column* previous = nullptr;
+  for (const Column& other : t.columns) {
+    if (other.name == c.name)
+      break;
+    previous = &other;
+  }
+  return previous ? " AFTER " + qi(previous->name) : " FIRST";
+}
+
+std::vector<std::string> render(const Op& op) {
+  const auto alter_table = [&] { return "ALTER TABLE " + qi(op.table->name) + " "; };
+  switch (op.kind) {
+    case OpKind::create_schema:
+    case OpKind::create_enum:
+    case OpKind::add_enum_label:
+    case OpKind::drop_enum:
+    case OpKind::set_sequence_owner:
+      return {};  // no such objects in MySQL
+    case OpKind::replace_enum:
+      return {"-- " + describe(op)};
+    case OpKind::create_sequence:
+      return {"CREATE SEQUENCE " + qi(op.sequence->name) + " " + sequence_options(*op.sequence)};
+    case OpKind::alter_sequence:
+      return {"ALTER SEQUENCE " + qi(op.sequence->name) + " " + sequence_options(*op.sequence)};
+    case OpKind::drop_sequence:
+      return {"DROP SEQUENCE " + qi(op.sequence->name)};
+    case OpKind::drop_view:
+      return {"DROP VIEW " + qi(op.view->name)};
+    case OpKind::create_view:
+      return {"CREATE VIEW " + qi(op.view->name) + " AS " + op.view->definition};
+    case OpKind::set_view_comment:
+      return {};  // MySQL views carry no comment
+    case OpKind::drop_foreign_key:
+      return {alter_table() + "DROP FOREIGN KEY " + qi(op.foreign_key->name)};
+    case OpKind::add_foreign_key:
+      return {alter_table() + "ADD CONSTRAINT " + qi(op.foreign_key->name) + " " +
+              fk_clause(*op.foreign_key)};
+    case OpKind::drop_check:
+      return {alter_table() + "DROP CONSTRAINT " + qi(op.check->name)};
+    case OpKind::add_check:
+      return {alter_table() + "ADD CONSTRAINT " + qi(op.check->name) + " CHECK (" +
+              op.check->expression + ")"};
+    case OpKind::drop_unique:
+      return {alter_table() + "DROP INDEX " + qi(op.unique->name)};
+    case OpKind::add_unique:
+      return {alter_table() + "ADD CONSTRAINT " + qi(op.unique->name) + " UNIQUE (" +
+              columns(op.unique->columns) + ")"};
+    case OpKind::drop_index:
+      return {"DROP INDEX " + qi(op.index->name) + " ON " + qi(op.table->name)};
+    case OpKind::create_index:
+      return {index_statement(*op.table, *op.index)};
+    case OpKind::drop_primary_key:
+      return {alter_table() + "DROP PRIMARY KEY"};
+    case OpKind::add_primary_key:
+      return {alter_table() + "ADD PRIMARY KEY (" + columns(op.primary_key->columns) + ")"};
+    case OpKind::create_table: {
+      const Table& t = *op.table;
+      std::vector<std::string> parts;
+      for (const Column& c : t.columns)
+        parts.push_back(column_definition(c));
+      if (t.primary_key)
+        parts.push_back("PRIMARY KEY (" + columns(t.primary_key->columns) + ")");
+      for (const UniqueConstraint& u : t.uniques) {
+        parts.push_back("CONSTRAINT " + qi(u.name) + " UNIQUE (" + columns(u.columns) + ")");
+      }
+      for (const Check& c : t.checks) {
+        parts.push_back("CONSTRAINT " + qi(c.name) + " CHECK (" + c.expression + ")");
+      }
+      // The table comment follows as its own op (set_table_comment).
+      return {"CREATE TABLE " + qi(t.name) + " (\n  " + join(parts, ",\n  ") + "\n)"};
+    }
+    case OpKind::drop_table:
+      return {"DROP TABLE " + qi(op.table->name)};
+    case OpKind::add_column:
+      return {alter_table() + "ADD COLUMN " + column_definition(*op.column) +
+              position_clause(*op.table, *op.column)};
+    case OpKind::drop_column:
+      return {alter_table() + "DROP COLUMN " + qi(op.column->name)};
+    case OpKind::alter_column:
+      // MODIFY restates the whole column, so one statement carries every attribute.
+      return {alter_table() + "MODIFY COLUMN " + column_definition(*op.column)};
+    case OpKind::set_table_comment:
+      return {alter_table() + "COMMENT=" + literal(op.table->comment.value_or(""))};
+    case OpKind::set_column_comment:
+      // Column comments are part of the column definition: set on create or with MODIFY.
+      return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<Change> render_mysql(const std::vector<Op>& ops) {
+  std::vector<Change> out;
+  for (const Op& op : ops) {
+    std::vector<std::string> sql = render(op);
+    if (sql.empty())
+      continue;
+    out.push_back(Change{.risk = op.risk, .description = describe(op), .sql = std::move(sql)});
+  }
+  return out;
+}
+
+}  // namespace ferry::schema::detail
