@@ -3,6 +3,7 @@
 #include "common/sql_text.hpp"
 #include "factories.hpp"
 #include "ferry/common/error.hpp"
+#include "ferry/common/process.hpp"
 #include "mysql/mysql_session.hpp"
 
 namespace ferry::connectors {
@@ -36,6 +37,32 @@ class MysqlConnector final : public Connector {
     }
   }
 
+  void apply_schema_changes(const std::vector<std::string>& statements,
+                            const SchemaApplyOptions& options) override {
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+      m_session.exec(statements[i]);
+      if (options.on_committed) options.on_committed(i);
+    }
+  }
+
+  // GET_LOCK names are server-wide: qualify them with the database.
+  std::optional<std::string> try_lock(std::string_view name) override {
+    const std::string lock = mysql::string_literal(lock_name(name));
+    const auto got = m_session.query("SELECT GET_LOCK(" + lock + ", 0)");
+    if (!got.empty() && got[0][0] == "1") return std::nullopt;
+    const auto holder = m_session.query(
+        "SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p "
+        "WHERE p.ID = IS_USED_LOCK(" + lock + ")");
+    if (holder.empty()) return "another session (it may just have released the lock)";
+    const TextRow& h = holder[0];
+    return "connection " + h[0].value_or("?") + " of " + h[1].value_or("?") + " from " +
+           h[2].value_or("?") + " (connected for " + h[3].value_or("?") + " s)";
+  }
+
+  void release_lock(std::string_view name) override {
+    m_session.query("SELECT RELEASE_LOCK(" + mysql::string_literal(lock_name(name)) + ")");
+  }
+
   std::vector<TextRow> query(std::string_view sql) override { return m_session.query(sql); }
 
   std::unique_ptr<RowReader> read_rows(const schema::Table& table,
@@ -53,6 +80,12 @@ class MysqlConnector final : public Connector {
   }
 
  private:
+  std::string lock_name(std::string_view name) const {
+    // At most 64 characters: a hash keeps long database names apart.
+    const std::string full = "ferry:" + m_session.endpoint().database + ":" + std::string(name);
+    return full.size() <= 64 ? full : "ferry:" + std::to_string(stable_hash32(full));
+  }
+
   mysql::Session m_session;
 };
 

@@ -2,6 +2,7 @@
 
 #include "factories.hpp"
 #include "ferry/common/error.hpp"
+#include "ferry/common/process.hpp"
 #include "postgres/postgres_session.hpp"
 
 namespace ferry::connectors {
@@ -36,22 +37,35 @@ class PostgresConnector final : public Connector {
     // One statement runs as its own implicit transaction, which is already atomic, and this
     // keeps statements that refuse a transaction block (CREATE/DROP DATABASE, VACUUM, CREATE
     // INDEX CONCURRENTLY) usable on their own.
-    const bool wrap = statements.size() > 1;
-    if (wrap)
-      m_session.exec("BEGIN", "starting a transaction");
-    for (const std::string& statement : statements) {
-      postgres::Result result(PQexec(m_session.raw(), statement.c_str()));
-      const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
-      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
-        Error error = m_session.error("statement failed: " + excerpt(statement), result.get());
-        if (wrap || PQtransactionStatus(m_session.raw()) != PQTRANS_IDLE) {
-          m_session.exec_quietly("ROLLBACK");
-        }
-        throw error;
-      }
-    }
-    if (wrap)
-      m_session.exec("COMMIT", "committing");
+    run(statements, statements.size() > 1, {});
+  }
+
+  void apply_schema_changes(const std::vector<std::string>& statements,
+                            const SchemaApplyOptions& options) override {
+    run(statements, true,
+        "SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
+  }
+
+  std::optional<std::string> try_lock(std::string_view name) override {
+    const std::string key = lock_key(name);
+    const auto got = m_session.query("SELECT pg_try_advisory_lock(" + key + ")", "taking a lock");
+    if (!got.empty() && got[0][0] == "t") return std::nullopt;
+    const auto holder = m_session.query(
+        "SELECT a.application_name, a.pid, coalesce(host(a.client_addr), 'local socket'), "
+        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND (l.classid, "
+        "l.objid) = (" + lock_classid() + "::oid, " + std::to_string(lock_objid(name)) + "::oid)",
+        "finding the lock holder");
+    if (holder.empty()) return "another session (it may just have released the lock)";
+    const TextRow& h = holder[0];
+    return (h[0] && !h[0]->empty() ? *h[0] : std::string("an unnamed client")) +
+           " (server pid " + h[1].value_or("?") + ", from " + h[2].value_or("?") +
+           ", connected since " + h[3].value_or("?") + " UTC)";
+  }
+
+  void release_lock(std::string_view name) override {
+    m_session.query("SELECT pg_advisory_unlock(" + lock_key(name) + ")", "releasing a lock");
   }
 
   std::vector<TextRow> query(std::string_view sql) override {
@@ -73,6 +87,35 @@ class PostgresConnector final : public Connector {
   }
 
  private:
+  // Advisory locks use the two-key form: a fixed first key marks them as ferry's.
+  static std::string lock_classid() { return "1179800153"; }
+  static std::int64_t lock_objid(std::string_view name) {
+    return static_cast<std::int64_t>(stable_hash32(name) & 0x7fffffffu);
+  }
+  static std::string lock_key(std::string_view name) {
+    return lock_classid() + ", " + std::to_string(lock_objid(name));
+  }
+
+  // Runs statements, in one transaction when `transaction` (after `preamble`, if any); on
+  // failure rolls back and throws an Error naming the statement.
+  void run(const std::vector<std::string>& statements, bool transaction,
+           const std::string& preamble) {
+    if (transaction) m_session.exec("BEGIN", "starting a transaction");
+    if (!preamble.empty()) m_session.exec(preamble, "preparing the transaction");
+    for (const std::string& statement : statements) {
+      postgres::Result result(PQexec(m_session.raw(), statement.c_str()));
+      const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+        Error error = m_session.error("statement failed: " + excerpt(statement), result.get());
+        if (transaction || PQtransactionStatus(m_session.raw()) != PQTRANS_IDLE) {
+          m_session.exec_quietly("ROLLBACK");
+        }
+        throw error;
+      }
+    }
+    if (transaction) m_session.exec("COMMIT", "committing");
+  }
+
   postgres::Session m_session;
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/sql_text.hpp"
+#include "ferry/common/process.hpp"
 
 namespace ferry::connectors::postgres {
 namespace {
@@ -88,7 +89,7 @@ Session::Session(const Endpoint& endpoint) : m_endpoint(endpoint) {
   // Keyword parameters, never a conninfo string: nothing here can be logged whole, and a
   // database name containing '=' or a URL is not reinterpreted (expand_dbname = 0).
   std::map<std::string, std::string> settings(endpoint.params.begin(), endpoint.params.end());
-  settings.try_emplace("application_name", "ferry");
+  settings.try_emplace("application_name", process_label().substr(0, 63));
   settings["client_encoding"] = "UTF8";
   settings["connect_timeout"] = std::to_string(endpoint.connect_timeout.count());
   settings["host"] = endpoint.host;

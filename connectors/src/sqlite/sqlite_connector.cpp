@@ -1,5 +1,11 @@
 // The SQLite connector: the embedded default. One sqlite3 handle per Connector.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <charconv>
@@ -10,6 +16,7 @@
 #include "common/sql_text.hpp"
 #include "factories.hpp"
 #include "ferry/common/error.hpp"
+#include "ferry/common/process.hpp"
 #include "sqlite/sqlite_catalog.hpp"
 
 namespace ferry::connectors {
@@ -297,7 +304,10 @@ class SqliteConnector final : public Connector {
     }
   }
 
-  ~SqliteConnector() override { sqlite3_close(m_db); }
+  ~SqliteConnector() override {
+    for (const auto& [name, fd] : m_locks) ::close(fd);
+    sqlite3_close(m_db);
+  }
 
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
   const Endpoint& endpoint() const noexcept override { return m_endpoint; }
@@ -316,6 +326,70 @@ class SqliteConnector final : public Connector {
       }
     }
     exec("COMMIT", "COMMIT");
+  }
+
+  void apply_schema_changes(const std::vector<std::string>& statements,
+                            const SchemaApplyOptions&) override {
+    // The table-rebuild procedure (lang_altertable.html): foreign keys off around the
+    // transaction (the pragma is a no-op inside one), legacy renames so a rebuilt table's
+    // RENAME does not trip over views that read it, and a foreign-key check before commit.
+    exec("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = OFF");
+    try {
+      exec("BEGIN IMMEDIATE", "BEGIN");
+      try {
+        exec("PRAGMA legacy_alter_table = ON", "PRAGMA legacy_alter_table = ON");
+        for (const std::string& sql : statements) exec(sql, sql);
+        exec("PRAGMA legacy_alter_table = OFF", "PRAGMA legacy_alter_table = OFF");
+        const auto violations = query("PRAGMA foreign_key_check");
+        if (!violations.empty()) {
+          const TextRow& v = violations[0];
+          throw Error(ErrorKind::failure,
+                      "the new structure breaks " + std::to_string(violations.size()) +
+                          " foreign key reference(s), e.g. table " + v[0].value_or("?") +
+                          " row " + v[1].value_or("?") + " -> " + v[2].value_or("?") +
+                          "; nothing was changed");
+        }
+        exec("COMMIT", "COMMIT");
+      } catch (...) {
+        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+    } catch (...) {
+      sqlite3_exec(m_db, "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
+      sqlite3_exec(m_db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+      throw;
+    }
+    exec("PRAGMA foreign_keys = ON", "PRAGMA foreign_keys = ON");
+  }
+
+  // SQLite has no advisory locks: an flock()ed file beside the database stands in, and holds
+  // the label of the process that has it.
+  std::optional<std::string> try_lock(std::string_view name) override {
+    const std::string path = m_endpoint.database + ".ferry-" + std::string(name) + ".lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      throw Error(ErrorKind::failure, "cannot create lock file " + path + ": " +
+                                          std::strerror(errno));
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char buf[256] = {};
+      const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+      ::close(fd);
+      return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "another process";
+    }
+    const std::string label = process_label();
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, label.data(), label.size(), 0) < 0) {
+      // The lock holds without the label; only the message for a waiting process suffers.
+    }
+    m_locks[std::string(name)] = fd;
+    return std::nullopt;
+  }
+
+  void release_lock(std::string_view name) override {
+    const auto it = m_locks.find(std::string(name));
+    if (it == m_locks.end()) return;
+    ::close(it->second);  // closing releases the flock
+    m_locks.erase(it);
   }
 
   std::vector<TextRow> query(std::string_view sql) override {
@@ -409,6 +483,7 @@ class SqliteConnector final : public Connector {
 
   Endpoint m_endpoint;
   sqlite3* m_db = nullptr;
+  std::map<std::string, int> m_locks;  // lock name -> flock()ed file descriptor
 };
 
 }  // namespace

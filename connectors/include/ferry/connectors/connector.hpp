@@ -6,7 +6,9 @@
 // Connector's session: while one is open, make no other call on that Connector.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +49,15 @@ class RowWriter {
   virtual void commit() = 0;
 };
 
+struct SchemaApplyOptions {
+  // PostgreSQL: how long a statement may wait for a table lock before the plan fails (so a
+  // busy table fails fast instead of blocking the application behind the DDL).
+  std::chrono::milliseconds lock_timeout{5000};
+  // MySQL/MariaDB: called after statement i has committed (DDL commits implicitly), so the
+  // caller can journal progress. Not called on dialects that apply all or nothing.
+  std::function<void(std::size_t)> on_committed;
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -76,6 +87,23 @@ class Connector {
   // `columns` is empty). Rows are inserted; existing keys are an error.
   virtual std::unique_ptr<RowWriter> write_rows(const schema::Table& table,
                                                 const std::vector<std::string>& columns) = 0;
+
+  // Applies a structure plan (schema::Plan::statements()).
+  //   PostgreSQL: one transaction with SET LOCAL lock_timeout; all or nothing.
+  //   MySQL/MariaDB: statement by statement (DDL commits implicitly), on_committed after each.
+  //   SQLite: foreign keys off, one BEGIN IMMEDIATE transaction, PRAGMA foreign_key_check
+  //           before COMMIT (a violation rolls back), foreign keys on again.
+  // The Error names the failing statement.
+  virtual void apply_schema_changes(const std::vector<std::string>& statements,
+                                    const SchemaApplyOptions& options) = 0;
+
+  // A named advisory lock on this database, held until release_lock() or until the session
+  // ends (a crashed ferry never leaves it behind). Returns nullopt when acquired; otherwise
+  // who holds it (process, host, since when) for the error message. Non-blocking.
+  //   PostgreSQL pg_try_advisory_lock, MySQL GET_LOCK, SQLite an flock()ed file beside the
+  //   database.
+  virtual std::optional<std::string> try_lock(std::string_view name) = 0;
+  virtual void release_lock(std::string_view name) = 0;
 
   // The identifier quoted for this dialect ("x" or `x`).
   virtual std::string quote_identifier(std::string_view name) const = 0;
