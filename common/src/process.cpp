@@ -6,7 +6,8 @@ namespace ferry {
 
 std::string process_label() {
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  if (::gethostname(host, sizeof host - 1) != 0)
+    host[0] = '\0';
   return "ferry pid " + std::to_string(::getpid()) + " on " + (host[0] ? host : "unknown host");
 }
 

@@ -41,7 +41,8 @@ class MysqlConnector final : public Connector {
                             const SchemaApplyOptions& options) override {
     for (std::size_t i = 0; i < statements.size(); ++i) {
       m_session.exec(statements[i]);
-      if (options.on_committed) options.on_committed(i);
+      if (options.on_committed)
+        options.on_committed(i);
     }
   }
 
@@ -49,11 +50,14 @@ class MysqlConnector final : public Connector {
   std::optional<std::string> try_lock(std::string_view name) override {
     const std::string lock = mysql::string_literal(lock_name(name));
     const auto got = m_session.query("SELECT GET_LOCK(" + lock + ", 0)");
-    if (!got.empty() && got[0][0] == "1") return std::nullopt;
+    if (!got.empty() && got[0][0] == "1")
+      return std::nullopt;
     const auto holder = m_session.query(
         "SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p "
-        "WHERE p.ID = IS_USED_LOCK(" + lock + ")");
-    if (holder.empty()) return "another session (it may just have released the lock)";
+        "WHERE p.ID = IS_USED_LOCK(" +
+        lock + ")");
+    if (holder.empty())
+      return "another session (it may just have released the lock)";
     const TextRow& h = holder[0];
     return "connection " + h[0].value_or("?") + " of " + h[1].value_or("?") + " from " +
            h[2].value_or("?") + " (connected for " + h[3].value_or("?") + " s)";

@@ -49,19 +49,22 @@ class PostgresConnector final : public Connector {
   std::optional<std::string> try_lock(std::string_view name) override {
     const std::string key = lock_key(name);
     const auto got = m_session.query("SELECT pg_try_advisory_lock(" + key + ")", "taking a lock");
-    if (!got.empty() && got[0][0] == "t") return std::nullopt;
+    if (!got.empty() && got[0][0] == "t")
+      return std::nullopt;
     const auto holder = m_session.query(
         "SELECT a.application_name, a.pid, coalesce(host(a.client_addr), 'local socket'), "
         "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND (l.classid, "
-        "l.objid) = (" + lock_classid() + "::oid, " + std::to_string(lock_objid(name)) + "::oid)",
+        "l.objid) = (" +
+            lock_classid() + "::oid, " + std::to_string(lock_objid(name)) + "::oid)",
         "finding the lock holder");
-    if (holder.empty()) return "another session (it may just have released the lock)";
+    if (holder.empty())
+      return "another session (it may just have released the lock)";
     const TextRow& h = holder[0];
-    return (h[0] && !h[0]->empty() ? *h[0] : std::string("an unnamed client")) +
-           " (server pid " + h[1].value_or("?") + ", from " + h[2].value_or("?") +
-           ", connected since " + h[3].value_or("?") + " UTC)";
+    return (h[0] && !h[0]->empty() ? *h[0] : std::string("an unnamed client")) + " (server pid " +
+           h[1].value_or("?") + ", from " + h[2].value_or("?") + ", connected since " +
+           h[3].value_or("?") + " UTC)";
   }
 
   void release_lock(std::string_view name) override {
@@ -100,8 +103,10 @@ class PostgresConnector final : public Connector {
   // failure rolls back and throws an Error naming the statement.
   void run(const std::vector<std::string>& statements, bool transaction,
            const std::string& preamble) {
-    if (transaction) m_session.exec("BEGIN", "starting a transaction");
-    if (!preamble.empty()) m_session.exec(preamble, "preparing the transaction");
+    if (transaction)
+      m_session.exec("BEGIN", "starting a transaction");
+    if (!preamble.empty())
+      m_session.exec(preamble, "preparing the transaction");
     for (const std::string& statement : statements) {
       postgres::Result result(PQexec(m_session.raw(), statement.c_str()));
       const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
@@ -113,7 +118,8 @@ class PostgresConnector final : public Connector {
         throw error;
       }
     }
-    if (transaction) m_session.exec("COMMIT", "committing");
+    if (transaction)
+      m_session.exec("COMMIT", "committing");
   }
 
   postgres::Session m_session;

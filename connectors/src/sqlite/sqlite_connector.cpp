@@ -305,7 +305,8 @@ class SqliteConnector final : public Connector {
   }
 
   ~SqliteConnector() override {
-    for (const auto& [name, fd] : m_locks) ::close(fd);
+    for (const auto& [name, fd] : m_locks)
+      ::close(fd);
     sqlite3_close(m_db);
   }
 
@@ -338,15 +339,16 @@ class SqliteConnector final : public Connector {
       exec("BEGIN IMMEDIATE", "BEGIN");
       try {
         exec("PRAGMA legacy_alter_table = ON", "PRAGMA legacy_alter_table = ON");
-        for (const std::string& sql : statements) exec(sql, sql);
+        for (const std::string& sql : statements)
+          exec(sql, sql);
         exec("PRAGMA legacy_alter_table = OFF", "PRAGMA legacy_alter_table = OFF");
         const auto violations = query("PRAGMA foreign_key_check");
         if (!violations.empty()) {
           const TextRow& v = violations[0];
           throw Error(ErrorKind::failure,
                       "the new structure breaks " + std::to_string(violations.size()) +
-                          " foreign key reference(s), e.g. table " + v[0].value_or("?") +
-                          " row " + v[1].value_or("?") + " -> " + v[2].value_or("?") +
+                          " foreign key reference(s), e.g. table " + v[0].value_or("?") + " row " +
+                          v[1].value_or("?") + " -> " + v[2].value_or("?") +
                           "; nothing was changed");
         }
         exec("COMMIT", "COMMIT");
@@ -368,8 +370,8 @@ class SqliteConnector final : public Connector {
     const std::string path = m_endpoint.database + ".ferry-" + std::string(name) + ".lock";
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-      throw Error(ErrorKind::failure, "cannot create lock file " + path + ": " +
-                                          std::strerror(errno));
+      throw Error(ErrorKind::failure,
+                  "cannot create lock file " + path + ": " + std::strerror(errno));
     }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       char buf[256] = {};
@@ -387,7 +389,8 @@ class SqliteConnector final : public Connector {
 
   void release_lock(std::string_view name) override {
     const auto it = m_locks.find(std::string(name));
-    if (it == m_locks.end()) return;
+    if (it == m_locks.end())
+      return;
     ::close(it->second);  // closing releases the flock
     m_locks.erase(it);
   }

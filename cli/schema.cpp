@@ -1,0 +1,127 @@
+// ferry schema diff | schema sync: the master's structure to tenants.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "ferry/connectors/connector.hpp"
+#include "ferry/engine/paths.hpp"
+#include "ferry/engine/schema_sync.hpp"
+
+namespace ferry::cli {
+namespace {
+
+struct DiffOptions {
+  std::string from;
+  std::string to;
+  bool allow_drop = false;
+  bool json = false;
+};
+
+ExitCode run_diff(const DiffOptions& options) {
+  const Endpoint from = parse_endpoint(options.from);
+  const Endpoint to = parse_endpoint(options.to);
+  const schema::Catalog master = connectors::connect(from)->introspect();
+  const schema::Catalog tenant = connectors::connect(to)->introspect();
+  const schema::Plan plan = schema::diff(master, tenant, {.allow_drop = options.allow_drop});
+  if (options.json) {
+    nlohmann::json doc = engine::plan_json(plan);
+    doc["from"] = from.redacted();
+    doc["to"] = to.redacted();
+    doc["equal"] = plan.empty();
+    std::cout << doc.dump(2) << '\n';
+  } else if (plan.empty()) {
+    std::cout << "-- " << to.redacted() << " has the structure of " << from.redacted() << '\n'
+              << engine::render_plan(plan);
+  } else {
+    std::cout << "-- to make " << to.redacted() << " match " << from.redacted() << ":\n"
+              << engine::render_plan(plan);
+  }
+  return plan.empty() ? ExitCode::ok : ExitCode::differences;
+}
+
+struct SyncOptions {
+  std::string from;
+  std::vector<std::string> to;
+  bool allow_drop = false;
+  bool dry_run = false;
+  bool json = false;
+  int jobs = 4;
+  int lock_timeout_ms = 5000;
+  std::string state_dir;
+};
+
+ExitCode run_sync(const SyncOptions& options) {
+  const Endpoint master = parse_endpoint(options.from);
+  std::vector<Endpoint> tenants;
+  for (const std::string& url : options.to)
+    tenants.push_back(parse_endpoint(url));
+  const engine::SchemaSyncOptions sync{
+      .allow_drop = options.allow_drop,
+      .dry_run = options.dry_run,
+      .jobs = options.jobs,
+      .lock_timeout = std::chrono::milliseconds(options.lock_timeout_ms),
+      .state_dir = options.state_dir.empty() ? engine::default_state_dir()
+                                             : std::filesystem::path(options.state_dir)};
+  spdlog::info("schema sync{}: {} -> {} tenant(s), {} at a time",
+               options.dry_run ? " (dry run)" : "", master.redacted(), tenants.size(),
+               options.jobs);
+  const auto report = engine::sync_schema(master, tenants, sync, [](const engine::TenantResult& t) {
+    spdlog::info("{}: {} ({} change(s), {} drift, {:.2f}s)", t.tenant, engine::to_string(t.status),
+                 t.plan.changes.size(), t.plan.drift.size(), t.seconds);
+  });
+  if (options.json) {
+    std::cout << engine::to_json(report).dump(2) << '\n';
+  } else {
+    if (options.dry_run) {
+      for (const engine::TenantResult& t : report.tenants) {
+        if (t.plan.empty() && t.plan.drift.empty())
+          continue;
+        std::cout << "-- plan for " << t.tenant << ":\n" << engine::render_plan(t.plan) << '\n';
+      }
+    }
+    std::cout << engine::render_text(report);
+  }
+  return report.exit_code();
+}
+
+}  // namespace
+
+void add_schema_commands(CLI::App& app, CommandResult& result) {
+  CLI::App* schema = app.add_subcommand("schema", "Compare and sync database structure");
+  schema->require_subcommand(1);
+
+  auto diff = std::make_shared<DiffOptions>();
+  CLI::App* diff_cmd = schema->add_subcommand(
+      "diff", "Print the plan that makes TO's structure equal to FROM's (exit 3 if they differ)");
+  diff_cmd->add_option("FROM", diff->from, "The master endpoint")->required();
+  diff_cmd->add_option("TO", diff->to, "The tenant endpoint")->required();
+  diff_cmd->add_flag("--allow-drop", diff->allow_drop, "Plan drops of objects only TO has");
+  diff_cmd->add_flag("--json", diff->json, "Print the plan as JSON");
+  diff_cmd->callback([diff, &result] { result.code = run_diff(*diff); });
+
+  auto sync = std::make_shared<SyncOptions>();
+  CLI::App* sync_cmd = schema->add_subcommand(
+      "sync", "Bring every tenant's structure up to the master's, in parallel");
+  sync_cmd->add_option("--from", sync->from, "The master endpoint")->required();
+  sync_cmd->add_option("--to", sync->to, "Tenant endpoints")->required()->expected(1, -1);
+  sync_cmd->add_flag("--allow-drop", sync->allow_drop,
+                     "Apply destructive changes and drop objects only a tenant has");
+  sync_cmd->add_flag("--dry-run", sync->dry_run, "Print the plans; change nothing");
+  sync_cmd->add_option("-j,--jobs", sync->jobs, "Tenants synced at once")
+      ->default_val(4)
+      ->check(CLI::Range(1, 256));
+  sync_cmd
+      ->add_option("--lock-timeout", sync->lock_timeout_ms,
+                   "PostgreSQL: milliseconds a DDL statement may wait for a table lock")
+      ->default_val(5000)
+      ->check(CLI::Range(1, 3600000));
+  sync_cmd->add_option("--state-dir", sync->state_dir,
+                       "Where MySQL apply journals live (default $FERRY_STATE_DIR or "
+                       "~/.local/state/ferry)");
+  sync_cmd->add_flag("--json", sync->json, "Print the report as JSON");
+  sync_cmd->callback([sync, &result] { result.code = run_sync(*sync); });
+}
+
+}  // namespace ferry::cli

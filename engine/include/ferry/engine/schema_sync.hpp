@@ -1,0 +1,80 @@
+// Structure sync: the master's schema to many tenants, in parallel (the daytime sync).
+//
+// For each tenant, on its own worker: take the tenant's schema-sync lock, read its catalog,
+// plan (a plan is computed once per catalog fingerprint and reused), refuse destructive
+// plans without allow_drop, apply, read the catalog again and require an empty diff. One
+// tenant's failure is recorded in its result and the others go on.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "ferry/common/endpoint.hpp"
+#include "ferry/common/error.hpp"
+#include "ferry/schema/plan.hpp"
+
+namespace ferry::engine {
+
+struct SchemaSyncOptions {
+  bool allow_drop = false;
+  bool dry_run = false;
+  int jobs = 4;  // tenants synced at once
+  std::chrono::milliseconds lock_timeout{5000};
+  // Where MySQL/MariaDB tenants' apply journals live (statement-by-statement progress).
+  std::filesystem::path state_dir;
+};
+
+enum class TenantStatus {
+  in_sync,  // nothing to do
+  planned,  // dry run: the plan was printed, nothing applied
+  applied,  // the plan ran and the re-read catalog matches the master
+  blocked,  // destructive changes without allow_drop: nothing applied
+  locked,   // another sync holds this tenant's lock: nothing applied
+  failed,   // an error, or differences left after applying
+};
+
+const char* to_string(TenantStatus status) noexcept;
+
+struct TenantResult {
+  std::string tenant;  // redacted URL
+  TenantStatus status = TenantStatus::failed;
+  schema::Plan plan;
+  std::size_t applied = 0;             // changes applied
+  std::string error;                   // why it failed, was blocked or locked
+  std::vector<std::string> remaining;  // differences left after applying (failed)
+  bool plan_reused = false;            // the plan of an identical tenant was reused
+  double seconds = 0;
+};
+
+struct SchemaSyncReport {
+  std::string master;  // redacted URL
+  bool dry_run = false;
+  std::vector<TenantResult> tenants;  // in the order the tenants were given
+  double seconds = 0;
+
+  // 0 when every tenant is in sync, applied or planned; 4 when some failed and others did
+  // not; 1 when all failed.
+  ExitCode exit_code() const noexcept;
+};
+
+// Progress as tenants finish, for log lines; called from worker threads, one at a time.
+using TenantDone = std::function<void(const TenantResult&)>;
+
+SchemaSyncReport sync_schema(const Endpoint& master, const std::vector<Endpoint>& tenants,
+                             const SchemaSyncOptions& options, const TenantDone& on_done = {});
+
+// The human table (tenant, status, changes, drift, time) and the JSON report.
+std::string render_text(const SchemaSyncReport& report);
+nlohmann::json to_json(const SchemaSyncReport& report);
+
+// The plan as text: each change as "-- <risk>: <description>" and its statements, then the
+// drift. Shared by `schema diff` and `schema sync --dry-run`.
+std::string render_plan(const schema::Plan& plan);
+nlohmann::json plan_json(const schema::Plan& plan);
+
+}  // namespace ferry::engine

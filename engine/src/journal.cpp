@@ -1,0 +1,86 @@
+#include "journal.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "ferry/common/error.hpp"
+#include "ferry/common/process.hpp"
+
+namespace ferry::engine {
+namespace {
+
+std::string now_utc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Journal::Journal(const std::filesystem::path& state_dir, const std::string& tenant) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%08x.json", stable_hash32(tenant));
+  m_path = state_dir / "schema-journal" / name;
+  m_entry.tenant = tenant;
+}
+
+std::optional<JournalEntry> Journal::interrupted() const {
+  std::ifstream in(m_path);
+  if (!in)
+    return std::nullopt;
+  try {
+    const nlohmann::json doc = nlohmann::json::parse(in);
+    JournalEntry e;
+    e.tenant = doc.at("tenant");
+    e.started = doc.at("started");
+    e.process = doc.at("process");
+    e.statements = doc.at("statements").get<std::vector<std::string>>();
+    e.committed = doc.at("committed");
+    return e;
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::failure, "unreadable journal " + m_path.string() + ": " + e.what() +
+                                        " (remove it to continue)");
+  }
+}
+
+void Journal::begin(const std::vector<std::string>& statements) {
+  m_entry.started = now_utc();
+  m_entry.process = process_label();
+  m_entry.statements = statements;
+  m_entry.committed = 0;
+  write();
+}
+
+void Journal::committed(std::size_t count) {
+  m_entry.committed = count;
+  write();
+}
+
+void Journal::finish() {
+  std::error_code ec;
+  std::filesystem::remove(m_path, ec);
+}
+
+void Journal::write() const {
+  std::filesystem::create_directories(m_path.parent_path());
+  const nlohmann::json doc{{"tenant", m_entry.tenant},       {"started", m_entry.started},
+                           {"process", m_entry.process},     {"statements", m_entry.statements},
+                           {"committed", m_entry.committed}, {"status", "running"}};
+  const std::filesystem::path temp = m_path.string() + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << doc.dump(2) << '\n';
+    out.flush();
+    if (!out) {
+      throw Error(ErrorKind::failure, "cannot write journal " + temp.string() + " (disk full?)");
+    }
+  }
+  std::filesystem::rename(temp, m_path);
+}
+
+}  // namespace ferry::engine

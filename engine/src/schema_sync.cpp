@@ -1,0 +1,231 @@
+#include "ferry/engine/schema_sync.hpp"
+
+#include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "ferry/connectors/connector.hpp"
+#include "journal.hpp"
+
+namespace ferry::engine {
+namespace {
+
+constexpr std::string_view k_lock_name = "schema-sync";
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Plans by tenant catalog fingerprint: tenants whose structure is identical share one plan.
+// m_mutex guards m_plans.
+class PlanCache {
+ public:
+  PlanCache(const schema::Catalog& master, const schema::DiffOptions& options)
+      : m_master(master), m_options(options) {}
+
+  schema::Plan plan_for(const schema::Catalog& tenant, bool& reused) {
+    const std::string key = schema::fingerprint(tenant);
+    {
+      std::lock_guard lock(m_mutex);
+      const auto it = m_plans.find(key);
+      if (it != m_plans.end()) {
+        reused = true;
+        return it->second;
+      }
+    }
+    schema::Plan plan = schema::diff(m_master, tenant, m_options);
+    std::lock_guard lock(m_mutex);
+    reused = false;
+    return m_plans.emplace(key, std::move(plan)).first->second;
+  }
+
+ private:
+  const schema::Catalog& m_master;
+  const schema::DiffOptions& m_options;
+  std::mutex m_mutex;
+  std::map<std::string, schema::Plan> m_plans;
+};
+
+class TenantLock {
+ public:
+  TenantLock(connectors::Connector& connector) : m_connector(connector) {
+    m_holder = connector.try_lock(k_lock_name);
+  }
+  ~TenantLock() {
+    if (m_holder)
+      return;
+    try {
+      m_connector.release_lock(k_lock_name);
+    } catch (const std::exception&) {
+      // The lock goes with the session anyway.
+    }
+  }
+  TenantLock(const TenantLock&) = delete;
+  TenantLock& operator=(const TenantLock&) = delete;
+  const std::optional<std::string>& holder() const { return m_holder; }
+
+ private:
+  connectors::Connector& m_connector;
+  std::optional<std::string> m_holder;
+};
+
+std::vector<std::string> descriptions(const std::vector<const schema::Change*>& changes) {
+  std::vector<std::string> out;
+  for (const schema::Change* c : changes)
+    out.push_back(c->description);
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items)
+    out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+void apply(connectors::Connector& tenant, TenantResult& result, const SchemaSyncOptions& options) {
+  const std::vector<std::string> statements = result.plan.statements();
+  connectors::SchemaApplyOptions apply_options{.lock_timeout = options.lock_timeout};
+  std::optional<Journal> journal;
+  if (tenant.dialect() == Dialect::mysql) {
+    journal.emplace(options.state_dir, result.tenant);
+    if (const auto earlier = journal->interrupted()) {
+      spdlog::warn(
+          "{}: an earlier run ({}, started {}) stopped after {} of {} statements; "
+          "planning again from the live catalog and applying the rest",
+          result.tenant, earlier->process, earlier->started, earlier->committed,
+          earlier->statements.size());
+    }
+    journal->begin(statements);
+    apply_options.on_committed = [&](std::size_t i) { journal->committed(i + 1); };
+  }
+  tenant.apply_schema_changes(statements, apply_options);
+  if (journal)
+    journal->finish();
+  result.applied = result.plan.changes.size();
+}
+
+TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, const schema::Catalog& master,
+                         const SchemaSyncOptions& options) {
+  const auto start = Clock::now();
+  TenantResult result;
+  result.tenant = endpoint.redacted();
+  try {
+    auto tenant = connectors::connect(endpoint);
+    // A dry run writes nothing anywhere, not even a lock (SQLite's is a file).
+    std::optional<TenantLock> lock;
+    if (!options.dry_run)
+      lock.emplace(*tenant);
+    if (lock && lock->holder()) {
+      result.status = TenantStatus::locked;
+      result.error = "another schema sync holds this tenant's lock: " + *lock->holder();
+      result.seconds = seconds_since(start);
+      return result;
+    }
+    const schema::Catalog before = tenant->introspect();
+    result.plan = plans.plan_for(before, result.plan_reused);
+    const auto destructive = result.plan.destructive();
+    if (result.plan.empty()) {
+      result.status = TenantStatus::in_sync;
+    } else if (!destructive.empty() && !options.allow_drop) {
+      result.status = TenantStatus::blocked;
+      result.error = "needs --allow-drop for " + joined(descriptions(destructive));
+    } else if (options.dry_run) {
+      result.status = TenantStatus::planned;
+    } else {
+      apply(*tenant, result, options);
+      const schema::Catalog after = tenant->introspect();
+      const schema::Plan left = schema::diff(master, after, {.allow_drop = options.allow_drop});
+      if (left.empty()) {
+        result.status = TenantStatus::applied;
+      } else {
+        result.status = TenantStatus::failed;
+        for (const schema::Change& c : left.changes)
+          result.remaining.push_back(c.description);
+        result.error = "after applying, the tenant still differs: " + joined(result.remaining);
+      }
+    }
+  } catch (const std::exception& e) {
+    result.status = TenantStatus::failed;
+    result.error = endpoint.scrub(e.what());
+  }
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+}  // namespace
+
+const char* to_string(TenantStatus status) noexcept {
+  switch (status) {
+    case TenantStatus::in_sync:
+      return "in sync";
+    case TenantStatus::planned:
+      return "planned";
+    case TenantStatus::applied:
+      return "applied";
+    case TenantStatus::blocked:
+      return "blocked";
+    case TenantStatus::locked:
+      return "locked";
+    case TenantStatus::failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+ExitCode SchemaSyncReport::exit_code() const noexcept {
+  std::size_t bad = 0;
+  for (const TenantResult& t : tenants) {
+    if (t.status == TenantStatus::blocked || t.status == TenantStatus::locked ||
+        t.status == TenantStatus::failed) {
+      ++bad;
+    }
+  }
+  if (bad == 0)
+    return ExitCode::ok;
+  return bad == tenants.size() ? ExitCode::failure : ExitCode::partial_failure;
+}
+
+SchemaSyncReport sync_schema(const Endpoint& master_endpoint, const std::vector<Endpoint>& tenants,
+                             const SchemaSyncOptions& options, const TenantDone& on_done) {
+  const auto start = Clock::now();
+  SchemaSyncReport report;
+  report.master = master_endpoint.redacted();
+  report.dry_run = options.dry_run;
+  const schema::Catalog master = connectors::connect(master_endpoint)->introspect();
+  const schema::DiffOptions diff_options{.allow_drop = options.allow_drop};
+  PlanCache plans(master, diff_options);
+
+  report.tenants.resize(tenants.size());
+  std::mutex done_mutex;  // serializes on_done
+  const int jobs = std::max(1, options.jobs);
+  // Tenants wait on their servers, not on our CPU: allow more threads than cores.
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(jobs));
+  tbb::task_arena arena(jobs);
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, tenants.size(), 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            report.tenants[i] = sync_tenant(tenants[i], plans, master, options);
+            if (on_done) {
+              std::lock_guard lock(done_mutex);
+              on_done(report.tenants[i]);
+            }
+          }
+        },
+        tbb::simple_partitioner());
+  });
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+}  // namespace ferry::engine

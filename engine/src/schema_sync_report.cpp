@@ -1,0 +1,85 @@
+// Reports of structure syncs and plans, for humans and for machines.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "ferry/engine/schema_sync.hpp"
+
+namespace ferry::engine {
+
+std::string render_plan(const schema::Plan& plan) {
+  std::string out;
+  for (const schema::Change& c : plan.changes) {
+    out += fmt::format("-- {}: {}\n", to_string(c.risk), c.description);
+    for (const std::string& sql : c.sql)
+      out += sql + ";\n";
+  }
+  if (!plan.drift.empty()) {
+    out +=
+        fmt::format("-- drift: {} object(s) only on the target, kept (--allow-drop drops them):\n",
+                    plan.drift.size());
+    for (const schema::Drift& d : plan.drift)
+      out += fmt::format("--   {} {}\n", d.kind, d.name);
+  }
+  return out;
+}
+
+nlohmann::json plan_json(const schema::Plan& plan) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const schema::Change& c : plan.changes) {
+    changes.push_back(
+        {{"risk", to_string(c.risk)}, {"description", c.description}, {"sql", c.sql}});
+  }
+  nlohmann::json drift = nlohmann::json::array();
+  for (const schema::Drift& d : plan.drift)
+    drift.push_back({{"kind", d.kind}, {"name", d.name}});
+  return {{"dialect", to_string(plan.dialect)},
+          {"changes", std::move(changes)},
+          {"drift", std::move(drift)}};
+}
+
+std::string render_text(const SchemaSyncReport& report) {
+  std::size_t width = 6;
+  for (const TenantResult& t : report.tenants)
+    width = std::max(width, t.tenant.size());
+  std::string out = fmt::format("{:<{}}  {:<9}  {:>7}  {:>5}  {:>8}\n", "tenant", width, "status",
+                                "changes", "drift", "time");
+  std::size_t changes = 0;
+  for (const TenantResult& t : report.tenants) {
+    const std::size_t n = t.status == TenantStatus::applied ? t.applied : t.plan.changes.size();
+    changes += t.status == TenantStatus::applied ? n : 0;
+    out += fmt::format("{:<{}}  {:<9}  {:>7}  {:>5}  {:>7.2f}s\n", t.tenant, width,
+                       to_string(t.status), n, t.plan.drift.size(), t.seconds);
+  }
+  out += fmt::format("{} tenant(s), {} change(s) {}, {:.2f}s\n", report.tenants.size(),
+                     report.dry_run ? 0 : changes, report.dry_run ? "applied (dry run)" : "applied",
+                     report.seconds);
+  for (const TenantResult& t : report.tenants) {
+    if (!t.error.empty())
+      out += fmt::format("{}: {}: {}\n", t.tenant, to_string(t.status), t.error);
+  }
+  return out;
+}
+
+nlohmann::json to_json(const SchemaSyncReport& report) {
+  nlohmann::json tenants = nlohmann::json::array();
+  for (const TenantResult& t : report.tenants) {
+    tenants.push_back(
+        {{"tenant", t.tenant},
+         {"status", to_string(t.status)},
+         {"changes_applied", t.applied},
+         {"plan", plan_json(t.plan)},
+         {"plan_reused", t.plan_reused},
+         {"error", t.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.error)},
+         {"remaining", t.remaining},
+         {"seconds", t.seconds}});
+  }
+  return {{"master", report.master},
+          {"dry_run", report.dry_run},
+          {"tenants", std::move(tenants)},
+          {"seconds", report.seconds},
+          {"exit_code", static_cast<int>(report.exit_code())}};
+}
+
+}  // namespace ferry::engine
