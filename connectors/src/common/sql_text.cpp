@@ -45,12 +45,28 @@ std::string bound_tuple(const schema::Table& table, const std::vector<std::strin
 
 }  // namespace
 
+bool is_text_key(schema::LogicalType type) noexcept {
+  return type == schema::LogicalType::text || type == schema::LogicalType::json ||
+         type == schema::LogicalType::other;
+}
+
+std::string key_order(const schema::Table& table, const std::vector<std::string>& key,
+                      const KeyExprFn& key_expr) {
+  std::string out;
+  for (const std::string& k : key) {
+    if (!out.empty())
+      out += ", ";
+    out += key_expr(*table.find_column(k));
+  }
+  return out;
+}
+
 std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
-                            const schema::KeyRange& range, const QuoteFn& quote,
+                            const schema::KeyRange& range, const KeyExprFn& key_expr,
                             const LiteralFn& literal) {
   if (range.unbounded())
     return {};
-  const std::string lhs = "(" + column_list(key, quote) + ")";
+  const std::string lhs = "(" + key_order(table, key, key_expr) + ")";
   std::string out = " WHERE ";
   if (!range.after.empty())
     out += lhs + " > " + bound_tuple(table, key, range.after, literal);

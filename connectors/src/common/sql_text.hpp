@@ -18,11 +18,23 @@ std::string quote_with(char quote, std::string_view name);
 using LiteralFn = std::function<std::string(const schema::Column& column, std::string_view value)>;
 using QuoteFn = std::function<std::string(std::string_view identifier)>;
 
+// A key column as it is ordered and compared: text-like columns in byte order (PostgreSQL
+// COLLATE "C", MySQL CAST(... AS BINARY), SQLite COLLATE BINARY), so every dialect orders
+// keys the way diff::KeyOrder does and master and tenant agree on key ranges.
+using KeyExprFn = std::function<std::string(const schema::Column& column)>;
+
+// Whether a key column of this type needs a byte-order collation.
+bool is_text_key(schema::LogicalType type) noexcept;
+
 // "WHERE (k1, k2) > (..) AND (k1, k2) <= (..)" for a key range, or "" when unbounded.
 // Throws Error when a bound has the wrong number of values.
 std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
-                            const schema::KeyRange& range, const QuoteFn& quote,
+                            const schema::KeyRange& range, const KeyExprFn& key_expr,
                             const LiteralFn& literal);
+
+// "k1, k2" as key expressions, for ORDER BY.
+std::string key_order(const schema::Table& table, const std::vector<std::string>& key,
+                      const KeyExprFn& key_expr);
 
 // "k1, k2" quoted, for ORDER BY.
 std::string column_list(const std::vector<std::string>& columns, const QuoteFn& quote);

@@ -60,6 +60,10 @@ class MysqlRowReader final : public RowReader {
         m_batch_rows(std::max<std::size_t>(1, options.batch_rows)) {
     const std::vector<std::string> key = require_row_key(m_table);
     const QuoteFn quote = [](std::string_view name) { return quote_with('`', name); };
+    // Text keys in byte order whatever the column's collation (see sql_text.hpp).
+    const KeyExprFn key_expr = [&](const schema::Column& c) {
+      return is_text_key(c.type) ? "CAST(" + quote(c.name) + " AS BINARY)" : quote(c.name);
+    };
     std::string select;
     for (const schema::Column& column : m_table.columns) {
       const std::string name = quote(column.name);
@@ -78,8 +82,8 @@ class MysqlRowReader final : public RowReader {
       return out;
     };
     const std::string sql = "SELECT " + select + " FROM " + quote(table.name) +
-                            key_range_where(table, key, options.range, quote, literal) +
-                            " ORDER BY " + column_list(key, quote);
+                            key_range_where(table, key, options.range, key_expr, literal) +
+                            " ORDER BY " + key_order(table, key, key_expr);
     try {
       m_statement = m_session.streaming_statement();
       m_result.reset(m_statement->executeQuery(sql::SQLString(sql)));

@@ -146,6 +146,11 @@ std::string key_literal(const schema::Column& column, std::string_view value) {
   return out + "'::" + column.declared_type;
 }
 
+// Text keys in byte order (see sql_text.hpp).
+std::string key_expr(const schema::Column& column) {
+  return is_text_key(column.type) ? quote(column.name) + " COLLATE \"C\"" : quote(column.name);
+}
+
 class PostgresRowReader final : public RowReader {
  public:
   PostgresRowReader(Session& session, const schema::Table& table, const ReadOptions& options)
@@ -160,8 +165,8 @@ class PostgresRowReader final : public RowReader {
     }
     const std::string sql = "COPY (SELECT " + column_list(names, quote) + " FROM " +
                             qualified_name(table) +
-                            key_range_where(table, key, options.range, quote, key_literal) +
-                            " ORDER BY " + column_list(key, quote) + ") TO STDOUT";
+                            key_range_where(table, key, options.range, key_expr, key_literal) +
+                            " ORDER BY " + key_order(table, key, key_expr) + ") TO STDOUT";
     Result result(PQexec(m_session.raw(), sql.c_str()));
     if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
       throw m_session.error("reading table " + m_label, result.get());

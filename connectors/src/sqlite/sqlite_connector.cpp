@@ -423,12 +423,16 @@ class SqliteConnector final : public Connector {
                                        const ReadOptions& options) override {
     const std::vector<std::string> key = require_row_key(table);
     const QuoteFn quote = [this](std::string_view n) { return quote_identifier(n); };
+    // Text keys in byte order whatever the column's collation (see sql_text.hpp).
+    const KeyExprFn key_expr = [&](const schema::Column& c) {
+      return is_text_key(c.type) ? quote(c.name) + " COLLATE BINARY" : quote(c.name);
+    };
     std::vector<std::string> names;
     for (const schema::Column& c : table.columns)
       names.push_back(c.name);
     const std::string sql = "SELECT " + column_list(names, quote) + " FROM " + quote(table.name) +
-                            key_range_where(table, key, options.range, quote, literal) +
-                            " ORDER BY " + column_list(key, quote);
+                            key_range_where(table, key, options.range, key_expr, literal) +
+                            " ORDER BY " + key_order(table, key, key_expr);
     return std::make_unique<SqliteReader>(m_db, table, sql, options.batch_rows);
   }
 

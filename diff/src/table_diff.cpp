@@ -1,0 +1,200 @@
+#include "ferry/diff/table_diff.hpp"
+
+#include "ferry/common/error.hpp"
+
+namespace ferry::diff {
+namespace {
+
+std::string label(const schema::Table& t) { return t.schema.empty() ? t.name : t.schema + "." + t.name; }
+
+std::vector<std::size_t> key_positions(const schema::Table& table,
+                                       const std::vector<std::string>& key) {
+  std::vector<std::size_t> out;
+  for (const std::string& k : key) {
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      if (table.columns[i].name == k) out.push_back(i);
+    }
+  }
+  return out;
+}
+
+KeyOrder key_order_of(const schema::Table& table, const std::vector<std::size_t>& positions) {
+  std::vector<schema::LogicalType> types;
+  for (std::size_t p : positions) types.push_back(table.columns[p].type);
+  return KeyOrder(std::move(types));
+}
+
+schema::KeyValue key_of(const schema::RowBatch& batch, std::size_t row,
+                        const std::vector<std::size_t>& positions) {
+  schema::KeyValue key;
+  key.reserve(positions.size());
+  for (std::size_t p : positions) key.emplace_back(batch.value(row, p));
+  return key;
+}
+
+void copy_row(const schema::RowBatch& from, std::size_t row, schema::RowBatch& to) {
+  for (std::size_t c = 0; c < from.columns(); ++c) {
+    if (from.is_null(row, c)) {
+      to.add_null();
+    } else {
+      to.add_value(from.value(row, c));
+    }
+  }
+}
+
+// Rejects a stream that is not in strictly increasing key order: ranges would not partition
+// it and the diff would be wrong.
+void check_order(const KeyOrder& order, const schema::KeyValue& previous,
+                 const schema::KeyValue& key, const std::string& table, const Endpoint& where) {
+  if (!previous.empty() && order.compare(previous, key) >= 0) {
+    throw Error(ErrorKind::failure,
+                "table " + table + " on " + where.redacted() +
+                    " does not come back in byte order of its key (or the key has duplicates); "
+                    "ferry cannot compare it safely");
+  }
+}
+
+void require_same_columns(const schema::Table& master, const schema::Table& tenant,
+                          const Endpoint& where) {
+  std::string problem;
+  if (master.columns.size() != tenant.columns.size()) {
+    problem = std::to_string(master.columns.size()) + " columns on the master, " +
+              std::to_string(tenant.columns.size()) + " on the tenant";
+  } else {
+    for (std::size_t i = 0; i < master.columns.size(); ++i) {
+      if (master.columns[i].name != tenant.columns[i].name) {
+        problem = "column " + std::to_string(i + 1) + " is " + master.columns[i].name +
+                  " on the master and " + tenant.columns[i].name + " on the tenant";
+        break;
+      }
+    }
+  }
+  if (!problem.empty()) {
+    throw Error(ErrorKind::failure, "table " + label(master) + " on " + where.redacted() +
+                                        " differs in structure from the master (" + problem +
+                                        "); run ferry schema sync first");
+  }
+}
+
+struct KeyHash {
+  schema::KeyValue key;
+  Hash128 hash;
+};
+
+}  // namespace
+
+MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
+                             const DiffSettings& settings) {
+  MasterTable out;
+  out.table = table;
+  out.key = table.row_key();
+  if (out.key.empty()) {
+    throw Error(ErrorKind::failure, "table " + label(table) +
+                                        " has no primary key and no unique NOT NULL key; ferry "
+                                        "cannot compare its rows (add a primary key)");
+  }
+  out.key_index = key_positions(table, out.key);
+  const KeyOrder order = key_order_of(table, out.key_index);
+  const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
+
+  auto reader = master.read_rows(table, {.batch_rows = settings.batch_rows});
+  schema::RowBatch batch;
+  Chunk current;
+  schema::KeyValue last;
+  while (reader->next(batch)) {
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      schema::KeyValue key = key_of(batch, r, out.key_index);
+      check_order(order, last, key, label(table), master.endpoint());
+      current.summary.add(hash_row(batch, r));
+      last = std::move(key);
+      if (current.summary.rows == chunk_rows) {
+        current.range.up_to = last;
+        out.chunks.push_back(std::move(current));
+        current = Chunk{};
+        current.range.after = last;
+      }
+    }
+    out.rows += batch.rows();
+  }
+  // The last chunk is open above: tenant rows past the master's last key land there.
+  current.range.up_to.clear();
+  out.chunks.push_back(std::move(current));
+  return out;
+}
+
+TableChanges diff_table(const MasterTable& master, connectors::Connector& master_conn,
+                        connectors::Connector& tenant, const schema::Table& tenant_table,
+                        const DiffSettings& settings) {
+  require_same_columns(master.table, tenant_table, tenant.endpoint());
+  const KeyOrder order = key_order_of(master.table, master.key_index);
+  TableChanges changes;
+  changes.table = label(master.table);
+  changes.upserts.reset(master.table.columns.size());
+  changes.chunks = master.chunks.size();
+
+  std::size_t chunk = 0;
+  Summary tenant_summary;
+  std::vector<KeyHash> buffered;  // the current chunk's tenant keys and hashes
+
+  // Settles chunk `index`: equal summaries mean equal rows; otherwise the master's rows of the
+  // range are merged with the buffered tenant rows.
+  auto settle = [&](std::size_t index) {
+    const Chunk& c = master.chunks[index];
+    if (tenant_summary == c.summary) {
+      buffered.clear();
+      tenant_summary = Summary{};
+      return;
+    }
+    ++changes.chunks_differing;
+    auto reader = master_conn.read_rows(master.table,
+                                        {.range = c.range, .batch_rows = settings.batch_rows});
+    schema::RowBatch batch;
+    std::size_t t = 0;
+    while (reader->next(batch)) {
+      for (std::size_t r = 0; r < batch.rows(); ++r) {
+        const schema::KeyValue key = key_of(batch, r, master.key_index);
+        while (t < buffered.size() && order.compare(buffered[t].key, key) < 0) {
+          changes.deletes.push_back(std::move(buffered[t++].key));
+        }
+        if (t < buffered.size() && order.compare(buffered[t].key, key) == 0) {
+          if (!(buffered[t].hash == hash_row(batch, r))) {
+            copy_row(batch, r, changes.upserts);
+            ++changes.updates;
+          }
+          ++t;
+        } else {
+          copy_row(batch, r, changes.upserts);
+          ++changes.inserts;
+        }
+      }
+    }
+    for (; t < buffered.size(); ++t) changes.deletes.push_back(std::move(buffered[t].key));
+    buffered.clear();
+    tenant_summary = Summary{};
+  };
+
+  auto reader = tenant.read_rows(tenant_table, {.batch_rows = settings.batch_rows});
+  schema::RowBatch batch;
+  schema::KeyValue last;
+  const std::string table_label = label(tenant_table);
+  while (reader->next(batch)) {
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      schema::KeyValue key = key_of(batch, r, master.key_index);
+      check_order(order, last, key, table_label, tenant.endpoint());
+      while (chunk + 1 < master.chunks.size() &&
+             order.compare(key, master.chunks[chunk].range.up_to) > 0) {
+        settle(chunk++);
+      }
+      const Hash128 h = hash_row(batch, r);
+      tenant_summary.add(h);
+      last = key;
+      buffered.push_back({std::move(key), h});
+    }
+    changes.rows_compared += batch.rows();
+  }
+  reader.reset();
+  for (; chunk < master.chunks.size(); ++chunk) settle(chunk);
+  return changes;
+}
+
+}  // namespace ferry::diff
