@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   ferry::cli::CommandResult result;
   ferry::cli::add_inspect_command(app, result);
   ferry::cli::add_schema_commands(app, result);
+  ferry::cli::add_data_commands(app, result);
 
   app.parse_complete_callback([&] {
     ferry::setup_logging(quiet     ? ferry::LogLevel::quiet

@@ -7,14 +7,17 @@
 namespace ferry::diff {
 namespace {
 
-int sign(int v) { return (v > 0) - (v < 0); }
+int sign(int v) {
+  return (v > 0) - (v < 0);
+}
 
 // Canonical decimals (schema/row.hpp): optional '-', no leading zeros, no trailing
 // fractional zeros.
 int compare_decimal(std::string_view a, std::string_view b) {
   const bool neg_a = a.starts_with('-');
   const bool neg_b = b.starts_with('-');
-  if (neg_a != neg_b) return neg_a ? -1 : 1;
+  if (neg_a != neg_b)
+    return neg_a ? -1 : 1;
   if (neg_a) {
     a.remove_prefix(1);
     b.remove_prefix(1);
@@ -35,9 +38,12 @@ int compare_decimal(std::string_view a, std::string_view b) {
 }
 
 double to_double(std::string_view v) {
-  if (v == "NaN") return NAN;
-  if (v == "Infinity") return INFINITY;
-  if (v == "-Infinity") return -INFINITY;
+  if (v == "NaN")
+    return NAN;
+  if (v == "Infinity")
+    return INFINITY;
+  if (v == "-Infinity")
+    return -INFINITY;
   double d = 0;
   std::from_chars(v.data(), v.data() + v.size(), d);
   return d;
@@ -56,12 +62,14 @@ int KeyOrder::compare_field(std::size_t column, std::string_view a, std::string_
       std::from_chars(b.data(), b.data() + b.size(), y);
       return (x > y) - (x < y);
     }
-    case schema::LogicalType::numeric: return compare_decimal(a, b);
+    case schema::LogicalType::numeric:
+      return compare_decimal(a, b);
     case schema::LogicalType::float32:
     case schema::LogicalType::float64: {
       // NaN sorts after every number, as PostgreSQL orders it.
       const double x = to_double(a), y = to_double(b);
-      if (std::isnan(x) || std::isnan(y)) return std::isnan(x) - std::isnan(y);
+      if (std::isnan(x) || std::isnan(y))
+        return std::isnan(x) - std::isnan(y);
       return (x > y) - (x < y);
     }
     default:
@@ -73,7 +81,8 @@ int KeyOrder::compare_field(std::size_t column, std::string_view a, std::string_
 
 int KeyOrder::compare(const schema::KeyValue& a, const schema::KeyValue& b) const {
   for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (const int c = compare_field(i, a[i], b[i]); c != 0) return c;
+    if (const int c = compare_field(i, a[i], b[i]); c != 0)
+      return c;
   }
   return (a.size() > b.size()) - (a.size() < b.size());
 }

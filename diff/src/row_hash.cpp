@@ -42,7 +42,8 @@ Hash128 hash_row(const schema::RowBatch& batch, std::size_t row) {
 Hash128 hash_row(const schema::RowBatch& batch, std::size_t row, std::size_t first,
                  std::size_t count) {
   t_buffer.clear();
-  for (std::size_t c = first; c < first + count; ++c) encode_field(t_buffer, batch, row, c);
+  for (std::size_t c = first; c < first + count; ++c)
+    encode_field(t_buffer, batch, row, c);
   const XXH128_hash_t h = XXH3_128bits(t_buffer.data(), t_buffer.size());
   return Hash128{h.low64, h.high64};
 }

@@ -5,14 +5,17 @@
 namespace ferry::diff {
 namespace {
 
-std::string label(const schema::Table& t) { return t.schema.empty() ? t.name : t.schema + "." + t.name; }
+std::string label(const schema::Table& t) {
+  return t.schema.empty() ? t.name : t.schema + "." + t.name;
+}
 
 std::vector<std::size_t> key_positions(const schema::Table& table,
                                        const std::vector<std::string>& key) {
   std::vector<std::size_t> out;
   for (const std::string& k : key) {
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
-      if (table.columns[i].name == k) out.push_back(i);
+      if (table.columns[i].name == k)
+        out.push_back(i);
     }
   }
   return out;
@@ -20,7 +23,8 @@ std::vector<std::size_t> key_positions(const schema::Table& table,
 
 KeyOrder key_order_of(const schema::Table& table, const std::vector<std::size_t>& positions) {
   std::vector<schema::LogicalType> types;
-  for (std::size_t p : positions) types.push_back(table.columns[p].type);
+  for (std::size_t p : positions)
+    types.push_back(table.columns[p].type);
   return KeyOrder(std::move(types));
 }
 
@@ -28,7 +32,8 @@ schema::KeyValue key_of(const schema::RowBatch& batch, std::size_t row,
                         const std::vector<std::size_t>& positions) {
   schema::KeyValue key;
   key.reserve(positions.size());
-  for (std::size_t p : positions) key.emplace_back(batch.value(row, p));
+  for (std::size_t p : positions)
+    key.emplace_back(batch.value(row, p));
   return key;
 }
 
@@ -81,6 +86,37 @@ struct KeyHash {
   Hash128 hash;
 };
 
+// Merges the master's rows of `range` with the tenant's rows of the same range (`tenant`, in
+// key order) into `changes`.
+void merge_range(const MasterTable& master, connectors::Connector& master_conn,
+                 const schema::KeyRange& range, const KeyOrder& order, std::vector<KeyHash>& tenant,
+                 TableChanges& changes, const DiffSettings& settings) {
+  auto reader =
+      master_conn.read_rows(master.table, {.range = range, .batch_rows = settings.batch_rows});
+  schema::RowBatch batch;
+  std::size_t t = 0;
+  while (reader->next(batch)) {
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      const schema::KeyValue key = key_of(batch, r, master.key_index);
+      while (t < tenant.size() && order.compare(tenant[t].key, key) < 0) {
+        changes.deletes.push_back(std::move(tenant[t++].key));
+      }
+      if (t < tenant.size() && order.compare(tenant[t].key, key) == 0) {
+        if (!(tenant[t].hash == hash_row(batch, r))) {
+          copy_row(batch, r, changes.upserts);
+          ++changes.updates;
+        }
+        ++t;
+      } else {
+        copy_row(batch, r, changes.upserts);
+        ++changes.inserts;
+      }
+    }
+  }
+  for (; t < tenant.size(); ++t)
+    changes.deletes.push_back(std::move(tenant[t].key));
+}
+
 }  // namespace
 
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
@@ -131,6 +167,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   changes.table = label(master.table);
   changes.upserts.reset(master.table.columns.size());
   changes.chunks = master.chunks.size();
+  changes.chunks_differing = 0;
 
   std::size_t chunk = 0;
   Summary tenant_summary;
@@ -139,36 +176,11 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   // Settles chunk `index`: equal summaries mean equal rows; otherwise the master's rows of the
   // range are merged with the buffered tenant rows.
   auto settle = [&](std::size_t index) {
-    const Chunk& c = master.chunks[index];
-    if (tenant_summary == c.summary) {
-      buffered.clear();
-      tenant_summary = Summary{};
-      return;
+    if (!(tenant_summary == master.chunks[index].summary)) {
+      changes.differing.push_back(index);
+      merge_range(master, master_conn, master.chunks[index].range, order, buffered, changes,
+                  settings);
     }
-    ++changes.chunks_differing;
-    auto reader = master_conn.read_rows(master.table,
-                                        {.range = c.range, .batch_rows = settings.batch_rows});
-    schema::RowBatch batch;
-    std::size_t t = 0;
-    while (reader->next(batch)) {
-      for (std::size_t r = 0; r < batch.rows(); ++r) {
-        const schema::KeyValue key = key_of(batch, r, master.key_index);
-        while (t < buffered.size() && order.compare(buffered[t].key, key) < 0) {
-          changes.deletes.push_back(std::move(buffered[t++].key));
-        }
-        if (t < buffered.size() && order.compare(buffered[t].key, key) == 0) {
-          if (!(buffered[t].hash == hash_row(batch, r))) {
-            copy_row(batch, r, changes.upserts);
-            ++changes.updates;
-          }
-          ++t;
-        } else {
-          copy_row(batch, r, changes.upserts);
-          ++changes.inserts;
-        }
-      }
-    }
-    for (; t < buffered.size(); ++t) changes.deletes.push_back(std::move(buffered[t].key));
     buffered.clear();
     tenant_summary = Summary{};
   };
@@ -193,7 +205,39 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
     changes.rows_compared += batch.rows();
   }
   reader.reset();
-  for (; chunk < master.chunks.size(); ++chunk) settle(chunk);
+  for (; chunk < master.chunks.size(); ++chunk)
+    settle(chunk);
+  changes.chunks_differing = changes.differing.size();
+  return changes;
+}
+
+TableChanges diff_chunks(const MasterTable& master, connectors::Connector& master_conn,
+                         connectors::Connector& tenant, const schema::Table& tenant_table,
+                         const std::vector<std::size_t>& chunks, const DiffSettings& settings) {
+  require_same_columns(master.table, tenant_table, tenant.endpoint());
+  const KeyOrder order = key_order_of(master.table, master.key_index);
+  TableChanges changes;
+  changes.table = label(master.table);
+  changes.upserts.reset(master.table.columns.size());
+  changes.chunks = chunks.size();
+  for (std::size_t index : chunks) {
+    std::vector<KeyHash> rows;
+    auto reader = tenant.read_rows(
+        tenant_table, {.range = master.chunks[index].range, .batch_rows = settings.batch_rows});
+    schema::RowBatch batch;
+    while (reader->next(batch)) {
+      for (std::size_t r = 0; r < batch.rows(); ++r) {
+        rows.push_back({key_of(batch, r, master.key_index), hash_row(batch, r)});
+      }
+      changes.rows_compared += batch.rows();
+    }
+    reader.reset();
+    const std::size_t before = changes.total();
+    merge_range(master, master_conn, master.chunks[index].range, order, rows, changes, settings);
+    if (changes.total() != before)
+      changes.differing.push_back(index);
+  }
+  changes.chunks_differing = changes.differing.size();
   return changes;
 }
 

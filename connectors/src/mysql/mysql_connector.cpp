@@ -1,5 +1,8 @@
 // The MySQL/MariaDB connector: mysql:// URLs, through mysql-connector-c++ 1.1. The session
 // (mysql_session.cpp), the catalog (mysql_catalog.cpp) and rows (mysql_rows.cpp) live beside it.
+#include <algorithm>
+
+#include "common/row_changes.hpp"
 #include "common/sql_text.hpp"
 #include "factories.hpp"
 #include "ferry/common/error.hpp"
@@ -67,6 +70,27 @@ class MysqlConnector final : public Connector {
     m_session.query("SELECT RELEASE_LOCK(" + mysql::string_literal(lock_name(name)) + ")");
   }
 
+  void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) override {
+    upsert_rows_via_temp(*this, dialect_sql(), table, rows);
+  }
+
+  void delete_rows(const schema::Table& table,
+                   const std::vector<schema::KeyValue>& keys) override {
+    delete_rows_by_key(*this, dialect_sql(), table, keys);
+  }
+
+  std::vector<std::size_t> find_values(const schema::Table& table,
+                                       const std::vector<std::string>& columns,
+                                       const std::vector<schema::KeyValue>& values) override {
+    return find_values_by_query(*this, dialect_sql(), table, columns, values);
+  }
+
+  void begin_consistent_read() override {
+    m_session.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+  }
+
+  void end_consistent_read() override { m_session.exec("COMMIT"); }
+
   std::vector<TextRow> query(std::string_view sql) override { return m_session.query(sql); }
 
   std::unique_ptr<RowReader> read_rows(const schema::Table& table,
@@ -84,6 +108,48 @@ class MysqlConnector final : public Connector {
   }
 
  private:
+  static const DialectSql& dialect_sql() {
+    static const QuoteFn quote = [](std::string_view n) { return quote_with('`', n); };
+    static const DialectSql sql{
+        .quote = quote,
+        .literal =
+            [](const schema::Column& column, std::string_view value) {
+              std::string out;
+              mysql::append_literal(out, schema::Table{}, column, value);
+              return out;
+            },
+        .table_name = [](const schema::Table& t) { return quote(t.name); },
+        .create_temp =
+            [](const schema::Table& t, const std::string& columns, const std::string& temp) {
+              return std::vector<std::string>{
+                  "DROP TEMPORARY TABLE IF EXISTS " + temp,
+                  "CREATE TEMPORARY TABLE " + temp + " AS SELECT " + columns + " FROM " +
+                      quote(t.name) + " LIMIT 0"};
+            },
+        .temp_model =
+            [](const schema::Table& t, const std::string& temp) {
+              schema::Table model = t;
+              model.name = temp;
+              return model;
+            },
+        .upsert_from =
+            [](const schema::Table& t, const std::vector<std::string>& columns,
+               const std::vector<std::string>& key, const std::string& temp) {
+              std::string set;
+              for (const std::string& c : columns) {
+                if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+                set += (set.empty() ? "" : ", ") + quote(c) + " = VALUES(" + quote(c) + ")";
+              }
+              if (set.empty()) set = quote(key[0]) + " = " + quote(key[0]);
+              const std::string list = column_list(columns, quote);
+              return "INSERT INTO " + quote(t.name) + " (" + list + ") SELECT " + list +
+                     " FROM " + temp + " ON DUPLICATE KEY UPDATE " + set;
+            },
+        .drop_temp = "DROP TEMPORARY TABLE ",
+    };
+    return sql;
+  }
+
   std::string lock_name(std::string_view name) const {
     // At most 64 characters: a hash keeps long database names apart.
     const std::string full = "ferry:" + m_session.endpoint().database + ":" + std::string(name);

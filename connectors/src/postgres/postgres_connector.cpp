@@ -1,5 +1,8 @@
 #include <libpq-fe.h>
 
+#include <algorithm>
+
+#include "common/row_changes.hpp"
 #include "factories.hpp"
 #include "ferry/common/error.hpp"
 #include "ferry/common/process.hpp"
@@ -71,6 +74,27 @@ class PostgresConnector final : public Connector {
     m_session.query("SELECT pg_advisory_unlock(" + lock_key(name) + ")", "releasing a lock");
   }
 
+  void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) override {
+    upsert_rows_via_temp(*this, dialect_sql(), table, rows);
+  }
+
+  void delete_rows(const schema::Table& table,
+                   const std::vector<schema::KeyValue>& keys) override {
+    delete_rows_by_key(*this, dialect_sql(), table, keys);
+  }
+
+  std::vector<std::size_t> find_values(const schema::Table& table,
+                                       const std::vector<std::string>& columns,
+                                       const std::vector<schema::KeyValue>& values) override {
+    return find_values_by_query(*this, dialect_sql(), table, columns, values);
+  }
+
+  void begin_consistent_read() override {
+    m_session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a snapshot");
+  }
+
+  void end_consistent_read() override { m_session.exec("COMMIT", "ending a snapshot"); }
+
   std::vector<TextRow> query(std::string_view sql) override {
     return m_session.query(sql, "query failed: " + excerpt(sql));
   }
@@ -90,6 +114,49 @@ class PostgresConnector final : public Connector {
   }
 
  private:
+  static const DialectSql& dialect_sql() {
+    static const DialectSql sql{
+        .quote = [](std::string_view n) { return postgres::quote(n); },
+        .literal = postgres::key_literal,
+        .table_name = [](const schema::Table& t) { return postgres::qualified_name(t); },
+        .create_temp =
+            [](const schema::Table& t, const std::string& columns, const std::string& temp) {
+              return std::vector<std::string>{"DROP TABLE IF EXISTS pg_temp." + temp,
+                                              "CREATE TEMP TABLE " + temp + " AS SELECT " +
+                                                  columns + " FROM " +
+                                                  postgres::qualified_name(t) + " WITH NO DATA"};
+            },
+        .temp_model =
+            [](const schema::Table& t, const std::string& temp) {
+              schema::Table model = t;
+              model.schema = "pg_temp";
+              model.name = temp;
+              return model;
+            },
+        .upsert_from =
+            [](const schema::Table& t, const std::vector<std::string>& columns,
+               const std::vector<std::string>& key, const std::string& temp) {
+              const QuoteFn quote = [](std::string_view n) { return postgres::quote(n); };
+              std::string set;
+              for (const std::string& c : columns) {
+                if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+                set += (set.empty() ? "" : ", ") + quote(c) + " = EXCLUDED." + quote(c);
+              }
+              const bool identity_always =
+                  std::any_of(t.columns.begin(), t.columns.end(), [](const schema::Column& c) {
+                    return c.identity == schema::Identity::always;
+                  });
+              const std::string list = column_list(columns, quote);
+              return "INSERT INTO " + postgres::qualified_name(t) + " (" + list + ")" +
+                     (identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + list +
+                     " FROM pg_temp." + temp + " ON CONFLICT (" + column_list(key, quote) +
+                     ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
+            },
+        .drop_temp = "DROP TABLE pg_temp.",
+    };
+    return sql;
+  }
+
   // Advisory locks use the two-key form: a fixed first key marks them as ferry's.
   static std::string lock_classid() { return "1179800153"; }
   static std::int64_t lock_objid(std::string_view name) {

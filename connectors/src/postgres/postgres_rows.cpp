@@ -131,6 +131,8 @@ std::string table_label(const schema::Table& table) {
 }
 
 // A key bound as a typed literal, so comparisons use the column's own type and collation.
+}  // namespace
+
 std::string key_literal(const schema::Column& column, std::string_view value) {
   std::string out = "'";
   if (column.type == LogicalType::bytes) {
@@ -145,6 +147,8 @@ std::string key_literal(const schema::Column& column, std::string_view value) {
   }
   return out + "'::" + column.declared_type;
 }
+
+namespace {
 
 // Text keys in byte order (see sql_text.hpp).
 std::string key_expr(const schema::Column& column) {

@@ -67,6 +67,9 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
 std::unique_ptr<RowWriter> make_row_writer(Session& session, const schema::Table& table,
                                            const std::vector<std::string>& columns);
 
+// A canonical value as a literal of the column's type: '...'::declared_type (bytea as hex).
+std::string key_literal(const schema::Column& column, std::string_view value);
+
 // Identifier quoting with double quotes, shared by every postgres source file.
 std::string quote(std::string_view identifier);
 // "schema"."table"

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/row_changes.hpp"
 #include "common/sql_text.hpp"
 #include "factories.hpp"
 #include "ferry/common/error.hpp"
@@ -364,6 +365,26 @@ class SqliteConnector final : public Connector {
     exec("PRAGMA foreign_keys = ON", "PRAGMA foreign_keys = ON");
   }
 
+  void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) override {
+    upsert_rows_via_temp(*this, dialect_sql(), table, rows);
+  }
+
+  void delete_rows(const schema::Table& table,
+                   const std::vector<schema::KeyValue>& keys) override {
+    delete_rows_by_key(*this, dialect_sql(), table, keys);
+  }
+
+  std::vector<std::size_t> find_values(const schema::Table& table,
+                                       const std::vector<std::string>& columns,
+                                       const std::vector<schema::KeyValue>& values) override {
+    return find_values_by_query(*this, dialect_sql(), table, columns, values);
+  }
+
+  // A deferred transaction takes its snapshot at the first read and keeps it (in WAL mode
+  // writers go on; otherwise they wait until the end).
+  void begin_consistent_read() override { exec("BEGIN DEFERRED", "BEGIN"); }
+  void end_consistent_read() override { exec("COMMIT", "COMMIT"); }
+
   // SQLite has no advisory locks: an flock()ed file beside the database stands in, and holds
   // the label of the process that has it.
   std::optional<std::string> try_lock(std::string_view name) override {
@@ -460,6 +481,44 @@ class SqliteConnector final : public Connector {
   }
 
  private:
+  static const DialectSql& dialect_sql() {
+    static const QuoteFn quote = [](std::string_view n) { return quote_with('"', n); };
+    static const DialectSql sql{
+        .quote = quote,
+        .literal = literal,
+        .table_name = [](const schema::Table& t) { return "main." + quote(t.name); },
+        .create_temp =
+            [](const schema::Table& t, const std::string& columns, const std::string& temp) {
+              return std::vector<std::string>{"DROP TABLE IF EXISTS temp." + temp,
+                                              "CREATE TEMP TABLE " + temp + " AS SELECT " +
+                                                  columns + " FROM main." + quote(t.name) +
+                                                  " WHERE 0"};
+            },
+        .temp_model =
+            [](const schema::Table& t, const std::string& temp) {
+              schema::Table model = t;
+              model.name = temp;
+              return model;
+            },
+        .upsert_from =
+            [](const schema::Table& t, const std::vector<std::string>& columns,
+               const std::vector<std::string>& key, const std::string& temp) {
+              std::string set;
+              for (const std::string& c : columns) {
+                if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+                set += (set.empty() ? "" : ", ") + quote(c) + " = excluded." + quote(c);
+              }
+              const std::string list = column_list(columns, quote);
+              // "WHERE true" keeps ON CONFLICT from being read as a join constraint.
+              return "INSERT INTO main." + quote(t.name) + " (" + list + ") SELECT " + list +
+                     " FROM temp." + temp + " WHERE true ON CONFLICT (" +
+                     column_list(key, quote) + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
+            },
+        .drop_temp = "DROP TABLE temp.",
+    };
+    return sql;
+  }
+
   // Key values as SQL literals. Integers stay numbers so they compare as stored; bytes
   // are blob literals; everything else compares as text.
   static std::string literal(const schema::Column& column, std::string_view value) {

@@ -88,6 +88,27 @@ class Connector {
   virtual std::unique_ptr<RowWriter> write_rows(const schema::Table& table,
                                                 const std::vector<std::string>& columns) = 0;
 
+  // Inserts `rows` (all of `table`'s columns, in table order) or updates the rows with the
+  // same row key, in one transaction. An upsert never deletes first (no REPLACE), so no
+  // ON DELETE action fires on the tenant's own rows. Generated columns are not written.
+  virtual void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) = 0;
+
+  // Deletes the rows with these row keys (canonical values), in one transaction.
+  virtual void delete_rows(const schema::Table& table,
+                           const std::vector<schema::KeyValue>& keys) = 0;
+
+  // Which of `values` (canonical, one per entry of `columns`) occur in those columns of
+  // `table`: their indexes into `values`. Used to find rows that still reference a key.
+  virtual std::vector<std::size_t> find_values(const schema::Table& table,
+                                               const std::vector<std::string>& columns,
+                                               const std::vector<schema::KeyValue>& values) = 0;
+
+  // Starts a read-only transaction whose reads all see one snapshot (PostgreSQL REPEATABLE
+  // READ, MySQL WITH CONSISTENT SNAPSHOT, SQLite a deferred transaction) until
+  // end_consistent_read(). Make no writes on this Connector meanwhile.
+  virtual void begin_consistent_read() = 0;
+  virtual void end_consistent_read() = 0;
+
   // Applies a structure plan (schema::Plan::statements()).
   //   PostgreSQL: one transaction with SET LOCAL lock_timeout; all or nothing.
   //   MySQL/MariaDB: statement by statement (DDL commits implicitly), on_committed after each.

@@ -44,9 +44,9 @@ struct Chunk {
 // The master's side of one table: computed once per run, shared by every tenant.
 struct MasterTable {
   schema::Table table;
-  std::vector<std::string> key;       // row key columns
+  std::vector<std::string> key;        // row key columns
   std::vector<std::size_t> key_index;  // their positions in table.columns
-  std::vector<Chunk> chunks;          // consecutive, covering the whole key space
+  std::vector<Chunk> chunks;           // consecutive, covering the whole key space
   std::uint64_t rows = 0;
 };
 
@@ -68,6 +68,7 @@ struct TableChanges {
   std::size_t inserts = 0;
   std::size_t updates = 0;
   std::vector<schema::KeyValue> deletes;  // tenant keys the master does not have
+  std::vector<std::size_t> differing;     // indexes of the chunks that differed
 
   std::size_t total() const noexcept { return inserts + updates + deletes.size(); }
 };
@@ -78,5 +79,11 @@ struct TableChanges {
 TableChanges diff_table(const MasterTable& master, connectors::Connector& master_conn,
                         connectors::Connector& tenant, const schema::Table& tenant_table,
                         const DiffSettings& settings);
+
+// Compares only the given chunks (indexes into master.chunks), reading just those ranges on
+// both sides: how a sync checks the ranges it changed.
+TableChanges diff_chunks(const MasterTable& master, connectors::Connector& master_conn,
+                         connectors::Connector& tenant, const schema::Table& tenant_table,
+                         const std::vector<std::size_t>& chunks, const DiffSettings& settings);
 
 }  // namespace ferry::diff

@@ -1,0 +1,109 @@
+// ferry data diff | data sync: the master's reference data to tenants.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "ferry/engine/data_sync.hpp"
+
+namespace ferry::cli {
+namespace {
+
+struct DataOptions {
+  std::string from;
+  std::vector<std::string> to;
+  std::vector<std::string> tables;
+  std::string deletes = "propagate";
+  bool dry_run = false;
+  bool json = false;
+  int jobs = 4;
+  std::size_t chunk_rows = 10000;
+};
+
+engine::DataSyncOptions engine_options(const DataOptions& o) {
+  engine::DataSyncOptions out;
+  out.tables = o.tables;
+  out.deletes =
+      o.deletes == "keep" ? engine::DeletesPolicy::keep : engine::DeletesPolicy::propagate;
+  out.dry_run = o.dry_run;
+  out.jobs = o.jobs;
+  out.diff.chunk_rows = o.chunk_rows;
+  return out;
+}
+
+void log_table(const std::string& tenant, const engine::TableResult& t) {
+  if (!t.error.empty()) {
+    spdlog::error("{}: table {}: {}", tenant, t.table, t.error);
+    return;
+  }
+  spdlog::info(
+      "{}: table {}: {} rows compared, {} of {} chunks differ, +{} ~{} -{}{} ({:.2f}s)", tenant,
+      t.table, t.rows_compared, t.chunks_differing, t.chunks, t.inserts, t.updates, t.deletes,
+      t.blocked.empty() ? "" : fmt::format(", {} delete(s) kept", t.blocked.size()), t.seconds);
+}
+
+ExitCode run(const DataOptions& o, bool diff_only) {
+  const Endpoint master = parse_endpoint(o.from);
+  std::vector<Endpoint> tenants;
+  for (const std::string& url : o.to)
+    tenants.push_back(parse_endpoint(url));
+  engine::DataSyncOptions options = engine_options(o);
+  if (diff_only) {
+    options.dry_run = true;
+    options.keep_keys = o.json;
+  }
+  const auto report = engine::sync_data(master, tenants, options, {}, log_table);
+  if (o.json) {
+    std::cout << engine::to_json(report).dump(2) << '\n';
+  } else {
+    std::cout << engine::render_text(report);
+  }
+  return report.exit_code();
+}
+
+void add_common(CLI::App* cmd, DataOptions& o) {
+  cmd->add_option("--from", o.from, "The master endpoint")->required();
+  cmd->add_option("--tables", o.tables, "Tables whose data the master owns (name or schema.name)")
+      ->delimiter(',');
+  cmd->add_option("--chunk-rows", o.chunk_rows, "Rows per compared chunk")
+      ->default_val(10000)
+      ->check(CLI::Range(100, 10000000));
+  cmd->add_flag("--json", o.json, "Print the report as JSON");
+}
+
+}  // namespace
+
+void add_data_commands(CLI::App& app, CommandResult& result) {
+  CLI::App* data = app.add_subcommand("data", "Compare and sync table data");
+  data->require_subcommand(1);
+
+  auto diff = std::make_shared<DataOptions>();
+  CLI::App* diff_cmd =
+      data->add_subcommand("diff", "Count the rows to insert, update and delete (exit 3 if any)");
+  add_common(diff_cmd, *diff);
+  diff_cmd->add_option("--to", diff->to, "The tenant endpoint")->required()->expected(1);
+  diff_cmd->callback([diff, &result] { result.code = run(*diff, true); });
+
+  auto sync = std::make_shared<DataOptions>();
+  CLI::App* sync_cmd =
+      data->add_subcommand("sync", "Apply the master's rows of the named tables to every tenant");
+  add_common(sync_cmd, *sync);
+  sync_cmd->add_option("--to", sync->to, "Tenant endpoints")->required()->expected(1, -1);
+  sync_cmd->add_option("--deletes", sync->deletes, "Rows only a tenant has: propagate or keep")
+      ->check(CLI::IsMember({"propagate", "keep"}))
+      ->default_val("propagate");
+  sync_cmd->add_flag("--dry-run", sync->dry_run, "Compare and report; change nothing");
+  sync_cmd->add_option("-j,--jobs", sync->jobs, "Tenants synced at once")
+      ->default_val(4)
+      ->check(CLI::Range(1, 256));
+  sync_cmd->callback([sync, &result] {
+    if (sync->tables.empty()) {
+      throw Error(ErrorKind::usage,
+                  "data sync writes only the tables you name: pass --tables T1,T2,...");
+    }
+    result.code = run(*sync, false);
+  });
+}
+
+}  // namespace ferry::cli

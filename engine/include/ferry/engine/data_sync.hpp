@@ -1,0 +1,90 @@
+// Data sync: the master's reference data to many tenants (the night sync).
+//
+// Only the tables named are ever written on a tenant. The master's tables are read once and
+// summarized in chunks (diff::summarize_master); each tenant is compared chunk by chunk, and
+// only the rows that differ are read again and applied: upserts parents first, deletes
+// children first, in batched transactions. A delete that the tenant's own rows (tables not
+// being synced) still reference is kept and reported. After applying, the tables are
+// compared again and must match.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "ferry/common/endpoint.hpp"
+#include "ferry/common/error.hpp"
+#include "ferry/diff/table_diff.hpp"
+
+namespace ferry::engine {
+
+enum class DeletesPolicy { propagate, keep };
+
+struct DataSyncOptions {
+  std::vector<std::string> tables;  // "name" or "schema.name"; empty: every master table
+  DeletesPolicy deletes = DeletesPolicy::propagate;
+  bool dry_run = false;           // compare only
+  bool keep_keys = false;         // report the keys of every change (data diff --json)
+  int jobs = 4;                   // tenants at once
+  std::size_t batch_rows = 5000;  // rows per apply transaction
+  diff::DiffSettings diff;
+};
+
+struct BlockedDelete {
+  schema::KeyValue key;
+  std::string referenced_by;  // the tenant table whose rows still reference the key
+};
+
+struct TableResult {
+  std::string table;
+  std::uint64_t rows_compared = 0;
+  std::uint64_t chunks = 0;
+  std::uint64_t chunks_differing = 0;
+  std::size_t inserts = 0;
+  std::size_t updates = 0;
+  std::size_t deletes = 0;  // deleted (or to delete, in a dry run)
+  std::vector<BlockedDelete> blocked;
+  std::vector<schema::KeyValue> insert_keys, update_keys, delete_keys;  // with keep_keys
+  std::string error;
+  double seconds = 0;
+};
+
+enum class DataStatus { in_sync, differs, synced, partial, failed };
+const char* to_string(DataStatus status) noexcept;
+
+struct TenantDataResult {
+  std::string tenant;
+  DataStatus status = DataStatus::failed;
+  std::vector<TableResult> tables;
+  std::string error;
+  double seconds = 0;
+
+  std::size_t changes() const noexcept;
+};
+
+struct DataSyncReport {
+  std::string master;
+  bool dry_run = false;
+  std::vector<TenantDataResult> tenants;
+  double seconds = 0;
+
+  // Dry run: 0 when every tenant is in sync, 3 when some differ. Sync: 0 when all synced;
+  // 4 when some tenants failed or kept blocked deletes while others synced; 1 when all
+  // failed.
+  ExitCode exit_code() const noexcept;
+};
+
+using TenantDataDone = std::function<void(const TenantDataResult&)>;
+// Per table, as it finishes: for progress lines.
+using TableDone = std::function<void(const std::string& tenant, const TableResult&)>;
+
+DataSyncReport sync_data(const Endpoint& master, const std::vector<Endpoint>& tenants,
+                         const DataSyncOptions& options, const TenantDataDone& on_tenant = {},
+                         const TableDone& on_table = {});
+
+std::string render_text(const DataSyncReport& report);
+nlohmann::json to_json(const DataSyncReport& report);
+
+}  // namespace ferry::engine

@@ -1,0 +1,418 @@
+#include "ferry/engine/data_sync.hpp"
+
+#include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "ferry/connectors/connector.hpp"
+
+namespace ferry::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string label(const schema::Table& t) {
+  return t.schema.empty() ? t.name : t.schema + "." + t.name;
+}
+
+bool names(const schema::Table& t, const std::string& wanted) {
+  return wanted == t.name || wanted == label(t);
+}
+
+// The master's tables named by `wanted` (all when empty), parents before children.
+std::vector<const schema::Table*> select_tables(const schema::Catalog& master,
+                                                const std::vector<std::string>& wanted) {
+  std::vector<const schema::Table*> chosen;
+  if (wanted.empty()) {
+    for (const schema::Table& t : master.tables)
+      chosen.push_back(&t);
+  } else {
+    for (const std::string& w : wanted) {
+      const auto it = std::find_if(master.tables.begin(), master.tables.end(),
+                                   [&](const schema::Table& t) { return names(t, w); });
+      if (it == master.tables.end()) {
+        throw Error(ErrorKind::usage, "table " + w + " is not on the master");
+      }
+      if (std::find(chosen.begin(), chosen.end(), &*it) == chosen.end())
+        chosen.push_back(&*it);
+    }
+  }
+  // Topological order by foreign keys among the chosen tables; a cycle keeps given order.
+  std::vector<const schema::Table*> ordered;
+  std::set<const schema::Table*> placed;
+  for (std::size_t round = 0; ordered.size() < chosen.size() && round <= chosen.size(); ++round) {
+    for (const schema::Table* t : chosen) {
+      if (placed.contains(t))
+        continue;
+      const bool ready = std::all_of(
+          t->foreign_keys.begin(), t->foreign_keys.end(), [&](const schema::ForeignKey& fk) {
+            const auto parent = std::find_if(chosen.begin(), chosen.end(), [&](auto* p) {
+              return p->name == fk.ref_table && p->schema == fk.ref_schema;
+            });
+            return parent == chosen.end() || *parent == t || placed.contains(*parent);
+          });
+      if (ready || round == chosen.size()) {
+        ordered.push_back(t);
+        placed.insert(t);
+      }
+    }
+  }
+  return ordered;
+}
+
+const schema::Table* find_same(const schema::Catalog& catalog, const schema::Table& table) {
+  for (const schema::Table& t : catalog.tables) {
+    if (t.name == table.name && (t.schema == table.schema || catalog.dialect != Dialect::postgres ||
+                                 table.schema.empty())) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+// Tenant tables whose foreign keys reference `parent`. Deletes run children first, so when a
+// parent's turn comes, rows that still reference it are the tenant's own rows or child rows
+// kept for the same reason: either way the parent row must stay. Self-references are left
+// to the database.
+std::vector<std::pair<const schema::Table*, const schema::ForeignKey*>> references_to(
+    const schema::Catalog& tenant, const schema::Table& parent) {
+  std::vector<std::pair<const schema::Table*, const schema::ForeignKey*>> out;
+  for (const schema::Table& t : tenant.tables) {
+    if (t.name == parent.name && t.schema == parent.schema)
+      continue;
+    for (const schema::ForeignKey& fk : t.foreign_keys) {
+      if (fk.ref_table == parent.name && fk.ref_schema == parent.schema)
+        out.emplace_back(&t, &fk);
+    }
+  }
+  return out;
+}
+
+// Splits `keys` into the ones the tenant's own rows still reference (blocked) and the rest.
+std::vector<schema::KeyValue> remove_referenced(connectors::Connector& tenant,
+                                                const schema::Catalog& catalog,
+                                                const schema::Table& table,
+                                                std::vector<schema::KeyValue> keys,
+                                                std::vector<BlockedDelete>& blocked) {
+  const std::vector<std::string> key = table.row_key();
+  for (const auto& [child, fk] : references_to(catalog, table)) {
+    if (keys.empty())
+      break;
+    // The child's columns hold the parent's key columns in the FK's order.
+    std::vector<schema::KeyValue> values;
+    for (const schema::KeyValue& k : keys) {
+      schema::KeyValue v;
+      for (const std::string& ref : fk->ref_columns) {
+        const auto pos = std::find(key.begin(), key.end(), ref) - key.begin();
+        if (static_cast<std::size_t>(pos) >= key.size())
+          break;
+        v.push_back(k[static_cast<std::size_t>(pos)]);
+      }
+      values.push_back(std::move(v));
+    }
+    if (values.empty() || values.front().size() != fk->columns.size())
+      continue;
+    const std::vector<std::size_t> found = tenant.find_values(*child, fk->columns, values);
+    std::set<std::size_t> hit(found.begin(), found.end());
+    std::vector<schema::KeyValue> rest;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (hit.contains(i)) {
+        blocked.push_back({keys[i], label(*child)});
+      } else {
+        rest.push_back(std::move(keys[i]));
+      }
+    }
+    keys = std::move(rest);
+  }
+  return keys;
+}
+
+void apply_upserts(connectors::Connector& tenant, const schema::Table& table,
+                   const schema::RowBatch& rows, std::size_t batch_rows) {
+  if (rows.rows() <= batch_rows) {
+    tenant.upsert_rows(table, rows);
+    return;
+  }
+  schema::RowBatch part(rows.columns());
+  for (std::size_t r = 0; r < rows.rows(); ++r) {
+    for (std::size_t c = 0; c < rows.columns(); ++c) {
+      rows.is_null(r, c) ? part.add_null() : part.add_value(rows.value(r, c));
+    }
+    if (part.rows() == batch_rows) {
+      tenant.upsert_rows(table, part);
+      part.clear();
+    }
+  }
+  if (!part.empty())
+    tenant.upsert_rows(table, part);
+}
+
+void apply_deletes(connectors::Connector& tenant, const schema::Table& table,
+                   const std::vector<schema::KeyValue>& keys, std::size_t batch_rows) {
+  for (std::size_t start = 0; start < keys.size(); start += batch_rows) {
+    const std::size_t end = std::min(keys.size(), start + batch_rows);
+    tenant.delete_rows(table,
+                       std::vector<schema::KeyValue>(keys.begin() + start, keys.begin() + end));
+  }
+}
+
+std::vector<schema::KeyValue> keys_of(const schema::RowBatch& rows, std::size_t first,
+                                      std::size_t count, const std::vector<std::size_t>& index) {
+  std::vector<schema::KeyValue> out;
+  for (std::size_t r = first; r < first + count; ++r) {
+    schema::KeyValue k;
+    for (std::size_t p : index)
+      k.emplace_back(rows.value(r, p));
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+class TenantSync {
+ public:
+  TenantSync(const Endpoint& master, const Endpoint& tenant,
+             const std::vector<diff::MasterTable>& tables, const DataSyncOptions& options,
+             const TableDone& on_table)
+      : m_master_endpoint(master),
+        m_endpoint(tenant),
+        m_tables(tables),
+        m_options(options),
+        m_on_table(on_table) {}
+
+  TenantDataResult run() {
+    const auto start = Clock::now();
+    TenantDataResult result;
+    result.tenant = m_endpoint.redacted();
+    try {
+      auto master = connectors::connect(m_master_endpoint);
+      auto tenant = connectors::connect(m_endpoint);
+      const schema::Catalog catalog = tenant->introspect();
+
+      // Compare and upsert, parents first; deletes wait until every upsert is in.
+      std::vector<diff::TableChanges> changes(m_tables.size());
+      m_changed.assign(m_tables.size(), {});
+      result.tables.resize(m_tables.size());
+      for (std::size_t i = 0; i < m_tables.size(); ++i) {
+        compare_and_upsert(*master, *tenant, catalog, i, changes[i], result.tables[i]);
+      }
+      for (std::size_t i = m_tables.size(); i-- > 0;) {
+        delete_and_verify(*master, *tenant, catalog, i, changes[i], result.tables[i]);
+      }
+      result.status = status_of(result);
+    } catch (const std::exception& e) {
+      result.status = DataStatus::failed;
+      result.error = m_endpoint.scrub(e.what());
+    }
+    result.seconds = seconds_since(start);
+    return result;
+  }
+
+ private:
+  void compare_and_upsert(connectors::Connector& master, connectors::Connector& tenant,
+                          const schema::Catalog& catalog, std::size_t i,
+                          diff::TableChanges& changes, TableResult& out) {
+    const auto start = Clock::now();
+    const diff::MasterTable& m = m_tables[i];
+    out.table = label(m.table);
+    try {
+      const schema::Table* t = find_same(catalog, m.table);
+      if (t == nullptr) {
+        throw Error(
+            ErrorKind::failure,
+            "table " + out.table + " is missing on the tenant; run ferry schema sync first");
+      }
+      changes = diff::diff_table(m, master, tenant, *t, m_options.diff);
+      m_changed[i] = changes.differing;
+      out.rows_compared = changes.rows_compared;
+      out.chunks = changes.chunks;
+      out.chunks_differing = changes.chunks_differing;
+      out.inserts = changes.inserts;
+      out.updates = changes.updates;
+      out.deletes = m_options.deletes == DeletesPolicy::keep ? 0 : changes.deletes.size();
+      if (m_options.keep_keys) {
+        out.insert_keys = keys_of(changes.upserts, 0, changes.inserts, m.key_index);
+        out.update_keys = keys_of(changes.upserts, changes.inserts, changes.updates, m.key_index);
+        out.delete_keys = changes.deletes;
+      }
+      if (!m_options.dry_run && !changes.upserts.empty()) {
+        apply_upserts(tenant, *t, changes.upserts, m_options.batch_rows);
+      }
+    } catch (const std::exception& e) {
+      out.error = m_endpoint.scrub(e.what());
+    }
+    out.seconds = seconds_since(start);
+  }
+
+  void delete_and_verify(connectors::Connector& master, connectors::Connector& tenant,
+                         const schema::Catalog& catalog, std::size_t i, diff::TableChanges& changes,
+                         TableResult& out) {
+    const auto start = Clock::now();
+    if (out.error.empty()) {
+      try {
+        const diff::MasterTable& m = m_tables[i];
+        const schema::Table& t = *find_same(catalog, m.table);
+        if (!m_options.dry_run && m_options.deletes == DeletesPolicy::propagate &&
+            !changes.deletes.empty()) {
+          const auto keys =
+              remove_referenced(tenant, catalog, t, std::move(changes.deletes), out.blocked);
+          apply_deletes(tenant, t, keys, m_options.batch_rows);
+          out.deletes = keys.size();
+        }
+        if (!m_options.dry_run && out.inserts + out.updates + out.deletes > 0) {
+          verify(master, tenant, t, m_tables[i], out);
+        }
+      } catch (const std::exception& e) {
+        out.error = m_endpoint.scrub(e.what());
+      }
+    }
+    out.seconds += seconds_since(start);
+    if (m_on_table)
+      m_on_table(m_endpoint.redacted(), out);
+  }
+
+  // The applied table must now equal the master's, but for deletes that were kept.
+  void verify(connectors::Connector& master, connectors::Connector& tenant, const schema::Table& t,
+              const diff::MasterTable& m, TableResult& out) {
+    const diff::TableChanges left =
+        diff::diff_chunks(m, master, tenant, t, m_changed[&m - m_tables.data()], m_options.diff);
+    const std::size_t allowed_deletes =
+        m_options.deletes == DeletesPolicy::keep ? left.deletes.size() : out.blocked.size();
+    if (left.inserts + left.updates > 0 || left.deletes.size() > allowed_deletes) {
+      out.error = "after applying, " + std::to_string(left.total()) +
+                  " row(s) still differ from the master";
+    }
+  }
+
+  DataStatus status_of(const TenantDataResult& r) const {
+    bool errors = false, blocked = false;
+    std::size_t changes = 0;
+    for (const TableResult& t : r.tables) {
+      errors = errors || !t.error.empty();
+      blocked = blocked || !t.blocked.empty();
+      changes += t.inserts + t.updates + t.deletes;
+    }
+    if (errors)
+      return DataStatus::failed;
+    if (m_options.dry_run)
+      return changes == 0 ? DataStatus::in_sync : DataStatus::differs;
+    if (blocked)
+      return DataStatus::partial;
+    return changes == 0 ? DataStatus::in_sync : DataStatus::synced;
+  }
+
+  const Endpoint& m_master_endpoint;
+  const Endpoint& m_endpoint;
+  const std::vector<diff::MasterTable>& m_tables;
+  const DataSyncOptions& m_options;
+  const TableDone& m_on_table;
+  std::vector<std::vector<std::size_t>> m_changed;  // per table: the chunks that differed
+};
+
+}  // namespace
+
+const char* to_string(DataStatus status) noexcept {
+  switch (status) {
+    case DataStatus::in_sync:
+      return "in sync";
+    case DataStatus::differs:
+      return "differs";
+    case DataStatus::synced:
+      return "synced";
+    case DataStatus::partial:
+      return "partial";
+    case DataStatus::failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+std::size_t TenantDataResult::changes() const noexcept {
+  std::size_t n = 0;
+  for (const TableResult& t : tables)
+    n += t.inserts + t.updates + t.deletes;
+  return n;
+}
+
+ExitCode DataSyncReport::exit_code() const noexcept {
+  std::size_t failed = 0, partial = 0, differs = 0;
+  for (const TenantDataResult& t : tenants) {
+    failed += t.status == DataStatus::failed;
+    partial += t.status == DataStatus::partial;
+    differs += t.status == DataStatus::differs;
+  }
+  if (failed == tenants.size() && !tenants.empty())
+    return ExitCode::failure;
+  if (failed + partial > 0)
+    return ExitCode::partial_failure;
+  if (differs > 0)
+    return ExitCode::differences;
+  return ExitCode::ok;
+}
+
+DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endpoint>& tenants,
+                         const DataSyncOptions& options, const TenantDataDone& on_tenant,
+                         const TableDone& on_table) {
+  const auto start = Clock::now();
+  DataSyncReport report;
+  report.master = master_endpoint.redacted();
+  report.dry_run = options.dry_run;
+
+  // The master is read once, in one snapshot, and its summaries serve every tenant.
+  std::vector<diff::MasterTable> tables;
+  {
+    auto master = connectors::connect(master_endpoint);
+    const schema::Catalog catalog = master->introspect();
+    const auto chosen = select_tables(catalog, options.tables);
+    master->begin_consistent_read();
+    for (const schema::Table* t : chosen) {
+      const auto table_start = Clock::now();
+      tables.push_back(diff::summarize_master(*master, *t, options.diff));
+      spdlog::debug("master {}: {} rows in {} chunks, {:.2f}s", label(*t), tables.back().rows,
+                    tables.back().chunks.size(), seconds_since(table_start));
+    }
+    master->end_consistent_read();
+  }
+
+  report.tenants.resize(tenants.size());
+  std::mutex report_mutex;  // serializes the callbacks
+  const TableDone table_done = [&](const std::string& tenant, const TableResult& t) {
+    if (!on_table)
+      return;
+    std::lock_guard lock(report_mutex);
+    on_table(tenant, t);
+  };
+  const int jobs = std::max(1, options.jobs);
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(jobs));
+  tbb::task_arena arena(jobs);
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, tenants.size(), 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            report.tenants[i] =
+                TenantSync(master_endpoint, tenants[i], tables, options, table_done).run();
+            if (on_tenant) {
+              std::lock_guard lock(report_mutex);
+              on_tenant(report.tenants[i]);
+            }
+          }
+        },
+        tbb::simple_partitioner());
+  });
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+}  // namespace ferry::engine
