@@ -106,7 +106,18 @@ void apply(connectors::Connector& tenant, TenantResult& result, const SchemaSync
     journal->begin(statements);
     apply_options.on_committed = [&](std::size_t i) { journal->committed(i + 1); };
   }
-  tenant.apply_schema_changes(statements, apply_options);
+  // Changes that must commit before the rest (PostgreSQL enum labels) go in a run of their own.
+  std::vector<std::string> first, rest;
+  for (const schema::Change& c : result.plan.changes) {
+    (c.commit_first ? first : rest)
+        .insert((c.commit_first ? first : rest).end(), c.sql.begin(), c.sql.end());
+  }
+  if (!first.empty() && tenant.dialect() == Dialect::postgres) {
+    tenant.apply_schema_changes(first, apply_options);
+    tenant.apply_schema_changes(rest, apply_options);
+  } else {
+    tenant.apply_schema_changes(statements, apply_options);
+  }
   if (journal)
     journal->finish();
   result.applied = result.plan.changes.size();
@@ -137,6 +148,9 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, const schem
     } else if (!destructive.empty() && !options.allow_drop) {
       result.status = TenantStatus::blocked;
       result.error = "needs --allow-drop for " + joined(descriptions(destructive));
+    } else if (const auto manual = result.plan.manual(); !manual.empty()) {
+      result.status = TenantStatus::blocked;
+      result.error = "needs to be done by hand: " + joined(descriptions(manual));
     } else if (options.dry_run) {
       result.status = TenantStatus::planned;
     } else {

@@ -172,10 +172,25 @@ class Differ {
       if (master.contains({s.schema, s.name}) || is_identity_sequence(m_tenant, s))
         continue;
       report_drift("sequence", qualified_name(s.schema, s.name));
-      if (m_options.allow_drop) {
+      // A sequence owned by a table or column that this plan drops goes with it.
+      if (m_options.allow_drop && !owner_dropped(s)) {
         add(m_last, Op{.kind = OpKind::drop_sequence, .risk = Risk::destructive, .sequence = &s});
       }
     }
+  }
+
+  bool owner_dropped(const Sequence& s) const {
+    if (!s.owned_by)
+      return false;
+    const auto dot = s.owned_by->rfind('.');
+    const std::string table = s.owned_by->substr(0, dot);
+    const std::string column = dot == std::string::npos ? "" : s.owned_by->substr(dot + 1);
+    for (const Table& t : m_master.tables) {
+      if (t.name == table || qualified_name(t.schema, t.name) == table) {
+        return t.find_column(column) == nullptr;
+      }
+    }
+    return true;
   }
 
   void tables() {
@@ -221,11 +236,24 @@ class Differ {
   }
 
   void alter_table(const Table& t, const Table& old) {
-    const std::size_t before = m_column_ops.size();
+    const std::size_t columns_before = m_column_ops.size() + m_drop_columns.size();
+    const std::size_t keys_before[] = {m_drop_keys.size(), m_add_keys.size(), m_drop_fks.size(),
+                                       m_add_fks.size()};
     columns(t, old);
-    const bool columns_changed = m_column_ops.size() != before;
     keys(t, old);
-    if (columns_changed)
+    bool changed = m_column_ops.size() + m_drop_columns.size() != columns_before;
+    // SQLite rebuilds a table for any constraint change, which its views must not survive.
+    if (m_master.dialect == Dialect::sqlite) {
+      const std::vector<Op>* phases[] = {&m_drop_keys, &m_add_keys, &m_drop_fks, &m_add_fks};
+      for (std::size_t p = 0; p < 4 && !changed; ++p) {
+        for (std::size_t i = keys_before[p]; i < phases[p]->size(); ++i) {
+          const OpKind kind = (*phases[p])[i].kind;
+          if (kind != OpKind::create_index && kind != OpKind::drop_index)
+            changed = true;
+        }
+      }
+    }
+    if (changed)
       m_changed_tables.insert(t.name);
     if (t.comment != old.comment) {
       add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t, .old_table = &old});
@@ -511,6 +539,15 @@ std::vector<const Change*> Plan::destructive() const {
   return out;
 }
 
+std::vector<const Change*> Plan::manual() const {
+  std::vector<const Change*> out;
+  for (const Change& c : changes) {
+    if (c.sql.empty())
+      out.push_back(&c);
+  }
+  return out;
+}
+
 std::vector<std::string> Plan::statements() const {
   std::vector<std::string> out;
   for (const Change& c : changes)
@@ -537,7 +574,7 @@ Plan diff(const Catalog& master, const Catalog& tenant, const DiffOptions& optio
       plan.changes = detail::render_mysql(ops);
       break;
     case Dialect::sqlite:
-      plan.changes = detail::render_sqlite(ops, master, tenant);
+      plan.changes = detail::render_sqlite(ops, master, tenant, options.allow_drop);
       break;
   }
   return plan;

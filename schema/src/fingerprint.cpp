@@ -14,7 +14,8 @@ std::string fingerprint(const Catalog& catalog) {
   nlohmann::json doc = to_json(catalog);
   doc.erase("server_version");
   doc.erase("database");
-  for (auto& table : doc["tables"]) table.erase("row_estimate");
+  for (auto& table : doc["tables"])
+    table.erase("row_estimate");
   const std::string text = doc.dump();
   const XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
   char buf[33];

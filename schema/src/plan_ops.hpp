@@ -79,7 +79,7 @@ std::vector<Change> render_postgres(const std::vector<Op>& ops);
 std::vector<Change> render_mysql(const std::vector<Op>& ops);
 // SQLite lacks most ALTERs: ops on one table collapse into a rebuild of that table.
 std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& master,
-                                  const Catalog& tenant);
+                                  const Catalog& tenant, bool allow_drop);
 
 // Shared rendering helpers.
 std::string quote_literal(std::string_view text);  // 'it''s'

@@ -128,7 +128,7 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::set_sequence_owner:
       return {};  // no such objects in MySQL
     case OpKind::replace_enum:
-      return {"-- " + describe(op)};
+      return {};
     case OpKind::create_sequence:
       return {"CREATE SEQUENCE " + qi(op.sequence->name) + " " + sequence_options(*op.sequence)};
     case OpKind::alter_sequence:

@@ -114,6 +114,10 @@ std::vector<std::string> alter_column(const Op& op) {
   }
   if (op.delta.default_expr && o.default_expr)
     out.push_back(alter + " DROP DEFAULT");
+  // An identity column must be NOT NULL before the identity is added.
+  const bool set_not_null = op.delta.nullable && !c.nullable;
+  if (set_not_null)
+    out.push_back(alter + " SET NOT NULL");
   if (op.delta.identity) {
     if (o.identity == Identity::always || o.identity == Identity::by_default) {
       if (c.identity == Identity::always || c.identity == Identity::by_default) {
@@ -136,8 +140,8 @@ std::vector<std::string> alter_column(const Op& op) {
   }
   if (op.delta.default_expr && c.default_expr)
     out.push_back(alter + " SET DEFAULT " + *c.default_expr);
-  if (op.delta.nullable)
-    out.push_back(alter + (c.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
+  if (op.delta.nullable && c.nullable)
+    out.push_back(alter + " DROP NOT NULL");
   if (op.delta.comment) {
     out.push_back("COMMENT ON COLUMN " + table_name(*op.table) + "." + qi(c.name) + " IS " +
                   comment_value(c.comment));
@@ -167,7 +171,7 @@ std::vector<std::string> render(const Op& op) {
               (op.before.empty() ? "" : " BEFORE " + quote_literal(op.before))};
     }
     case OpKind::replace_enum:
-      return {"-- " + describe(op)};
+      return {};  // nothing safe to run: the change blocks the tenant until done by hand
     case OpKind::create_sequence:
       return {"CREATE SEQUENCE " + qn(op.sequence->schema, op.sequence->name) + " " +
               sequence_options(*op.sequence)};
@@ -258,7 +262,11 @@ std::vector<std::string> render(const Op& op) {
 std::vector<Change> render_postgres(const std::vector<Op>& ops) {
   std::vector<Change> out;
   for (const Op& op : ops) {
-    out.push_back(Change{.risk = op.risk, .description = describe(op), .sql = render(op)});
+    // A new enum label cannot be used in the transaction that adds it: it commits first.
+    out.push_back(Change{.risk = op.risk,
+                         .description = describe(op),
+                         .sql = render(op),
+                         .commit_first = op.kind == OpKind::add_enum_label});
   }
   return out;
 }

@@ -206,8 +206,6 @@ std::vector<std::string> render(const Op& op) {
       return {"CREATE VIEW " + qi(op.view->name) + " AS " + op.view->definition};
     case OpKind::drop_view:
       return {"DROP VIEW " + qi(op.view->name)};
-    case OpKind::replace_enum:
-      return {"-- " + describe(op)};
     default:
       return {};  // no schemas, sequences, enums or comments in SQLite
   }
@@ -216,7 +214,7 @@ std::vector<std::string> render(const Op& op) {
 }  // namespace
 
 std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& master,
-                                  const Catalog& tenant) {
+                                  const Catalog& tenant, bool allow_drop) {
   std::set<std::string> rebuilt, dropped;
   for (const Op& op : ops) {
     if (op.kind == OpKind::drop_table)
@@ -226,11 +224,9 @@ std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& mas
     if (needs_rebuild(op) && !dropped.contains(op.table->name))
       rebuilt.insert(op.table->name);
   }
-  // A table that is rebuilt also keeps whatever drift the plan does not drop.
-  const bool keep_drift = std::none_of(ops.begin(), ops.end(), [](const Op& op) {
-    return op.risk == Risk::destructive &&
-           (op.kind == OpKind::drop_column || op.kind == OpKind::drop_table);
-  });
+  // A table that is rebuilt keeps its drift (tenant-only columns, indexes, constraints)
+  // unless the plan drops drift.
+  const bool keep_drift = !allow_drop;
 
   std::vector<Change> out;
   std::map<std::string, std::size_t> rebuild_change;  // table -> index into out

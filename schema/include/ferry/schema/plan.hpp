@@ -24,7 +24,9 @@ const char* to_string(Risk risk) noexcept;
 struct Change {
   Risk risk = Risk::safe;
   std::string description;       // one line for humans: "add column public.orders.note text"
-  std::vector<std::string> sql;  // statements in the tenant's dialect, in order
+  std::vector<std::string> sql;  // statements in the tenant's dialect, in order; empty when
+                                 // the change cannot be made safely and must be done by hand
+  bool commit_first = false;  // must commit before the rest of the plan (PostgreSQL enum labels)
 };
 
 // An object that only the tenant has. Reported, never dropped unless allow_drop.
@@ -44,6 +46,8 @@ struct Plan {
   std::vector<const Change*> destructive() const;
   // Every statement of the plan, in order.
   std::vector<std::string> statements() const;
+  // Changes that cannot be applied by a statement (empty sql).
+  std::vector<const Change*> manual() const;
 };
 
 struct DiffOptions {

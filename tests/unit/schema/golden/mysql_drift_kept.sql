@@ -1,0 +1,4 @@
+-- drift column: items.legacy
+-- drift index: items.items_legacy_idx
+-- drift table: old_items
+-- drift view: old_view

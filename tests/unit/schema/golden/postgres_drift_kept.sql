@@ -1,0 +1,4 @@
+-- drift column: public.items.legacy
+-- drift index: public.items.items_legacy_idx
+-- drift table: public.old_items
+-- drift view: public.old_view
