@@ -120,9 +120,10 @@ void merge_range(const MasterTable& master, connectors::Connector& master_conn,
 }  // namespace
 
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
-                             const DiffSettings& settings) {
+                             const DiffSettings& settings, bool client_chunks) {
   MasterTable out;
   out.table = table;
+  out.dialect = master.dialect();
   out.key = table.row_key();
   if (out.key.empty()) {
     throw Error(ErrorKind::failure, "table " + label(table) +
@@ -130,6 +131,11 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
                                         "cannot compare its rows (add a primary key)");
   }
   out.key_index = key_positions(table, out.key);
+  out.server_summary = master.server_summary(table);
+  if (!client_chunks) {
+    out.rows = out.server_summary ? out.server_summary->rows : 0;
+    return out;
+  }
   const KeyOrder order = key_order_of(table, out.key_index);
   const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "ferry/connectors/connector.hpp"
@@ -202,6 +203,9 @@ class TenantSync {
       // Compare and upsert, parents first; deletes wait until every upsert is in.
       std::vector<diff::TableChanges> changes(m_tables.size());
       m_changed.assign(m_tables.size(), {});
+      m_on_servers.assign(m_tables.size(), false);
+      m_client.clear();
+      m_client.resize(m_tables.size());
       result.tables.resize(m_tables.size());
       for (std::size_t i = 0; i < m_tables.size(); ++i) {
         compare_and_upsert(*master, *tenant, catalog, i, changes[i], result.tables[i]);
@@ -232,8 +236,7 @@ class TenantSync {
             ErrorKind::failure,
             "table " + out.table + " is missing on the tenant; run ferry schema sync first");
       }
-      changes = diff::diff_table(m, master, tenant, *t, m_options.diff);
-      m_changed[i] = changes.differing;
+      changes = compare(m, master, tenant, *t, i);
       out.rows_compared = changes.rows_compared;
       out.chunks = changes.chunks;
       out.chunks_differing = changes.chunks_differing;
@@ -284,8 +287,11 @@ class TenantSync {
   // The applied table must now equal the master's, but for deletes that were kept.
   void verify(connectors::Connector& master, connectors::Connector& tenant, const schema::Table& t,
               const diff::MasterTable& m, TableResult& out) {
+    const std::size_t i = static_cast<std::size_t>(&m - m_tables.data());
     const diff::TableChanges left =
-        diff::diff_chunks(m, master, tenant, t, m_changed[&m - m_tables.data()], m_options.diff);
+        m_on_servers[i] ? *diff::diff_table_on_servers(m, master, tenant, t, m_options.diff)
+                        : diff::diff_chunks(m_client[i] ? *m_client[i] : m, master, tenant, t,
+                                            m_changed[i], m_options.diff);
     const std::size_t allowed_deletes =
         m_options.deletes == DeletesPolicy::keep ? left.deletes.size() : out.blocked.size();
     if (left.inserts + left.updates > 0 || left.deletes.size() > allowed_deletes) {
@@ -316,7 +322,30 @@ class TenantSync {
   const std::vector<diff::MasterTable>& m_tables;
   const DataSyncOptions& m_options;
   const TableDone& m_on_table;
-  std::vector<std::vector<std::size_t>> m_changed;  // per table: the chunks that differed
+  // Compares table i: on the servers when both can hash rows alike, else chunk by chunk.
+  diff::TableChanges compare(const diff::MasterTable& m, connectors::Connector& master,
+                             connectors::Connector& tenant, const schema::Table& t, std::size_t i) {
+    if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, m_options.diff)) {
+      m_on_servers[i] = true;
+      return std::move(*on_servers);
+    }
+    const diff::MasterTable* chunks = &m;
+    if (m.chunks.empty()) {
+      // The run expected server-side comparison; this tenant's table needs the chunks after
+      // all (its column types differ): summarize the master here.
+      m_client[i] = diff::summarize_master(master, m.table, m_options.diff, true);
+      chunks = &*m_client[i];
+    }
+    diff::TableChanges changes = diff::diff_table(*chunks, master, tenant, t, m_options.diff);
+    m_changed[i] = changes.differing;
+    return changes;
+  }
+
+  // Per table: the chunks that differed, whether it was compared on the servers, and the
+  // master's chunks when they had to be made for this tenant alone.
+  std::vector<std::vector<std::size_t>> m_changed;
+  std::vector<bool> m_on_servers;
+  std::vector<std::optional<diff::MasterTable>> m_client;
 };
 
 }  // namespace
@@ -374,10 +403,15 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     auto master = connectors::connect(master_endpoint);
     const schema::Catalog catalog = master->introspect();
     const auto chosen = select_tables(catalog, options.tables);
+    // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
+    const bool client_chunks = master_endpoint.dialect != Dialect::postgres ||
+                               std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
+                                 return e.dialect != master_endpoint.dialect;
+                               });
     master->begin_consistent_read();
     for (const schema::Table* t : chosen) {
       const auto table_start = Clock::now();
-      tables.push_back(diff::summarize_master(*master, *t, options.diff));
+      tables.push_back(diff::summarize_master(*master, *t, options.diff, client_chunks));
       spdlog::debug("master {}: {} rows in {} chunks, {:.2f}s", label(*t), tables.back().rows,
                     tables.back().chunks.size(), seconds_since(table_start));
     }

@@ -62,18 +62,31 @@ std::string key_order(const schema::Table& table, const std::vector<std::string>
 }
 
 std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
-                            const schema::KeyRange& range, const KeyExprFn& key_expr,
+                            const ReadOptions& options, const KeyExprFn& key_expr,
                             const LiteralFn& literal) {
-  if (range.unbounded())
-    return {};
+  const schema::KeyRange& range = options.range;
+  std::vector<std::string> conditions;
   const std::string lhs = "(" + key_order(table, key, key_expr) + ")";
-  std::string out = " WHERE ";
   if (!range.after.empty())
-    out += lhs + " > " + bound_tuple(table, key, range.after, literal);
-  if (!range.up_to.empty()) {
-    if (!range.after.empty())
+    conditions.push_back(lhs + " > " + bound_tuple(table, key, range.after, literal));
+  if (!range.up_to.empty())
+    conditions.push_back(lhs + " <= " + bound_tuple(table, key, range.up_to, literal));
+  if (!options.keys.empty()) {
+    std::string list;
+    for (const schema::KeyValue& k : options.keys) {
+      if (!list.empty())
+        list += ", ";
+      list += bound_tuple(table, key, k, literal);
+    }
+    conditions.push_back(lhs + " IN (" + list + ")");
+  }
+  if (conditions.empty())
+    return {};
+  std::string out = " WHERE ";
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    if (i > 0)
       out += " AND ";
-    out += lhs + " <= " + bound_tuple(table, key, range.up_to, literal);
+    out += conditions[i];
   }
   return out;
 }

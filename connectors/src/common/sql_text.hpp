@@ -28,8 +28,9 @@ bool is_text_key(schema::LogicalType type) noexcept;
 
 // "WHERE (k1, k2) > (..) AND (k1, k2) <= (..)" for a key range, or "" when unbounded.
 // Throws Error when a bound has the wrong number of values.
+// With options.keys also "(k1, k2) IN ((..), (..))".
 std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
-                            const schema::KeyRange& range, const KeyExprFn& key_expr,
+                            const ReadOptions& options, const KeyExprFn& key_expr,
                             const LiteralFn& literal);
 
 // "k1, k2" as key expressions, for ORDER BY.

@@ -74,8 +74,7 @@ class MysqlConnector final : public Connector {
     upsert_rows_via_temp(*this, dialect_sql(), table, rows);
   }
 
-  void delete_rows(const schema::Table& table,
-                   const std::vector<schema::KeyValue>& keys) override {
+  void delete_rows(const schema::Table& table, const std::vector<schema::KeyValue>& keys) override {
     delete_rows_by_key(*this, dialect_sql(), table, keys);
   }
 
@@ -96,6 +95,14 @@ class MysqlConnector final : public Connector {
   std::unique_ptr<RowReader> read_rows(const schema::Table& table,
                                        const ReadOptions& options) override {
     return mysql::make_row_reader(m_session, table, options);
+  }
+
+  // No server-side row hashing yet: the caller hashes canonical rows.
+  std::optional<ServerSummary> server_summary(const schema::Table&) override {
+    return std::nullopt;
+  }
+  std::unique_ptr<RowReader> read_key_hashes(const schema::Table&, std::size_t) override {
+    return nullptr;
   }
 
   std::unique_ptr<RowWriter> write_rows(const schema::Table& table,
@@ -121,10 +128,9 @@ class MysqlConnector final : public Connector {
         .table_name = [](const schema::Table& t) { return quote(t.name); },
         .create_temp =
             [](const schema::Table& t, const std::string& columns, const std::string& temp) {
-              return std::vector<std::string>{
-                  "DROP TEMPORARY TABLE IF EXISTS " + temp,
-                  "CREATE TEMPORARY TABLE " + temp + " AS SELECT " + columns + " FROM " +
-                      quote(t.name) + " LIMIT 0"};
+              return std::vector<std::string>{"DROP TEMPORARY TABLE IF EXISTS " + temp,
+                                              "CREATE TEMPORARY TABLE " + temp + " AS SELECT " +
+                                                  columns + " FROM " + quote(t.name) + " LIMIT 0"};
             },
         .temp_model =
             [](const schema::Table& t, const std::string& temp) {
@@ -137,13 +143,15 @@ class MysqlConnector final : public Connector {
                const std::vector<std::string>& key, const std::string& temp) {
               std::string set;
               for (const std::string& c : columns) {
-                if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+                if (std::find(key.begin(), key.end(), c) != key.end())
+                  continue;
                 set += (set.empty() ? "" : ", ") + quote(c) + " = VALUES(" + quote(c) + ")";
               }
-              if (set.empty()) set = quote(key[0]) + " = " + quote(key[0]);
+              if (set.empty())
+                set = quote(key[0]) + " = " + quote(key[0]);
               const std::string list = column_list(columns, quote);
-              return "INSERT INTO " + quote(t.name) + " (" + list + ") SELECT " + list +
-                     " FROM " + temp + " ON DUPLICATE KEY UPDATE " + set;
+              return "INSERT INTO " + quote(t.name) + " (" + list + ") SELECT " + list + " FROM " +
+                     temp + " ON DUPLICATE KEY UPDATE " + set;
             },
         .drop_temp = "DROP TEMPORARY TABLE ",
     };

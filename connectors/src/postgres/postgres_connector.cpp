@@ -78,8 +78,7 @@ class PostgresConnector final : public Connector {
     upsert_rows_via_temp(*this, dialect_sql(), table, rows);
   }
 
-  void delete_rows(const schema::Table& table,
-                   const std::vector<schema::KeyValue>& keys) override {
+  void delete_rows(const schema::Table& table, const std::vector<schema::KeyValue>& keys) override {
     delete_rows_by_key(*this, dialect_sql(), table, keys);
   }
 
@@ -104,6 +103,15 @@ class PostgresConnector final : public Connector {
     return postgres::make_row_reader(m_session, table, options);
   }
 
+  std::optional<ServerSummary> server_summary(const schema::Table& table) override {
+    return postgres::server_summary(m_session, table);
+  }
+
+  std::unique_ptr<RowReader> read_key_hashes(const schema::Table& table,
+                                             std::size_t batch_rows) override {
+    return postgres::make_key_hash_reader(m_session, table, batch_rows);
+  }
+
   std::unique_ptr<RowWriter> write_rows(const schema::Table& table,
                                         const std::vector<std::string>& columns) override {
     return postgres::make_row_writer(m_session, table, columns);
@@ -123,8 +131,8 @@ class PostgresConnector final : public Connector {
             [](const schema::Table& t, const std::string& columns, const std::string& temp) {
               return std::vector<std::string>{"DROP TABLE IF EXISTS pg_temp." + temp,
                                               "CREATE TEMP TABLE " + temp + " AS SELECT " +
-                                                  columns + " FROM " +
-                                                  postgres::qualified_name(t) + " WITH NO DATA"};
+                                                  columns + " FROM " + postgres::qualified_name(t) +
+                                                  " WITH NO DATA"};
             },
         .temp_model =
             [](const schema::Table& t, const std::string& temp) {
@@ -139,13 +147,13 @@ class PostgresConnector final : public Connector {
               const QuoteFn quote = [](std::string_view n) { return postgres::quote(n); };
               std::string set;
               for (const std::string& c : columns) {
-                if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+                if (std::find(key.begin(), key.end(), c) != key.end())
+                  continue;
                 set += (set.empty() ? "" : ", ") + quote(c) + " = EXCLUDED." + quote(c);
               }
-              const bool identity_always =
-                  std::any_of(t.columns.begin(), t.columns.end(), [](const schema::Column& c) {
-                    return c.identity == schema::Identity::always;
-                  });
+              const bool identity_always = std::any_of(
+                  t.columns.begin(), t.columns.end(),
+                  [](const schema::Column& c) { return c.identity == schema::Identity::always; });
               const std::string list = column_list(columns, quote);
               return "INSERT INTO " + postgres::qualified_name(t) + " (" + list + ")" +
                      (identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + list +

@@ -155,24 +155,40 @@ std::string key_expr(const schema::Column& column) {
   return is_text_key(column.type) ? quote(column.name) + " COLLATE \"C\"" : quote(column.name);
 }
 
+// Row hashes computed by the server: hash_record_extended over the row, with the column types
+// that have no extended hash function (json, and types ferry keeps as text) cast to text.
+std::string row_hash_expression(const schema::Table& table) {
+  std::string row;
+  for (const schema::Column& c : table.columns) {
+    if (!row.empty())
+      row += ", ";
+    const bool as_text = c.declared_type == "json" || c.type == LogicalType::other;
+    row += quote(c.name) + (as_text ? "::text" : "");
+  }
+  return "hash_record_extended(ROW(" + row + "), 0)";
+}
+
 class PostgresRowReader final : public RowReader {
  public:
-  PostgresRowReader(Session& session, const schema::Table& table, const ReadOptions& options)
+  struct ColumnInfo {
+    std::string name;
+    LogicalType type;
+  };
+
+  // Streams the result of `select` (a query in key order) with COPY. With `reset_sort`, the
+  // session's enable_sort is reset when the stream ends.
+  PostgresRowReader(Session& session, std::string label, std::vector<ColumnInfo> columns,
+                    const std::string& select, std::size_t batch_rows, bool reset_sort = false)
       : m_session(session),
-        m_label(table_label(table)),
-        m_batch_rows(std::max<std::size_t>(1, options.batch_rows)) {
-    const std::vector<std::string> key = require_row_key(table);
-    std::vector<std::string> names;
-    for (const schema::Column& c : table.columns) {
-      names.push_back(c.name);
-      m_columns.push_back(ColumnInfo{c.name, c.type});
-    }
-    const std::string sql = "COPY (SELECT " + column_list(names, quote) + " FROM " +
-                            qualified_name(table) +
-                            key_range_where(table, key, options.range, key_expr, key_literal) +
-                            " ORDER BY " + key_order(table, key, key_expr) + ") TO STDOUT";
+        m_label(std::move(label)),
+        m_batch_rows(std::max<std::size_t>(1, batch_rows)),
+        m_columns(std::move(columns)),
+        m_reset_sort(reset_sort) {
+    const std::string sql = "COPY (" + select + ") TO STDOUT";
     Result result(PQexec(m_session.raw(), sql.c_str()));
     if (!result || PQresultStatus(result.get()) != PGRES_COPY_OUT) {
+      if (m_reset_sort)
+        m_session.exec_quietly("RESET enable_sort");
       throw m_session.error("reading table " + m_label, result.get());
     }
     m_copying = true;
@@ -181,6 +197,8 @@ class PostgresRowReader final : public RowReader {
   ~PostgresRowReader() override {
     if (m_copying)
       abandon();
+    if (m_reset_sort)
+      m_session.exec_quietly("RESET enable_sort");
   }
 
   PostgresRowReader(const PostgresRowReader&) = delete;
@@ -202,11 +220,6 @@ class PostgresRowReader final : public RowReader {
   }
 
  private:
-  struct ColumnInfo {
-    std::string name;
-    LogicalType type;
-  };
-
   // The COPY is over: its closing result says whether it succeeded.
   void finish() {
     m_copying = false;
@@ -355,6 +368,7 @@ class PostgresRowReader final : public RowReader {
   std::vector<ColumnInfo> m_columns;
   std::string m_scratch;
   bool m_copying = false;
+  bool m_reset_sort = false;  // enable_sort was turned off for this stream
 };
 
 class PostgresRowWriter final : public RowWriter {
@@ -477,7 +491,45 @@ class PostgresRowWriter final : public RowWriter {
 
 std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
                                            const ReadOptions& options) {
-  return std::make_unique<PostgresRowReader>(session, table, options);
+  const std::vector<std::string> key = require_row_key(table);
+  std::vector<std::string> names;
+  std::vector<PostgresRowReader::ColumnInfo> columns;
+  for (const schema::Column& c : table.columns) {
+    names.push_back(c.name);
+    columns.push_back({c.name, c.type});
+  }
+  const std::string select = "SELECT " + column_list(names, quote) + " FROM " +
+                             qualified_name(table) +
+                             key_range_where(table, key, options, key_expr, key_literal) +
+                             " ORDER BY " + key_order(table, key, key_expr);
+  return std::make_unique<PostgresRowReader>(session, table_label(table), std::move(columns),
+                                             select, options.batch_rows);
+}
+
+std::unique_ptr<RowReader> make_key_hash_reader(Session& session, const schema::Table& table,
+                                                std::size_t batch_rows) {
+  const std::vector<std::string> key = require_row_key(table);
+  std::vector<PostgresRowReader::ColumnInfo> columns;
+  for (const std::string& k : key)
+    columns.push_back({k, table.find_column(k)->type});
+  columns.push_back({"row_hash", LogicalType::int64});
+  const std::string select = "SELECT " + column_list(key, quote) + ", " +
+                             row_hash_expression(table) + " FROM " + qualified_name(table) +
+                             " ORDER BY " + key_order(table, key, key_expr);
+  // Walk the primary key's index rather than sort the whole table: the rows stream out at
+  // once and memory stays flat on the server too.
+  session.exec("SET enable_sort = off", "preparing a key scan");
+  return std::make_unique<PostgresRowReader>(session, table_label(table), std::move(columns),
+                                             select, batch_rows, true);
+}
+
+std::optional<ServerSummary> server_summary(Session& session, const schema::Table& table) {
+  const auto rows = session.query(
+      "SELECT count(*), coalesce(sum(h::numeric), 0)::text FROM "
+      "(SELECT " +
+          row_hash_expression(table) + " AS h FROM " + qualified_name(table) + ") s",
+      "summarizing table " + table_label(table));
+  return ServerSummary{std::stoull(rows.at(0)[0].value_or("0")), rows.at(0)[1].value_or("")};
 }
 
 std::unique_ptr<RowWriter> make_row_writer(Session& session, const schema::Table& table,

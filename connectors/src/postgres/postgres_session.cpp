@@ -1,6 +1,7 @@
 #include "postgres/postgres_session.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <map>
@@ -123,6 +124,10 @@ Session::Session(const Endpoint& endpoint) : m_endpoint(endpoint) {
     throw Error(kind, endpoint.scrub(connect_failure(endpoint, kind, message)),
                 kind == ErrorKind::unreachable);
   }
+  // Server notices (e.g. "... does not exist, skipping") are for the debug log, not stderr.
+  PQsetNoticeProcessor(
+      m_conn, [](void*, const char* message) { spdlog::debug("postgres: {}", one_line(message)); },
+      nullptr);
   try {
     exec(k_session_setup, "session setup");
   } catch (...) {

@@ -66,6 +66,10 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
                                            const ReadOptions& options);
 std::unique_ptr<RowWriter> make_row_writer(Session& session, const schema::Table& table,
                                            const std::vector<std::string>& columns);
+// Server-side row hashes (Connector::server_summary, read_key_hashes).
+std::unique_ptr<RowReader> make_key_hash_reader(Session& session, const schema::Table& table,
+                                                std::size_t batch_rows);
+std::optional<ServerSummary> server_summary(Session& session, const schema::Table& table);
 
 // A canonical value as a literal of the column's type: '...'::declared_type (bytea as hex).
 std::string key_literal(const schema::Column& column, std::string_view value);

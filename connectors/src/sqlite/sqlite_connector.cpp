@@ -369,8 +369,7 @@ class SqliteConnector final : public Connector {
     upsert_rows_via_temp(*this, dialect_sql(), table, rows);
   }
 
-  void delete_rows(const schema::Table& table,
-                   const std::vector<schema::KeyValue>& keys) override {
+  void delete_rows(const schema::Table& table, const std::vector<schema::KeyValue>& keys) override {
     delete_rows_by_key(*this, dialect_sql(), table, keys);
   }
 
@@ -452,9 +451,17 @@ class SqliteConnector final : public Connector {
     for (const schema::Column& c : table.columns)
       names.push_back(c.name);
     const std::string sql = "SELECT " + column_list(names, quote) + " FROM " + quote(table.name) +
-                            key_range_where(table, key, options.range, key_expr, literal) +
-                            " ORDER BY " + key_order(table, key, key_expr);
+                            key_range_where(table, key, options, key_expr, literal) + " ORDER BY " +
+                            key_order(table, key, key_expr);
     return std::make_unique<SqliteReader>(m_db, table, sql, options.batch_rows);
+  }
+
+  // No server-side row hashing yet: the caller hashes canonical rows.
+  std::optional<ServerSummary> server_summary(const schema::Table&) override {
+    return std::nullopt;
+  }
+  std::unique_ptr<RowReader> read_key_hashes(const schema::Table&, std::size_t) override {
+    return nullptr;
   }
 
   std::unique_ptr<RowWriter> write_rows(const schema::Table& table,
@@ -505,14 +512,15 @@ class SqliteConnector final : public Connector {
                const std::vector<std::string>& key, const std::string& temp) {
               std::string set;
               for (const std::string& c : columns) {
-                if (std::find(key.begin(), key.end(), c) != key.end()) continue;
+                if (std::find(key.begin(), key.end(), c) != key.end())
+                  continue;
                 set += (set.empty() ? "" : ", ") + quote(c) + " = excluded." + quote(c);
               }
               const std::string list = column_list(columns, quote);
               // "WHERE true" keeps ON CONFLICT from being read as a join constraint.
               return "INSERT INTO main." + quote(t.name) + " (" + list + ") SELECT " + list +
-                     " FROM temp." + temp + " WHERE true ON CONFLICT (" +
-                     column_list(key, quote) + ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
+                     " FROM temp." + temp + " WHERE true ON CONFLICT (" + column_list(key, quote) +
+                     ") DO " + (set.empty() ? "NOTHING" : "UPDATE SET " + set);
             },
         .drop_temp = "DROP TABLE temp.",
     };

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +28,17 @@ using TextRow = std::vector<std::optional<std::string>>;
 struct ReadOptions {
   schema::KeyRange range;         // unbounded by default
   std::size_t batch_rows = 8192;  // rows per RowBatch
+  // When not empty, only the rows with these row keys (canonical values; at most a few
+  // thousand per read).
+  std::vector<schema::KeyValue> keys;
+};
+
+// A server-side summary of a whole table: row count and a digest of the rows that is equal
+// only between servers of one dialect whose columns have identical types.
+struct ServerSummary {
+  std::uint64_t rows = 0;
+  std::string digest;
+  bool operator==(const ServerSummary&) const = default;
 };
 
 // Streams a table's rows in row-key order in canonical form (schema/row.hpp), all columns in
@@ -82,6 +94,14 @@ class Connector {
   // have a row key (schema::Table::row_key()); otherwise Error(failure) says so.
   virtual std::unique_ptr<RowReader> read_rows(const schema::Table& table,
                                                const ReadOptions& options) = 0;
+
+  // Server-side hashing, for comparing two servers of one dialect without moving rows:
+  // PostgreSQL only for now (hash_record_extended); the others return nullopt / nullptr and
+  // the caller hashes canonical rows itself.
+  virtual std::optional<ServerSummary> server_summary(const schema::Table& table) = 0;
+  // Streams (row key columns..., row hash as int64) in row-key order, in canonical form.
+  virtual std::unique_ptr<RowReader> read_key_hashes(const schema::Table& table,
+                                                     std::size_t batch_rows) = 0;
 
   // Bulk-writes rows of `table` into the given columns (all non-generated columns when
   // `columns` is empty). Rows are inserted; existing keys are an error.

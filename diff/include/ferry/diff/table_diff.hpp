@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct Chunk {
 // The master's side of one table: computed once per run, shared by every tenant.
 struct MasterTable {
   schema::Table table;
+  Dialect dialect = Dialect::sqlite;
+  // Set when the master hashes rows itself (PostgreSQL): tenants of the same dialect compare
+  // against it without moving rows (diff_table_on_servers).
+  std::optional<connectors::ServerSummary> server_summary;
   std::vector<std::string> key;        // row key columns
   std::vector<std::size_t> key_index;  // their positions in table.columns
   std::vector<Chunk> chunks;           // consecutive, covering the whole key space
@@ -55,8 +60,10 @@ struct DiffSettings {
   std::size_t batch_rows = 8192;
 };
 
+// `client_chunks`: also read the master's rows and summarize them in chunks, for tenants that
+// cannot be compared on the servers (another dialect, other column types).
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
-                             const DiffSettings& settings);
+                             const DiffSettings& settings, bool client_chunks = true);
 
 struct TableChanges {
   std::string table;
@@ -79,6 +86,17 @@ struct TableChanges {
 TableChanges diff_table(const MasterTable& master, connectors::Connector& master_conn,
                         connectors::Connector& tenant, const schema::Table& tenant_table,
                         const DiffSettings& settings);
+
+// The same-dialect fast path: both servers hash their rows (Connector::server_summary,
+// read_key_hashes). Equal table summaries end it at one aggregate query per side; otherwise
+// (key, row hash) pairs stream from both sides in key order and are merged, and only the
+// master rows to upsert are read in full. Returns nullopt when it does not apply: another
+// dialect, no server hashing, or column types that differ between master and tenant.
+std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
+                                                  connectors::Connector& master_conn,
+                                                  connectors::Connector& tenant,
+                                                  const schema::Table& tenant_table,
+                                                  const DiffSettings& settings);
 
 // Compares only the given chunks (indexes into master.chunks), reading just those ranges on
 // both sides: how a sync checks the ranges it changed.
