@@ -1,6 +1,10 @@
 // ferry data diff | data sync: the master's reference data to tenants.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +13,8 @@
 
 namespace ferry::cli {
 namespace {
+
+using engine::DataSyncReport;
 
 struct DataOptions {
   std::string from;
@@ -43,6 +49,57 @@ void log_table(const std::string& tenant, const engine::TableResult& t) {
       t.blocked.empty() ? "" : fmt::format(", {} delete(s) kept", t.blocked.size()), t.seconds);
 }
 
+// On a terminal: one live line (tenants done, tables, rows compared, rows changed, rate)
+// rewritten in place, and a line per finished tenant. Elsewhere: a log line per table.
+class Progress {
+ public:
+  explicit Progress(std::size_t tenants)
+      : m_tenants(tenants), m_live(::isatty(STDERR_FILENO) == 1), m_start(Clock::now()) {}
+
+  void table(const std::string& tenant, const engine::TableResult& t) {
+    m_tables++;
+    m_rows += t.rows_compared;
+    m_changed += t.inserts + t.updates + t.deletes;
+    if (!m_live || !t.error.empty()) {
+      log_table(tenant, t);
+      return;
+    }
+    draw();
+  }
+
+  void tenant(const engine::TenantDataResult& t) {
+    m_done++;
+    if (!m_live)
+      return;
+    std::fprintf(stderr, "\r\033[K%s: %s, %zu row(s) changed, %.2fs\n", t.tenant.c_str(),
+                 engine::to_string(t.status), t.changes(), t.seconds);
+    draw();
+  }
+
+  ~Progress() {
+    if (m_live)
+      std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void draw() {
+    const double seconds = std::chrono::duration<double>(Clock::now() - m_start).count();
+    std::fprintf(
+        stderr,
+        "\r\033[Kferry: %zu/%zu tenants, %zu tables, %llu rows compared, %zu changed, %.0f rows/s",
+        m_done, m_tenants, m_tables, static_cast<unsigned long long>(m_rows), m_changed,
+        seconds > 0 ? static_cast<double>(m_rows) / seconds : 0.0);
+  }
+
+  std::size_t m_tenants;
+  bool m_live;
+  Clock::time_point m_start;
+  std::size_t m_done = 0, m_tables = 0, m_changed = 0;
+  std::uint64_t m_rows = 0;
+};
+
 ExitCode run(const DataOptions& o, bool diff_only) {
   const Endpoint master = parse_endpoint(o.from);
   std::vector<Endpoint> tenants;
@@ -53,7 +110,15 @@ ExitCode run(const DataOptions& o, bool diff_only) {
     options.dry_run = true;
     options.keep_keys = o.json;
   }
-  const auto report = engine::sync_data(master, tenants, options, {}, log_table);
+  DataSyncReport report;
+  {
+    Progress progress(tenants.size());
+    report = engine::sync_data(
+        master, tenants, options, [&](const engine::TenantDataResult& t) { progress.tenant(t); },
+        [&](const std::string& tenant, const engine::TableResult& t) {
+          progress.table(tenant, t);
+        });
+  }
   if (o.json) {
     std::cout << engine::to_json(report).dump(2) << '\n';
   } else {
