@@ -19,7 +19,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@scripts/demo $(BUILD)/cli/ferry
+	@$(BUILD)/cli/ferry demo
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

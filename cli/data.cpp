@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "endpoints.hpp"
 #include "ferry/engine/data_sync.hpp"
 
 namespace ferry::cli {
@@ -101,10 +102,10 @@ class Progress {
 };
 
 ExitCode run(const DataOptions& o, bool diff_only) {
-  const Endpoint master = parse_endpoint(o.from);
+  const Endpoint master = resolve_endpoint(o.from);
   std::vector<Endpoint> tenants;
   for (const std::string& url : o.to)
-    tenants.push_back(parse_endpoint(url));
+    tenants.push_back(resolve_endpoint(url));
   engine::DataSyncOptions options = engine_options(o);
   if (diff_only) {
     options.dry_run = true;

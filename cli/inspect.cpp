@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "endpoints.hpp"
 #include "ferry/connectors/connector.hpp"
 #include "ferry/schema/catalog_json.hpp"
 #include "ferry/schema/catalog_text.hpp"
@@ -16,7 +17,7 @@ struct InspectOptions {
 };
 
 ExitCode run_inspect(const InspectOptions& options) {
-  const Endpoint endpoint = parse_endpoint(options.endpoint);
+  const Endpoint endpoint = resolve_endpoint(options.endpoint);
   auto connector = connectors::connect(endpoint);
   const schema::Catalog catalog = connector->introspect();
   if (options.json) {

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "endpoints.hpp"
 #include "ferry/common/log.hpp"
 
 int main(int argc, char** argv) {
@@ -16,13 +17,18 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "Log more detail to stderr");
   app.add_flag("-q,--quiet", quiet, "Log only errors");
+  std::string config_path;
+  app.add_option("-c,--config", config_path,
+                 "ferry.yaml to read endpoint names and the fleet from (default ./ferry.yaml)");
 
   ferry::cli::CommandResult result;
   ferry::cli::add_inspect_command(app, result);
   ferry::cli::add_schema_commands(app, result);
   ferry::cli::add_data_commands(app, result);
+  ferry::cli::add_sync_commands(app, result);
 
   app.parse_complete_callback([&] {
+    ferry::cli::set_config_path(config_path);
     ferry::setup_logging(quiet     ? ferry::LogLevel::quiet
                          : verbose ? ferry::LogLevel::verbose
                                    : ferry::LogLevel::normal);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "endpoints.hpp"
 #include "ferry/connectors/connector.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/engine/schema_sync.hpp"
@@ -20,8 +21,8 @@ struct DiffOptions {
 };
 
 ExitCode run_diff(const DiffOptions& options) {
-  const Endpoint from = parse_endpoint(options.from);
-  const Endpoint to = parse_endpoint(options.to);
+  const Endpoint from = resolve_endpoint(options.from);
+  const Endpoint to = resolve_endpoint(options.to);
   const schema::Catalog master = connectors::connect(from)->introspect();
   const schema::Catalog tenant = connectors::connect(to)->introspect();
   const schema::Plan plan = schema::diff(master, tenant, {.allow_drop = options.allow_drop});
@@ -53,10 +54,10 @@ struct SyncOptions {
 };
 
 ExitCode run_sync(const SyncOptions& options) {
-  const Endpoint master = parse_endpoint(options.from);
+  const Endpoint master = resolve_endpoint(options.from);
   std::vector<Endpoint> tenants;
   for (const std::string& url : options.to)
-    tenants.push_back(parse_endpoint(url));
+    tenants.push_back(resolve_endpoint(url));
   const engine::SchemaSyncOptions sync{
       .allow_drop = options.allow_drop,
       .dry_run = options.dry_run,

@@ -5,6 +5,9 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -76,6 +79,32 @@ class TenantLock {
   std::optional<std::string> m_holder;
 };
 
+bool matches_any(const std::vector<std::string>& patterns, const std::string& schema,
+                 const std::string& name) {
+  const std::string qualified = schema.empty() ? name : schema + "." + name;
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+    return ::fnmatch(p.c_str(), name.c_str(), 0) == 0 ||
+           ::fnmatch(p.c_str(), qualified.c_str(), 0) == 0;
+  });
+}
+
+// Drops the objects the include/exclude patterns leave out.
+void filter_catalog(schema::Catalog& catalog, const SchemaSyncOptions& options) {
+  if (options.include.empty() && options.exclude.empty())
+    return;
+  auto keep = [&](const std::string& schema, const std::string& name) {
+    return (options.include.empty() || matches_any(options.include, schema, name)) &&
+           !matches_any(options.exclude, schema, name);
+  };
+  auto prune = [&](auto& items) {
+    std::erase_if(items, [&](const auto& item) { return !keep(item.schema, item.name); });
+  };
+  prune(catalog.tables);
+  prune(catalog.views);
+  prune(catalog.sequences);
+  prune(catalog.enums);
+}
+
 std::vector<std::string> descriptions(const std::vector<const schema::Change*>& changes) {
   std::vector<std::string> out;
   for (const schema::Change* c : changes)
@@ -140,7 +169,8 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, const schem
       result.seconds = seconds_since(start);
       return result;
     }
-    const schema::Catalog before = tenant->introspect();
+    schema::Catalog before = tenant->introspect();
+    filter_catalog(before, options);
     result.plan = plans.plan_for(before, result.plan_reused);
     const auto destructive = result.plan.destructive();
     if (result.plan.empty()) {
@@ -155,7 +185,8 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, const schem
       result.status = TenantStatus::planned;
     } else {
       apply(*tenant, result, options);
-      const schema::Catalog after = tenant->introspect();
+      schema::Catalog after = tenant->introspect();
+      filter_catalog(after, options);
       const schema::Plan left = schema::diff(master, after, {.allow_drop = options.allow_drop});
       if (left.empty()) {
         result.status = TenantStatus::applied;
@@ -213,7 +244,8 @@ SchemaSyncReport sync_schema(const Endpoint& master_endpoint, const std::vector<
   SchemaSyncReport report;
   report.master = master_endpoint.redacted();
   report.dry_run = options.dry_run;
-  const schema::Catalog master = connectors::connect(master_endpoint)->introspect();
+  schema::Catalog master = connectors::connect(master_endpoint)->introspect();
+  filter_catalog(master, options);
   const schema::DiffOptions diff_options{.allow_drop = options.allow_drop};
   PlanCache plans(master, diff_options);
 

@@ -27,6 +27,11 @@ struct SchemaSyncOptions {
   std::chrono::milliseconds lock_timeout{5000};
   // Where MySQL/MariaDB tenants' apply journals live (statement-by-statement progress).
   std::filesystem::path state_dir;
+  // Glob patterns over object names (table, view, sequence, enum; "name" or "schema.name"):
+  // only objects matching an include pattern (all when empty) and no exclude pattern are
+  // compared, on both sides.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
 };
 
 enum class TenantStatus {

@@ -1,0 +1,51 @@
+#include "endpoints.hpp"
+
+#include <filesystem>
+#include <optional>
+
+#include "ferry/common/error.hpp"
+
+namespace ferry::cli {
+namespace {
+
+std::string g_path;
+bool g_given = false;
+std::optional<engine::Config> g_config;
+
+}  // namespace
+
+void set_config_path(std::string path) {
+  g_given = !path.empty();
+  g_path = g_given ? std::move(path) : "ferry.yaml";
+}
+
+bool config_given() {
+  return g_given;
+}
+
+const engine::Config& config() {
+  if (!g_config)
+    g_config = engine::load_config(g_path.empty() ? "ferry.yaml" : g_path);
+  return *g_config;
+}
+
+Endpoint resolve_endpoint(const std::string& text) {
+  if (text.find(':') != std::string::npos)
+    return parse_endpoint(text);
+  if (!g_given && !std::filesystem::exists(g_path.empty() ? "ferry.yaml" : g_path)) {
+    throw Error(ErrorKind::bad_endpoint,
+                "'" + text +
+                    "' is neither a URL (postgres://, mysql://, sqlite:) nor a name: "
+                    "there is no ferry.yaml here (pass -c PATH)");
+  }
+  const engine::NamedEndpoint* found = config().find(text);
+  if (found == nullptr) {
+    throw Error(ErrorKind::bad_endpoint, "'" + text +
+                                             "' is neither a URL nor a tenant or the "
+                                             "master in " +
+                                             config().file.string());
+  }
+  return found->endpoint;
+}
+
+}  // namespace ferry::cli

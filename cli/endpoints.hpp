@@ -1,0 +1,18 @@
+// Endpoint arguments: a URL, or the name of the master or a tenant in ferry.yaml.
+#pragma once
+
+#include <string>
+
+#include "ferry/engine/config.hpp"
+
+namespace ferry::cli {
+
+// The config file named by -c (default ./ferry.yaml), loaded on first use.
+void set_config_path(std::string path);
+const engine::Config& config();
+bool config_given();
+
+// "postgres://..." or "sqlite:..." parses as a URL; a bare name is looked up in ferry.yaml.
+Endpoint resolve_endpoint(const std::string& text);
+
+}  // namespace ferry::cli

@@ -1,0 +1,124 @@
+// ferry sync: every tenant of ferry.yaml up to the master. ferry demo: the same on a fleet
+// of SQLite files made for the purpose.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "endpoints.hpp"
+#include "ferry/engine/demo.hpp"
+#include "ferry/engine/fleet_sync.hpp"
+
+namespace ferry::cli {
+namespace {
+
+struct SyncOptions {
+  std::vector<std::string> tenants;
+  std::string group;
+  std::string mode = "auto";
+  bool dry_run = false;
+  bool resume = false;
+  bool continue_on_error = false;
+  std::string shard;
+  int jobs = 0;
+  bool json = false;
+};
+
+engine::FleetReport run(const engine::Config& config, const engine::FleetOptions& options,
+                        bool json) {
+  return engine::run_fleet_sync(config, options, [json](const engine::FleetReport& r) {
+    const std::string line = std::string("mode ") + engine::to_string(r.mode) + ": " +
+                             r.mode_reason + (r.dry_run ? " (dry run)" : "");
+    if (json) {
+      spdlog::info("{}", line);
+    } else {
+      std::cout << line << '\n' << std::flush;
+    }
+  });
+}
+
+ExitCode run_sync(const SyncOptions& o) {
+  engine::FleetOptions options;
+  options.tenants = o.tenants;
+  options.group = o.group;
+  options.mode = o.mode == "full"        ? engine::ModeChoice::full
+                 : o.mode == "structure" ? engine::ModeChoice::structure
+                                         : engine::ModeChoice::auto_;
+  options.dry_run = o.dry_run;
+  options.resume = o.resume;
+  options.continue_on_error = o.continue_on_error;
+  if (!o.shard.empty())
+    options.shard = engine::parse_shard(o.shard);
+  options.jobs = o.jobs;
+  const engine::FleetReport report = run(config(), options, o.json);
+  if (o.json) {
+    std::cout << engine::to_json(report).dump(2) << '\n';
+  } else {
+    std::cout << engine::render_text(report);
+  }
+  return report.exit_code();
+}
+
+ExitCode run_demo(const std::string& dir) {
+  const std::filesystem::path path = dir.empty() ? "ferry-demo" : dir;
+  if (engine::create_demo(path)) {
+    std::cout << "created " << path.string()
+              << ": an SQLite master and tenants tst, acc, prd, with drift, and ferry.yaml\n";
+  } else {
+    std::cout << path.string() << " exists: syncing it again\n";
+  }
+  const engine::Config config = engine::load_config(path / "ferry.yaml");
+  ExitCode code = ExitCode::ok;
+  std::size_t changes = 0;
+  for (const engine::ModeChoice mode : {engine::ModeChoice::structure, engine::ModeChoice::full}) {
+    engine::FleetOptions options;
+    options.mode = mode;
+    std::cout << '\n';
+    const engine::FleetReport report = run(config, options, false);
+    std::cout << engine::render_text(report);
+    for (const engine::FleetTenant& t : report.tenants)
+      changes += t.structure_changes + t.rows_moved;
+    if (report.exit_code() != ExitCode::ok)
+      code = report.exit_code();
+  }
+  std::cout << '\n'
+            << (changes == 0 ? "nothing to do: every tenant matches the master"
+                             : "every tenant now matches the master; run `ferry demo` again to "
+                               "see a sync with nothing to do")
+            << "\ntry: cd " << path.string()
+            << " && ferry inspect prd && ferry schema diff master acc && ferry sync --dry-run\n";
+  return code;
+}
+
+}  // namespace
+
+void add_sync_commands(CLI::App& app, CommandResult& result) {
+  auto o = std::make_shared<SyncOptions>();
+  CLI::App* sync = app.add_subcommand(
+      "sync",
+      "Bring every tenant in ferry.yaml up to the master: structure by day, structure "
+      "and data in the full window");
+  auto* tenants = sync->add_option("--tenants", o->tenants, "Only these tenants")->delimiter(',');
+  sync->add_option("--group", o->group, "Only this group")->excludes(tenants);
+  sync->add_option("--mode", o->mode, "auto (by the window), structure or full")
+      ->check(CLI::IsMember({"auto", "structure", "full"}))
+      ->default_val("auto");
+  sync->add_flag("--dry-run", o->dry_run, "Plan and compare; change nothing");
+  sync->add_flag("--resume", o->resume, "Continue the last run where it stopped");
+  sync->add_flag("--continue-on-error", o->continue_on_error,
+                 "Run later groups even when a group failed");
+  sync->add_option("--shard", o->shard, "K/N: only the tenants of shard K (0-based) of N");
+  sync->add_option("-j,--jobs", o->jobs, "Tenants at once (default: concurrency in ferry.yaml)")
+      ->check(CLI::Range(1, 256));
+  sync->add_flag("--json", o->json, "Print the report as JSON");
+  sync->callback([o, &result] { result.code = run_sync(*o); });
+
+  auto dir = std::make_shared<std::string>();
+  CLI::App* demo = app.add_subcommand(
+      "demo", "Create an SQLite fleet with drift in DIR (default ./ferry-demo) and sync it");
+  demo->add_option("DIR", *dir, "Where the demo lives");
+  demo->callback([dir, &result] { result.code = run_demo(*dir); });
+}
+
+}  // namespace ferry::cli

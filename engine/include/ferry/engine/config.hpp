@@ -1,0 +1,64 @@
+// ferry.yaml: the master, the tenants and their groups, the sync policy, the windows, the
+// state directory (docs/config.md). Nodes, hooks and runbooks are reserved for later.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ferry/common/endpoint.hpp"
+#include "ferry/engine/data_sync.hpp"
+
+namespace ferry::engine {
+
+struct NamedEndpoint {
+  std::string name;
+  Endpoint endpoint;
+  std::string group;  // tenants only
+};
+
+// A daily window in a time zone, e.g. 22:00-04:00 Europe/Amsterdam (it may cross midnight).
+struct Window {
+  int start_minute = 0;  // minutes after local midnight
+  int end_minute = 0;
+  std::string time_zone = "UTC";
+
+  // Whether `when` falls inside the window, in the window's time zone.
+  bool contains(std::chrono::system_clock::time_point when) const;
+  std::string text() const;  // "00:00-06:00 Europe/Amsterdam"
+};
+
+struct SyncPolicy {
+  std::vector<std::string> tables;   // whose data the master owns
+  std::vector<std::string> include;  // glob patterns of schema objects to sync (default *)
+  std::vector<std::string> exclude;  // glob patterns of schema objects to leave alone
+  DeletesPolicy deletes = DeletesPolicy::propagate;
+  bool allow_drop = false;
+};
+
+struct Config {
+  std::filesystem::path file;
+  NamedEndpoint master;
+  std::vector<NamedEndpoint> tenants;
+  std::vector<std::string> groups;  // the order groups run in
+  SyncPolicy sync;
+  std::optional<Window> full_window;  // structure and data inside, structure outside
+  int concurrency = 4;
+  std::filesystem::path state_dir;
+
+  // The tenant or master called `name`, or nullptr.
+  const NamedEndpoint* find(std::string_view name) const noexcept;
+};
+
+// Reads and checks a ferry.yaml. ${VAR} and ${VAR:-default} are replaced from the
+// environment; password_file is read (relative paths from the file's folder). Throws
+// Error(config) naming the file, the line and the key for unknown keys, wrong types,
+// missing required keys, unset variables and bad values.
+Config load_config(const std::filesystem::path& file);
+
+// Minutes after midnight for "HH:MM", or nullopt.
+std::optional<int> parse_clock(std::string_view text);
+
+}  // namespace ferry::engine

@@ -1,0 +1,313 @@
+#include "ferry/engine/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "ferry/common/error.hpp"
+#include "ferry/engine/paths.hpp"
+
+namespace ferry::engine {
+namespace {
+
+// Reads one file; every error names the file, the line and the key.
+class Reader {
+ public:
+  explicit Reader(std::filesystem::path file) : m_file(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                         const std::string& what) const {
+    const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+    throw Error(ErrorKind::config,
+                m_file.string() + ":" + std::to_string(line) + ": " + key + ": " + what);
+  }
+
+  void only_keys(const YAML::Node& map, const std::string& where,
+                 const std::set<std::string>& allowed) const {
+    if (!map.IsMap())
+      fail(map, where, "expected a mapping");
+    for (const auto& item : map) {
+      const std::string key = item.first.as<std::string>();
+      if (!allowed.contains(key)) {
+        std::string list;
+        for (const std::string& a : allowed)
+          list += (list.empty() ? "" : ", ") + a;
+        fail(item.first, where.empty() ? key : where + "." + key,
+             "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  const YAML::Node required(const YAML::Node& map, const std::string& where,
+                            const std::string& key) const {
+    const YAML::Node node = map[key];
+    if (!node)
+      fail(map, where.empty() ? key : where + "." + key, "required key is missing");
+    return node;
+  }
+
+  std::string text(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar())
+      fail(node, key, "expected a string");
+    return interpolate(node, key, node.as<std::string>());
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& key) const {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      fail(node, key, "expected true or false");
+    }
+    return value;
+  }
+
+  int integer(const YAML::Node& node, const std::string& key, int min, int max) const {
+    const std::string s = text(node, key);
+    int value = 0;
+    try {
+      std::size_t used = 0;
+      value = std::stoi(s, &used);
+      if (used != s.size())
+        throw std::invalid_argument(s);
+    } catch (const std::exception&) {
+      fail(node, key, "expected a whole number, got '" + s + "'");
+    }
+    if (value < min || value > max) {
+      fail(node, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return value;
+  }
+
+  std::vector<std::string> list(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence())
+      fail(node, key, "expected a list");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      out.push_back(text(node[i], key + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+
+  // ${VAR} and ${VAR:-default} from the environment.
+  std::string interpolate(const YAML::Node& node, const std::string& key,
+                          const std::string& value) const {
+    std::string out;
+    std::size_t pos = 0;
+    while (true) {
+      const auto open = value.find("${", pos);
+      if (open == std::string::npos)
+        break;
+      const auto close = value.find('}', open);
+      if (close == std::string::npos)
+        fail(node, key, "unterminated ${ in '" + value + "'");
+      out += value.substr(pos, open - pos);
+      std::string name = value.substr(open + 2, close - open - 2);
+      std::optional<std::string> fallback;
+      if (const auto dash = name.find(":-"); dash != std::string::npos) {
+        fallback = name.substr(dash + 2);
+        name = name.substr(0, dash);
+      }
+      const char* env = std::getenv(name.c_str());
+      if (env != nullptr && *env != '\0') {
+        out += env;
+      } else if (fallback) {
+        out += *fallback;
+      } else {
+        fail(node, key, "environment variable " + name + " is not set");
+      }
+      pos = close + 1;
+    }
+    return out + value.substr(pos);
+  }
+
+  NamedEndpoint endpoint(const YAML::Node& node, const std::string& key,
+                         const std::string& name) const {
+    NamedEndpoint out;
+    out.name = name;
+    // yaml-cpp's Node::operator= writes through to the node it refers to: rebind with reset().
+    YAML::Node url_node;
+    url_node.reset(node);
+    std::optional<std::string> password_file;
+    if (node.IsMap()) {
+      only_keys(node, key, {"name", "url", "password_file", "group"});
+      url_node.reset(required(node, key, "url"));
+      if (node["password_file"])
+        password_file = text(node["password_file"], key + ".password_file");
+      if (node["group"])
+        out.group = text(node["group"], key + ".group");
+    }
+    const std::string url = text(url_node, key + (node.IsMap() ? ".url" : ""));
+    try {
+      out.endpoint = parse_endpoint(url);
+    } catch (const Error& e) {
+      fail(url_node, key, e.what());
+    }
+    // A relative SQLite path is relative to the config file, wherever ferry runs from.
+    if (out.endpoint.dialect == Dialect::sqlite &&
+        std::filesystem::path(out.endpoint.database).is_relative()) {
+      out.endpoint.database = (m_file.parent_path() / out.endpoint.database).lexically_normal();
+    }
+    if (password_file) {
+      std::filesystem::path path = *password_file;
+      if (path.is_relative())
+        path = m_file.parent_path() / path;
+      std::ifstream in(path, std::ios::binary);
+      if (!in)
+        fail(node["password_file"], key + ".password_file", "cannot read " + path.string());
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      std::string secret = buffer.str();
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+        secret.pop_back();
+      out.endpoint.password = Secret(std::move(secret));
+    }
+    return out;
+  }
+
+  Window window(const YAML::Node& node, const std::string& key, const std::string& zone) const {
+    const std::string spec = text(node, key);
+    const auto dash = spec.find('-');
+    const auto start = parse_clock(spec.substr(0, dash));
+    const auto end = dash == std::string::npos ? std::nullopt : parse_clock(spec.substr(dash + 1));
+    if (!start || !end)
+      fail(node, key, "expected \"HH:MM-HH:MM\", got '" + spec + "'");
+    if (*start == *end)
+      fail(node, key, "the window is empty");
+    return Window{*start, *end, zone};
+  }
+
+  const std::filesystem::path& file() const { return m_file; }
+
+ private:
+  std::filesystem::path m_file;
+};
+
+}  // namespace
+
+std::optional<int> parse_clock(std::string_view text) {
+  while (!text.empty() && text.front() == ' ')
+    text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ')
+    text.remove_suffix(1);
+  if (text.size() != 5 || text[2] != ':')
+    return std::nullopt;
+  for (std::size_t i : {0u, 1u, 3u, 4u}) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i])))
+      return std::nullopt;
+  }
+  const int h = (text[0] - '0') * 10 + (text[1] - '0');
+  const int m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 24 || m > 59 || (h == 24 && m != 0))
+    return std::nullopt;
+  return h * 60 + m;
+}
+
+const NamedEndpoint* Config::find(std::string_view name) const noexcept {
+  if (name == master.name)
+    return &master;
+  for (const NamedEndpoint& t : tenants) {
+    if (t.name == name)
+      return &t;
+  }
+  return nullptr;
+}
+
+Config load_config(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    throw Error(ErrorKind::config, "cannot read config file " + file.string() +
+                                       " (pass -c PATH or create ferry.yaml)");
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorKind::config, file.string() + ":" + std::to_string(e.mark.line + 1) +
+                                       ": not valid YAML: " + e.msg);
+  }
+  const Reader r(file);
+  Config config;
+  config.file = file;
+  r.only_keys(root, "",
+              {"version", "master", "tenants", "groups", "sync", "windows", "concurrency",
+               "state_dir", "nodes", "hooks", "runbooks"});
+  if (root["version"] && r.integer(root["version"], "version", 1, 1) != 1) {
+    r.fail(root["version"], "version", "only version 1 is known");
+  }
+  config.master = r.endpoint(r.required(root, "", "master"), "master", "master");
+
+  const YAML::Node tenants = r.required(root, "", "tenants");
+  if (!tenants.IsSequence() || tenants.size() == 0) {
+    r.fail(tenants, "tenants", "expected a non-empty list of tenants");
+  }
+  std::set<std::string> names{"master"};
+  for (std::size_t i = 0; i < tenants.size(); ++i) {
+    const std::string key = "tenants[" + std::to_string(i) + "]";
+    const YAML::Node t = tenants[i];
+    if (!t.IsMap())
+      r.fail(t, key, "expected a mapping with name and url");
+    const std::string name = r.text(r.required(t, key, "name"), key + ".name");
+    if (!names.insert(name).second)
+      r.fail(t["name"], key + ".name", "duplicate name '" + name + "'");
+    config.tenants.push_back(r.endpoint(t, key, name));
+  }
+  if (root["groups"])
+    config.groups = r.list(root["groups"], "groups");
+  for (std::size_t i = 0; i < config.tenants.size(); ++i) {
+    const NamedEndpoint& t = config.tenants[i];
+    if (t.group.empty())
+      continue;
+    if (!config.groups.empty() &&
+        std::find(config.groups.begin(), config.groups.end(), t.group) == config.groups.end()) {
+      r.fail(tenants[i]["group"], "tenants[" + std::to_string(i) + "].group",
+             "group '" + t.group + "' is not in groups");
+    }
+    if (config.groups.empty() ||
+        std::find(config.groups.begin(), config.groups.end(), t.group) == config.groups.end()) {
+      config.groups.push_back(t.group);
+    }
+  }
+
+  if (const YAML::Node sync = root["sync"]) {
+    r.only_keys(sync, "sync", {"tables", "include", "exclude", "deletes", "allow_drop"});
+    if (sync["tables"])
+      config.sync.tables = r.list(sync["tables"], "sync.tables");
+    if (sync["include"])
+      config.sync.include = r.list(sync["include"], "sync.include");
+    if (sync["exclude"])
+      config.sync.exclude = r.list(sync["exclude"], "sync.exclude");
+    if (sync["deletes"]) {
+      const std::string d = r.text(sync["deletes"], "sync.deletes");
+      if (d != "propagate" && d != "keep") {
+        r.fail(sync["deletes"], "sync.deletes", "expected propagate or keep, got '" + d + "'");
+      }
+      config.sync.deletes = d == "keep" ? DeletesPolicy::keep : DeletesPolicy::propagate;
+    }
+    if (sync["allow_drop"])
+      config.sync.allow_drop = r.boolean(sync["allow_drop"], "sync.allow_drop");
+  }
+  if (const YAML::Node windows = root["windows"]) {
+    r.only_keys(windows, "windows", {"full", "time_zone"});
+    const std::string zone =
+        windows["time_zone"] ? r.text(windows["time_zone"], "windows.time_zone") : "UTC";
+    if (!std::filesystem::exists(std::filesystem::path("/usr/share/zoneinfo") / zone)) {
+      r.fail(windows["time_zone"] ? windows["time_zone"] : windows, "windows.time_zone",
+             "unknown time zone '" + zone + "' (use a tz database name such as Europe/Amsterdam)");
+    }
+    if (windows["full"])
+      config.full_window = r.window(windows["full"], "windows.full", zone);
+  }
+  if (root["concurrency"])
+    config.concurrency = r.integer(root["concurrency"], "concurrency", 1, 256);
+  config.state_dir = root["state_dir"]
+                         ? std::filesystem::path(r.text(root["state_dir"], "state_dir"))
+                         : default_state_dir();
+  if (config.state_dir.is_relative())
+    config.state_dir = file.parent_path() / config.state_dir;
+  return config;
+}
+
+}  // namespace ferry::engine

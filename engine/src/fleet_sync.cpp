@@ -1,0 +1,346 @@
+#include "ferry/engine/fleet_sync.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "ferry/common/error.hpp"
+#include "ferry/common/process.hpp"
+#include "ferry/engine/schema_sync.hpp"
+#include "run_journal.hpp"
+
+namespace ferry::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The tenants this run covers, in configured group order (ungrouped ones last).
+std::vector<const NamedEndpoint*> select_tenants(const Config& config,
+                                                 const FleetOptions& options) {
+  for (const std::string& name : options.tenants) {
+    const NamedEndpoint* t = config.find(name);
+    if (t == nullptr || t == &config.master) {
+      throw Error(ErrorKind::usage, "no tenant '" + name + "' in " + config.file.string());
+    }
+  }
+  if (!options.group.empty() &&
+      std::find(config.groups.begin(), config.groups.end(), options.group) == config.groups.end()) {
+    throw Error(ErrorKind::usage, "no group '" + options.group + "' in " + config.file.string());
+  }
+  std::vector<const NamedEndpoint*> chosen;
+  for (const NamedEndpoint& t : config.tenants) {
+    if (!options.tenants.empty() && std::find(options.tenants.begin(), options.tenants.end(),
+                                              t.name) == options.tenants.end()) {
+      continue;
+    }
+    if (!options.group.empty() && t.group != options.group)
+      continue;
+    if (options.shard && !in_shard(t.name, *options.shard))
+      continue;
+    chosen.push_back(&t);
+  }
+  const auto rank = [&](const NamedEndpoint* t) {
+    const auto it = std::find(config.groups.begin(), config.groups.end(), t->group);
+    return it - config.groups.begin();
+  };
+  std::stable_sort(chosen.begin(), chosen.end(),
+                   [&](const auto* a, const auto* b) { return rank(a) < rank(b); });
+  return chosen;
+}
+
+class FleetRun {
+ public:
+  FleetRun(const Config& config, const FleetOptions& options, FleetReport& report,
+           RunJournal* journal)
+      : m_config(config), m_options(options), m_report(report), m_journal(journal) {}
+
+  // Runs one group's tenants (indexes into m_report.tenants); false when one of them failed.
+  bool run_group(const std::vector<std::size_t>& members,
+                 const std::vector<const NamedEndpoint*>& tenants) {
+    std::vector<std::size_t> structure, data;
+    for (std::size_t i : members) {
+      FleetTenant& t = m_report.tenants[i];
+      const TenantProgress p = m_journal ? m_journal->progress(t.name) : TenantProgress{};
+      if (p.finished) {
+        t.status = FleetStatus::skipped;
+        t.detail = "done earlier in run " + m_report.run_id;
+        continue;
+      }
+      (p.structure_done ? data : structure).push_back(i);
+    }
+    structure_step(structure, tenants, data);
+    if (m_report.mode == SyncMode::full)
+      data_step(data, tenants);
+    bool ok = true;
+    for (std::size_t i : members) {
+      FleetTenant& t = m_report.tenants[i];
+      if (t.status == FleetStatus::not_run) {
+        t.status = FleetStatus::done;
+        if (m_journal)
+          m_journal->tenant_finished(t.name);
+      }
+      ok = ok && t.status != FleetStatus::failed;
+    }
+    return ok;
+  }
+
+ private:
+  void structure_step(const std::vector<std::size_t>& which,
+                      const std::vector<const NamedEndpoint*>& tenants,
+                      std::vector<std::size_t>& data) {
+    if (which.empty())
+      return;
+    std::vector<Endpoint> endpoints;
+    std::map<std::string, std::size_t> by_url;
+    for (std::size_t i : which) {
+      endpoints.push_back(tenants[i]->endpoint);
+      by_url[tenants[i]->endpoint.redacted()] = i;
+    }
+    SchemaSyncOptions options{.allow_drop = m_config.sync.allow_drop,
+                              .dry_run = m_options.dry_run,
+                              .jobs = jobs(),
+                              .state_dir = m_config.state_dir,
+                              .include = m_config.sync.include,
+                              .exclude = m_config.sync.exclude};
+    const auto start = Clock::now();
+    const SchemaSyncReport report =
+        sync_schema(m_config.master.endpoint, endpoints, options, [&](const TenantResult& r) {
+          FleetTenant& t = m_report.tenants[by_url.at(r.tenant)];
+          t.seconds += r.seconds;
+          if (r.status == TenantStatus::applied || r.status == TenantStatus::in_sync ||
+              r.status == TenantStatus::planned) {
+            t.structure_changes = r.plan.changes.size();
+            if (m_journal && !m_options.dry_run)
+              m_journal->structure_done(t.name);
+            spdlog::info("{}: structure {} ({} change(s))", t.name, to_string(r.status),
+                         r.plan.changes.size());
+          } else {
+            t.status = FleetStatus::failed;
+            t.detail = std::string("structure ") + to_string(r.status) + ": " + r.error;
+            spdlog::error("{}: {}", t.name, t.detail);
+          }
+        });
+    (void)start;
+    for (std::size_t i : which) {
+      if (m_report.tenants[i].status != FleetStatus::failed)
+        data.push_back(i);
+    }
+  }
+
+  void data_step(const std::vector<std::size_t>& which,
+                 const std::vector<const NamedEndpoint*>& tenants) {
+    if (m_config.sync.tables.empty())
+      return;
+    // Tenants resumed half-way skip the tables they finished: one call per set of tables left.
+    std::map<std::vector<std::string>, std::vector<std::size_t>> by_tables;
+    for (std::size_t i : which) {
+      const TenantProgress p =
+          m_journal ? m_journal->progress(m_report.tenants[i].name) : TenantProgress{};
+      std::vector<std::string> left;
+      for (const std::string& table : m_config.sync.tables) {
+        if (!p.tables_done.contains(table))
+          left.push_back(table);
+      }
+      if (!left.empty())
+        by_tables[left].push_back(i);
+    }
+    for (const auto& [tables, members] : by_tables) {
+      std::vector<Endpoint> endpoints;
+      std::map<std::string, std::size_t> by_url;
+      for (std::size_t i : members) {
+        endpoints.push_back(tenants[i]->endpoint);
+        by_url[tenants[i]->endpoint.redacted()] = i;
+      }
+      DataSyncOptions options;
+      options.tables = tables;
+      options.deletes = m_config.sync.deletes;
+      options.dry_run = m_options.dry_run;
+      options.jobs = jobs();
+      sync_data(
+          m_config.master.endpoint, endpoints, options,
+          [&](const TenantDataResult& r) {
+            FleetTenant& t = m_report.tenants[by_url.at(r.tenant)];
+            t.seconds += r.seconds;
+            t.rows_moved += r.changes();
+            if (r.status == DataStatus::failed) {
+              t.status = FleetStatus::failed;
+              t.detail = "data: " + (r.error.empty() ? std::string("table errors") : r.error);
+              for (const TableResult& table : r.tables) {
+                if (!table.error.empty())
+                  t.detail += "; " + table.table + ": " + table.error;
+              }
+            } else if (r.status == DataStatus::partial) {
+              std::size_t kept = 0;
+              for (const TableResult& table : r.tables)
+                kept += table.blocked.size();
+              t.detail = std::to_string(kept) + " delete(s) kept: rows still referenced";
+            }
+          },
+          [&](const std::string& tenant, const TableResult& table) {
+            const FleetTenant& t = m_report.tenants[by_url.at(tenant)];
+            spdlog::info("{}: table {}: +{} ~{} -{}{}", t.name, table.table, table.inserts,
+                         table.updates, table.deletes,
+                         table.error.empty() ? "" : " failed: " + table.error);
+            if (table.error.empty() && m_journal && !m_options.dry_run) {
+              // The journal speaks of tables as ferry.yaml names them.
+              for (const std::string& name : m_config.sync.tables) {
+                if (table.table == name || table.table.ends_with("." + name)) {
+                  m_journal->table_done(t.name, name);
+                }
+              }
+            }
+          });
+    }
+  }
+
+  int jobs() const { return m_options.jobs > 0 ? m_options.jobs : m_config.concurrency; }
+
+  const Config& m_config;
+  const FleetOptions& m_options;
+  FleetReport& m_report;
+  RunJournal* m_journal;
+};
+
+}  // namespace
+
+const char* to_string(SyncMode mode) noexcept {
+  return mode == SyncMode::full ? "full" : "structure";
+}
+
+const char* to_string(FleetStatus status) noexcept {
+  switch (status) {
+    case FleetStatus::done:
+      return "done";
+    case FleetStatus::failed:
+      return "failed";
+    case FleetStatus::skipped:
+      return "skipped";
+    case FleetStatus::not_run:
+      return "not run";
+  }
+  return "failed";
+}
+
+bool in_shard(const std::string& tenant, const Shard& shard) noexcept {
+  return static_cast<int>(stable_hash32(tenant) % static_cast<std::uint32_t>(shard.count)) ==
+         shard.index;
+}
+
+Shard parse_shard(std::string_view text) {
+  const auto slash = text.find('/');
+  Shard s;
+  try {
+    if (slash == std::string_view::npos)
+      throw std::invalid_argument("no slash");
+    s.index = std::stoi(std::string(text.substr(0, slash)));
+    s.count = std::stoi(std::string(text.substr(slash + 1)));
+  } catch (const std::exception&) {
+    throw Error(ErrorKind::usage, "--shard expects K/N, e.g. 0/4, got '" + std::string(text) + "'");
+  }
+  if (s.count < 1 || s.index < 0 || s.index >= s.count) {
+    throw Error(ErrorKind::usage, "--shard K/N needs 0 <= K < N, got '" + std::string(text) + "'");
+  }
+  return s;
+}
+
+ExitCode FleetReport::exit_code() const noexcept {
+  std::size_t failed = 0, worked = 0;
+  for (const FleetTenant& t : tenants) {
+    failed += t.status == FleetStatus::failed || t.status == FleetStatus::not_run;
+    worked += t.status == FleetStatus::done || t.status == FleetStatus::skipped;
+  }
+  if (failed == 0)
+    return ExitCode::ok;
+  return worked == 0 ? ExitCode::failure : ExitCode::partial_failure;
+}
+
+std::pair<SyncMode, std::string> choose_mode(const Config& config, ModeChoice choice,
+                                             std::chrono::system_clock::time_point now) {
+  switch (choice) {
+    case ModeChoice::structure:
+      return {SyncMode::structure, "--mode structure"};
+    case ModeChoice::full:
+      return {SyncMode::full, "--mode full"};
+    case ModeChoice::auto_:
+      break;
+  }
+  if (!config.full_window) {
+    return {SyncMode::structure, "no full window in " + config.file.string()};
+  }
+  if (config.full_window->contains(now)) {
+    return {SyncMode::full, "inside the full window " + config.full_window->text()};
+  }
+  return {SyncMode::structure, "outside the full window " + config.full_window->text()};
+}
+
+FleetReport run_fleet_sync(const Config& config, const FleetOptions& options,
+                           const std::function<void(const FleetReport&)>& on_mode) {
+  const auto start = Clock::now();
+  FleetReport report;
+  report.dry_run = options.dry_run;
+  std::optional<RunLock> lock;
+  std::optional<RunJournal> journal;
+  if (!options.dry_run)
+    lock.emplace(config.state_dir);
+
+  std::vector<const NamedEndpoint*> tenants = select_tenants(config, options);
+  if (options.resume) {
+    journal = RunJournal::last(config.state_dir);
+    if (!journal)
+      throw Error(ErrorKind::usage, "nothing to resume in " + config.state_dir.string());
+    report.resumed = true;
+    report.mode = journal->mode() == "full" ? SyncMode::full : SyncMode::structure;
+    report.mode_reason = "resuming run " + journal->id() + " of " + journal->started();
+    if (journal->finished())
+      report.mode_reason += " (it had finished)";
+    // The run covers the tenants it started with.
+    std::set<std::string> original(journal->tenants().begin(), journal->tenants().end());
+    std::erase_if(tenants, [&](const NamedEndpoint* t) { return !original.contains(t->name); });
+  } else {
+    std::tie(report.mode, report.mode_reason) = choose_mode(config, options.mode, options.now);
+  }
+  for (const NamedEndpoint* t : tenants) {
+    report.tenants.push_back(FleetTenant{.name = t->name, .group = t->group, .mode = report.mode});
+  }
+  if (!options.dry_run && !journal) {
+    std::vector<std::string> names;
+    for (const NamedEndpoint* t : tenants)
+      names.push_back(t->name);
+    journal = RunJournal::start(config.state_dir, to_string(report.mode), names);
+  }
+  report.run_id = journal ? journal->id() : "dry-run";
+  if (on_mode)
+    on_mode(report);
+
+  FleetRun run(config, options, report, journal ? &*journal : nullptr);
+  std::size_t i = 0;
+  std::string failed_group;
+  while (i < tenants.size()) {
+    std::vector<std::size_t> members;
+    const std::string group = tenants[i]->group;
+    for (; i < tenants.size() && tenants[i]->group == group; ++i)
+      members.push_back(i);
+    if (!failed_group.empty()) {
+      for (std::size_t m : members) {
+        report.tenants[m].detail = "not run: group " + failed_group + " failed before it";
+      }
+      continue;
+    }
+    if (!run.run_group(members, tenants) && !options.continue_on_error) {
+      failed_group = group.empty() ? "(ungrouped)" : group;
+    }
+  }
+  if (journal && failed_group.empty() && report.exit_code() == ExitCode::ok)
+    journal->finish();
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+}  // namespace ferry::engine
