@@ -1,4 +1,5 @@
 #include <future>
+#include <map>
 
 #include "ferry/common/error.hpp"
 #include "ferry/diff/table_diff.hpp"
@@ -136,6 +137,46 @@ std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
   fetch_master_rows(master, master_conn, inserts, changes, settings);
   fetch_master_rows(master, master_conn, updates, changes, settings);
   return changes;
+}
+
+std::size_t count_unapplied(const MasterTable& master, connectors::Connector& tenant,
+                            const schema::Table& tenant_table, const schema::RowBatch& expected,
+                            const std::vector<schema::KeyValue>& deleted,
+                            const DiffSettings& settings) {
+  std::map<schema::KeyValue, Hash128> want;
+  for (std::size_t r = 0; r < expected.rows(); ++r) {
+    schema::KeyValue key;
+    for (std::size_t p : master.key_index)
+      key.emplace_back(expected.value(r, p));
+    want.emplace(std::move(key), hash_row(expected, r));
+  }
+  std::vector<schema::KeyValue> keys;
+  for (const auto& [key, hash] : want)
+    keys.push_back(key);
+  keys.insert(keys.end(), deleted.begin(), deleted.end());
+  std::size_t wrong = 0, found = 0;
+  for (std::size_t start = 0; start < keys.size(); start += k_keys_per_read) {
+    const std::size_t end = std::min(keys.size(), start + k_keys_per_read);
+    connectors::ReadOptions options{.batch_rows = settings.batch_rows};
+    options.keys.assign(keys.begin() + static_cast<std::ptrdiff_t>(start),
+                        keys.begin() + static_cast<std::ptrdiff_t>(end));
+    auto reader = tenant.read_rows(tenant_table, options);
+    schema::RowBatch batch;
+    while (reader->next(batch)) {
+      for (std::size_t r = 0; r < batch.rows(); ++r) {
+        schema::KeyValue key;
+        for (std::size_t p : master.key_index)
+          key.emplace_back(batch.value(r, p));
+        const auto it = want.find(key);
+        if (it == want.end() || !(it->second == hash_row(batch, r))) {
+          ++wrong;  // a deleted key still there, or a written row that differs
+        } else {
+          ++found;
+        }
+      }
+    }
+  }
+  return wrong + (want.size() - found);  // written rows that are missing count too
 }
 
 }  // namespace ferry::diff

@@ -87,10 +87,12 @@ struct KeyHash {
 };
 
 // Merges the master's rows of `range` with the tenant's rows of the same range (`tenant`, in
-// key order) into `changes`.
+// key order) into `changes`: inserted rows into changes.upserts, updated rows into `updated`,
+// which the caller appends after all inserts (TableChanges keeps inserts first: callers
+// take the first `inserts` rows as the inserted keys).
 void merge_range(const MasterTable& master, connectors::Connector& master_conn,
                  const schema::KeyRange& range, const KeyOrder& order, std::vector<KeyHash>& tenant,
-                 TableChanges& changes, const DiffSettings& settings) {
+                 TableChanges& changes, schema::RowBatch& updated, const DiffSettings& settings) {
   auto reader =
       master_conn.read_rows(master.table, {.range = range, .batch_rows = settings.batch_rows});
   schema::RowBatch batch;
@@ -103,7 +105,7 @@ void merge_range(const MasterTable& master, connectors::Connector& master_conn,
       }
       if (t < tenant.size() && order.compare(tenant[t].key, key) == 0) {
         if (!(tenant[t].hash == hash_row(batch, r))) {
-          copy_row(batch, r, changes.upserts);
+          copy_row(batch, r, updated);
           ++changes.updates;
         }
         ++t;
@@ -115,6 +117,11 @@ void merge_range(const MasterTable& master, connectors::Connector& master_conn,
   }
   for (; t < tenant.size(); ++t)
     changes.deletes.push_back(std::move(tenant[t].key));
+}
+
+void append_rows(const schema::RowBatch& from, schema::RowBatch& to) {
+  for (std::size_t r = 0; r < from.rows(); ++r)
+    copy_row(from, r, to);
 }
 
 }  // namespace
@@ -178,6 +185,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   std::size_t chunk = 0;
   Summary tenant_summary;
   std::vector<KeyHash> buffered;  // the current chunk's tenant keys and hashes
+  schema::RowBatch updated(master.table.columns.size());
 
   // Settles chunk `index`: equal summaries mean equal rows; otherwise the master's rows of the
   // range are merged with the buffered tenant rows.
@@ -185,7 +193,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
     if (!(tenant_summary == master.chunks[index].summary)) {
       changes.differing.push_back(index);
       merge_range(master, master_conn, master.chunks[index].range, order, buffered, changes,
-                  settings);
+                  updated, settings);
     }
     buffered.clear();
     tenant_summary = Summary{};
@@ -213,6 +221,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   reader.reset();
   for (; chunk < master.chunks.size(); ++chunk)
     settle(chunk);
+  append_rows(updated, changes.upserts);
   changes.chunks_differing = changes.differing.size();
   return changes;
 }
@@ -226,6 +235,7 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
   changes.table = label(master.table);
   changes.upserts.reset(master.table.columns.size());
   changes.chunks = chunks.size();
+  schema::RowBatch updated(master.table.columns.size());
   for (std::size_t index : chunks) {
     std::vector<KeyHash> rows;
     auto reader = tenant.read_rows(
@@ -239,10 +249,12 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
     }
     reader.reset();
     const std::size_t before = changes.total();
-    merge_range(master, master_conn, master.chunks[index].range, order, rows, changes, settings);
+    merge_range(master, master_conn, master.chunks[index].range, order, rows, changes, updated,
+                settings);
     if (changes.total() != before)
       changes.differing.push_back(index);
   }
+  append_rows(updated, changes.upserts);
   changes.chunks_differing = changes.differing.size();
   return changes;
 }

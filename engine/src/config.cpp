@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -155,9 +156,10 @@ class Reader {
       if (path.is_relative())
         path = m_file.parent_path() / path;
       std::ifstream in(path, std::ios::binary);
-      if (!in)
-        fail(node["password_file"], key + ".password_file", "cannot read " + path.string());
       std::stringstream buffer;
+      // A folder opens but reads as nothing: an error, not an empty password.
+      if (!in || std::filesystem::is_directory(path))
+        fail(node["password_file"], key + ".password_file", "cannot read " + path.string());
       buffer << in.rdbuf();
       std::string secret = buffer.str();
       while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
@@ -254,21 +256,22 @@ Config load_config(const std::filesystem::path& file) {
       r.fail(t["name"], key + ".name", "duplicate name '" + name + "'");
     config.tenants.push_back(r.endpoint(t, key, name));
   }
-  if (root["groups"])
+  // With groups: every tenant's group must be listed; without, groups run in the order
+  // they first appear.
+  const bool groups_given = static_cast<bool>(root["groups"]);
+  if (groups_given)
     config.groups = r.list(root["groups"], "groups");
   for (std::size_t i = 0; i < config.tenants.size(); ++i) {
     const NamedEndpoint& t = config.tenants[i];
     if (t.group.empty())
       continue;
-    if (!config.groups.empty() &&
-        std::find(config.groups.begin(), config.groups.end(), t.group) == config.groups.end()) {
+    if (std::find(config.groups.begin(), config.groups.end(), t.group) != config.groups.end())
+      continue;
+    if (groups_given) {
       r.fail(tenants[i]["group"], "tenants[" + std::to_string(i) + "].group",
              "group '" + t.group + "' is not in groups");
     }
-    if (config.groups.empty() ||
-        std::find(config.groups.begin(), config.groups.end(), t.group) == config.groups.end()) {
-      config.groups.push_back(t.group);
-    }
+    config.groups.push_back(t.group);
   }
 
   if (const YAML::Node sync = root["sync"]) {
@@ -293,7 +296,14 @@ Config load_config(const std::filesystem::path& file) {
     r.only_keys(windows, "windows", {"full", "time_zone"});
     const std::string zone =
         windows["time_zone"] ? r.text(windows["time_zone"], "windows.time_zone") : "UTC";
-    if (!std::filesystem::exists(std::filesystem::path("/usr/share/zoneinfo") / zone)) {
+    // A zone is a file of the tz database; glibc silently takes anything else as UTC.
+    const std::filesystem::path zone_path(zone);
+    const bool inside_zoneinfo =
+        !zone.empty() && zone_path.is_relative() &&
+        std::none_of(zone_path.begin(), zone_path.end(),
+                     [](const std::filesystem::path& part) { return part == ".."; });
+    if (!inside_zoneinfo ||
+        !std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / zone)) {
       r.fail(windows["time_zone"] ? windows["time_zone"] : windows, "windows.time_zone",
              "unknown time zone '" + zone + "' (use a tz database name such as Europe/Amsterdam)");
     }

@@ -265,15 +265,15 @@ class TenantSync {
       try {
         const diff::MasterTable& m = m_tables[i];
         const schema::Table& t = *find_same(catalog, m.table);
+        std::vector<schema::KeyValue> deleted;
         if (!m_options.dry_run && m_options.deletes == DeletesPolicy::propagate &&
             !changes.deletes.empty()) {
-          const auto keys =
-              remove_referenced(tenant, catalog, t, std::move(changes.deletes), out.blocked);
-          apply_deletes(tenant, t, keys, m_options.batch_rows);
-          out.deletes = keys.size();
+          deleted = remove_referenced(tenant, catalog, t, std::move(changes.deletes), out.blocked);
+          apply_deletes(tenant, t, deleted, m_options.batch_rows);
+          out.deletes = deleted.size();
         }
         if (!m_options.dry_run && out.inserts + out.updates + out.deletes > 0) {
-          verify(master, tenant, t, m_tables[i], out);
+          verify(master, tenant, t, m_tables[i], changes, deleted, out);
         }
       } catch (const std::exception& e) {
         out.error = m_endpoint.scrub(e.what());
@@ -284,14 +284,24 @@ class TenantSync {
       m_on_table(m_endpoint.redacted(), out);
   }
 
-  // The applied table must now equal the master's, but for deletes that were kept.
+  // The applied table must now equal the master's, but for deletes that were kept. Compared
+  // on the servers, the rows written and the keys deleted are read back; compared in ferry,
+  // the chunks that differed are compared again.
   void verify(connectors::Connector& master, connectors::Connector& tenant, const schema::Table& t,
-              const diff::MasterTable& m, TableResult& out) {
+              const diff::MasterTable& m, const diff::TableChanges& changes,
+              const std::vector<schema::KeyValue>& deleted, TableResult& out) {
     const std::size_t i = static_cast<std::size_t>(&m - m_tables.data());
-    const diff::TableChanges left =
-        m_on_servers[i] ? *diff::diff_table_on_servers(m, master, tenant, t, m_options.diff)
-                        : diff::diff_chunks(m_client[i] ? *m_client[i] : m, master, tenant, t,
-                                            m_changed[i], m_options.diff);
+    if (m_on_servers[i]) {
+      const std::size_t wrong =
+          diff::count_unapplied(m, tenant, t, changes.upserts, deleted, m_options.diff);
+      if (wrong > 0) {
+        out.error = "after applying, " + std::to_string(wrong) +
+                    " written or deleted row(s) do not match the master";
+      }
+      return;
+    }
+    const diff::TableChanges left = diff::diff_chunks(m_client[i] ? *m_client[i] : m, master,
+                                                      tenant, t, m_changed[i], m_options.diff);
     const std::size_t allowed_deletes =
         m_options.deletes == DeletesPolicy::keep ? left.deletes.size() : out.blocked.size();
     if (left.inserts + left.updates > 0 || left.deletes.size() > allowed_deletes) {

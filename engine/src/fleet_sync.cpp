@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
@@ -234,14 +235,16 @@ bool in_shard(const std::string& tenant, const Shard& shard) noexcept {
 }
 
 Shard parse_shard(std::string_view text) {
+  // Whole numbers only: "1/2x" is a typo, not shard 1 of 2.
+  const auto number = [](std::string_view part, int& out) {
+    const char* end = part.data() + part.size();
+    const auto [ptr, ec] = std::from_chars(part.data(), end, out);
+    return !part.empty() && ec == std::errc{} && ptr == end;
+  };
   const auto slash = text.find('/');
   Shard s;
-  try {
-    if (slash == std::string_view::npos)
-      throw std::invalid_argument("no slash");
-    s.index = std::stoi(std::string(text.substr(0, slash)));
-    s.count = std::stoi(std::string(text.substr(slash + 1)));
-  } catch (const std::exception&) {
+  if (slash == std::string_view::npos || !number(text.substr(0, slash), s.index) ||
+      !number(text.substr(slash + 1), s.count)) {
     throw Error(ErrorKind::usage, "--shard expects K/N, e.g. 0/4, got '" + std::string(text) + "'");
   }
   if (s.count < 1 || s.index < 0 || s.index >= s.count) {

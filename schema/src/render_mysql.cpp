@@ -118,6 +118,18 @@ std::string position_clause(const Table& t, const Column& c) {
   return previous ? " AFTER " + qi(previous->name) : " FIRST";
 }
 
+// A primary key that changes is dropped and added in one statement, rendered with the add:
+// MariaDB refuses to drop a primary key alone while an AUTO_INCREMENT column needs it as its
+// key (error 1075), and one ALTER copies the table once and never leaves it without a key.
+// Not when a tenant-only column of the old key goes first (DROP COLUMN shrinks the key).
+bool replaces_primary_key(const Op& op) {
+  if (op.old_table == nullptr || !op.table->primary_key || !op.old_table->primary_key)
+    return false;
+  const std::vector<std::string>& old_columns = op.old_table->primary_key->columns;
+  return std::all_of(old_columns.begin(), old_columns.end(),
+                     [&](const std::string& c) { return op.table->find_column(c) != nullptr; });
+}
+
 std::vector<std::string> render(const Op& op) {
   const auto alter_table = [&] { return "ALTER TABLE " + qi(op.table->name) + " "; };
   switch (op.kind) {
@@ -161,9 +173,12 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::create_index:
       return {index_statement(*op.table, *op.index)};
     case OpKind::drop_primary_key:
+      if (replaces_primary_key(op))
+        return {};
       return {alter_table() + "DROP PRIMARY KEY"};
     case OpKind::add_primary_key:
-      return {alter_table() + "ADD PRIMARY KEY (" + columns(op.primary_key->columns) + ")"};
+      return {alter_table() + (replaces_primary_key(op) ? "DROP PRIMARY KEY, " : "") +
+              "ADD PRIMARY KEY (" + columns(op.primary_key->columns) + ")"};
     case OpKind::create_table: {
       const Table& t = *op.table;
       std::vector<std::string> parts;

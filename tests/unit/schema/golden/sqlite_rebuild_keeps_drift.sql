@@ -8,6 +8,7 @@ CREATE TABLE "_ferry_rebuild_t" (
   "legacy" text,
   CONSTRAINT "t_name_check" CHECK (length(name) > 0)
 );
+INSERT INTO sqlite_sequence (name, seq) SELECT '_ferry_rebuild_t', seq FROM sqlite_sequence WHERE name = 't';
 INSERT INTO "_ferry_rebuild_t" ("id", "name", "qty", "legacy") SELECT "id", "name", "qty", "legacy" FROM "t";
 DROP TABLE "t";
 ALTER TABLE "_ferry_rebuild_t" RENAME TO "t";
