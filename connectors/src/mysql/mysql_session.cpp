@@ -135,7 +135,7 @@ void attach_thread() {
   struct ThreadAttachment {
     ThreadAttachment() { driver().threadInit(); }
     ~ThreadAttachment() {
-      if (true)
+      if (!g_exiting)
         driver().threadEnd();
     }
   };
