@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
 
@@ -26,8 +27,9 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Plans by tenant catalog fingerprint: tenants whose structure is identical share one plan.
-// m_mutex guards m_plans.
+// Plans by tenant catalog fingerprint: tenants whose structure is identical share one plan,
+// computed once even when they ask at the same moment (the first computes, the others wait
+// on its future). m_mutex guards m_plans.
 class PlanCache {
  public:
   PlanCache(const schema::Catalog& master, const schema::DiffOptions& options)
@@ -35,25 +37,34 @@ class PlanCache {
 
   schema::Plan plan_for(const schema::Catalog& tenant, bool& reused) {
     const std::string key = schema::fingerprint(tenant);
+    std::promise<schema::Plan> promise;
+    std::shared_future<schema::Plan> future;
     {
       std::lock_guard lock(m_mutex);
       const auto it = m_plans.find(key);
-      if (it != m_plans.end()) {
-        reused = true;
-        return it->second;
+      reused = it != m_plans.end();
+      if (reused) {
+        future = it->second;
+      } else {
+        future = promise.get_future().share();
+        m_plans.emplace(key, future);
       }
     }
-    schema::Plan plan = schema::diff(m_master, tenant, m_options);
-    std::lock_guard lock(m_mutex);
-    reused = false;
-    return m_plans.emplace(key, std::move(plan)).first->second;
+    if (!reused) {
+      try {
+        promise.set_value(schema::diff(m_master, tenant, m_options));
+      } catch (...) {
+        promise.set_exception(std::current_exception());
+      }
+    }
+    return future.get();
   }
 
  private:
   const schema::Catalog& m_master;
   const schema::DiffOptions& m_options;
   std::mutex m_mutex;
-  std::map<std::string, schema::Plan> m_plans;
+  std::map<std::string, std::shared_future<schema::Plan>> m_plans;
 };
 
 class TenantLock {
@@ -141,11 +152,19 @@ void apply(connectors::Connector& tenant, TenantResult& result, const SchemaSync
     (c.commit_first ? first : rest)
         .insert((c.commit_first ? first : rest).end(), c.sql.begin(), c.sql.end());
   }
-  if (!first.empty() && tenant.dialect() == Dialect::postgres) {
-    tenant.apply_schema_changes(first, apply_options);
-    tenant.apply_schema_changes(rest, apply_options);
-  } else {
-    tenant.apply_schema_changes(statements, apply_options);
+  try {
+    if (!first.empty() && tenant.dialect() == Dialect::postgres) {
+      tenant.apply_schema_changes(first, apply_options);
+      tenant.apply_schema_changes(rest, apply_options);
+    } else {
+      tenant.apply_schema_changes(statements, apply_options);
+    }
+  } catch (...) {
+    // A statement failed and said why: that is reported, not an interrupted run. The next
+    // run plans from the live catalog, which holds whatever did commit.
+    if (journal)
+      journal->finish();
+    throw;
   }
   if (journal)
     journal->finish();

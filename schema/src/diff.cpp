@@ -84,6 +84,7 @@ class Differ {
     enums();
     sequences();
     tables();
+    lift_dependent_foreign_keys();
     views();
     drift = std::move(m_drift);
     return ordered();
@@ -231,6 +232,72 @@ class Differ {
     for (const Column& c : t.columns) {
       if (c.comment) {
         add(m_comments, Op{.kind = OpKind::set_column_comment, .table = &t, .column = &c});
+      }
+    }
+  }
+
+  // A foreign key blocks changes to the key it references and to the columns it uses
+  // (PostgreSQL: "constraint ... depends on index"; MySQL: errors 1832/1833). Such keys are
+  // dropped before the change and added back after it, unless the plan already does.
+  void lift_dependent_foreign_keys() {
+    if (m_master.dialect == Dialect::sqlite)
+      return;
+    std::set<std::pair<std::string, std::string>> planned;  // (table, fk) dropped already
+    for (const Op& op : m_drop_fks) planned.emplace(op.table->name, op.foreign_key->name);
+    // Key columns of changing primary/unique keys, and changing columns, per table.
+    std::map<std::string, std::vector<std::vector<std::string>>> keys;
+    std::map<std::string, std::set<std::string>> columns;
+    for (const Op& op : m_drop_keys) {
+      if (op.kind == OpKind::drop_primary_key)
+        keys[op.table->name].push_back(op.primary_key->columns);
+      if (op.kind == OpKind::drop_unique)
+        keys[op.table->name].push_back(op.unique->columns);
+    }
+    for (const Op& op : m_column_ops) {
+      if (op.kind == OpKind::alter_column && (op.delta.type || op.delta.collation))
+        columns[op.table->name].insert(op.column->name);
+    }
+    for (const Table& child : m_tenant.tables) {
+      const Table* master_child = m_master.find_table(child.schema, child.name);
+      for (const ForeignKey& fk : child.foreign_keys) {
+        if (planned.contains({child.name, fk.name}))
+          continue;
+        const auto& parent_keys = keys[fk.ref_table];
+        bool affected = std::find(parent_keys.begin(), parent_keys.end(), fk.ref_columns) !=
+                        parent_keys.end();
+        for (const std::string& c : fk.ref_columns)
+          affected = affected || columns[fk.ref_table].contains(c);
+        for (const std::string& c : fk.columns)
+          affected = affected || columns[child.name].contains(c);
+        if (!affected)
+          continue;
+        const Table* as_planned = master_child ? master_child : &child;
+        add(m_drop_fks, Op{.kind = OpKind::drop_foreign_key,
+                           .table = as_planned,
+                           .old_table = &child,
+                           .foreign_key = &fk});
+        // Added back as the master has it; a tenant-only one as the tenant had it, unless the
+        // plan drops drift anyway.
+        const ForeignKey* back = nullptr;
+        if (master_child) {
+          for (const ForeignKey& m : master_child->foreign_keys) {
+            if (m.name == fk.name)
+              back = &m;
+          }
+        }
+        if (back == nullptr && !m_options.allow_drop)
+          back = &fk;
+        const bool added_already =
+            std::any_of(m_add_fks.begin(), m_add_fks.end(), [&](const Op& op) {
+              return op.table->name == child.name && op.foreign_key->name == fk.name;
+            });
+        if (back != nullptr && !added_already) {
+          add(m_add_fks, Op{.kind = OpKind::add_foreign_key,
+                            .risk = Risk::data_dependent,
+                            .table = as_planned,
+                            .old_table = &child,
+                            .foreign_key = back});
+        }
       }
     }
   }
@@ -437,7 +504,24 @@ class Differ {
     }
     // A tenant-only view that has to go for a column change is recreated as it was, unless
     // allow_drop says to drop drift.
-    for (const Key& key : drop) {
+    // Dependents first: a view goes before the views it reads.
+    std::vector<Key> drop_order;
+    std::set<Key> dropped;
+    for (std::size_t round = 0; round <= drop.size() && drop_order.size() < drop.size(); ++round) {
+      for (const Key& key : drop) {
+        if (dropped.contains(key))
+          continue;
+        const bool read_by_other = std::any_of(drop.begin(), drop.end(), [&](const Key& other) {
+          return other != key && !dropped.contains(other) &&
+                 mentions(tenant.at(other)->definition, key.second);
+        });
+        if (!read_by_other || round == drop.size()) {
+          drop_order.push_back(key);
+          dropped.insert(key);
+        }
+      }
+    }
+    for (const Key& key : drop_order) {
       const View* v = tenant.at(key);
       const bool drift_drop = !master.contains(key) && m_options.allow_drop;
       add(m_drop_views, Op{.kind = OpKind::drop_view,
