@@ -19,6 +19,7 @@ json column_json(const Column& c) {
               {"nullable", c.nullable},
               {"default", optional_text(c.default_expr)},
               {"identity", to_string(c.identity)},
+              {"identity_options", optional_text(c.identity_options)},
               {"generated", optional_text(c.generated_expr)},
               {"generated_stored", c.generated_stored},
               {"collation", optional_text(c.collation)},
@@ -30,13 +31,12 @@ json index_json(const Index& index) {
   for (const IndexKey& k : index.keys) {
     keys.push_back(json{{"column", k.expression ? json(nullptr) : json(k.column)},
                         {"expression", optional_text(k.expression)},
-                        {"descending", k.descending}});
+                        {"descending", k.descending},
+                        {"opclass", optional_text(k.opclass)}});
   }
-  return json{{"name", index.name},
-              {"unique", index.unique},
-              {"method", index.method},
-              {"keys", std::move(keys)},
-              {"predicate", optional_text(index.predicate)}};
+  return json{{"name", index.name},       {"unique", index.unique},
+              {"method", index.method},   {"keys", std::move(keys)},
+              {"include", index.include}, {"predicate", optional_text(index.predicate)}};
 }
 
 json table_json(const Table& t) {

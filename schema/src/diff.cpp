@@ -51,8 +51,8 @@ bool mentions(std::string_view text, std::string_view word) {
 }
 
 bool same_index(const Index& a, const Index& b) {
-  return a.keys == b.keys && a.unique == b.unique && a.method == b.method &&
-         a.predicate == b.predicate;
+  return a.keys == b.keys && a.include == b.include && a.unique == b.unique &&
+         a.method == b.method && a.predicate == b.predicate;
 }
 
 // Identity columns own a sequence the server makes and drops with them: not planned alone.
@@ -243,7 +243,8 @@ class Differ {
     if (m_master.dialect == Dialect::sqlite)
       return;
     std::set<std::pair<std::string, std::string>> planned;  // (table, fk) dropped already
-    for (const Op& op : m_drop_fks) planned.emplace(op.table->name, op.foreign_key->name);
+    for (const Op& op : m_drop_fks)
+      planned.emplace(op.table->name, op.foreign_key->name);
     // Key columns of changing primary/unique keys, and changing columns, per table.
     std::map<std::string, std::vector<std::vector<std::string>>> keys;
     std::map<std::string, std::set<std::string>> columns;
@@ -263,8 +264,8 @@ class Differ {
         if (planned.contains({child.name, fk.name}))
           continue;
         const auto& parent_keys = keys[fk.ref_table];
-        bool affected = std::find(parent_keys.begin(), parent_keys.end(), fk.ref_columns) !=
-                        parent_keys.end();
+        bool affected =
+            std::find(parent_keys.begin(), parent_keys.end(), fk.ref_columns) != parent_keys.end();
         for (const std::string& c : fk.ref_columns)
           affected = affected || columns[fk.ref_table].contains(c);
         for (const std::string& c : fk.columns)
@@ -348,7 +349,7 @@ class Differ {
       d.type = c.declared_type != o->declared_type;
       d.nullable = c.nullable != o->nullable;
       d.default_expr = c.default_expr != o->default_expr;
-      d.identity = c.identity != o->identity;
+      d.identity = c.identity != o->identity || c.identity_options != o->identity_options;
       d.generated =
           c.generated_expr != o->generated_expr || c.generated_stored != o->generated_stored;
       d.collation = c.collation != o->collation;

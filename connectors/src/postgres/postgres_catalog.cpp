@@ -99,7 +99,12 @@ std::string indexes_query() {
   return with_user_tables(
       "SELECT i.indrelid, ic.relname, i.indisunique, am.amname, "
       "pg_get_expr(i.indpred, i.indrelid), a.attname, "
-      "pg_get_indexdef(i.indexrelid, k.n, true), (i.indoption[k.n - 1]::int & 1) = 1 "
+      "pg_get_indexdef(i.indexrelid, k.n, true), (i.indoption[k.n - 1]::int & 1) = 1, "
+      "(SELECT opc.opcname FROM pg_opclass opc WHERE opc.oid = i.indclass[k.n - 1] "
+      "  AND NOT opc.opcdefault), "
+      "(SELECT string_agg(quote_ident(ia.attname), ', ' ORDER BY g.n) "
+      "  FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS g(n) "
+      "  JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[g.n - 1]) "
       "FROM pg_index i "
       "JOIN pg_class ic ON ic.oid = i.indexrelid "
       "JOIN pg_am am ON am.oid = ic.relam "
@@ -352,6 +357,31 @@ class CatalogReader {
         index.unique = to_bool(row, 2);
         index.method = text(row, 3);
         index.predicate = row[4];
+        // INCLUDE columns come quoted and joined by ", ": split them back.
+        if (row[9]) {
+          std::string list = *row[9];
+          std::size_t start = 0;
+          bool quoted = false;
+          for (std::size_t i = 0; i <= list.size(); ++i) {
+            if (i < list.size() && list[i] == '"')
+              quoted = !quoted;
+            if (i == list.size() || (!quoted && list.compare(i, 2, ", ") == 0)) {
+              std::string name = list.substr(start, i - start);
+              if (name.size() >= 2 && name.front() == '"') {
+                std::string unquoted;
+                for (std::size_t j = 1; j + 1 < name.size(); ++j) {
+                  unquoted += name[j];
+                  if (name[j] == '"')
+                    ++j;
+                }
+                name = unquoted;
+              }
+              index.include.push_back(name);
+              start = i + 2;
+              ++i;
+            }
+          }
+        }
         t->indexes.push_back(std::move(index));
         current = &t->indexes.back();
         current_key = key;
@@ -363,7 +393,27 @@ class CatalogReader {
         part.expression = row[6];
       }
       part.descending = to_bool(row, 7);
+      part.opclass = row[8];
       current->keys.push_back(std::move(part));
+    }
+  }
+
+  // An identity column carries its sequence's options, so a plan can create it alike.
+  void set_identity_options(const schema::Sequence& s) {
+    if (!s.owned_by)
+      return;
+    const auto dot = s.owned_by->rfind('.');
+    for (schema::Table& t : m_catalog.tables) {
+      if (t.schema != s.schema || t.name != s.owned_by->substr(0, dot))
+        continue;
+      for (schema::Column& c : t.columns) {
+        if (c.name == s.owned_by->substr(dot + 1) && c.identity != schema::Identity::none) {
+          c.identity_options = "START WITH " + std::to_string(s.start) + " INCREMENT BY " +
+                               std::to_string(s.increment) + " MINVALUE " +
+                               std::to_string(s.min_value) + " MAXVALUE " +
+                               std::to_string(s.max_value) + (s.cycle ? " CYCLE" : " NO CYCLE");
+        }
+      }
     }
   }
 
@@ -379,6 +429,7 @@ class CatalogReader {
       s.max_value = to_int64(row, 6);
       s.cycle = to_bool(row, 7);
       s.owned_by = row[8];
+      set_identity_options(s);
       m_catalog.sequences.push_back(std::move(s));
     }
   }

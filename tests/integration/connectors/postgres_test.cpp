@@ -615,7 +615,8 @@ TEST(Postgres, WriterWithoutCommitRollsBack) {
     writer->write(batch);
   }
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM orders"), "0");
-  EXPECT_EQ(scalar(*db, "SELECT current_setting('application_name')"), "ferry");
+  // The session is usable after the rollback; its application name says which ferry it is.
+  EXPECT_TRUE(scalar(*db, "SELECT current_setting('application_name')").starts_with("ferry pid "));
 }
 
 TEST(Postgres, WriterReportsServerRejectionsAndFillsIdentityAlwaysColumns) {

@@ -55,6 +55,9 @@ struct Column {
   bool nullable = true;
   std::optional<std::string> default_expr;
   Identity identity = Identity::none;
+  // PostgreSQL identity columns: their sequence's options, as
+  // "START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 NO CYCLE".
+  std::optional<std::string> identity_options;
   std::optional<std::string> generated_expr;  // generated (computed) column expression
   bool generated_stored = false;
   std::optional<std::string> collation;  // only when it differs from the database default
@@ -80,6 +83,7 @@ struct IndexKey {
   std::string column;
   std::optional<std::string> expression;
   bool descending = false;
+  std::optional<std::string> opclass;  // a non-default operator class (PostgreSQL)
   bool operator==(const IndexKey&) const = default;
 };
 
@@ -87,6 +91,7 @@ struct IndexKey {
 struct Index {
   std::string name;
   std::vector<IndexKey> keys;
+  std::vector<std::string> include;  // covering columns (PostgreSQL INCLUDE)
   bool unique = false;
   std::string method;                    // btree, hash, gin, ...
   std::optional<std::string> predicate;  // partial index WHERE clause

@@ -26,7 +26,7 @@ struct Change {
   std::string description;       // one line for humans: "add column public.orders.note text"
   std::vector<std::string> sql;  // statements in the tenant's dialect, in order; empty when
                                  // the change cannot be made safely and must be done by hand
-  bool commit_first = false;  // must commit before the rest of the plan (PostgreSQL enum labels)
+  bool commit_first = false;     // must commit before the rest of the plan (PostgreSQL enum labels)
 };
 
 // An object that only the tenant has. Reported, never dropped unless allow_drop.
