@@ -133,7 +133,12 @@ class Reader {
     url_node.reset(node);
     std::optional<std::string> password_file;
     if (node.IsMap()) {
-      only_keys(node, key, {"name", "url", "password_file", "group"});
+      // The master is a URL and its password; names and groups are the tenants'.
+      if (key == "master") {
+        only_keys(node, key, {"url", "password_file"});
+      } else {
+        only_keys(node, key, {"name", "url", "password_file", "group"});
+      }
       url_node.reset(required(node, key, "url"));
       if (node["password_file"])
         password_file = text(node["password_file"], key + ".password_file");
@@ -233,6 +238,12 @@ Config load_config(const std::filesystem::path& file) {
   const Reader r(file);
   Config config;
   config.file = file;
+  if (!root.IsMap()) {
+    // An empty file has no position: point at its first line.
+    const int line = std::max(root.Mark().line, 0) + 1;
+    throw Error(ErrorKind::config, file.string() + ":" + std::to_string(line) +
+                                       ": expected a mapping with master: and tenants:");
+  }
   r.only_keys(root, "",
               {"version", "master", "tenants", "groups", "sync", "windows", "concurrency",
                "state_dir", "nodes", "hooks", "runbooks"});

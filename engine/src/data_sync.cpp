@@ -1,9 +1,6 @@
 #include "ferry/engine/data_sync.hpp"
 
 #include <spdlog/spdlog.h>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,15 +10,10 @@
 #include <set>
 
 #include "ferry/connectors/connector.hpp"
+#include "parallel.hpp"
 
 namespace ferry::engine {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::string label(const schema::Table& t) {
   return t.schema.empty() ? t.name : t.schema + "." + t.name;
@@ -436,24 +428,12 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     std::lock_guard lock(report_mutex);
     on_table(tenant, t);
   };
-  const int jobs = std::max(1, options.jobs);
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                              static_cast<std::size_t>(jobs));
-  tbb::task_arena arena(jobs);
-  arena.execute([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, tenants.size(), 1),
-        [&](const tbb::blocked_range<std::size_t>& range) {
-          for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            report.tenants[i] =
-                TenantSync(master_endpoint, tenants[i], tables, options, table_done).run();
-            if (on_tenant) {
-              std::lock_guard lock(report_mutex);
-              on_tenant(report.tenants[i]);
-            }
-          }
-        },
-        tbb::simple_partitioner());
+  for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
+    report.tenants[i] = TenantSync(master_endpoint, tenants[i], tables, options, table_done).run();
+    if (on_tenant) {
+      std::lock_guard lock(report_mutex);
+      on_tenant(report.tenants[i]);
+    }
   });
   report.seconds = seconds_since(start);
   return report;

@@ -11,16 +11,11 @@
 #include "ferry/common/error.hpp"
 #include "ferry/common/process.hpp"
 #include "ferry/engine/schema_sync.hpp"
+#include "parallel.hpp"
 #include "run_journal.hpp"
 
 namespace ferry::engine {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // The tenants this run covers, in configured group order (ungrouped ones last).
 std::vector<const NamedEndpoint*> select_tenants(const Config& config,
@@ -110,28 +105,37 @@ class FleetRun {
                               .state_dir = m_config.state_dir,
                               .include = m_config.sync.include,
                               .exclude = m_config.sync.exclude};
-    const auto start = Clock::now();
-    const SchemaSyncReport report =
-        sync_schema(m_config.master.endpoint, endpoints, options, [&](const TenantResult& r) {
-          FleetTenant& t = m_report.tenants[by_url.at(r.tenant)];
-          t.seconds += r.seconds;
-          if (r.status == TenantStatus::applied || r.status == TenantStatus::in_sync ||
-              r.status == TenantStatus::planned) {
-            t.structure_changes = r.plan.changes.size();
-            if (m_journal && !m_options.dry_run)
-              m_journal->structure_done(t.name);
-            spdlog::info("{}: structure {} ({} change(s))", t.name, to_string(r.status),
-                         r.plan.changes.size());
-          } else {
-            t.status = FleetStatus::failed;
-            t.detail = std::string("structure ") + to_string(r.status) + ": " + r.error;
-            spdlog::error("{}: {}", t.name, t.detail);
-          }
-        });
-    (void)start;
+    // A dry run leaves planned structure changes unapplied, so the data of those tenants
+    // cannot be compared column for column yet.
+    std::set<std::size_t> structure_pending;
+    sync_schema(m_config.master.endpoint, endpoints, options, [&](const TenantResult& r) {
+      FleetTenant& t = m_report.tenants[by_url.at(r.tenant)];
+      t.seconds += r.seconds;
+      if (r.status == TenantStatus::applied || r.status == TenantStatus::in_sync ||
+          r.status == TenantStatus::planned) {
+        t.structure_changes = r.plan.changes.size();
+        if (r.status == TenantStatus::planned && !r.plan.changes.empty())
+          structure_pending.insert(by_url.at(r.tenant));
+        if (m_journal && !m_options.dry_run)
+          m_journal->structure_done(t.name);
+        spdlog::info("{}: structure {} ({} change(s))", t.name, to_string(r.status),
+                     r.plan.changes.size());
+      } else {
+        t.status = FleetStatus::failed;
+        t.detail = std::string("structure ") + to_string(r.status) + ": " + r.error;
+        spdlog::error("{}: {}", t.name, t.detail);
+      }
+    });
     for (std::size_t i : which) {
-      if (m_report.tenants[i].status != FleetStatus::failed)
-        data.push_back(i);
+      FleetTenant& t = m_report.tenants[i];
+      if (t.status == FleetStatus::failed)
+        continue;
+      if (structure_pending.contains(i)) {
+        if (m_report.mode == SyncMode::full && !m_config.sync.tables.empty())
+          t.detail = "data not compared: the structure changes come first (dry run)";
+        continue;
+      }
+      data.push_back(i);
     }
   }
 

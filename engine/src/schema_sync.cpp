@@ -1,9 +1,6 @@
 #include "ferry/engine/schema_sync.hpp"
 
 #include <spdlog/spdlog.h>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <fnmatch.h>
 
@@ -15,17 +12,12 @@
 
 #include "ferry/connectors/connector.hpp"
 #include "journal.hpp"
+#include "parallel.hpp"
 
 namespace ferry::engine {
 namespace {
 
 constexpr std::string_view k_lock_name = "schema-sync";
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Plans by tenant catalog fingerprint: tenants whose structure is identical share one plan,
 // computed once even when they ask at the same moment (the first computes, the others wait
@@ -270,24 +262,12 @@ SchemaSyncReport sync_schema(const Endpoint& master_endpoint, const std::vector<
 
   report.tenants.resize(tenants.size());
   std::mutex done_mutex;  // serializes on_done
-  const int jobs = std::max(1, options.jobs);
-  // Tenants wait on their servers, not on our CPU: allow more threads than cores.
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                              static_cast<std::size_t>(jobs));
-  tbb::task_arena arena(jobs);
-  arena.execute([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, tenants.size(), 1),
-        [&](const tbb::blocked_range<std::size_t>& range) {
-          for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            report.tenants[i] = sync_tenant(tenants[i], plans, master, options);
-            if (on_done) {
-              std::lock_guard lock(done_mutex);
-              on_done(report.tenants[i]);
-            }
-          }
-        },
-        tbb::simple_partitioner());
+  for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
+    report.tenants[i] = sync_tenant(tenants[i], plans, master, options);
+    if (on_done) {
+      std::lock_guard lock(done_mutex);
+      on_done(report.tenants[i]);
+    }
   });
   report.seconds = seconds_since(start);
   return report;

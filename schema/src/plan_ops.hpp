@@ -86,5 +86,13 @@ std::string quote_literal(std::string_view text);  // 'it''s'
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 std::string describe(const Op& op);  // the human one-liner of an op
 std::string qualified_name(const std::string& schema, const std::string& name);
+// An identifier in `quote` characters, with inner quotes doubled.
+std::string quote_identifier(char quote, std::string_view name);
+// "a", "b" with each name quoted.
+std::string quoted_list(char quote, const std::vector<std::string>& names);
+// "FOREIGN KEY (..) REFERENCES ref (..) ON DELETE .. ON UPDATE .. [DEFERRABLE ...]" with the
+// referenced table already rendered; DEFERRABLE only where the dialect has it.
+std::string foreign_key_clause(char quote, const ForeignKey& fk, const std::string& ref,
+                               bool deferrable);
 
 }  // namespace ferry::schema::detail

@@ -29,6 +29,37 @@ std::string qualified_name(const std::string& schema, const std::string& name) {
   return schema.empty() ? name : schema + "." + name;
 }
 
+std::string quote_identifier(char quote, std::string_view name) {
+  std::string out(1, quote);
+  for (char c : name) {
+    if (c == quote)
+      out += quote;
+    out += c;
+  }
+  return out + quote;
+}
+
+std::string quoted_list(char quote, const std::vector<std::string>& names) {
+  std::vector<std::string> quoted;
+  for (const std::string& n : names)
+    quoted.push_back(quote_identifier(quote, n));
+  return join(quoted);
+}
+
+std::string foreign_key_clause(char quote, const ForeignKey& fk, const std::string& ref,
+                               bool deferrable) {
+  std::string out =
+      fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", quoted_list(quote, fk.columns), ref,
+                  quoted_list(quote, fk.ref_columns));
+  if (fk.on_delete != FkAction::no_action)
+    out += std::string(" ON DELETE ") + to_string(fk.on_delete);
+  if (fk.on_update != FkAction::no_action)
+    out += std::string(" ON UPDATE ") + to_string(fk.on_update);
+  if (deferrable && fk.deferrable)
+    out += fk.initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
+  return out;
+}
+
 namespace {
 
 std::string table_of(const Op& op) {

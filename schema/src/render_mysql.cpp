@@ -11,13 +11,7 @@ namespace ferry::schema::detail {
 namespace {
 
 std::string qi(std::string_view name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`')
-      out += '`';
-    out += c;
-  }
-  return out + "`";
+  return quote_identifier('`', name);
 }
 
 // MySQL treats backslash as an escape inside string literals (unless NO_BACKSLASH_ESCAPES).
@@ -32,10 +26,7 @@ std::string literal(std::string_view text) {
 }
 
 std::string columns(const std::vector<std::string>& names) {
-  std::vector<std::string> quoted;
-  for (const std::string& n : names)
-    quoted.push_back(qi(n));
-  return join(quoted);
+  return quoted_list('`', names);
 }
 
 std::string lower(std::string_view s) {
@@ -76,13 +67,7 @@ std::string column_definition(const Column& c) {
 }
 
 std::string fk_clause(const ForeignKey& fk) {
-  std::string out = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", columns(fk.columns),
-                                qi(fk.ref_table), columns(fk.ref_columns));
-  if (fk.on_delete != FkAction::no_action)
-    out += std::string(" ON DELETE ") + to_string(fk.on_delete);
-  if (fk.on_update != FkAction::no_action)
-    out += std::string(" ON UPDATE ") + to_string(fk.on_update);
-  return out;
+  return foreign_key_clause('`', fk, qi(fk.ref_table), false);
 }
 
 std::string index_keys(const Index& index) {

@@ -8,13 +8,7 @@ namespace ferry::schema::detail {
 namespace {
 
 std::string qi(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"')
-      out += '"';
-    out += c;
-  }
-  return out + "\"";
+  return quote_identifier('"', name);
 }
 
 std::string qn(const std::string& schema, const std::string& name) {
@@ -26,10 +20,7 @@ std::string table_name(const Table& t) {
 }
 
 std::string columns(const std::vector<std::string>& names) {
-  std::vector<std::string> quoted;
-  for (const std::string& n : names)
-    quoted.push_back(qi(n));
-  return join(quoted);
+  return quoted_list('"', names);
 }
 
 std::string identity_clause(const Column& c) {
@@ -71,15 +62,7 @@ std::string column_definition(const Column& c) {
 }
 
 std::string fk_clause(const ForeignKey& fk) {
-  std::string out = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", columns(fk.columns),
-                                qn(fk.ref_schema, fk.ref_table), columns(fk.ref_columns));
-  if (fk.on_delete != FkAction::no_action)
-    out += std::string(" ON DELETE ") + to_string(fk.on_delete);
-  if (fk.on_update != FkAction::no_action)
-    out += std::string(" ON UPDATE ") + to_string(fk.on_update);
-  if (fk.deferrable)
-    out += fk.initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
-  return out;
+  return foreign_key_clause('"', fk, qn(fk.ref_schema, fk.ref_table), true);
 }
 
 std::string index_statement(const Table& t, const Index& index) {

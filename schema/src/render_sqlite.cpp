@@ -17,20 +17,11 @@ namespace {
 constexpr std::string_view k_rebuild_prefix = "_ferry_rebuild_";
 
 std::string qi(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"')
-      out += '"';
-    out += c;
-  }
-  return out + "\"";
+  return quote_identifier('"', name);
 }
 
 std::string columns(const std::vector<std::string>& names) {
-  std::vector<std::string> quoted;
-  for (const std::string& n : names)
-    quoted.push_back(qi(n));
-  return join(quoted);
+  return quoted_list('"', names);
 }
 
 bool is_rowid_alias(const Table& t, const Column& c) {
@@ -60,15 +51,7 @@ std::string column_definition(const Table& t, const Column& c) {
 }
 
 std::string fk_clause(const ForeignKey& fk) {
-  std::string out = fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", columns(fk.columns),
-                                qi(fk.ref_table), columns(fk.ref_columns));
-  if (fk.on_delete != FkAction::no_action)
-    out += std::string(" ON DELETE ") + to_string(fk.on_delete);
-  if (fk.on_update != FkAction::no_action)
-    out += std::string(" ON UPDATE ") + to_string(fk.on_update);
-  if (fk.deferrable)
-    out += fk.initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
-  return out;
+  return foreign_key_clause('"', fk, qi(fk.ref_table), true);
 }
 
 // Every constraint is written with its name so that reading the table back gives the same

@@ -1,0 +1,27 @@
+#include "parallel.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+
+namespace ferry::engine {
+
+void for_each_target(std::size_t count, int jobs, const std::function<void(std::size_t)>& work) {
+  const int n = std::max(1, jobs);
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(n));
+  tbb::task_arena arena(n);
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, count, 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          for (std::size_t i = range.begin(); i != range.end(); ++i)
+            work(i);
+        },
+        tbb::simple_partitioner());
+  });
+}
+
+}  // namespace ferry::engine
