@@ -63,7 +63,7 @@ std::string key_order(const schema::Table& table, const std::vector<std::string>
 
 std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
                             const ReadOptions& options, const KeyExprFn& key_expr,
-                            const LiteralFn& literal) {
+                            const QuoteFn& quote, const LiteralFn& literal) {
   const schema::KeyRange& range = options.range;
   std::vector<std::string> conditions;
   const std::string lhs = "(" + key_order(table, key, key_expr) + ")";
@@ -78,7 +78,7 @@ std::string key_range_where(const schema::Table& table, const std::vector<std::s
         list += ", ";
       list += bound_tuple(table, key, k, literal);
     }
-    conditions.push_back(lhs + " IN (" + list + ")");
+    conditions.push_back("(" + column_list(key, quote) + ") IN (" + list + ")");
   }
   if (conditions.empty())
     return {};

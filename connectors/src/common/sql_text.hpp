@@ -28,10 +28,11 @@ bool is_text_key(schema::LogicalType type) noexcept;
 
 // "WHERE (k1, k2) > (..) AND (k1, k2) <= (..)" for a key range, or "" when unbounded.
 // Throws Error when a bound has the wrong number of values.
-// With options.keys also "(k1, k2) IN ((..), (..))".
+// With options.keys also "(k1, k2) IN ((..), (..))", on the plain columns (`quote`): equality
+// needs no byte-order collation, and without one the primary key's index serves the lookup.
 std::string key_range_where(const schema::Table& table, const std::vector<std::string>& key,
                             const ReadOptions& options, const KeyExprFn& key_expr,
-                            const LiteralFn& literal);
+                            const QuoteFn& quote, const LiteralFn& literal);
 
 // "k1, k2" as key expressions, for ORDER BY.
 std::string key_order(const schema::Table& table, const std::vector<std::string>& key,

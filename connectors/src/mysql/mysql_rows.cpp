@@ -82,8 +82,8 @@ class MysqlRowReader final : public RowReader {
       return out;
     };
     const std::string sql = "SELECT " + select + " FROM " + quote(table.name) +
-                            key_range_where(table, key, options, key_expr, literal) + " ORDER BY " +
-                            key_order(table, key, key_expr);
+                            key_range_where(table, key, options, key_expr, quote, literal) +
+                            " ORDER BY " + key_order(table, key, key_expr);
     try {
       m_statement = m_session.streaming_statement();
       m_result.reset(m_statement->executeQuery(sql::SQLString(sql)));

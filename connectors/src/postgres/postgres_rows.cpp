@@ -500,7 +500,7 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
   }
   const std::string select = "SELECT " + column_list(names, quote) + " FROM " +
                              qualified_name(table) +
-                             key_range_where(table, key, options, key_expr, key_literal) +
+                             key_range_where(table, key, options, key_expr, quote, key_literal) +
                              " ORDER BY " + key_order(table, key, key_expr);
   return std::make_unique<PostgresRowReader>(session, table_label(table), std::move(columns),
                                              select, options.batch_rows);

@@ -465,8 +465,8 @@ class SqliteConnector final : public Connector {
     for (const schema::Column& c : table.columns)
       names.push_back(c.name);
     const std::string sql = "SELECT " + column_list(names, quote) + " FROM " + quote(table.name) +
-                            key_range_where(table, key, options, key_expr, literal) + " ORDER BY " +
-                            key_order(table, key, key_expr);
+                            key_range_where(table, key, options, key_expr, quote, literal) +
+                            " ORDER BY " + key_order(table, key, key_expr);
     return std::make_unique<SqliteReader>(m_db, table, sql, options.batch_rows);
   }
 
