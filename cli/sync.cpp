@@ -69,6 +69,9 @@ ExitCode run_demo(const std::string& dir) {
     std::cout << path.string() << " exists: syncing it again\n";
   }
   const engine::Config config = engine::load_config(path / "ferry.yaml");
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::string self = ec ? std::string("ferry") : exe.string();
   ExitCode code = ExitCode::ok;
   std::size_t changes = 0;
   for (const engine::ModeChoice mode : {engine::ModeChoice::structure, engine::ModeChoice::full}) {
@@ -86,8 +89,8 @@ ExitCode run_demo(const std::string& dir) {
             << (changes == 0 ? "nothing to do: every tenant matches the master"
                              : "every tenant now matches the master; run `ferry demo` again to "
                                "see a sync with nothing to do")
-            << "\ntry: cd " << path.string()
-            << " && ferry inspect prd && ferry schema diff master acc && ferry sync --dry-run\n";
+            << "\ntry: cd " << path.string() << " && " << self << " inspect prd && " << self
+            << " schema diff master acc && " << self << " sync --dry-run\n";
   return code;
 }
 

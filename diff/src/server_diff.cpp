@@ -87,19 +87,21 @@ std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
                                                   connectors::Connector& tenant,
                                                   const schema::Table& tenant_table,
                                                   const DiffSettings& settings) {
-  if (!master.server_summary || tenant.dialect() != master.dialect ||
+  if (!master.server_summary.valid() || tenant.dialect() != master.dialect ||
       !same_types(master.table, tenant_table)) {
     return std::nullopt;
   }
+  // The tenant sums its rows while the master may still be summing its own.
   const std::optional<connectors::ServerSummary> theirs = tenant.server_summary(tenant_table);
-  if (!theirs)
+  const std::optional<connectors::ServerSummary>& master_summary = master.server_summary.get();
+  if (!theirs || !master_summary)
     return std::nullopt;
   TableChanges changes;
   changes.table = master.table.schema.empty() ? master.table.name
                                               : master.table.schema + "." + master.table.name;
   changes.upserts.reset(master.table.columns.size());
   changes.chunks = 1;
-  if (*theirs == *master.server_summary) {
+  if (*theirs == *master_summary) {
     changes.rows_compared = theirs->rows;
     return changes;
   }

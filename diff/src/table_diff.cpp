@@ -138,11 +138,11 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
                                         "cannot compare its rows (add a primary key)");
   }
   out.key_index = key_positions(table, out.key);
-  out.server_summary = master.server_summary(table);
-  if (!client_chunks) {
-    out.rows = out.server_summary ? out.server_summary->rows : 0;
+  if (!client_chunks)
     return out;
-  }
+  std::promise<std::optional<connectors::ServerSummary>> summary;
+  summary.set_value(master.server_summary(table));
+  out.server_summary = summary.get_future().share();
   const KeyOrder order = key_order_of(table, out.key_index);
   const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
 
@@ -169,6 +169,33 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
   current.range.up_to.clear();
   out.chunks.push_back(std::move(current));
   return out;
+}
+
+std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables) {
+  auto promises =
+      std::make_shared<std::vector<std::promise<std::optional<connectors::ServerSummary>>>>(
+          tables.size());
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    tables[i].server_summary = (*promises)[i].get_future().share();
+  }
+  std::vector<schema::Table> definitions;
+  for (const MasterTable& t : tables)
+    definitions.push_back(t.table);
+  return std::async(std::launch::async, [master, promises, definitions] {
+    std::size_t done = 0;
+    try {
+      auto conn = connectors::connect(master);
+      conn->begin_consistent_read();
+      for (; done < definitions.size(); ++done) {
+        (*promises)[done].set_value(conn->server_summary(definitions[done]));
+      }
+      conn->end_consistent_read();
+    } catch (...) {
+      for (; done < definitions.size(); ++done) {
+        (*promises)[done].set_exception(std::current_exception());
+      }
+    }
+  });
 }
 
 TableChanges diff_table(const MasterTable& master, connectors::Connector& master_conn,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -418,6 +419,12 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
                     tables.back().chunks.size(), seconds_since(table_start));
     }
     master->end_consistent_read();
+  }
+  // Every tenant compares on the servers: the master sums its tables in the background while
+  // the tenants sum theirs.
+  std::future<void> master_summaries;
+  if (!tables.empty() && !tables.front().server_summary.valid()) {
+    master_summaries = diff::server_summaries(master_endpoint, tables);
   }
 
   report.tenants.resize(tenants.size());

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,9 +47,11 @@ struct Chunk {
 struct MasterTable {
   schema::Table table;
   Dialect dialect = Dialect::sqlite;
-  // Set when the master hashes rows itself (PostgreSQL): tenants of the same dialect compare
-  // against it without moving rows (diff_table_on_servers).
-  std::optional<connectors::ServerSummary> server_summary;
+  // The master's own summary of the table when it hashes rows itself (PostgreSQL): tenants of
+  // the same dialect compare against it without moving rows (diff_table_on_servers). A
+  // future, so that it can be computed while tenants compute theirs; not valid() when the
+  // caller did not ask for it.
+  std::shared_future<std::optional<connectors::ServerSummary>> server_summary;
   std::vector<std::string> key;        // row key columns
   std::vector<std::size_t> key_index;  // their positions in table.columns
   std::vector<Chunk> chunks;           // consecutive, covering the whole key space
@@ -60,10 +63,17 @@ struct DiffSettings {
   std::size_t batch_rows = 8192;
 };
 
-// `client_chunks`: also read the master's rows and summarize them in chunks, for tenants that
-// cannot be compared on the servers (another dialect, other column types).
+// `client_chunks`: read the master's rows and summarize them in chunks, for tenants that
+// cannot be compared on the servers (another dialect, other column types), and take the
+// server's summary too. Without it, only the key is worked out: the caller fills
+// server_summary, e.g. in the background (server_summaries()).
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
                              const DiffSettings& settings, bool client_chunks = true);
+
+// Computes the master's server summaries of `tables` on a connection of its own, in one
+// consistent snapshot, on a background thread; fills each table's server_summary future.
+// The returned future ends when all are done; keep it until the tables are no longer used.
+std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables);
 
 struct TableChanges {
   std::string table;
