@@ -89,6 +89,15 @@ const char* to_string(FkAction action) noexcept {
   return "NO ACTION";
 }
 
+FkAction fk_action_from_string(std::string_view rule) noexcept {
+  for (FkAction a :
+       {FkAction::restrict, FkAction::cascade, FkAction::set_null, FkAction::set_default}) {
+    if (rule == to_string(a))
+      return a;
+  }
+  return FkAction::no_action;
+}
+
 const Column* Table::find_column(std::string_view column) const noexcept {
   for (const Column& c : columns) {
     if (c.name == column)

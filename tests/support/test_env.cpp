@@ -1,5 +1,7 @@
 #include "test_env.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 
@@ -121,6 +124,68 @@ CommandOutput run_ferry(const std::string& args) {
   const int status = ::pclose(pipe);
   out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+std::string ferry_binary() {
+  const char* bin = std::getenv("FERRY_BIN");
+  return bin != nullptr && *bin != '\0' ? bin : FERRY_DEFAULT_BIN;
+}
+
+FerryProcess::FerryProcess(const std::vector<std::string>& args,
+                           const std::filesystem::path& output_file)
+    : m_output_file(output_file) {
+  std::vector<std::string> argv_strings{ferry_binary()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  m_pid = ::fork();
+  if (m_pid == 0) {
+    const int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+}
+
+FerryProcess::~FerryProcess() {
+  if (running())
+    kill();
+}
+
+std::string FerryProcess::output() const {
+  std::ifstream in(m_output_file);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+bool FerryProcess::running() {
+  if (m_pid <= 0 || m_status)
+    return false;
+  int status = 0;
+  if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
+    m_status = status;
+    return false;
+  }
+  return true;
+}
+
+void FerryProcess::kill() {
+  if (running())
+    ::kill(m_pid, SIGKILL);
+  wait();
+}
+
+int FerryProcess::wait() {
+  if (!m_status && m_pid > 0) {
+    int status = 0;
+    ::waitpid(m_pid, &status, 0);
+    m_status = status;
+  }
+  return m_status.value_or(-1);
 }
 
 TempDir::TempDir() {

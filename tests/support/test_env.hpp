@@ -2,8 +2,13 @@
 // running the ferry executable. A test that needs a server fails when it is missing.
 #pragma once
 
+#include <sys/types.h>
+
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ferry/connectors/connector.hpp"
 
@@ -45,6 +50,30 @@ struct CommandOutput {
   std::string output;
 };
 CommandOutput run_ferry(const std::string& args);
+
+// The ferry executable: FERRY_BIN, else the one this build made.
+std::string ferry_binary();
+
+// ferry started as a child process (fork + exec, so a test knows its pid and can kill it),
+// stdout and stderr into `output_file`; killed with SIGKILL on destruction if still running.
+class FerryProcess {
+ public:
+  FerryProcess(const std::vector<std::string>& args, const std::filesystem::path& output_file);
+  ~FerryProcess();
+  FerryProcess(const FerryProcess&) = delete;
+  FerryProcess& operator=(const FerryProcess&) = delete;
+
+  pid_t pid() const { return m_pid; }
+  std::string output() const;
+  bool running();
+  void kill();
+  int wait();  // the wait status
+
+ private:
+  std::filesystem::path m_output_file;
+  pid_t m_pid = -1;
+  std::optional<int> m_status;
+};
 
 // A fresh empty directory under the system temp dir, removed on destruction.
 class TempDir {

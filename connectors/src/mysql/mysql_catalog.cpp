@@ -85,18 +85,6 @@ LogicalType logical_type(const std::string& data_type, const std::string& column
   return LogicalType::other;
 }
 
-schema::FkAction fk_action(const std::string& rule) {
-  if (rule == "CASCADE")
-    return schema::FkAction::cascade;
-  if (rule == "SET NULL")
-    return schema::FkAction::set_null;
-  if (rule == "SET DEFAULT")
-    return schema::FkAction::set_default;
-  if (rule == "RESTRICT")
-    return schema::FkAction::restrict;
-  return schema::FkAction::no_action;
-}
-
 // MariaDB stores JSON as LONGTEXT with a column-level CHECK (json_valid(`col`)) named after
 // the column; that pair is the JSON type, not a user's check.
 bool is_json_check(const std::string& column, const std::string& clause) {
@@ -306,8 +294,8 @@ class CatalogReader final {
       for (schema::ForeignKey& fk : table->foreign_keys) {
         if (fk.name != text(row, 1))
           continue;
-        fk.on_update = fk_action(text(row, 2));
-        fk.on_delete = fk_action(text(row, 3));
+        fk.on_update = schema::fk_action_from_string(text(row, 2));
+        fk.on_delete = schema::fk_action_from_string(text(row, 3));
       }
     }
   }

@@ -28,18 +28,6 @@ int number(const TextRow& row, std::size_t i) {
   return row[i] ? std::stoi(*row[i]) : 0;
 }
 
-schema::FkAction fk_action(const std::string& rule) {
-  if (rule == "CASCADE")
-    return schema::FkAction::cascade;
-  if (rule == "SET NULL")
-    return schema::FkAction::set_null;
-  if (rule == "SET DEFAULT")
-    return schema::FkAction::set_default;
-  if (rule == "RESTRICT")
-    return schema::FkAction::restrict;
-  return schema::FkAction::no_action;
-}
-
 std::string joined(const std::string& table, const std::vector<std::string>& columns,
                    const char* suffix) {
   std::string out = table;
@@ -177,8 +165,8 @@ void read_foreign_keys(schema::Table& t, const sqlite_ddl::TableDef& def, const 
               [](const TextRow* a, const TextRow* b) { return number(*a, 2) < number(*b, 2); });
     schema::ForeignKey fk;
     fk.ref_table = text(*rows[0], 3);
-    fk.on_update = fk_action(text(*rows[0], 6));
-    fk.on_delete = fk_action(text(*rows[0], 7));
+    fk.on_update = schema::fk_action_from_string(text(*rows[0], 6));
+    fk.on_delete = schema::fk_action_from_string(text(*rows[0], 7));
     bool implicit_target = false;
     for (const TextRow* r : rows) {
       fk.columns.push_back(text(*r, 4));

@@ -27,61 +27,6 @@ constexpr std::size_t k_rows = 30'000;
 constexpr std::size_t k_sites = 1'000;
 constexpr auto k_poll_limit = std::chrono::seconds(30);
 
-// ferry started as a child process, its output in a file; killed on destruction.
-class FerryProcess {
- public:
-  FerryProcess(const std::vector<std::string>& args, const std::string& output_file) {
-    std::vector<std::string> argv_strings{ferry_binary()};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_strings)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      const int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-  ~FerryProcess() {
-    if (running()) {
-      ::kill(m_pid, SIGKILL);
-      wait();
-    }
-  }
-  FerryProcess(const FerryProcess&) = delete;
-  FerryProcess& operator=(const FerryProcess&) = delete;
-
-  pid_t pid() const { return m_pid; }
-  bool running() {
-    if (m_pid <= 0 || m_status)
-      return false;
-    int status = 0;
-    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-      m_status = status;
-      return false;
-    }
-    return true;
-  }
-  int wait() {
-    if (!m_status && m_pid > 0) {
-      int status = 0;
-      ::waitpid(m_pid, &status, 0);
-      m_status = status;
-    }
-    return m_status.value_or(-1);
-  }
-
- private:
-  pid_t m_pid = -1;
-  std::optional<int> m_status;
-};
-
 std::int64_t count_rows(connectors::Connector& db, const std::string& table) {
   return std::stoll(db.query("SELECT count(*) FROM " + table).at(0).at(0).value_or("-1"));
 }

@@ -673,15 +673,6 @@ std::string quoted(const std::string& url) {
   return "'" + url + "'";
 }
 
-std::string ferry_binary() {
-  if (const char* bin = std::getenv("FERRY_BIN"); bin != nullptr && *bin != '\0')
-    return bin;
-  // tests/<this binary> and cli/ferry sit side by side in the build tree.
-  return (std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path() / "cli" /
-          "ferry")
-      .string();
-}
-
 void DataSyncTest::SetUp() {
   m_master_db = std::make_unique<TempDatabase>(master_dialect());
   m_tenant_db = std::make_unique<TempDatabase>(tenant_dialect());

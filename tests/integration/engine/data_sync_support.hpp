@@ -128,9 +128,6 @@ std::string json_part(const std::string& output);
 // A URL quoted for the shell.
 std::string quoted(const std::string& url);
 
-// The ferry executable: FERRY_BIN, else cli/ferry in the build tree beside this test.
-std::string ferry_binary();
-
 // The pairs every test runs on.
 inline const DialectPair k_pairs[] = {{Dialect::postgres, Dialect::postgres},
                                       {Dialect::mysql, Dialect::mysql},

@@ -33,16 +33,6 @@ using Clock = std::chrono::steady_clock;
 // Every wait in these tests gives up after this long.
 constexpr auto k_poll_limit = std::chrono::seconds(60);
 
-// The ferry executable for child processes: FERRY_BIN, else cli/ferry beside tests/ in the
-// build tree (as run_ferry() finds it).
-inline std::string ferry_binary() {
-  if (const char* bin = std::getenv("FERRY_BIN"); bin != nullptr && *bin != '\0')
-    return bin;
-  return (std::filesystem::read_symlink("/proc/self/exe").parent_path().parent_path() / "cli" /
-          "ferry")
-      .string();
-}
-
 inline std::unique_ptr<connectors::Connector> open_sqlite(const std::filesystem::path& file) {
   return connectors::connect(
       parse_endpoint("sqlite://" + std::filesystem::absolute(file).string() + "?mode=rwc"));
@@ -139,69 +129,6 @@ inline nlohmann::json journal_tenant(const nlohmann::json& journal, const std::s
   }
   return nullptr;
 }
-
-// ferry started as a child process (fork + exec, so the test knows its pid), stdout and
-// stderr into a file; killed with SIGKILL on destruction if still running.
-class FerryProcess {
- public:
-  FerryProcess(const std::vector<std::string>& args, const std::filesystem::path& output_file)
-      : m_output_file(output_file) {
-    std::vector<std::string> argv_strings{ferry_binary()};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_strings)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      const int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-  ~FerryProcess() {
-    if (running())
-      kill();
-  }
-  FerryProcess(const FerryProcess&) = delete;
-  FerryProcess& operator=(const FerryProcess&) = delete;
-
-  pid_t pid() const { return m_pid; }
-  std::string output() const { return read_text(m_output_file); }
-
-  bool running() {
-    if (m_pid <= 0 || m_status)
-      return false;
-    int status = 0;
-    if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-      m_status = status;
-      return false;
-    }
-    return true;
-  }
-  void kill() {
-    if (running())
-      ::kill(m_pid, SIGKILL);
-    wait();
-  }
-  int wait() {
-    if (!m_status && m_pid > 0) {
-      int status = 0;
-      ::waitpid(m_pid, &status, 0);
-      m_status = status;
-    }
-    return m_status.value_or(-1);
-  }
-
- private:
-  std::filesystem::path m_output_file;
-  pid_t m_pid = -1;
-  std::optional<int> m_status;
-};
 
 // Polls `condition` every millisecond until it holds (true) or the child ends or the limit
 // passes (false).

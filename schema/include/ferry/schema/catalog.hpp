@@ -100,6 +100,9 @@ struct Index {
 
 enum class FkAction { no_action, restrict, cascade, set_null, set_default };
 const char* to_string(FkAction action) noexcept;
+// "CASCADE", "SET NULL", ... as information_schema and SQLite's pragmas spell them; anything
+// else is NO ACTION.
+FkAction fk_action_from_string(std::string_view rule) noexcept;
 
 struct ForeignKey {
   std::string name;
