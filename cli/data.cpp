@@ -50,21 +50,24 @@ void log_table(const std::string& tenant, const engine::TableResult& t) {
       t.blocked.empty() ? "" : fmt::format(", {} delete(s) kept", t.blocked.size()), t.seconds);
 }
 
-// On a terminal: one live line (tenants done, tables, rows compared, rows changed, rate)
-// rewritten in place, and a line per finished tenant. Elsewhere: a log line per table.
+// On a terminal: a live line per tenant (tables done, rows compared, rows changed, rate),
+// rewritten in place as tables finish, and a total line under them. Elsewhere: a log line
+// per table.
 class Progress {
  public:
   explicit Progress(std::size_t tenants)
       : m_tenants(tenants), m_live(::isatty(STDERR_FILENO) == 1), m_start(Clock::now()) {}
 
   void table(const std::string& tenant, const engine::TableResult& t) {
-    m_tables++;
-    m_rows += t.rows_compared;
-    m_changed += t.inserts + t.updates + t.deletes;
     if (!m_live || !t.error.empty()) {
       log_table(tenant, t);
-      return;
+      if (!m_live)
+        return;
     }
+    Line& line = line_of(tenant);
+    line.tables++;
+    line.rows += t.rows_compared;
+    line.changed += t.inserts + t.updates + t.deletes;
     draw();
   }
 
@@ -72,33 +75,62 @@ class Progress {
     m_done++;
     if (!m_live)
       return;
-    std::fprintf(stderr, "\r\033[K%s: %s, %zu row(s) changed, %.2fs\n", t.tenant.c_str(),
-                 engine::to_string(t.status), t.changes(), t.seconds);
+    line_of(t.tenant).status = engine::to_string(t.status);
     draw();
   }
 
   ~Progress() {
-    if (m_live)
-      std::fprintf(stderr, "\r\033[K");
+    if (m_live && m_drawn > 0)
+      std::fprintf(stderr, "\n");
   }
 
  private:
   using Clock = std::chrono::steady_clock;
 
+  struct Line {
+    std::string tenant;
+    std::size_t tables = 0;
+    std::uint64_t rows = 0;
+    std::size_t changed = 0;
+    std::string status = "running";
+  };
+
+  Line& line_of(const std::string& tenant) {
+    for (Line& l : m_lines) {
+      if (l.tenant == tenant)
+        return l;
+    }
+    m_lines.push_back(Line{.tenant = tenant});
+    return m_lines.back();
+  }
+
+  // Moves up over what was drawn before and draws every line again.
   void draw() {
     const double seconds = std::chrono::duration<double>(Clock::now() - m_start).count();
-    std::fprintf(
-        stderr,
-        "\r\033[Kferry: %zu/%zu tenants, %zu tables, %llu rows compared, %zu changed, %.0f rows/s",
-        m_done, m_tenants, m_tables, static_cast<unsigned long long>(m_rows), m_changed,
-        seconds > 0 ? static_cast<double>(m_rows) / seconds : 0.0);
+    const double per_second = seconds > 0 ? 1.0 / seconds : 0.0;
+    if (m_drawn > 0)
+      std::fprintf(stderr, "\r\033[%zuA", m_drawn);
+    std::uint64_t rows = 0;
+    std::size_t changed = 0;
+    for (const Line& l : m_lines) {
+      std::fprintf(
+          stderr, "\r\033[K%s: %s, %zu table(s), %llu rows compared, %zu changed, %.0f rows/s\n",
+          l.tenant.c_str(), l.status.c_str(), l.tables, static_cast<unsigned long long>(l.rows),
+          l.changed, static_cast<double>(l.rows) * per_second);
+      rows += l.rows;
+      changed += l.changed;
+    }
+    std::fprintf(stderr, "\r\033[Kferry: %zu/%zu tenants done, %llu rows compared, %zu changed",
+                 m_done, m_tenants, static_cast<unsigned long long>(rows), changed);
+    m_drawn = m_lines.size();
   }
 
   std::size_t m_tenants;
   bool m_live;
   Clock::time_point m_start;
-  std::size_t m_done = 0, m_tables = 0, m_changed = 0;
-  std::uint64_t m_rows = 0;
+  std::size_t m_done = 0;
+  std::vector<Line> m_lines;  // in the order tenants first reported
+  std::size_t m_drawn = 0;    // tenant lines above the cursor's line
 };
 
 ExitCode run(const DataOptions& o, bool diff_only) {
