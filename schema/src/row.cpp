@@ -4,7 +4,6 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
 namespace ferry::schema {
@@ -57,10 +56,23 @@ int to_int(std::string_view s) {
   return v;
 }
 
+// Zero-padded decimal, without snprintf: this runs for every
+// timestamp of every row read.
 void append_padded(std::string& out, long long value, int width) {
+  if (value < 0) {
+    out += '-';
+    value = -value;
+  }
   char buf[24];
-  std::snprintf(buf, sizeof buf, "%0*lld", width, value);
-  out += buf;
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0 && n < 20);
+  while (n < width)
+    buf[n++] = '0';
+  while (n > 0)
+    out += buf[--n];
 }
 
 }  // namespace
@@ -189,9 +201,9 @@ bool timestamp(std::string_view in, LogicalType type, std::string& out) {
         ++n;
       if (n == 0)
         return false;
-      std::string digits(rest.substr(0, std::min<std::size_t>(n, 6)));
-      digits.resize(6, '0');
-      micros = std::stoll(digits);
+      for (std::size_t i = 0; i < 6; ++i) {
+        micros = micros * 10 + (i < n ? rest[i] - '0' : 0);
+      }
       rest.remove_prefix(n);
     }
   }
