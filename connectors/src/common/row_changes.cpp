@@ -34,6 +34,18 @@ std::string lhs(const std::vector<std::string>& columns, const QuoteFn& quote) {
 
 }  // namespace
 
+std::string update_assignments(const std::vector<std::string>& columns,
+                               const std::vector<std::string>& key, const QuoteFn& quote,
+                               const std::function<std::string(const std::string&)>& source) {
+  std::string out;
+  for (const std::string& c : columns) {
+    if (std::find(key.begin(), key.end(), c) != key.end())
+      continue;
+    out += (out.empty() ? "" : ", ") + quote(c) + " = " + source(quote(c));
+  }
+  return out;
+}
+
 void upsert_rows_via_temp(Connector& connector, const DialectSql& sql, const schema::Table& table,
                           const schema::RowBatch& rows) {
   if (rows.empty())
@@ -59,7 +71,9 @@ void upsert_rows_via_temp(Connector& connector, const DialectSql& sql, const sch
   }
   connector.execute(sql.create_temp(table, column_list(columns, sql.quote), k_temp));
   try {
-    const schema::Table temp = sql.temp_model(table, k_temp);
+    schema::Table temp = table;
+    temp.schema = sql.temp_schema;
+    temp.name = k_temp;
     auto writer = connector.write_rows(temp, columns);
     writer->write(all_columns ? rows : projected);
     writer->commit();

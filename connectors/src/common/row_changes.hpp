@@ -16,13 +16,18 @@ struct DialectSql {
   std::function<std::vector<std::string>(const schema::Table& table, const std::string& columns,
                                          const std::string& temp)>
       create_temp;
-  std::function<schema::Table(const schema::Table& table, const std::string& temp)> temp_model;
+  std::string temp_schema;  // the schema the temp table lives in, if it has one (pg_temp)
   // INSERT INTO table (columns) SELECT columns FROM temp, updating rows whose key exists.
   std::function<std::string(const schema::Table& table, const std::vector<std::string>& columns,
                             const std::vector<std::string>& key, const std::string& temp)>
       upsert_from;
   std::string drop_temp;  // statement prefix: DROP TABLE pg_temp. / DROP TEMPORARY TABLE ...
 };
+
+// "c = EXCLUDED.c, ..." for the non-key columns: `source(quoted column)` gives the new value.
+std::string update_assignments(const std::vector<std::string>& columns,
+                               const std::vector<std::string>& key, const QuoteFn& quote,
+                               const std::function<std::string(const std::string&)>& source);
 
 void upsert_rows_via_temp(Connector& connector, const DialectSql& sql, const schema::Table& table,
                           const schema::RowBatch& rows);
@@ -32,5 +37,25 @@ std::vector<std::size_t> find_values_by_query(Connector& connector, const Dialec
                                               const schema::Table& table,
                                               const std::vector<std::string>& columns,
                                               const std::vector<schema::KeyValue>& values);
+
+// A connector whose upserts, deletes and value lookups are the shared ones above, in its own
+// dialect's statement forms.
+class SqlRowChanges : public Connector {
+ public:
+  void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) final {
+    upsert_rows_via_temp(*this, dialect_sql(), table, rows);
+  }
+  void delete_rows(const schema::Table& table, const std::vector<schema::KeyValue>& keys) final {
+    delete_rows_by_key(*this, dialect_sql(), table, keys);
+  }
+  std::vector<std::size_t> find_values(const schema::Table& table,
+                                       const std::vector<std::string>& columns,
+                                       const std::vector<schema::KeyValue>& values) final {
+    return find_values_by_query(*this, dialect_sql(), table, columns, values);
+  }
+
+ protected:
+  virtual const DialectSql& dialect_sql() const = 0;
+};
 
 }  // namespace ferry::connectors

@@ -12,7 +12,7 @@
 namespace ferry::connectors {
 namespace {
 
-class MysqlConnector final : public Connector {
+class MysqlConnector final : public SqlRowChanges {
  public:
   explicit MysqlConnector(const Endpoint& endpoint) : m_session(endpoint) {}
 
@@ -70,20 +70,6 @@ class MysqlConnector final : public Connector {
     m_session.query("SELECT RELEASE_LOCK(" + mysql::string_literal(lock_name(name)) + ")");
   }
 
-  void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) override {
-    upsert_rows_via_temp(*this, dialect_sql(), table, rows);
-  }
-
-  void delete_rows(const schema::Table& table, const std::vector<schema::KeyValue>& keys) override {
-    delete_rows_by_key(*this, dialect_sql(), table, keys);
-  }
-
-  std::vector<std::size_t> find_values(const schema::Table& table,
-                                       const std::vector<std::string>& columns,
-                                       const std::vector<schema::KeyValue>& values) override {
-    return find_values_by_query(*this, dialect_sql(), table, columns, values);
-  }
-
   void begin_consistent_read() override {
     m_session.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
   }
@@ -115,7 +101,7 @@ class MysqlConnector final : public Connector {
   }
 
  private:
-  static const DialectSql& dialect_sql() {
+  const DialectSql& dialect_sql() const override {
     static const QuoteFn quote = [](std::string_view n) { return quote_with('`', n); };
     static const DialectSql sql{
         .quote = quote,
@@ -132,21 +118,11 @@ class MysqlConnector final : public Connector {
                                               "CREATE TEMPORARY TABLE " + temp + " AS SELECT " +
                                                   columns + " FROM " + quote(t.name) + " LIMIT 0"};
             },
-        .temp_model =
-            [](const schema::Table& t, const std::string& temp) {
-              schema::Table model = t;
-              model.name = temp;
-              return model;
-            },
         .upsert_from =
             [](const schema::Table& t, const std::vector<std::string>& columns,
                const std::vector<std::string>& key, const std::string& temp) {
-              std::string set;
-              for (const std::string& c : columns) {
-                if (std::find(key.begin(), key.end(), c) != key.end())
-                  continue;
-                set += (set.empty() ? "" : ", ") + quote(c) + " = VALUES(" + quote(c) + ")";
-              }
+              std::string set = update_assignments(
+                  columns, key, quote, [](const std::string& c) { return "VALUES(" + c + ")"; });
               if (set.empty())
                 set = quote(key[0]) + " = " + quote(key[0]);
               const std::string list = column_list(columns, quote);

@@ -22,7 +22,7 @@ std::string excerpt(std::string_view statement) {
   return out;
 }
 
-class PostgresConnector final : public Connector {
+class PostgresConnector final : public SqlRowChanges {
  public:
   explicit PostgresConnector(const Endpoint& endpoint) : m_session(endpoint) {}
 
@@ -77,20 +77,6 @@ class PostgresConnector final : public Connector {
     m_session.query("SELECT pg_advisory_unlock(" + lock_key(name) + ")", "releasing a lock");
   }
 
-  void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) override {
-    upsert_rows_via_temp(*this, dialect_sql(), table, rows);
-  }
-
-  void delete_rows(const schema::Table& table, const std::vector<schema::KeyValue>& keys) override {
-    delete_rows_by_key(*this, dialect_sql(), table, keys);
-  }
-
-  std::vector<std::size_t> find_values(const schema::Table& table,
-                                       const std::vector<std::string>& columns,
-                                       const std::vector<schema::KeyValue>& values) override {
-    return find_values_by_query(*this, dialect_sql(), table, columns, values);
-  }
-
   void begin_consistent_read() override {
     m_session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a snapshot");
   }
@@ -125,7 +111,7 @@ class PostgresConnector final : public Connector {
   }
 
  private:
-  static const DialectSql& dialect_sql() {
+  const DialectSql& dialect_sql() const override {
     static const DialectSql sql{
         .quote = [](std::string_view n) { return postgres::quote(n); },
         .literal = postgres::key_literal,
@@ -137,23 +123,13 @@ class PostgresConnector final : public Connector {
                                                   columns + " FROM " + postgres::qualified_name(t) +
                                                   " WITH NO DATA"};
             },
-        .temp_model =
-            [](const schema::Table& t, const std::string& temp) {
-              schema::Table model = t;
-              model.schema = "pg_temp";
-              model.name = temp;
-              return model;
-            },
+        .temp_schema = "pg_temp",
         .upsert_from =
             [](const schema::Table& t, const std::vector<std::string>& columns,
                const std::vector<std::string>& key, const std::string& temp) {
               const QuoteFn quote = [](std::string_view n) { return postgres::quote(n); };
-              std::string set;
-              for (const std::string& c : columns) {
-                if (std::find(key.begin(), key.end(), c) != key.end())
-                  continue;
-                set += (set.empty() ? "" : ", ") + quote(c) + " = EXCLUDED." + quote(c);
-              }
+              std::string set = update_assignments(
+                  columns, key, quote, [](const std::string& c) { return "EXCLUDED." + c; });
               const bool identity_always = std::any_of(
                   t.columns.begin(), t.columns.end(),
                   [](const schema::Column& c) { return c.identity == schema::Identity::always; });

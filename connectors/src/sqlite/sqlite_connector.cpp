@@ -265,7 +265,7 @@ class SqliteWriter final : public RowWriter {
   bool m_committed = false;
 };
 
-class SqliteConnector final : public Connector {
+class SqliteConnector final : public SqlRowChanges {
  public:
   explicit SqliteConnector(const Endpoint& endpoint) : m_endpoint(endpoint) {
     const auto mode = endpoint.params.find("mode");
@@ -379,20 +379,6 @@ class SqliteConnector final : public Connector {
     exec("PRAGMA foreign_keys = ON", "PRAGMA foreign_keys = ON");
   }
 
-  void upsert_rows(const schema::Table& table, const schema::RowBatch& rows) override {
-    upsert_rows_via_temp(*this, dialect_sql(), table, rows);
-  }
-
-  void delete_rows(const schema::Table& table, const std::vector<schema::KeyValue>& keys) override {
-    delete_rows_by_key(*this, dialect_sql(), table, keys);
-  }
-
-  std::vector<std::size_t> find_values(const schema::Table& table,
-                                       const std::vector<std::string>& columns,
-                                       const std::vector<schema::KeyValue>& values) override {
-    return find_values_by_query(*this, dialect_sql(), table, columns, values);
-  }
-
   // A deferred transaction takes its snapshot at the first read and keeps it (in WAL mode
   // writers go on; otherwise they wait until the end).
   void begin_consistent_read() override { exec("BEGIN DEFERRED", "BEGIN"); }
@@ -502,7 +488,7 @@ class SqliteConnector final : public Connector {
   }
 
  private:
-  static const DialectSql& dialect_sql() {
+  const DialectSql& dialect_sql() const override {
     static const QuoteFn quote = [](std::string_view n) { return quote_with('"', n); };
     static const DialectSql sql{
         .quote = quote,
@@ -515,21 +501,11 @@ class SqliteConnector final : public Connector {
                                                   columns + " FROM main." + quote(t.name) +
                                                   " WHERE 0"};
             },
-        .temp_model =
-            [](const schema::Table& t, const std::string& temp) {
-              schema::Table model = t;
-              model.name = temp;
-              return model;
-            },
         .upsert_from =
             [](const schema::Table& t, const std::vector<std::string>& columns,
                const std::vector<std::string>& key, const std::string& temp) {
-              std::string set;
-              for (const std::string& c : columns) {
-                if (std::find(key.begin(), key.end(), c) != key.end())
-                  continue;
-                set += (set.empty() ? "" : ", ") + quote(c) + " = excluded." + quote(c);
-              }
+              std::string set = update_assignments(
+                  columns, key, quote, [](const std::string& c) { return "excluded." + c; });
               const std::string list = column_list(columns, quote);
               // "WHERE true" keeps ON CONFLICT from being read as a join constraint.
               return "INSERT INTO main." + quote(t.name) + " (" + list + ") SELECT " + list +
