@@ -17,5 +17,6 @@ void add_inspect_command(CLI::App& app, CommandResult& result);
 void add_schema_commands(CLI::App& app, CommandResult& result);
 void add_data_commands(CLI::App& app, CommandResult& result);
 void add_sync_commands(CLI::App& app, CommandResult& result);
+void add_push_commands(CLI::App& app, CommandResult& result);
 
 }  // namespace ferry::cli

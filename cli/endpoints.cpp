@@ -49,3 +49,33 @@ Endpoint resolve_endpoint(const std::string& text) {
 }
 
 }  // namespace ferry::cli
+
+namespace ferry::cli {
+
+std::vector<std::string> resolve_targets(const std::vector<std::string>& texts) {
+  std::vector<std::string> out;
+  for (const std::string& text : texts) {
+    if (text.find(':') != std::string::npos) {
+      out.push_back(text);
+      continue;
+    }
+    if (!g_given && !std::filesystem::exists(g_path.empty() ? "ferry.yaml" : g_path)) {
+      throw Error(ErrorKind::bad_endpoint,
+                  "'" + text +
+                      "' is neither a target (local:/abs/root, ssh://user@host/abs/root) nor a "
+                      "name: there is no ferry.yaml here (pass -c PATH)");
+    }
+    const auto nodes = config().find_nodes(text);
+    if (nodes.empty()) {
+      throw Error(ErrorKind::bad_endpoint, "'" + text +
+                                               "' is neither a target nor a node or "
+                                               "node group in " +
+                                               config().file.string());
+    }
+    for (const engine::Node* n : nodes)
+      out.push_back(n->ferry.empty() ? n->target : n->target + "?ferry=" + n->ferry);
+  }
+  return out;
+}
+
+}  // namespace ferry::cli

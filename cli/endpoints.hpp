@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ferry/engine/config.hpp"
 
@@ -14,5 +15,9 @@ bool config_given();
 
 // "postgres://..." or "sqlite:..." parses as a URL; a bare name is looked up in ferry.yaml.
 Endpoint resolve_endpoint(const std::string& text);
+
+// Push targets: "local:/..." and "ssh://..." as they are; a bare name is a node or a node
+// group in ferry.yaml (a node's `ferry:` path rides along as `?ferry=PATH`).
+std::vector<std::string> resolve_targets(const std::vector<std::string>& texts);
 
 }  // namespace ferry::cli

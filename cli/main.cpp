@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   ferry::cli::add_schema_commands(app, result);
   ferry::cli::add_data_commands(app, result);
   ferry::cli::add_sync_commands(app, result);
+  ferry::cli::add_push_commands(app, result);
 
   app.parse_complete_callback([&] {
     ferry::cli::set_config_path(config_path);

@@ -222,6 +222,17 @@ const NamedEndpoint* Config::find(std::string_view name) const noexcept {
   return nullptr;
 }
 
+std::vector<const Node*> Config::find_nodes(std::string_view name) const {
+  std::vector<const Node*> out;
+  for (const Node& n : nodes) {
+    if (n.name == name)
+      return {&n};
+    if (n.group == name)
+      out.push_back(&n);
+  }
+  return out;
+}
+
 Config load_config(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) {
@@ -283,6 +294,30 @@ Config load_config(const std::filesystem::path& file) {
              "group '" + t.group + "' is not in groups");
     }
     config.groups.push_back(t.group);
+  }
+
+  if (const YAML::Node nodes = root["nodes"]) {
+    if (!nodes.IsSequence())
+      r.fail(nodes, "nodes", "expected a list of nodes");
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const std::string key = "nodes[" + std::to_string(i) + "]";
+      const YAML::Node n = nodes[i];
+      r.only_keys(n, key, {"name", "target", "group", "ferry"});
+      Node node;
+      node.name = r.text(r.required(n, key, "name"), key + ".name");
+      if (!names.insert(node.name).second)
+        r.fail(n["name"], key + ".name", "duplicate name '" + node.name + "'");
+      node.target = r.text(r.required(n, key, "target"), key + ".target");
+      if (!node.target.starts_with("local:/") && !node.target.starts_with("ssh://")) {
+        r.fail(n["target"], key + ".target",
+               "expected local:/abs/root or ssh://user@host[:port]/abs/root");
+      }
+      if (n["group"])
+        node.group = r.text(n["group"], key + ".group");
+      if (n["ferry"])
+        node.ferry = r.text(n["ferry"], key + ".ferry");
+      config.nodes.push_back(std::move(node));
+    }
   }
 
   if (const YAML::Node sync = root["sync"]) {

@@ -56,6 +56,12 @@ std::string unique_suffix() {
 std::string postgres_url() {
   return server_url("FERRY_TEST_PG");
 }
+std::string ssh_url() {
+  return server_url("FERRY_TEST_SSH");
+}
+std::string ssh_config() {
+  return server_url("FERRY_TEST_SSH_CONFIG");
+}
 std::string mysql_url() {
   return server_url("FERRY_TEST_MYSQL");
 }

@@ -19,6 +19,11 @@ namespace ferry::test {
 std::string postgres_url();
 std::string mysql_url();
 
+// The throwaway sshd: FERRY_TEST_SSH ("ssh://USER@127.0.0.1:PORT") and the ssh_config that
+// reaches it with the test's key (FERRY_TEST_SSH_CONFIG), from the environment or env file.
+std::string ssh_url();
+std::string ssh_config();
+
 // `url` with its database replaced.
 std::string with_database(const std::string& url, const std::string& database);
 

@@ -1,5 +1,6 @@
 // ferry.yaml: the master, the tenants and their groups, the sync policy, the windows, the
-// state directory (docs/config.md). Nodes, hooks and runbooks are reserved for later.
+// state directory, the nodes that releases are pushed to (docs/config.md). Hooks and runbooks
+// are reserved for later.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,14 @@ struct SyncPolicy {
   bool allow_drop = false;
 };
 
+// A node that releases are pushed to: `ferry push --to NAME` or `--to GROUP`.
+struct Node {
+  std::string name;
+  std::string target;  // local:/abs/root or ssh://user@host[:port]/abs/root
+  std::string group;
+  std::string ferry;  // the ferry executable on the node (ssh targets), if not on the PATH
+};
+
 struct Config {
   std::filesystem::path file;
   NamedEndpoint master;
@@ -48,8 +57,12 @@ struct Config {
   int concurrency = 4;
   std::filesystem::path state_dir;
 
+  std::vector<Node> nodes;
+
   // The tenant or master called `name`, or nullptr.
   const NamedEndpoint* find(std::string_view name) const noexcept;
+  // The node called `name`, or every node of the group `name`; empty when neither.
+  std::vector<const Node*> find_nodes(std::string_view name) const;
 };
 
 // Reads and checks a ferry.yaml. ${VAR} and ${VAR:-default} are replaced from the

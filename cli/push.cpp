@@ -1,0 +1,156 @@
+// ferry push | ferry release list|flip|rollback|purge | ferry receive (docs/push.md).
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "endpoints.hpp"
+#include "ferry/engine/push.hpp"
+
+namespace ferry::cli {
+namespace {
+
+struct TransportFlags {
+  std::string remote_ferry;
+  std::string ssh;
+};
+
+void add_transport_flags(CLI::App* cmd, TransportFlags& flags) {
+  cmd->add_option("--remote-ferry", flags.remote_ferry,
+                  "The ferry executable on ssh:// nodes (default: the node's setting in "
+                  "ferry.yaml, else `ferry` on the PATH)");
+  cmd->add_option("--ssh", flags.ssh,
+                  "The ssh command and options for ssh:// nodes (default: $FERRY_SSH, else ssh)");
+}
+
+transfer::TransportOptions transport(const TransportFlags& flags) {
+  transfer::TransportOptions out;
+  out.ssh_command = flags.ssh;
+  if (!flags.remote_ferry.empty())
+    out.remote_ferry = flags.remote_ferry;
+  return out;
+}
+
+}  // namespace
+
+void add_push_commands(CLI::App& app, CommandResult& result) {
+  // ferry push
+  {
+    auto* cmd = app.add_subcommand("push", "Push a tree to nodes as an immutable release");
+    struct Options {
+      std::string dir;
+      std::vector<std::string> to;
+      std::string release;
+      bool flip = false;
+      bool dry_run = false;
+      bool json = false;
+      int jobs = 8;
+      TransportFlags transport;
+    };
+    auto o = std::make_shared<Options>();
+    cmd->add_option("DIR", o->dir, "The tree to release")->required();
+    cmd->add_option("--to", o->to,
+                    "Targets: local:/abs/root, ssh://user@host[:port]/abs/root, "
+                    "or node and node group names from ferry.yaml")
+        ->required();
+    cmd->add_option("--release", o->release, "The release name (e.g. a build id)")->required();
+    cmd->add_flag("--flip", o->flip,
+                  "Point `current` at the release once every node has staged it");
+    cmd->add_flag("--dry-run", o->dry_run, "Ask every node what it lacks; send and change nothing");
+    cmd->add_option("-j,--jobs", o->jobs, "Nodes pushed to at once")->check(CLI::Range(1, 256));
+    cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
+    add_transport_flags(cmd, o->transport);
+    cmd->callback([o, &result] {
+      engine::PushOptions options;
+      options.source = o->dir;
+      options.targets = resolve_targets(o->to);
+      options.release = o->release;
+      options.flip = o->flip;
+      options.dry_run = o->dry_run;
+      options.jobs = o->jobs;
+      options.transport = transport(o->transport);
+      engine::PushProgress progress;
+      progress.node_done = [](const engine::NodeResult& n) {
+        if (n.status == engine::NodeStatus::failed)
+          spdlog::error("{}: {}", n.target, n.error);
+        else
+          spdlog::info("{}: {}, {} chunks sent ({:.2f}s)", n.target, engine::to_string(n.status),
+                       n.chunks_sent, n.stage_seconds);
+      };
+      const engine::PushReport report = engine::push(options, progress);
+      if (o->json)
+        std::cout << engine::push_report_json(report).dump(2) << '\n';
+      else
+        std::cout << engine::format_push_report(report);
+      result.code = report.exit_code();
+    });
+  }
+
+  // ferry release ...
+  {
+    auto* release = app.add_subcommand("release", "List, flip, roll back and purge releases");
+    release->require_subcommand(1);
+    struct Options {
+      std::vector<std::string> on;
+      std::string name;
+      std::size_t keep = 0;
+      bool dry_run = false;
+      bool json = false;
+      int jobs = 8;
+      TransportFlags transport;
+    };
+    auto add = [&](const char* name, const char* help, engine::ReleaseOp op) {
+      auto* cmd = release->add_subcommand(name, help);
+      auto o = std::make_shared<Options>();
+      if (op == engine::ReleaseOp::flip)
+        cmd->add_option("NAME", o->name, "The release to make current")->required();
+      if (op == engine::ReleaseOp::purge) {
+        cmd->add_option("--keep", o->keep,
+                        "Complete releases to keep (the current and the "
+                        "previous one are always kept)")
+            ->required();
+        cmd->add_flag("--dry-run", o->dry_run, "Say what would be removed; remove nothing");
+      }
+      cmd->add_option("--on", o->on, "Targets, as for push --to")->required();
+      cmd->add_option("-j,--jobs", o->jobs, "Nodes at once")->check(CLI::Range(1, 256));
+      cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
+      add_transport_flags(cmd, o->transport);
+      cmd->callback([o, op, &result] {
+        engine::ReleaseOptions options;
+        options.op = op;
+        options.targets = resolve_targets(o->on);
+        options.release = o->name;
+        options.keep = o->keep;
+        options.dry_run = o->dry_run;
+        options.jobs = o->jobs;
+        options.transport = transport(o->transport);
+        const engine::ReleaseReport report = engine::release_command(options);
+        if (o->json)
+          std::cout << engine::release_report_json(report).dump(2) << '\n';
+        else
+          std::cout << engine::format_release_report(report);
+        result.code = report.exit_code();
+      });
+    };
+    add("list", "Releases on each node: name, size, age, which is current",
+        engine::ReleaseOp::list);
+    add("flip", "Point `current` at a release on every node", engine::ReleaseOp::flip);
+    add("rollback", "Point `current` back at the previous release", engine::ReleaseOp::rollback);
+    add("purge", "Remove old releases, never the current or the previous one",
+        engine::ReleaseOp::purge);
+  }
+
+  // ferry receive ROOT
+  {
+    auto* cmd = app.add_subcommand(
+        "receive", "The node side of push and release, speaking ferry's protocol on stdin/stdout");
+    auto root = std::make_shared<std::string>();
+    cmd->add_option("ROOT", *root, "The release root on this node (absolute)")->required();
+    cmd->callback([root, &result] {
+      result.code = static_cast<ExitCode>(engine::serve_node(*root, STDIN_FILENO, STDOUT_FILENO));
+    });
+  }
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,104 @@
+// Release pushes to nodes and the releases on them (docs/push.md): `ferry push`,
+// `ferry release list|flip|rollback|purge` and the node side, `ferry receive`.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ferry/common/error.hpp"
+#include "ferry/transfer/transport.hpp"
+
+namespace ferry::engine {
+
+struct PushOptions {
+  std::filesystem::path source;      // the tree to push
+  std::vector<std::string> targets;  // local:/abs/root or ssh://user@host[:port]/abs/root
+  std::string release;
+  bool flip = false;
+  bool dry_run = false;
+  int jobs = 8;  // nodes at once
+  int zstd_level = 3;
+  transfer::TransportOptions transport;
+};
+
+enum class NodeStatus { planned, staged, unchanged, flipped, failed };
+const char* to_string(NodeStatus status) noexcept;
+
+struct NodeResult {
+  std::string target;
+  NodeStatus status = NodeStatus::failed;
+  std::string error;
+  nlohmann::json plan;  // the node's answer: files linked, resumed, new bytes, chunks needed
+  std::uint64_t chunks_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  double stage_seconds = 0;
+  double flip_seconds = 0;
+};
+
+struct PushReport {
+  std::string release;
+  std::string source;
+  std::size_t files = 0;
+  std::uint64_t bytes = 0;
+  std::size_t chunks = 0;
+  double scan_seconds = 0;
+  double seconds = 0;
+  std::uint64_t compressions = 0;
+  bool flip_requested = false;
+  bool flipped = false;  // every node flipped
+  std::vector<NodeResult> nodes;
+
+  ExitCode exit_code() const;
+};
+
+struct PushProgress {
+  std::function<void(const std::string& target, std::uint64_t bytes)> sent;
+  std::function<void(const NodeResult&)> node_done;
+};
+
+// Scans the source once, stages the release on every target in parallel, and flips all of
+// them only when every one staged. Per-node failures are in the report.
+PushReport push(const PushOptions& options, const PushProgress& progress = {});
+
+enum class ReleaseOp { list, flip, rollback, purge };
+
+struct ReleaseOptions {
+  ReleaseOp op = ReleaseOp::list;
+  std::vector<std::string> targets;
+  std::string release;   // flip
+  std::size_t keep = 0;  // purge
+  bool dry_run = false;  // purge
+  int jobs = 8;
+  transfer::TransportOptions transport;
+};
+
+struct ReleaseNodeResult {
+  std::string target;
+  bool ok = false;
+  std::string error;
+  nlohmann::json reply;  // list: {"releases": [...], "current": ...}; flip/rollback: {"current":
+                         // ...}; purge: {"removed": [...]}
+};
+
+struct ReleaseReport {
+  ReleaseOp op = ReleaseOp::list;
+  std::vector<ReleaseNodeResult> nodes;
+  ExitCode exit_code() const;
+};
+
+ReleaseReport release_command(const ReleaseOptions& options);
+
+// The node side: serves requests from stdin (in_fd) on stdout (out_fd) for the release root
+// `root` until the sender hangs up. Returns the process exit code.
+int serve_node(const std::filesystem::path& root, int in_fd, int out_fd);
+
+std::string format_push_report(const PushReport& report);
+nlohmann::json push_report_json(const PushReport& report);
+std::string format_release_report(const ReleaseReport& report);
+nlohmann::json release_report_json(const ReleaseReport& report);
+
+}  // namespace ferry::engine

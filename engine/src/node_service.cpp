@@ -1,0 +1,142 @@
+// ferry receive ROOT: the node's side of the protocol (docs/push.md). Pushes are received by
+// transfer::receive_push; flips, rollbacks, purges and listings go to deploy_hooks. The
+// root's lock is taken at the first request that changes anything and held to the end of
+// the connection, so a push and the flip that follows it cannot be interleaved.
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "ferry/common/node_layout.hpp"
+#include "ferry/common/safe_fs.hpp"
+#include "ferry/deploy_hooks/releases.hpp"
+#include "ferry/engine/push.hpp"
+#include "ferry/transfer/receiver.hpp"
+
+namespace ferry::engine {
+namespace {
+
+nlohmann::json release_json(const deploy_hooks::ReleaseInfo& r) {
+  return {{"name", r.name},
+          {"bytes", r.bytes},
+          {"completed_ns", r.completed_ns},
+          {"current", r.current},
+          {"previous", r.previous}};
+}
+
+class NodeService {
+ public:
+  NodeService(std::filesystem::path root, transfer::Channel& channel)
+      : m_path(std::move(root)), m_channel(channel) {}
+
+  nlohmann::json handle(const nlohmann::json& request) {
+    const std::string op = request.value("op", "");
+    if (op == "push")
+      return push(request);
+    if (op == "list") {
+      const auto root = deploy_hooks::ReleaseRoot::open(m_path, false);
+      nlohmann::json releases = nlohmann::json::array();
+      for (const auto& r : root.list())
+        releases.push_back(release_json(r));
+      const auto current = root.current();
+      return {{"releases", releases}, {"current", current ? nlohmann::json(*current) : nullptr}};
+    }
+    if (op == "flip") {
+      const std::string name = request.value("release", "");
+      node::check_release_name(name);
+      auto& root = locked_root(false);
+      root.flip(name);
+      return {{"current", name}};
+    }
+    if (op == "rollback") {
+      auto& root = locked_root(false);
+      return {{"current", root.rollback()}};
+    }
+    if (op == "purge") {
+      auto& root = locked_root(false);
+      const auto removed =
+          root.purge(request.value("keep", std::size_t{0}), request.value("dry_run", false));
+      return {{"removed", removed}, {"dry_run", request.value("dry_run", false)}};
+    }
+    throw Error(ErrorKind::usage, fmt::format("unknown request '{}'; is the node's ferry older "
+                                              "than the sender's?",
+                                              op));
+  }
+
+ private:
+  deploy_hooks::ReleaseRoot& locked_root(bool create) {
+    if (!m_root)
+      m_root.emplace(deploy_hooks::ReleaseRoot::open(m_path, create));
+    if (!m_lock)
+      m_lock.emplace(m_root->lock());
+    return *m_root;
+  }
+
+  nlohmann::json push(const nlohmann::json& request) {
+    const std::string display = m_path.string();
+    if (request.value("dry_run", false)) {
+      // A dry run changes nothing, not even by creating the root: a root that does not exist
+      // yet is planned from its nearest existing parent, as a node with no releases.
+      std::error_code ec;
+      if (!std::filesystem::exists(m_path, ec)) {
+        std::filesystem::path parent = m_path;
+        while (parent.has_parent_path() && parent != parent.root_path() &&
+               !std::filesystem::exists(parent, ec)) {
+          parent = parent.parent_path();
+        }
+        Fd fd = open_root(parent, false);
+        return transfer::receive_push(m_channel, fd.get(), display, request);
+      }
+      const auto root = deploy_hooks::ReleaseRoot::open(m_path, false);
+      return transfer::receive_push(m_channel, root.fd(), display, request);
+    }
+    auto& root = locked_root(true);
+    return transfer::receive_push(m_channel, root.fd(), display, request);
+  }
+
+  std::filesystem::path m_path;
+  transfer::Channel& m_channel;
+  std::optional<deploy_hooks::ReleaseRoot> m_root;
+  std::optional<FileLock> m_lock;
+};
+
+}  // namespace
+
+int serve_node(const std::filesystem::path& root, int in_fd, int out_fd) {
+  transfer::Channel channel(in_fd, out_fd, "sender");
+  NodeService service(root, channel);
+  try {
+    if (!root.is_absolute())
+      throw Error(ErrorKind::usage,
+                  fmt::format("the root {} is not an absolute path", root.string()));
+    transfer::Frame frame;
+    while (channel.receive_or_eof(frame)) {
+      if (frame.type != transfer::FrameType::request)
+        throw Error(ErrorKind::failure, "protocol error: expected a request");
+      const auto request = nlohmann::json::parse(frame.payload, nullptr, false);
+      if (!request.is_object())
+        throw Error(ErrorKind::failure, "protocol error: a request that is not a JSON object");
+      const nlohmann::json reply = service.handle(request);
+      if (request.value("op", "") != "push")  // a push sends its own replies
+        channel.send_json(transfer::FrameType::reply, reply);
+    }
+    return 0;
+  } catch (const Error& e) {
+    try {
+      channel.send_json(
+          transfer::FrameType::error,
+          {{"message", e.what()}, {"kind", e.kind() == ErrorKind::usage ? "usage" : "failure"}});
+    } catch (const Error&) {
+      fmt::print(stderr, "ferry receive: {}\n", e.what());
+    }
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    try {
+      channel.send_json(transfer::FrameType::error, {{"message", e.what()}, {"kind", "failure"}});
+    } catch (const Error&) {
+      fmt::print(stderr, "ferry receive: {}\n", e.what());
+    }
+    return static_cast<int>(ExitCode::failure);
+  }
+}
+
+}  // namespace ferry::engine

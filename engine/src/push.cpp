@@ -1,0 +1,227 @@
+// ferry push and ferry release: the sender's side of the node protocol (docs/push.md).
+#include "ferry/engine/push.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "ferry/common/node_layout.hpp"
+#include "ferry/transfer/manifest.hpp"
+#include "ferry/transfer/sender.hpp"
+#include "parallel.hpp"
+
+namespace ferry::engine {
+namespace {
+
+constexpr std::size_t k_frame_budget = 256u << 20;
+
+std::vector<transfer::Target> parse_targets(const std::vector<std::string>& texts) {
+  if (texts.empty())
+    throw Error(ErrorKind::usage, "no target given (--to / --on local:/abs/root or ssh://...)");
+  std::vector<transfer::Target> targets;
+  for (const auto& text : texts)
+    targets.push_back(transfer::parse_target(text));
+  return targets;
+}
+
+// The error as the user should see it: when the node went away without saying why, what it
+// (or ssh) wrote to stderr says more than "connection lost".
+std::string describe(const Error& e, transfer::Connection* conn) {
+  std::string message = e.what();
+  if (conn == nullptr)
+    return message;
+  const int status = conn->close();
+  const std::string tail = conn->stderr_tail();
+  if (!tail.empty() && (message.find("connection") != std::string::npos ||
+                        message.find("ended") != std::string::npos)) {
+    message += fmt::format(" (node exit status {}: {})", status, tail);
+  }
+  return message;
+}
+
+// After a failed send, the node may have said why it stopped: an error frame in the pipe.
+std::string node_error(const Error& e, transfer::Connection* conn) {
+  if (conn != nullptr) {
+    try {
+      transfer::Frame frame;
+      while (conn->channel().receive_or_eof(frame)) {
+      }
+    } catch (const Error& said) {
+      return said.what();
+    }
+  }
+  return describe(e, conn);
+}
+
+}  // namespace
+
+const char* to_string(NodeStatus status) noexcept {
+  switch (status) {
+    case NodeStatus::planned:
+      return "planned";
+    case NodeStatus::staged:
+      return "staged";
+    case NodeStatus::unchanged:
+      return "unchanged";
+    case NodeStatus::flipped:
+      return "flipped";
+    case NodeStatus::failed:
+      return "failed";
+  }
+  return "?";
+}
+
+ExitCode PushReport::exit_code() const {
+  std::size_t failed = 0;
+  for (const auto& n : nodes)
+    failed += n.status == NodeStatus::failed ? 1 : 0;
+  if (failed == 0)
+    return flip_requested && !flipped ? ExitCode::failure : ExitCode::ok;
+  return failed == nodes.size() ? ExitCode::failure : ExitCode::partial_failure;
+}
+
+ExitCode ReleaseReport::exit_code() const {
+  std::size_t failed = 0;
+  for (const auto& n : nodes)
+    failed += n.ok ? 0 : 1;
+  if (failed == 0)
+    return ExitCode::ok;
+  return failed == nodes.size() ? ExitCode::failure : ExitCode::partial_failure;
+}
+
+PushReport push(const PushOptions& options, const PushProgress& progress) {
+  node::check_release_name(options.release);
+  const std::vector<transfer::Target> targets = parse_targets(options.targets);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(options.source, ec)) {
+    throw Error(ErrorKind::usage,
+                fmt::format("{} is not a directory; push takes the tree to release",
+                            options.source.string()));
+  }
+  const auto start = Clock::now();
+  PushReport report;
+  report.release = options.release;
+  report.source = options.source.string();
+  report.flip_requested = options.flip && !options.dry_run;
+
+  const transfer::Manifest manifest = transfer::scan_tree(options.source);
+  const std::string encoded = transfer::encode(manifest);
+  report.scan_seconds = seconds_since(start);
+  for (const auto& e : manifest.entries)
+    report.files += e.type == transfer::EntryType::file ? 1 : 0;
+  report.bytes = manifest.total_bytes();
+  report.chunks = manifest.chunk_count();
+  spdlog::info("scanned {}: {} files, {} bytes, {} chunks ({:.2f}s)", report.source, report.files,
+               report.bytes, report.chunks, report.scan_seconds);
+
+  const transfer::ChunkSource source(options.source, manifest);
+  transfer::ChunkFrames frames(source, options.zstd_level, k_frame_budget);
+  std::vector<std::unique_ptr<transfer::Connection>> conns(targets.size());
+  report.nodes.resize(targets.size());
+  for_each_target(targets.size(), options.jobs, [&](std::size_t i) {
+    NodeResult& node = report.nodes[i];
+    node.target = targets[i].display();
+    const auto node_start = Clock::now();
+    try {
+      conns[i] = transfer::Connection::open(targets[i], options.transport);
+      const auto outcome =
+          transfer::stage_release(conns[i]->channel(), options.release, encoded, frames,
+                                  options.dry_run, [&](std::uint64_t bytes) {
+                                    if (progress.sent)
+                                      progress.sent(node.target, bytes);
+                                  });
+      node.plan = outcome.plan;
+      node.chunks_sent = outcome.chunks_sent;
+      node.bytes_sent = outcome.bytes_sent;
+      const std::string status = outcome.plan.value("status", "");
+      node.status = options.dry_run         ? NodeStatus::planned
+                    : status == "unchanged" ? NodeStatus::unchanged
+                                            : NodeStatus::staged;
+    } catch (const Error& e) {
+      node.status = NodeStatus::failed;
+      node.error = node_error(e, conns[i].get());
+      conns[i].reset();
+    } catch (const std::exception& e) {
+      node.status = NodeStatus::failed;
+      node.error = e.what();
+      conns[i].reset();
+    }
+    node.stage_seconds = seconds_since(node_start);
+    if (progress.node_done)
+      progress.node_done(node);
+  });
+
+  const bool all_staged = std::all_of(report.nodes.begin(), report.nodes.end(),
+                                      [](const auto& n) { return n.status != NodeStatus::failed; });
+  if (report.flip_requested && all_staged) {
+    for_each_target(targets.size(), options.jobs, [&](std::size_t i) {
+      NodeResult& node = report.nodes[i];
+      const auto flip_start = Clock::now();
+      try {
+        conns[i]->channel().send_json(transfer::FrameType::request,
+                                      {{"op", "flip"}, {"release", options.release}});
+        conns[i]->channel().expect_json(transfer::FrameType::reply);
+        node.status = NodeStatus::flipped;
+      } catch (const Error& e) {
+        node.status = NodeStatus::failed;
+        node.error = "flip: " + describe(e, conns[i].get());
+        conns[i].reset();
+      }
+      node.flip_seconds = seconds_since(flip_start);
+    });
+    report.flipped = std::all_of(report.nodes.begin(), report.nodes.end(),
+                                 [](const auto& n) { return n.status == NodeStatus::flipped; });
+  } else if (report.flip_requested) {
+    spdlog::error("release {} staged on some nodes but not all: no node was flipped",
+                  options.release);
+  }
+  for (auto& conn : conns) {
+    if (conn)
+      conn->close();
+  }
+  report.compressions = frames.compressions();
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+ReleaseReport release_command(const ReleaseOptions& options) {
+  const std::vector<transfer::Target> targets = parse_targets(options.targets);
+  if (options.op == ReleaseOp::flip)
+    node::check_release_name(options.release);
+  nlohmann::json request;
+  switch (options.op) {
+    case ReleaseOp::list:
+      request = {{"op", "list"}};
+      break;
+    case ReleaseOp::flip:
+      request = {{"op", "flip"}, {"release", options.release}};
+      break;
+    case ReleaseOp::rollback:
+      request = {{"op", "rollback"}};
+      break;
+    case ReleaseOp::purge:
+      request = {{"op", "purge"}, {"keep", options.keep}, {"dry_run", options.dry_run}};
+      break;
+  }
+  ReleaseReport report;
+  report.op = options.op;
+  report.nodes.resize(targets.size());
+  for_each_target(targets.size(), options.jobs, [&](std::size_t i) {
+    ReleaseNodeResult& node = report.nodes[i];
+    node.target = targets[i].display();
+    std::unique_ptr<transfer::Connection> conn;
+    try {
+      conn = transfer::Connection::open(targets[i], options.transport);
+      conn->channel().send_json(transfer::FrameType::request, request);
+      node.reply = conn->channel().expect_json(transfer::FrameType::reply);
+      conn->close();
+      node.ok = true;
+    } catch (const Error& e) {
+      node.error = describe(e, conn.get());
+    }
+  });
+  return report;
+}
+
+}  // namespace ferry::engine

@@ -1,0 +1,67 @@
+// Content-defined chunking for tree pushes (DESIGN.md, "Tree push").
+//
+// Files are split where their content says, not at fixed offsets, so inserting or deleting a
+// few bytes changes only the chunks around the edit and the rest travel as already known.
+// Chunks are named by the XXH3-128 of their bytes.
+#pragma once
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace ferry::transfer {
+
+// The XXH3-128 of a chunk's bytes; also the whole-file hash in a manifest.
+struct ChunkId {
+  std::uint64_t low = 0;
+  std::uint64_t high = 0;
+
+  bool operator==(const ChunkId&) const = default;
+  auto operator<=>(const ChunkId&) const = default;
+
+  // 32 lowercase hex digits, high word then low word (XXH3's canonical byte order).
+  std::string hex() const;
+
+  static ChunkId of(const void* data, std::size_t size);
+};
+
+// For unordered containers: the low word of a 128-bit hash is already uniformly spread.
+struct ChunkIdHash {
+  std::size_t operator()(const ChunkId& id) const noexcept { return id.low; }
+};
+
+// Bounds on chunk sizes. Cut points depend on these, so sender and receiver of a push, and
+// every release whose chunks should be shared, must use the same values.
+struct ChunkerParams {
+  std::uint32_t min_size = 16 << 10;
+  std::uint32_t avg_size = 64 << 10;
+  std::uint32_t max_size = 256 << 10;
+};
+
+// FastCDC-style chunking: a gear rolling hash over the bytes after the first min_size of a
+// chunk, with normalized chunking (a harder cut condition before avg_size, an easier one
+// after), so chunk sizes cluster around avg_size. The gear table is fixed: the same bytes cut
+// at the same places in every build and on every machine.
+//
+// Immutable after construction; one Chunker may be used from any number of threads.
+class Chunker {
+ public:
+  // Throws Error(config) unless 1 <= min_size <= avg_size <= max_size <= 1 GiB.
+  explicit Chunker(ChunkerParams params = {});
+
+  // Length of the first chunk of data[0, size): a content-defined cut point, or
+  // min(size, max_size) when none is found. The caller passes at least max_size bytes, or
+  // all bytes left up to the end of the file; otherwise a cut found later in a longer buffer
+  // would be missed. Never returns 0 for size > 0.
+  std::size_t cut(const std::uint8_t* data, std::size_t size) const;
+
+  const ChunkerParams& params() const { return m_params; }
+
+ private:
+  ChunkerParams m_params;
+  std::uint64_t m_mask_small;  // cut condition for positions before avg_size
+  std::uint64_t m_mask_large;  // cut condition for positions from avg_size on
+};
+
+}  // namespace ferry::transfer

@@ -1,0 +1,100 @@
+// The manifest of a tree push: every directory, file and symlink of a release, with each
+// file's content as an ordered list of chunks (DESIGN.md, "Tree push"). The sender builds it
+// with scan_tree() and sends it first; the receiver answers with the chunks it lacks.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ferry/transfer/chunker.hpp"
+
+namespace ferry::transfer {
+
+enum class EntryType : std::uint8_t { directory = 1, file = 2, symlink = 3 };
+
+struct ChunkRef {
+  ChunkId id;
+  std::uint32_t size = 0;
+
+  bool operator==(const ChunkRef&) const = default;
+};
+
+struct Entry {
+  std::string path;  // relative to the tree root, '/'-separated, no leading '/', never "." or ".."
+  EntryType type = EntryType::file;
+  std::uint32_t mode = 0;        // permission bits incl. setuid/setgid/sticky (st_mode & 07777)
+  std::int64_t mtime_ns = 0;     // nanoseconds since the epoch
+  std::uint64_t size = 0;        // file bytes (0 for dirs; link target length for symlinks)
+  std::string link_target;       // symlinks only, as read by readlink (never followed)
+  ChunkId hash;                  // files: XXH3-128 of the whole content
+  std::vector<ChunkRef> chunks;  // files: the content, in order; sizes sum to size
+
+  bool operator==(const Entry&) const = default;
+};
+
+struct Manifest {
+  // Sorted by path bytes, so a directory precedes its contents. Every entry's parent
+  // directory is itself an entry of type directory (none for top-level entries).
+  std::vector<Entry> entries;
+
+  std::uint64_t total_bytes() const;  // sum of file sizes
+  std::size_t chunk_count() const;    // chunk references; a repeated chunk counts each time
+
+  bool operator==(const Manifest&) const = default;
+};
+
+// A compact, versioned binary form. Integers are little-endian; varints are LEB128 (7 bits a
+// byte, low bits first, at most 10 bytes); each path is stored as the length of the prefix it
+// shares with the previous entry's path and the rest:
+//
+//   manifest  := "FRYM" u32(version = 1) varint(entry count) entry... u64(checksum)
+//   entry     := varint(shared) varint(rest length) rest u8(type) varint(mode)
+//                varint(zigzag(mtime_ns)) body
+//   directory := (no body)
+//   file      := varint(size) id(whole-file hash) varint(chunk count) (id varint(size))...
+//   symlink   := varint(target length) target        (size is the target length)
+//   id        := u64(low) u64(high)
+//
+// The checksum is XXH3-64 (seed 0) of every byte before it. The form is canonical (minimal
+// varints, longest shared prefixes), so equal manifests encode to equal bytes.
+//
+// encode() throws Error(failure, "manifest: ...") for a manifest that breaks the rules
+// above (unsorted or duplicate paths, "." or ".." components, a parent that is not a
+// directory, sizes that do not add up), so whatever it writes, decode() accepts.
+std::string encode(const Manifest& manifest);
+
+// Throws Error(failure, "manifest: ...") on truncated, oversized or malformed input and on
+// every rule encode() enforces. Safe on arbitrary bytes: counts are bounded by the bytes
+// left before anything is allocated for them.
+Manifest decode(std::string_view bytes);
+
+struct ScanOptions {
+  ChunkerParams chunker;
+  std::size_t threads = 0;  // at most this many, and at most the cores; 0 = oneTBB's default
+};
+
+// Counters a scan advances as it goes, for a progress display on another thread.
+struct ScanProgress {
+  std::atomic<std::uint64_t> files{0};  // regular files fully read
+  std::atomic<std::uint64_t> bytes{0};  // file bytes read so far
+};
+
+// Walks `root` (a directory; a symlink to one is followed) without following any symlink
+// inside it, and chunks and hashes every regular file. A oneTBB parallel_pipeline runs a
+// serial walk, then reading, chunking and hashing one file per task in parallel, then a
+// serial collect; a large file is chunked sequentially, different files in parallel. Files
+// are read in blocks of a few MiB, never whole, so memory stays at about one block per
+// worker thread plus the manifest.
+//
+// Throws Error(failure) naming the path and the errno text when something cannot be read,
+// when the tree holds a device, socket or fifo, or when a file changes size while it is
+// read; Error(config) for bad chunker params.
+Manifest scan_tree(const std::filesystem::path& root, const ScanOptions& options = {},
+                   ScanProgress* progress = nullptr);
+
+}  // namespace ferry::transfer

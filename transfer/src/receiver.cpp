@@ -1,0 +1,683 @@
+#include "ferry/transfer/receiver.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <list>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ferry/common/error.hpp"
+#include "ferry/common/node_layout.hpp"
+#include "ferry/common/safe_fs.hpp"
+
+namespace ferry::transfer {
+namespace {
+
+constexpr std::uint32_t k_max_chunk = 64u << 20;
+constexpr std::size_t k_open_files = 32;
+
+[[noreturn]] void sys_error(std::string_view what, std::string_view where) {
+  throw Error(ErrorKind::failure, fmt::format("{} {}: {}", what, where, std::strerror(errno)));
+}
+
+std::string parent_of(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
+}
+std::string base_of(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// The directory `rel` beneath dir_fd, or dir_fd itself (a new handle) when rel is empty.
+Fd open_dir_or_self(int dir_fd, const std::string& rel) {
+  if (!rel.empty())
+    return open_dir_beneath(dir_fd, rel, false);
+  const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    sys_error("cannot open", "a directory");
+  return Fd(fd);
+}
+
+std::int64_t mtime_ns(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+struct timespec to_timespec(std::int64_t ns) {
+  struct timespec ts {};
+  ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  if (ts.tv_nsec < 0) {
+    ts.tv_sec -= 1;
+    ts.tv_nsec += 1'000'000'000;
+  }
+  return ts;
+}
+
+void pread_exact(int fd, char* data, std::size_t size, std::uint64_t offset,
+                 std::string_view where) {
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::pread(fd, data + got, size - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      sys_error("cannot read", where);
+    if (n == 0)
+      throw Error(ErrorKind::failure, fmt::format("{} is shorter than its manifest says", where));
+    got += static_cast<std::size_t>(n);
+  }
+}
+
+std::string read_file(int dir_fd, std::string_view rel) {
+  Fd fd = open_file_beneath(dir_fd, rel);
+  std::string out;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      sys_error("cannot read", rel);
+    if (n == 0)
+      break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+// Writes `bytes` to dir_fd/name atomically: a temporary file, fsync, rename.
+void write_file_atomic(int dir_fd, const std::string& name, std::string_view bytes) {
+  const std::string tmp = name + ".tmp";
+  ::unlinkat(dir_fd, tmp.c_str(), 0);
+  {
+    Fd fd = create_file_beneath(dir_fd, tmp, 0644);
+    write_all(fd.get(), bytes.data(), bytes.size(), tmp);
+    fsync_fd(fd.get(), tmp);
+  }
+  if (::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) != 0)
+    sys_error("cannot rename to", name);
+  fsync_fd(dir_fd, name);
+}
+
+bool exists_at(int dir_fd, const std::string& rel, struct stat& st) {
+  return ::fstatat(dir_fd, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// Where a chunk's bytes can be read on this node: a file (relative to ROOT) and an offset.
+struct Location {
+  std::uint32_t source = 0;
+  std::uint64_t offset = 0;
+};
+
+struct ContentKey {
+  ChunkId hash;
+  std::uint64_t size;
+  std::uint32_t mode;
+  std::int64_t mtime_ns;
+  bool operator==(const ContentKey&) const = default;
+};
+struct ContentKeyHash {
+  std::size_t operator()(const ContentKey& k) const noexcept {
+    return static_cast<std::size_t>(k.hash.low ^ (k.size * 0x9e3779b97f4a7c15ULL));
+  }
+};
+
+// How one file of the new release comes to be.
+enum class Action : std::uint8_t { link, resumed, assemble };
+struct Piece {
+  bool remote = false;
+  Location local;
+};
+struct FilePlan {
+  std::size_t entry = 0;
+  Action action = Action::assemble;
+  std::uint32_t source = 0;   // link / resumed: the file to take
+  std::vector<Piece> pieces;  // assemble: one per chunk
+};
+
+// Everything the node already has: files of complete releases whose size and mtime still
+// match their manifests, and the salvage of an interrupted push.
+class LocalIndex {
+ public:
+  std::uint32_t add_source(std::string path) {
+    m_sources.push_back(std::move(path));
+    return static_cast<std::uint32_t>(m_sources.size() - 1);
+  }
+  const std::string& source(std::uint32_t i) const { return m_sources[i]; }
+  void add_chunks(std::uint32_t source, const std::vector<ChunkRef>& chunks,
+                  std::size_t count = static_cast<std::size_t>(-1)) {
+    std::uint64_t offset = 0;
+    for (std::size_t i = 0; i < chunks.size() && i < count; ++i) {
+      m_chunks.try_emplace(chunks[i].id, Location{source, offset});
+      offset += chunks[i].size;
+    }
+  }
+  void add_chunk(const ChunkId& id, Location at) { m_chunks.try_emplace(id, at); }
+  void add_file(const Entry& e, std::uint32_t source) {
+    m_files.try_emplace(ContentKey{e.hash, e.size, e.mode, e.mtime_ns}, source);
+  }
+  const Location* chunk(const ChunkId& id) const {
+    const auto it = m_chunks.find(id);
+    return it == m_chunks.end() ? nullptr : &it->second;
+  }
+  std::optional<std::uint32_t> file(const Entry& e) const {
+    const auto it = m_files.find(ContentKey{e.hash, e.size, e.mode, e.mtime_ns});
+    if (it == m_files.end())
+      return std::nullopt;
+    return it->second;
+  }
+  std::size_t chunk_count() const { return m_chunks.size(); }
+
+ private:
+  std::vector<std::string> m_sources;
+  std::unordered_map<ChunkId, Location, ChunkIdHash> m_chunks;
+  std::unordered_map<ContentKey, std::uint32_t, ContentKeyHash> m_files;
+};
+
+// Read handles of source files, a few at a time.
+class SourceFiles {
+ public:
+  SourceFiles(int root_fd, const LocalIndex& index) : m_root(root_fd), m_index(index) {}
+  void read(const Location& at, char* data, std::size_t size) {
+    const std::string& path = m_index.source(at.source);
+    pread_exact(fd(at.source), data, size, at.offset, path);
+  }
+  int fd(std::uint32_t source) {
+    for (auto it = m_open.begin(); it != m_open.end(); ++it) {
+      if (it->first == source) {
+        m_open.splice(m_open.begin(), m_open, it);
+        return it->second.get();
+      }
+    }
+    if (m_open.size() >= k_open_files)
+      m_open.pop_back();
+    m_open.emplace_front(source, open_file_beneath(m_root, m_index.source(source)));
+    return m_open.front().second.get();
+  }
+
+ private:
+  int m_root;
+  const LocalIndex& m_index;
+  std::list<std::pair<std::uint32_t, Fd>> m_open;
+};
+
+// Directory handles beneath the staging directory, a few at a time, never through a link.
+class DirHandles {
+ public:
+  explicit DirHandles(int base_fd) : m_base(base_fd) {}
+  int get(const std::string& rel) {
+    if (rel.empty())
+      return m_base;
+    for (auto it = m_open.begin(); it != m_open.end(); ++it) {
+      if (it->first == rel) {
+        m_open.splice(m_open.begin(), m_open, it);
+        return it->second.get();
+      }
+    }
+    if (m_open.size() >= k_open_files)
+      m_open.pop_back();
+    m_open.emplace_front(rel, open_dir_beneath(m_base, rel, false));
+    return m_open.front().second.get();
+  }
+
+ private:
+  int m_base;
+  std::list<std::pair<std::string, Fd>> m_open;
+};
+
+std::string resume_name(std::string_view path) {
+  return fmt::format("{:016x}", XXH3_64bits(path.data(), path.size()));
+}
+
+// How many leading chunks of `e` the file at fd holds intact.
+std::size_t intact_prefix(int fd, const Entry& e, std::uint64_t file_size, std::string& buffer) {
+  std::uint64_t offset = 0;
+  std::size_t n = 0;
+  for (const ChunkRef& c : e.chunks) {
+    if (offset + c.size > file_size)
+      break;
+    buffer.resize(c.size);
+    pread_exact(fd, buffer.data(), c.size, offset, e.path);
+    if (!(ChunkId::of(buffer.data(), c.size) == c.id))
+      break;
+    offset += c.size;
+    ++n;
+  }
+  return n;
+}
+
+class Receiver {
+ public:
+  Receiver(Channel& channel, int root_fd, std::string root_display, const nlohmann::json& request)
+      : m_channel(channel), m_root(root_fd), m_display(std::move(root_display)) {
+    if (!request.contains("release") || !request["release"].is_string())
+      throw Error(ErrorKind::usage, "push request without a release name");
+    m_name = request["release"].get<std::string>();
+    node::check_release_name(m_name);
+    m_dry_run = request.value("dry_run", false);
+    m_partial = m_name + std::string(node::partial_suffix);
+    m_partial_rel = std::string(node::releases_dir) + "/" + m_partial;
+  }
+
+  nlohmann::json run() {
+    const auto start = std::chrono::steady_clock::now();
+    const Frame frame = m_channel.expect(FrameType::manifest);
+    m_manifest = decode(frame.payload);
+    validate_manifest(m_manifest);
+
+    struct stat st {};
+    const bool fresh = !exists_at(m_root, std::string(node::releases_dir), st) ||
+                       !exists_at(m_root, std::string(node::state_dir), st);
+    if (fresh && m_dry_run) {
+      plan();  // a node that has never had a push: everything is new
+      return send_plan();
+    }
+    m_releases = open_dir_beneath(m_root, node::releases_dir, true);
+    m_state = open_dir_beneath(m_root, node::state_dir, true);
+    m_manifests = open_dir_beneath(m_state.get(), node::manifests_dir, true);
+
+    if (exists_at(m_releases.get(), m_name, st)) {
+      std::string stored;
+      try {
+        stored = read_file(m_manifests.get(), m_name);
+      } catch (const Error&) {
+      }
+      if (stored != frame.payload) {
+        throw Error(ErrorKind::usage,
+                    fmt::format("release {} already exists on {} with other content; releases "
+                                "are immutable, push under a new name",
+                                m_name, m_display));
+      }
+      nlohmann::json reply = {{"status", "unchanged"}, {"release", m_name}};
+      m_channel.send_json(FrameType::reply, reply);
+      return reply;
+    }
+
+    index_releases();
+    if (!m_dry_run)
+      salvage();
+    plan();
+    nlohmann::json plan_reply = send_plan();
+    if (m_dry_run)
+      return plan_reply;
+    m_channel.send(FrameType::need, encode_chunk_ids(m_need));
+
+    stage();
+    m_channel.expect(FrameType::end);
+    publish(frame.payload);
+    nlohmann::json done = plan_reply;
+    done["status"] = "staged";
+    done["bytes_received"] = m_channel.bytes_received();
+    done["seconds"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    m_channel.send_json(FrameType::reply, done);
+    return done;
+  }
+
+ private:
+  nlohmann::json send_plan() {
+    const std::uint64_t free = free_bytes(m_root);
+    if (m_new_bytes > free) {
+      throw Error(ErrorKind::failure,
+                  fmt::format("not enough space on {}: release {} needs {} new bytes, {} are "
+                              "available; free some space (ferry release purge) and push again",
+                              m_display, m_name, m_new_bytes, free));
+    }
+    nlohmann::json plan_reply = {
+        {"status", m_dry_run ? "planned" : "staging"},
+        {"release", m_name},
+        {"files", m_files},
+        {"linked", m_linked},
+        {"resumed", m_resumed},
+        {"assembled", m_assembled},
+        {"new_bytes", m_new_bytes},
+        {"need_chunks", m_need.size()},
+        {"need_bytes", m_need_bytes},
+        {"free_bytes", free},
+    };
+    m_channel.send_json(FrameType::reply, plan_reply);
+    return plan_reply;
+  }
+
+  // The files of complete releases that still look as their manifests say.
+  void index_releases() {
+    for (const std::string& name : read_dir_names(m_releases.get())) {
+      if (name.ends_with(node::partial_suffix) || name.starts_with("."))
+        continue;
+      Manifest manifest;
+      try {
+        manifest = decode(read_file(m_manifests.get(), name));
+      } catch (const Error&) {
+        continue;  // not pushed by ferry, or its manifest is gone: nothing to reuse
+      }
+      const std::string prefix = std::string(node::releases_dir) + "/" + name + "/";
+      for (const Entry& e : manifest.entries) {
+        if (e.type != EntryType::file || e.size == 0)
+          continue;
+        struct stat st {};
+        const std::string rel = name + "/" + e.path;
+        if (!exists_at(m_releases.get(), rel, st) || !S_ISREG(st.st_mode) ||
+            static_cast<std::uint64_t>(st.st_size) != e.size || mtime_ns(st) != e.mtime_ns ||
+            (st.st_mode & 07777) != e.mode) {
+          continue;
+        }
+        const std::uint32_t source = m_index.add_source(prefix + e.path);
+        m_index.add_chunks(source, e.chunks);
+        m_index.add_file(e, source);
+      }
+    }
+  }
+
+  // An earlier push of this release was interrupted: moves its files to .ferry/resume/,
+  // keyed by path, and clears the staging directory. What they hold is used again.
+  void salvage() {
+    struct stat st {};
+    const bool had_partial = exists_at(m_releases.get(), m_partial, st);
+    if (!had_partial && !exists_at(m_state.get(), "resume", st))
+      return;
+    m_resume = open_dir_beneath(m_state.get(), "resume", true);
+    if (had_partial && S_ISDIR(st.st_mode)) {
+      Fd partial = open_dir_beneath(m_releases.get(), m_partial, false);
+      for (const Entry& e : m_manifest.entries) {
+        if (e.type != EntryType::file || e.size == 0)
+          continue;
+        // Only real files beneath real directories are kept; anything else (a link planted
+        // in the staging area, say) is dropped with the rest of it below.
+        try {
+          Fd parent = open_dir_or_self(partial.get(), parent_of(e.path));
+          const std::string base = base_of(e.path);
+          struct stat fst {};
+          if (!exists_at(parent.get(), base, fst) || !S_ISREG(fst.st_mode))
+            continue;
+          if (::renameat(parent.get(), base.c_str(), m_resume.get(), resume_name(e.path).c_str()) !=
+              0) {
+            sys_error("cannot move aside", e.path);
+          }
+        } catch (const Error&) {
+          continue;
+        }
+      }
+    }
+    if (had_partial)
+      remove_tree_beneath(m_releases.get(), m_partial);
+    const std::string prefix = std::string(node::state_dir) + "/resume/";
+    std::string buffer;
+    for (std::size_t i = 0; i < m_manifest.entries.size(); ++i) {
+      const Entry& e = m_manifest.entries[i];
+      if (e.type != EntryType::file || e.size == 0)
+        continue;
+      const std::string name = resume_name(e.path);
+      struct stat fst {};
+      if (!exists_at(m_resume.get(), name, fst) || !S_ISREG(fst.st_mode))
+        continue;
+      Fd fd = open_file_beneath(m_resume.get(), name);
+      const std::size_t intact =
+          intact_prefix(fd.get(), e, static_cast<std::uint64_t>(fst.st_size), buffer);
+      const std::uint32_t source = m_index.add_source(prefix + name);
+      if (intact == e.chunks.size() && static_cast<std::uint64_t>(fst.st_size) == e.size) {
+        m_complete.emplace(i, source);
+      }
+      m_index.add_chunks(source, e.chunks, intact);
+    }
+  }
+
+  void plan() {
+    std::unordered_set<ChunkId, ChunkIdHash> needed;
+    const std::string prefix = m_partial_rel + "/";
+    for (std::size_t i = 0; i < m_manifest.entries.size(); ++i) {
+      const Entry& e = m_manifest.entries[i];
+      if (e.type != EntryType::file)
+        continue;
+      ++m_files;
+      FilePlan file{.entry = i};
+      if (const auto it = m_complete.find(i); it != m_complete.end()) {
+        file.action = Action::resumed;
+        file.source = it->second;
+        ++m_resumed;
+      } else if (const auto linked = e.size > 0 ? m_index.file(e) : std::nullopt) {
+        file.action = Action::link;
+        file.source = *linked;
+        ++m_linked;
+      } else {
+        file.action = Action::assemble;
+        ++m_assembled;
+        m_new_bytes += e.size;
+        const std::uint32_t self = m_index.add_source(prefix + e.path);
+        std::uint64_t offset = 0;
+        for (const ChunkRef& c : e.chunks) {
+          Piece piece;
+          if (const Location* at = m_index.chunk(c.id)) {
+            piece.local = *at;
+          } else {
+            piece.remote = true;
+            if (needed.insert(c.id).second) {
+              m_need.push_back(c.id);
+              m_need_bytes += c.size;
+            }
+          }
+          file.pieces.push_back(piece);
+          // Once written, this chunk can be read back from here by later pieces.
+          m_index.add_chunk(c.id, Location{self, offset});
+          offset += c.size;
+        }
+      }
+      m_plan.push_back(std::move(file));
+    }
+  }
+
+  void stage() {
+    if (::mkdirat(m_releases.get(), m_partial.c_str(), 0700) != 0)
+      sys_error("cannot create", m_partial_rel);
+    m_staging = open_dir_beneath(m_releases.get(), m_partial, false);
+    DirHandles dirs(m_staging.get());
+    for (const Entry& e : m_manifest.entries) {
+      if (e.type != EntryType::directory)
+        continue;
+      const int parent = dirs.get(parent_of(e.path));
+      if (::mkdirat(parent, base_of(e.path).c_str(), 0700) != 0)
+        sys_error("cannot create directory", e.path);
+    }
+    SourceFiles sources(m_root, m_index);
+    std::string data;
+    for (const FilePlan& file : m_plan) {
+      const Entry& e = m_manifest.entries[file.entry];
+      const int parent = dirs.get(parent_of(e.path));
+      const std::string base = base_of(e.path);
+      if (file.action == Action::link)
+        link_file(file, e, parent, base);
+      if (file.action != Action::assemble)
+        continue;
+      Fd out = create_file_beneath(parent, base, 0600);
+      XXH3_state_t* state = XXH3_createState();
+      XXH3_128bits_reset(state);
+      try {
+        for (std::size_t p = 0; p < e.chunks.size(); ++p) {
+          const ChunkRef& c = e.chunks[p];
+          const Piece& piece = file.pieces[p];
+          if (piece.remote) {
+            receive_chunk(c, data);
+          } else {
+            const Location at = piece.local;
+            data.resize(c.size);
+            sources.read(at, data.data(), c.size);
+            if (!(ChunkId::of(data.data(), c.size) == c.id)) {
+              throw Error(ErrorKind::failure,
+                          fmt::format("{} on {} changed since it was written; run the push again",
+                                      m_index.source(at.source), m_display));
+            }
+          }
+          XXH3_128bits_update(state, data.data(), data.size());
+          write_all(out.get(), data.data(), data.size(), e.path);
+        }
+      } catch (...) {
+        XXH3_freeState(state);
+        throw;
+      }
+      const XXH128_hash_t h = XXH3_128bits_digest(state);
+      XXH3_freeState(state);
+      if (!(ChunkId{h.low64, h.high64} == e.hash)) {
+        throw Error(
+            ErrorKind::failure,
+            fmt::format("{}: the assembled file does not match the manifest's hash", e.path));
+      }
+      if (::fchmod(out.get(), e.mode) != 0)
+        sys_error("cannot set the mode of", e.path);
+      const struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
+      if (::futimens(out.get(), times) != 0)
+        sys_error("cannot set the mtime of", e.path);
+    }
+    // Salvaged complete files go back in place last: until now, others may read chunks there.
+    for (const FilePlan& file : m_plan) {
+      if (file.action == Action::resumed) {
+        const Entry& e = m_manifest.entries[file.entry];
+        link_file(file, e, dirs.get(parent_of(e.path)), base_of(e.path));
+      }
+    }
+    for (const Entry& e : m_manifest.entries) {
+      if (e.type != EntryType::symlink)
+        continue;
+      const int parent = dirs.get(parent_of(e.path));
+      const std::string base = base_of(e.path);
+      if (::symlinkat(e.link_target.c_str(), parent, base.c_str()) != 0)
+        sys_error("cannot create symlink", e.path);
+      const struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
+      if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+        sys_error("cannot set the mtime of", e.path);
+    }
+    // Directories last, deepest first, so that creating their contents does not move mtimes.
+    for (auto it = m_manifest.entries.rbegin(); it != m_manifest.entries.rend(); ++it) {
+      if (it->type != EntryType::directory)
+        continue;
+      const int parent = dirs.get(parent_of(it->path));
+      const std::string base = base_of(it->path);
+      if (::fchmodat(parent, base.c_str(), it->mode, 0) != 0)
+        sys_error("cannot set the mode of", it->path);
+      const struct timespec times[2] = {to_timespec(it->mtime_ns), to_timespec(it->mtime_ns)};
+      if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+        sys_error("cannot set the mtime of", it->path);
+    }
+  }
+
+  void receive_chunk(const ChunkRef& c, std::string& data) {
+    const Frame frame = m_channel.expect(FrameType::chunk);
+    ChunkFrame chunk;
+    decode_chunk_frame(frame.payload, chunk);
+    if (!(chunk.id == c.id)) {
+      throw Error(ErrorKind::failure, fmt::format("protocol error: chunk {} arrived where {} was "
+                                                  "expected",
+                                                  chunk.id.hex(), c.id.hex()));
+    }
+    data = std::move(chunk.data);
+  }
+
+  // A file the node has already: hard-linked from an earlier release, or moved back from
+  // the salvage of an interrupted push.
+  void link_file(const FilePlan& file, const Entry& e, int parent, const std::string& base) {
+    const std::string& from = m_index.source(file.source);
+    Fd from_dir = open_dir_or_self(m_root, parent_of(from));
+    const std::string from_base = base_of(from);
+    if (file.action == Action::resumed) {
+      if (::renameat(from_dir.get(), from_base.c_str(), parent, base.c_str()) != 0)
+        sys_error("cannot move back", e.path);
+      Fd fd = open_file_beneath(parent, base);
+      const struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
+      if (::fchmod(fd.get(), e.mode) != 0 || ::futimens(fd.get(), times) != 0)
+        sys_error("cannot set the mode and mtime of", e.path);
+      return;
+    }
+    if (::linkat(from_dir.get(), from_base.c_str(), parent, base.c_str(), 0) != 0)
+      sys_error("cannot hard-link", from);
+  }
+
+  void publish(std::string_view manifest_bytes) {
+    write_file_atomic(m_manifests.get(), m_name, manifest_bytes);
+    if (::fchmod(m_staging.get(), 0755) != 0)
+      sys_error("cannot set the mode of", m_partial_rel);
+    if (::syncfs(m_staging.get()) != 0)
+      sys_error("cannot sync", m_partial_rel);
+    if (::renameat(m_releases.get(), m_partial.c_str(), m_releases.get(), m_name.c_str()) != 0)
+      sys_error("cannot publish", m_partial_rel);
+    fsync_fd(m_releases.get(), node::releases_dir);
+    if (m_resume)
+      remove_tree_beneath(m_state.get(), "resume");
+  }
+
+  Channel& m_channel;
+  int m_root;
+  std::string m_display;
+  std::string m_name;
+  std::string m_partial;
+  std::string m_partial_rel;
+  bool m_dry_run = false;
+  Manifest m_manifest;
+  Fd m_releases, m_state, m_manifests, m_resume, m_staging;
+  LocalIndex m_index;
+  std::map<std::size_t, std::uint32_t> m_complete;  // entry -> salvaged complete file
+  std::vector<FilePlan> m_plan;
+  std::vector<ChunkId> m_need;
+  std::uint64_t m_need_bytes = 0, m_new_bytes = 0;
+  std::size_t m_files = 0, m_linked = 0, m_resumed = 0, m_assembled = 0;
+};
+
+}  // namespace
+
+void validate_manifest(const Manifest& manifest) {
+  std::unordered_set<std::string> dirs;
+  const std::string* previous = nullptr;
+  for (const Entry& e : manifest.entries) {
+    check_relative_path(e.path, "a manifest entry");
+    if (previous != nullptr && !(*previous < e.path)) {
+      throw Error(ErrorKind::failure,
+                  fmt::format("manifest: '{}' is out of order or repeated", e.path));
+    }
+    previous = &e.path;
+    const std::string parent = parent_of(e.path);
+    if (!parent.empty() && !dirs.contains(parent)) {
+      throw Error(
+          ErrorKind::failure,
+          fmt::format("manifest: the parent of '{}' is not a directory of the release", e.path));
+    }
+    if (e.mode > 07777)
+      throw Error(ErrorKind::failure, fmt::format("manifest: '{}' has a bad mode", e.path));
+    switch (e.type) {
+      case EntryType::directory:
+        dirs.insert(e.path);
+        break;
+      case EntryType::symlink:
+        if (e.link_target.empty() || e.link_target.find('\0') != std::string::npos)
+          throw Error(ErrorKind::failure, fmt::format("manifest: '{}' has a bad link", e.path));
+        break;
+      case EntryType::file: {
+        std::uint64_t sum = 0;
+        for (const ChunkRef& c : e.chunks) {
+          if (c.size == 0 || c.size > k_max_chunk)
+            throw Error(ErrorKind::failure, fmt::format("manifest: '{}' has a bad chunk", e.path));
+          sum += c.size;
+        }
+        if (sum != e.size)
+          throw Error(
+              ErrorKind::failure,
+              fmt::format("manifest: the chunks of '{}' do not add up to its size", e.path));
+        break;
+      }
+      default:
+        throw Error(ErrorKind::failure, fmt::format("manifest: '{}' has an unknown type", e.path));
+    }
+  }
+}
+
+nlohmann::json receive_push(Channel& channel, int root_fd, const std::string& root_display,
+                            const nlohmann::json& request) {
+  Receiver receiver(channel, root_fd, root_display, request);
+  return receiver.run();
+}
+
+}  // namespace ferry::transfer

@@ -1,0 +1,324 @@
+// scan_tree(): the sender's side of a tree push up to the manifest.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/info.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <system_error>
+
+#include "ferry/common/error.hpp"
+#include "ferry/transfer/manifest.hpp"
+
+namespace ferry::transfer {
+namespace {
+
+// Files are read in blocks this large: big enough that a read is one system call per few
+// MiB, small enough that memory stays bounded with one block per worker thread.
+constexpr std::size_t k_block_bytes = std::size_t{4} << 20;
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw Error(ErrorKind::failure, "scan: '" + path + "': " + what);
+}
+
+[[noreturn]] void fail_errno(const std::string& path, const std::string& action, int err) {
+  fail(path, action + ": " + std::system_category().message(err));
+}
+
+std::int64_t mtime_ns(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+const char* special_file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) {
+    return "a fifo";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  if (S_ISCHR(mode)) {
+    return "a character device";
+  }
+  if (S_ISBLK(mode)) {
+    return "a block device";
+  }
+  return "of an unknown file type";
+}
+
+std::string read_link(const std::string& path, const struct stat& st) {
+  std::string target(static_cast<std::size_t>(std::max<off_t>(st.st_size, 63)) + 1, '\0');
+  while (true) {
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) {
+      fail_errno(path, "cannot read the symlink", errno);
+    }
+    if (static_cast<std::size_t>(n) < target.size()) {
+      target.resize(static_cast<std::size_t>(n));
+      return target;
+    }
+    target.resize(target.size() * 2);  // the link changed since lstat, or st_size lied
+  }
+}
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+// The serial first stage: a depth-first walk that lists one directory at a time, so it holds
+// one directory handle at most, however deep the tree. Files come out without chunks.
+class Walker {
+ public:
+  explicit Walker(std::string root) : m_root(std::move(root)) { m_pending.emplace_back(); }
+
+  const std::string& root() const { return m_root; }
+  std::string absolute(const std::string& relative) const { return m_root + '/' + relative; }
+
+  std::optional<Entry> next() {
+    while (m_next == m_names.size()) {
+      if (m_pending.empty()) {
+        return std::nullopt;
+      }
+      m_dir = std::move(m_pending.back());
+      m_pending.pop_back();
+      list(m_dir.empty() ? m_root : absolute(m_dir));
+    }
+    const std::string& name = m_names[m_next++];
+    return describe(m_dir.empty() ? name : m_dir + '/' + name);
+  }
+
+ private:
+  void list(const std::string& path) {
+    m_names.clear();
+    m_next = 0;
+    const std::unique_ptr<DIR, DirCloser> dir(::opendir(path.c_str()));
+    if (!dir) {
+      fail_errno(path, "cannot open the directory", errno);
+    }
+    while (true) {
+      errno = 0;
+      const dirent* item = ::readdir(dir.get());
+      if (item == nullptr) {
+        if (errno != 0) {
+          fail_errno(path, "cannot list the directory", errno);
+        }
+        break;
+      }
+      const std::string_view name = item->d_name;
+      if (name != "." && name != "..") {
+        m_names.emplace_back(name);
+      }
+    }
+  }
+
+  Entry describe(std::string relative) {
+    const std::string path = absolute(relative);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+      fail_errno(path, "cannot stat", errno);
+    }
+    Entry entry;
+    entry.path = std::move(relative);
+    entry.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+    entry.mtime_ns = mtime_ns(st);
+    if (S_ISDIR(st.st_mode)) {
+      entry.type = EntryType::directory;
+      m_pending.push_back(entry.path);
+    } else if (S_ISREG(st.st_mode)) {
+      entry.type = EntryType::file;
+      entry.size = static_cast<std::uint64_t>(st.st_size);
+    } else if (S_ISLNK(st.st_mode)) {
+      entry.type = EntryType::symlink;
+      entry.link_target = read_link(path, st);
+      entry.size = entry.link_target.size();
+    } else {
+      fail(path, std::string("is ") + special_file_kind(st.st_mode) +
+                     "; a pushed tree holds only directories, regular files and symlinks");
+    }
+    return entry;
+  }
+
+  std::string m_root;
+  std::vector<std::string> m_pending;  // relative paths of directories not listed yet
+  std::string m_dir;                   // relative path of the directory being listed
+  std::vector<std::string> m_names;    // its names
+  std::size_t m_next = 0;              // the next of m_names to describe
+};
+
+struct XxhStateFree {
+  void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
+};
+
+// What one worker thread reuses from file to file: a read buffer of one block plus the
+// unchunked tail of the previous block (less than max_size), and a hash state.
+struct Scratch {
+  std::vector<std::uint8_t> buffer;
+  std::unique_ptr<XXH3_state_t, XxhStateFree> state{XXH3_createState()};
+};
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+// Reads, chunks and hashes one regular file into `entry`. Metadata comes from the open file,
+// so it describes the same inode as the content even if the path was replaced meanwhile.
+void chunk_file(const std::string& path, Entry& entry, const Chunker& chunker, Scratch& scratch,
+                ScanProgress* progress) {
+  // O_NONBLOCK: should the file have become a fifo since the walk, open must not wait.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    fail_errno(path, "cannot open", errno);
+  }
+  const FdCloser closer{fd};
+  struct stat before;
+  if (::fstat(fd, &before) != 0) {
+    fail_errno(path, "cannot stat", errno);
+  }
+  if (!S_ISREG(before.st_mode)) {
+    fail(path, "is no longer a regular file");
+  }
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  const std::size_t max_size = chunker.params().max_size;
+  const std::size_t capacity = k_block_bytes + max_size;
+  if (scratch.buffer.size() < capacity) {
+    scratch.buffer.resize(capacity);
+  }
+  if (!scratch.state) {
+    throw std::bad_alloc();
+  }
+  std::uint8_t* const buffer = scratch.buffer.data();
+  XXH3_state_t* const state = scratch.state.get();
+  XXH3_128bits_reset(state);
+
+  entry.chunks.clear();
+  std::uint64_t total = 0;
+  std::size_t filled = 0;
+  bool eof = false;
+  while (!eof) {
+    while (!eof && filled < capacity) {
+      const ssize_t n = ::read(fd, buffer + filled, capacity - filled);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        fail_errno(path, "cannot read", errno);
+      }
+      if (n == 0) {
+        eof = true;
+        break;
+      }
+      XXH3_128bits_update(state, buffer + filled, static_cast<std::size_t>(n));
+      filled += static_cast<std::size_t>(n);
+      total += static_cast<std::uint64_t>(n);
+      if (progress != nullptr) {
+        progress->bytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+      }
+    }
+    // Cut only where the chunker sees max_size bytes or the true end of the file, so cut
+    // points do not depend on where blocks happen to end.
+    std::size_t at = 0;
+    while (filled - at >= max_size || (eof && at < filled)) {
+      const std::size_t size = chunker.cut(buffer + at, filled - at);
+      entry.chunks.push_back(
+          ChunkRef{ChunkId::of(buffer + at, size), static_cast<std::uint32_t>(size)});
+      at += size;
+    }
+    std::memmove(buffer, buffer + at, filled - at);
+    filled -= at;
+  }
+
+  struct stat after;
+  if (::fstat(fd, &after) != 0) {
+    fail_errno(path, "cannot stat", errno);
+  }
+  if (total != static_cast<std::uint64_t>(before.st_size) || after.st_size != before.st_size ||
+      mtime_ns(after) != mtime_ns(before)) {
+    fail(path, "changed while it was read (" + std::to_string(before.st_size) + " bytes at open, " +
+                   std::to_string(total) + " read); push a tree nothing writes to");
+  }
+  const XXH128_hash_t hash = XXH3_128bits_digest(state);
+  entry.hash = ChunkId{hash.low64, hash.high64};
+  entry.size = total;
+  entry.mode = static_cast<std::uint32_t>(before.st_mode & 07777);
+  entry.mtime_ns = mtime_ns(before);
+  if (progress != nullptr) {
+    progress->files.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+std::string root_string(const std::filesystem::path& root) {
+  std::string path = root.native();
+  while (path.size() > 1 && path.back() == '/') {
+    path.pop_back();
+  }
+  return path;
+}
+
+}  // namespace
+
+Manifest scan_tree(const std::filesystem::path& root, const ScanOptions& options,
+                   ScanProgress* progress) {
+  const Chunker chunker(options.chunker);
+  Walker walker(root_string(root));
+  struct stat st;
+  if (::stat(walker.root().c_str(), &st) != 0) {
+    fail_errno(walker.root(), "cannot stat the tree's root", errno);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    fail(walker.root(), "the tree's root is not a directory");
+  }
+
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  Manifest manifest;
+  // Stage contracts: the walk is serial and owns the Walker; chunk_file runs on many files at
+  // once, each task owning its Entry and its thread's Scratch; the collect is serial and
+  // owns the manifest. Tokens bound the files in flight, and so the memory, to a few per
+  // thread.
+  const auto walk = [&](tbb::flow_control& control) {
+    std::optional<Entry> entry = walker.next();
+    if (!entry) {
+      control.stop();
+      return Entry{};
+    }
+    return std::move(*entry);
+  };
+  const auto chunk = [&](Entry entry) {
+    if (entry.type == EntryType::file) {
+      chunk_file(walker.absolute(entry.path), entry, chunker, scratch.local(), progress);
+    }
+    return entry;
+  };
+  const auto collect = [&](Entry entry) { manifest.entries.push_back(std::move(entry)); };
+  const auto run = [&] {
+    const auto tokens = static_cast<std::size_t>(4 * tbb::this_task_arena::max_concurrency());
+    tbb::parallel_pipeline(
+        tokens, tbb::make_filter<void, Entry>(tbb::filter_mode::serial_in_order, walk) &
+                    tbb::make_filter<Entry, Entry>(tbb::filter_mode::parallel, chunk) &
+                    tbb::make_filter<Entry, void>(tbb::filter_mode::serial_out_of_order, collect));
+  };
+  if (options.threads == 0) {
+    run();
+  } else {
+    // oneTBB caps its workers at the cores anyway, and warns on stderr when asked for more.
+    const std::size_t cores = static_cast<std::size_t>(tbb::info::default_concurrency());
+    tbb::task_arena arena(static_cast<int>(std::min(options.threads, cores)));
+    arena.execute(run);
+  }
+
+  std::sort(manifest.entries.begin(), manifest.entries.end(),
+            [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  return manifest;
+}
+
+}  // namespace ferry::transfer

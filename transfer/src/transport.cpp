@@ -1,0 +1,270 @@
+#include "ferry/transfer/transport.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "ferry/common/error.hpp"
+
+namespace ferry::transfer {
+namespace {
+
+constexpr std::size_t k_err_tail = 4096;
+
+[[noreturn]] void bad_target(std::string_view text, std::string_view why) {
+  throw Error(ErrorKind::bad_endpoint, fmt::format("target '{}': {} (expected local:/abs/root or "
+                                                   "ssh://user@host[:port]/abs/root)",
+                                                   text, why));
+}
+
+std::string check_root(std::string_view text, std::string_view root) {
+  if (root.empty() || root.front() != '/')
+    bad_target(text, "the root must be an absolute path");
+  const std::filesystem::path path{std::string(root)};
+  for (const auto& part : path) {
+    if (part == "..")
+      bad_target(text, "the root must not contain '..'");
+  }
+  std::string out = path.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+
+// Quotes an argument for the remote shell that ssh hands the command to.
+std::string shell_quote(std::string_view arg) {
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    if (c == ' ' || c == '\t') {
+      if (!word.empty())
+        words.push_back(std::move(word));
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty())
+    words.push_back(std::move(word));
+  return words;
+}
+
+std::string self_executable() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    throw Error(ErrorKind::failure, "cannot find ferry's own executable in /proc/self/exe");
+  return path.string();
+}
+
+void make_pipe(int fds[2]) {
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw Error(ErrorKind::failure, fmt::format("pipe: {}", std::strerror(errno)));
+}
+
+}  // namespace
+
+std::string Target::display() const {
+  if (kind == Kind::local)
+    return "local:" + root;
+  std::string out = "ssh://";
+  if (!user.empty())
+    out += user + "@";
+  out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (port != 0)
+    out += ":" + std::to_string(port);
+  return out + root;
+}
+
+Target parse_target(std::string_view full) {
+  Target target;
+  std::string_view text = full;
+  if (const std::size_t q = full.find("?ferry="); q != std::string_view::npos) {
+    target.remote_ferry = std::string(full.substr(q + 7));
+    text = full.substr(0, q);
+    if (target.remote_ferry.empty())
+      bad_target(full, "empty ?ferry= path");
+  }
+  if (text.starts_with("local:")) {
+    target.kind = Target::Kind::local;
+    target.root = check_root(text, text.substr(6));
+    return target;
+  }
+  if (!text.starts_with("ssh://"))
+    bad_target(text, "unknown scheme");
+  target.kind = Target::Kind::ssh;
+  std::string_view rest = text.substr(6);
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos)
+    bad_target(text, "no root path after the host");
+  std::string_view authority = rest.substr(0, slash);
+  target.root = check_root(text, rest.substr(slash));
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    target.user = std::string(authority.substr(0, at));
+    authority.remove_prefix(at + 1);
+    if (target.user.empty())
+      bad_target(text, "empty user name");
+  }
+  std::string_view port;
+  if (authority.starts_with("[")) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos)
+      bad_target(text, "unclosed '[' in the host");
+    target.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':')
+        bad_target(text, "unexpected text after the host");
+      port = after.substr(1);
+    }
+  } else if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
+    target.host = std::string(authority.substr(0, colon));
+    port = authority.substr(colon + 1);
+  } else {
+    target.host = std::string(authority);
+  }
+  if (target.host.empty())
+    bad_target(text, "no host");
+  if (target.host.front() == '-')
+    bad_target(text, "a host may not start with '-'");
+  if (!port.empty()) {
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), target.port);
+    if (ec != std::errc() || end != port.data() + port.size() || target.port <= 0 ||
+        target.port > 65535) {
+      bad_target(text, fmt::format("bad port '{}'", port));
+    }
+  }
+  return target;
+}
+
+Connection::Connection(pid_t pid, int to_child, int from_child, int err_fd, std::string peer)
+    : m_pid(pid),
+      m_to_child(to_child),
+      m_from_child(from_child),
+      m_channel(from_child, to_child, std::move(peer)) {
+  m_err_reader = std::thread([this, err_fd] {
+    char buffer[1024];
+    for (;;) {
+      const ssize_t n = ::read(err_fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      std::lock_guard lock(m_err_mutex);
+      m_err_tail.append(buffer, static_cast<std::size_t>(n));
+      if (m_err_tail.size() > k_err_tail)
+        m_err_tail.erase(0, m_err_tail.size() - k_err_tail);
+    }
+    ::close(err_fd);
+  });
+}
+
+std::unique_ptr<Connection> Connection::open(const Target& target,
+                                             const TransportOptions& options) {
+  // A node that goes away must show up as an error from write(), not kill the sender.
+  ::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args;
+  if (target.kind == Target::Kind::local) {
+    args = {options.local_ferry.empty() ? self_executable() : options.local_ferry, "receive",
+            target.root};
+  } else {
+    std::string ssh = options.ssh_command;
+    if (ssh.empty()) {
+      const char* env = std::getenv("FERRY_SSH");
+      ssh = env != nullptr && *env != '\0' ? env : "ssh";
+    }
+    args = split_words(ssh);
+    if (target.port != 0) {
+      args.push_back("-p");
+      args.push_back(std::to_string(target.port));
+    }
+    if (!target.user.empty()) {
+      args.push_back("-l");
+      args.push_back(target.user);
+    }
+    args.push_back("--");
+    args.push_back(target.host);
+    const std::string& ferry =
+        target.remote_ferry.empty() ? options.remote_ferry : target.remote_ferry;
+    args.push_back(shell_quote(ferry) + " receive " + shell_quote(target.root));
+  }
+  int in[2], out[2], err[2];
+  make_pipe(in);
+  make_pipe(out);
+  make_pipe(err);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    throw Error(ErrorKind::failure, fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    ::dup2(in[0], STDIN_FILENO);
+    ::dup2(out[1], STDOUT_FILENO);
+    ::dup2(err[1], STDERR_FILENO);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::execvp(argv[0], argv.data());
+    const std::string message = fmt::format("cannot run {}: {}\n", argv[0], std::strerror(errno));
+    [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, message.data(), message.size());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  return std::unique_ptr<Connection>(new Connection(pid, in[1], out[0], err[0], target.display()));
+}
+
+int Connection::close() {
+  if (m_closed)
+    return 0;
+  m_closed = true;
+  ::close(m_to_child);
+  int status = 0;
+  while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::close(m_from_child);
+  if (m_err_reader.joinable())
+    m_err_reader.join();
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+std::string Connection::stderr_tail() {
+  std::lock_guard lock(m_err_mutex);
+  std::string tail = m_err_tail;
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r'))
+    tail.pop_back();
+  return tail;
+}
+
+Connection::~Connection() {
+  if (!m_closed) {
+    ::kill(m_pid, SIGTERM);
+    close();
+  }
+}
+
+}  // namespace ferry::transfer
