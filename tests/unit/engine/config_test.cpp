@@ -196,6 +196,50 @@ TEST_F(ConfigTest, GroupNotInGroups) {
                {"tenants[1].group", "'acceptance'", "not in groups"});
 }
 
+TEST_F(ConfigTest, NodesByNameAndByGroup) {
+  const std::string yaml = k_head +
+                           "nodes:\n"
+                           "  - name: web1\n"
+                           "    target: ssh://deploy@web1/srv/app\n"
+                           "    group: web\n"
+                           "  - name: web2\n"
+                           "    target: ssh://deploy@web2:2222/srv/app\n"
+                           "    group: web\n"
+                           "    ferry: /opt/ferry/bin/ferry\n"
+                           "  - name: cache\n"
+                           "    target: local:/srv/releases\n";
+  const Config config = load_config(write(yaml));
+  ASSERT_EQ(config.nodes.size(), 3u);
+  EXPECT_EQ(config.nodes[1].ferry, "/opt/ferry/bin/ferry");
+  const auto web = config.find_nodes("web");
+  ASSERT_EQ(web.size(), 2u);
+  EXPECT_EQ(web[0]->name, "web1");
+  EXPECT_EQ(web[1]->target, "ssh://deploy@web2:2222/srv/app");
+  const auto cache = config.find_nodes("cache");
+  ASSERT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache[0]->target, "local:/srv/releases");
+  EXPECT_TRUE(config.find_nodes("nobody").empty());
+}
+
+TEST_F(ConfigTest, NodeWithABadTargetOrAnUnknownKey) {
+  std::string yaml = k_head +
+                     "nodes:\n"
+                     "  - name: web1\n"
+                     "    target: web1:/srv/app\n";
+  expect_error(yaml, line_of(yaml, "target: web1"), {"nodes[0].target", "ssh://"});
+  yaml = k_head +
+         "nodes:\n"
+         "  - name: web1\n"
+         "    target: local:/srv/app\n"
+         "    hosts: [a]\n";
+  expect_error(yaml, line_of(yaml, "hosts:"), {"nodes[0].hosts", "unknown key"});
+  yaml = k_head +
+         "nodes:\n"
+         "  - name: a\n"
+         "    target: local:/srv/app\n";
+  expect_error(yaml, line_of(yaml, "name: a\n    target"), {"nodes[0].name", "duplicate"});
+}
+
 TEST_F(ConfigTest, WindowHourOutOfRange) {
   const std::string yaml = k_head + "windows:\n  full: \"25:00-06:00\"\n";
   expect_error(yaml, line_of(yaml, "25:00"), {"windows.full", "HH:MM-HH:MM", "25:00-06:00"});
