@@ -2,7 +2,11 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "endpoints.hpp"
@@ -23,6 +27,95 @@ void add_transport_flags(CLI::App* cmd, TransportFlags& flags) {
   cmd->add_option("--ssh", flags.ssh,
                   "The ssh command and options for ssh:// nodes (default: $FERRY_SSH, else ssh)");
 }
+
+// On a terminal: a live line per node (chunks and bytes sent of what it needs, rate),
+// redrawn at most five times a second. Elsewhere: a log line when a node has planned and
+// when it is done.
+class PushProgressView {
+ public:
+  PushProgressView() : m_live(::isatty(STDERR_FILENO) == 1), m_start(Clock::now()) {}
+  ~PushProgressView() {
+    if (m_live && m_drawn > 0)
+      std::fprintf(stderr, "\n");
+  }
+
+  engine::PushProgress callbacks() {
+    engine::PushProgress p;
+    p.planned = [this](const std::string& target, const nlohmann::json& plan) {
+      std::lock_guard lock(m_mutex);
+      Line& line = line_of(target);
+      line.need_chunks = plan.value("need_chunks", std::uint64_t{0});
+      line.need_bytes = plan.value("need_bytes", std::uint64_t{0});
+      if (m_live)
+        draw(true);
+      else
+        spdlog::info("{}: needs {} chunks ({} bytes); {} files linked, {} assembled", target,
+                     line.need_chunks, line.need_bytes, plan.value("linked", 0),
+                     plan.value("assembled", 0));
+    };
+    p.sent = [this](const std::string& target, std::uint64_t bytes) {
+      std::lock_guard lock(m_mutex);
+      Line& line = line_of(target);
+      line.chunks++;
+      line.bytes += bytes;
+      if (m_live)
+        draw(false);
+    };
+    p.node_done = [this](const engine::NodeResult& n) {
+      std::lock_guard lock(m_mutex);
+      line_of(n.target).status = engine::to_string(n.status);
+      if (m_live)
+        draw(true);
+      if (n.status == engine::NodeStatus::failed)
+        spdlog::error("{}: {}", n.target, n.error);
+      else if (!m_live)
+        spdlog::info("{}: {}, {} chunks sent ({:.2f}s)", n.target, engine::to_string(n.status),
+                     n.chunks_sent, n.stage_seconds);
+    };
+    return p;
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Line {
+    std::string target;
+    std::string status = "staging";
+    std::uint64_t need_chunks = 0, need_bytes = 0, chunks = 0, bytes = 0;
+  };
+
+  Line& line_of(const std::string& target) {
+    for (Line& l : m_lines) {
+      if (l.target == target)
+        return l;
+    }
+    m_lines.push_back(Line{.target = target});
+    return m_lines.back();
+  }
+
+  void draw(bool force) {
+    const auto now = Clock::now();
+    if (!force && now - m_last < std::chrono::milliseconds(200))
+      return;
+    m_last = now;
+    const double seconds = std::chrono::duration<double>(now - m_start).count();
+    if (m_drawn > 0)
+      std::fprintf(stderr, "\r\033[%zuA", m_drawn);
+    for (const Line& l : m_lines) {
+      std::fprintf(stderr, "\r\033[K%s: %s, %llu/%llu chunks, %.1f MiB sent, %.1f MiB/s\n",
+                   l.target.c_str(), l.status.c_str(), static_cast<unsigned long long>(l.chunks),
+                   static_cast<unsigned long long>(l.need_chunks),
+                   static_cast<double>(l.bytes) / (1 << 20),
+                   seconds > 0 ? static_cast<double>(l.bytes) / (1 << 20) / seconds : 0.0);
+    }
+    m_drawn = m_lines.size();
+  }
+
+  std::mutex m_mutex;
+  bool m_live;
+  Clock::time_point m_start, m_last;
+  std::vector<Line> m_lines;
+  std::size_t m_drawn = 0;
+};
 
 transfer::TransportOptions transport(const TransportFlags& flags) {
   transfer::TransportOptions out;
@@ -70,15 +163,11 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
       options.dry_run = o->dry_run;
       options.jobs = o->jobs;
       options.transport = transport(o->transport);
-      engine::PushProgress progress;
-      progress.node_done = [](const engine::NodeResult& n) {
-        if (n.status == engine::NodeStatus::failed)
-          spdlog::error("{}: {}", n.target, n.error);
-        else
-          spdlog::info("{}: {}, {} chunks sent ({:.2f}s)", n.target, engine::to_string(n.status),
-                       n.chunks_sent, n.stage_seconds);
-      };
-      const engine::PushReport report = engine::push(options, progress);
+      engine::PushReport report;
+      {
+        PushProgressView view;
+        report = engine::push(options, view.callbacks());
+      }
       if (o->json)
         std::cout << engine::push_report_json(report).dump(2) << '\n';
       else

@@ -125,12 +125,16 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
     const auto node_start = Clock::now();
     try {
       conns[i] = transfer::Connection::open(targets[i], options.transport);
-      const auto outcome =
-          transfer::stage_release(conns[i]->channel(), options.release, encoded, frames,
-                                  options.dry_run, [&](std::uint64_t bytes) {
-                                    if (progress.sent)
-                                      progress.sent(node.target, bytes);
-                                  });
+      transfer::StageProgress stage_progress;
+      if (progress.planned) {
+        stage_progress.on_plan = [&](const nlohmann::json& plan) {
+          progress.planned(node.target, plan);
+        };
+      }
+      if (progress.sent)
+        stage_progress.on_chunk = [&](std::uint64_t bytes) { progress.sent(node.target, bytes); };
+      const auto outcome = transfer::stage_release(conns[i]->channel(), options.release, encoded,
+                                                   frames, options.dry_run, stage_progress);
       node.plan = outcome.plan;
       node.chunks_sent = outcome.chunks_sent;
       node.bytes_sent = outcome.bytes_sent;

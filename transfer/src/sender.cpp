@@ -86,13 +86,15 @@ std::shared_ptr<const std::string> ChunkFrames::get(const ChunkId& id) {
 
 StageOutcome stage_release(Channel& channel, const std::string& release,
                            std::string_view encoded_manifest, ChunkFrames& frames, bool dry_run,
-                           const std::function<void(std::uint64_t)>& on_chunk) {
+                           const StageProgress& progress) {
   StageOutcome out;
   const std::uint64_t sent_before = channel.bytes_sent();
   channel.send_json(FrameType::request,
                     {{"op", "push"}, {"release", release}, {"dry_run", dry_run}});
   channel.send(FrameType::manifest, encoded_manifest);
   out.plan = channel.expect_json(FrameType::reply);
+  if (progress.on_plan)
+    progress.on_plan(out.plan);
   if (dry_run || out.plan.value("status", "") == "unchanged") {
     out.bytes_sent = channel.bytes_sent() - sent_before;
     return out;
@@ -114,8 +116,8 @@ StageOutcome stage_release(Channel& channel, const std::string& release,
                  [&](const std::shared_ptr<const std::string>& frame) {
                    channel.send(FrameType::chunk, *frame);
                    ++out.chunks_sent;
-                   if (on_chunk)
-                     on_chunk(frame->size());
+                   if (progress.on_chunk)
+                     progress.on_chunk(frame->size());
                  }));
   channel.send(FrameType::end, {});
   out.done = channel.expect_json(FrameType::reply);

@@ -55,7 +55,9 @@ struct PushReport {
   ExitCode exit_code() const;
 };
 
+// Called from the nodes' worker threads, possibly at once.
 struct PushProgress {
+  std::function<void(const std::string& target, const nlohmann::json& plan)> planned;
   std::function<void(const std::string& target, std::uint64_t bytes)> sent;
   std::function<void(const NodeResult&)> node_done;
 };

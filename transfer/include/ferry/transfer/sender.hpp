@@ -5,6 +5,7 @@
 #include <atomic>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,10 +64,14 @@ struct StageOutcome {
 };
 
 // Pushes one release to the node at the other end of `channel` and waits until it is
-// staged (or, with dry_run, until the node has said what it would need). `on_chunk` is
-// called after each chunk sent, with its raw size, for progress.
+// staged (or, with dry_run, until the node has said what it would need). For progress,
+// `on_plan` gets the node's plan and `on_chunk` the bytes of each chunk frame sent.
+struct StageProgress {
+  std::function<void(const nlohmann::json&)> on_plan;
+  std::function<void(std::uint64_t)> on_chunk;
+};
 StageOutcome stage_release(Channel& channel, const std::string& release,
                            std::string_view encoded_manifest, ChunkFrames& frames, bool dry_run,
-                           const std::function<void(std::uint64_t)>& on_chunk = {});
+                           const StageProgress& progress = {});
 
 }  // namespace ferry::transfer
