@@ -478,6 +478,7 @@ class Receiver {
       sys_error("cannot create", m_partial_rel);
     m_staging = open_dir_beneath(m_releases.get(), m_partial, false);
     DirHandles dirs(m_staging.get());
+    DirHandles source_dirs(m_root);
     for (const Entry& e : m_manifest.entries) {
       if (e.type != EntryType::directory)
         continue;
@@ -492,7 +493,7 @@ class Receiver {
       const int parent = dirs.get(parent_of(e.path));
       const std::string base = base_of(e.path);
       if (file.action == Action::link)
-        link_file(file, e, parent, base);
+        link_file(file, e, parent, base, source_dirs);
       if (file.action != Action::assemble)
         continue;
       Fd out = create_file_beneath(parent, base, 0600);
@@ -538,7 +539,7 @@ class Receiver {
     for (const FilePlan& file : m_plan) {
       if (file.action == Action::resumed) {
         const Entry& e = m_manifest.entries[file.entry];
-        link_file(file, e, dirs.get(parent_of(e.path)), base_of(e.path));
+        link_file(file, e, dirs.get(parent_of(e.path)), base_of(e.path), source_dirs);
       }
     }
     for (const Entry& e : m_manifest.entries) {
@@ -580,12 +581,13 @@ class Receiver {
 
   // A file the node has already: hard-linked from an earlier release, or moved back from
   // the salvage of an interrupted push.
-  void link_file(const FilePlan& file, const Entry& e, int parent, const std::string& base) {
+  void link_file(const FilePlan& file, const Entry& e, int parent, const std::string& base,
+                 DirHandles& source_dirs) {
     const std::string& from = m_index.source(file.source);
-    Fd from_dir = open_dir_or_self(m_root, parent_of(from));
+    const int from_dir = source_dirs.get(parent_of(from));
     const std::string from_base = base_of(from);
     if (file.action == Action::resumed) {
-      if (::renameat(from_dir.get(), from_base.c_str(), parent, base.c_str()) != 0)
+      if (::renameat(from_dir, from_base.c_str(), parent, base.c_str()) != 0)
         sys_error("cannot move back", e.path);
       Fd fd = open_file_beneath(parent, base);
       const struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
@@ -593,7 +595,7 @@ class Receiver {
         sys_error("cannot set the mode and mtime of", e.path);
       return;
     }
-    if (::linkat(from_dir.get(), from_base.c_str(), parent, base.c_str(), 0) != 0)
+    if (::linkat(from_dir, from_base.c_str(), parent, base.c_str(), 0) != 0)
       sys_error("cannot hard-link", from);
   }
 
