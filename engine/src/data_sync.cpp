@@ -402,12 +402,14 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
 
   // The master is read once, in one snapshot, and its summaries serve every tenant.
   std::vector<diff::MasterTable> tables;
+  connectors::ServerHashing hashing = connectors::ServerHashing::none;
   {
     auto master = connectors::connect(master_endpoint);
     const schema::Catalog catalog = master->introspect();
     const auto chosen = select_tables(catalog, options.tables);
     // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
-    const bool client_chunks = master_endpoint.dialect != Dialect::postgres ||
+    hashing = master->server_hashing();
+    const bool client_chunks = hashing == connectors::ServerHashing::none ||
                                std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
                                  return e.dialect != master_endpoint.dialect;
                                });
@@ -420,10 +422,13 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     }
     master->end_consistent_read();
   }
-  // Every tenant compares on the servers: the master sums its tables in the background while
-  // the tenants sum theirs.
+  // Every tenant compares on the servers. Where a whole-table summary is cheaper than bucket
+  // summaries (PostgreSQL), the master sums its tables in the background while the tenants sum
+  // theirs; the master's buckets are summed only for a table that some tenant has different,
+  // once (diff::diff_table_on_servers). Otherwise (MySQL/MariaDB) the buckets come at once.
   std::future<void> master_summaries;
-  if (!tables.empty() && !tables.front().server_summary.valid()) {
+  if (!tables.empty() && !tables.front().server_summary.valid() &&
+      hashing == connectors::ServerHashing::summary_first) {
     master_summaries = diff::server_summaries(master_endpoint, tables);
   }
 

@@ -83,12 +83,34 @@ class MysqlConnector final : public SqlRowChanges {
     return mysql::make_row_reader(m_session, table, options);
   }
 
-  // No server-side row hashing yet: the caller hashes canonical rows.
-  std::optional<ServerSummary> server_summary(const schema::Table&) override {
-    return std::nullopt;
+  // Hashing the rows (SHA1 over their text) costs far more than grouping them into buckets,
+  // so the buckets come at once (mysql_rows.cpp).
+  ServerHashing server_hashing() const noexcept override { return ServerHashing::buckets_first; }
+
+  std::optional<ServerSummary> server_summary(const schema::Table& table) override {
+    return mysql::server_summary(m_session, table);
   }
-  std::unique_ptr<RowReader> read_key_hashes(const schema::Table&, std::size_t) override {
-    return nullptr;
+
+  std::optional<BucketSummaries> server_buckets(const schema::Table& table,
+                                                const BucketScheme& scheme) override {
+    return mysql::server_buckets(m_session, table, scheme);
+  }
+
+  std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(
+      const schema::Table& table) override {
+    return mysql::integer_key_bounds(m_session, table);
+  }
+
+  std::unique_ptr<RowReader> read_key_hashes(const schema::Table& table,
+                                             std::size_t batch_rows) override {
+    return mysql::make_key_hash_reader(m_session, table, batch_rows);
+  }
+
+  std::unique_ptr<RowReader> read_bucket_key_hashes(const schema::Table& table,
+                                                    const BucketScheme& scheme,
+                                                    const std::vector<std::uint64_t>& buckets,
+                                                    std::size_t batch_rows) override {
+    return mysql::make_bucket_key_hash_reader(m_session, table, scheme, buckets, batch_rows);
   }
 
   std::unique_ptr<RowWriter> write_rows(const schema::Table& table,

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,5 +81,18 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
                                            const ReadOptions& options);
 std::unique_ptr<RowWriter> make_row_writer(Session& session, const schema::Table& table,
                                            const std::vector<std::string>& columns);
+// Server-side row hashes (Connector::server_summary, server_buckets, read_key_hashes,
+// read_bucket_key_hashes), in mysql_rows.cpp.
+std::unique_ptr<RowReader> make_key_hash_reader(Session& session, const schema::Table& table,
+                                                std::size_t batch_rows);
+std::unique_ptr<RowReader> make_bucket_key_hash_reader(Session& session, const schema::Table& table,
+                                                       const BucketScheme& scheme,
+                                                       const std::vector<std::uint64_t>& buckets,
+                                                       std::size_t batch_rows);
+std::optional<ServerSummary> server_summary(Session& session, const schema::Table& table);
+std::optional<BucketSummaries> server_buckets(Session& session, const schema::Table& table,
+                                              const BucketScheme& scheme);
+std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(Session& session,
+                                                                        const schema::Table& table);
 
 }  // namespace ferry::connectors::mysql

@@ -92,13 +92,32 @@ class PostgresConnector final : public SqlRowChanges {
     return postgres::make_row_reader(m_session, table, options);
   }
 
+  ServerHashing server_hashing() const noexcept override { return ServerHashing::summary_first; }
+
   std::optional<ServerSummary> server_summary(const schema::Table& table) override {
     return postgres::server_summary(m_session, table);
+  }
+
+  std::optional<BucketSummaries> server_buckets(const schema::Table& table,
+                                                const BucketScheme& scheme) override {
+    return postgres::server_buckets(m_session, table, scheme);
+  }
+
+  std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(
+      const schema::Table& table) override {
+    return postgres::integer_key_bounds(m_session, table);
   }
 
   std::unique_ptr<RowReader> read_key_hashes(const schema::Table& table,
                                              std::size_t batch_rows) override {
     return postgres::make_key_hash_reader(m_session, table, batch_rows);
+  }
+
+  std::unique_ptr<RowReader> read_bucket_key_hashes(const schema::Table& table,
+                                                    const BucketScheme& scheme,
+                                                    const std::vector<std::uint64_t>& buckets,
+                                                    std::size_t batch_rows) override {
+    return postgres::make_bucket_key_hash_reader(m_session, table, scheme, buckets, batch_rows);
   }
 
   std::unique_ptr<RowWriter> write_rows(const schema::Table& table,

@@ -279,6 +279,125 @@ TEST_P(DataSync, SyncsRandomChangesOnBothSidesAndThenChangesNothing) {
   EXPECT_EQ(tenant_audit(), audit_before);
 }
 
+// A few changes in a bigger table: on the servers, only the buckets that hold them are read
+// row by row. NULL against '' in both directions, non-ASCII composite keys.
+TEST_P(DataSync, FewChangesAreFoundBucketByBucketAndSynced) {
+  Rng rng(test_seed() + 6);
+  const Dialect md = master_dialect(), td = tenant_dialect();
+  seed_master(rng, 6000, 3000);
+  ASSERT_NO_FATAL_FAILURE(initial_sync());
+  std::map<RegionKey, Region> tenant_regions = m_regions;
+  std::set<RegionKey> referenced;
+  for (const auto& [id, site] : m_sites) {
+    if (site.region)
+      referenced.insert(*site.region);
+  }
+  std::vector<RegionKey> free;
+  for (const auto& [key, region] : m_regions) {
+    if (!referenced.contains(key))
+      free.push_back(key);
+  }
+  // Eight distinct rows: two deleted on the master, one on the tenant, three updated on the
+  // master, two set to NULL on one side and '' on the other.
+  const std::vector<RegionKey> picked = pick_distinct(rng, free, 8, [](auto&) { return true; });
+  ASSERT_EQ(picked.size(), 8u);
+  std::vector<std::string> master_sql, tenant_sql;
+  for (std::size_t i = 0; i < 2; ++i) {
+    master_sql.push_back(delete_region(md, picked[i]));
+    m_regions.erase(picked[i]);
+  }
+  tenant_sql.push_back(delete_region(td, picked[2]));
+  tenant_regions.erase(picked[2]);
+  for (std::size_t i = 3; i < 6; ++i) {
+    mutate_region(rng, m_regions.at(picked[i]));
+    master_sql.push_back(update_region(md, m_regions.at(picked[i])));
+  }
+  Region& to_empty = m_regions.at(picked[6]);  // NULL on the tenant, '' on the master
+  Region& to_null = m_regions.at(picked[7]);   // '' on the tenant, NULL on the master
+  to_empty.name = "";
+  to_null.name = std::nullopt;
+  master_sql.push_back(update_region(md, to_empty));
+  master_sql.push_back(update_region(md, to_null));
+  tenant_regions.at(picked[6]).name = std::nullopt;
+  tenant_regions.at(picked[7]).name = "";
+  tenant_sql.push_back(update_region(td, tenant_regions.at(picked[6])));
+  tenant_sql.push_back(update_region(td, tenant_regions.at(picked[7])));
+  const Region added = random_region(rng, region_key_of(6000));
+  m_regions[added.key()] = added;
+  for (std::string& sql : insert_regions(md, {added}))
+    master_sql.push_back(std::move(sql));
+  const Region own = random_region(rng, {9999, "Zürich"});
+  tenant_regions[own.key()] = own;
+  for (std::string& sql : insert_regions(td, {own}))
+    tenant_sql.push_back(std::move(sql));
+  // Sites (a key of one integer column: key range buckets): '' and NULL labels, an insert,
+  // a delete on each side.
+  std::map<std::int64_t, Site> tenant_sites = m_sites;
+  const std::vector<std::int64_t> site_ids =
+      pick_distinct(rng, keys_in(m_sites), 4, [](auto) { return true; });
+  ASSERT_EQ(site_ids.size(), 4u);
+  m_sites.at(site_ids[0]).label = "";
+  tenant_sites.at(site_ids[0]).label = std::nullopt;
+  m_sites.at(site_ids[1]).label = std::nullopt;
+  tenant_sites.at(site_ids[1]).label = "";
+  for (const std::int64_t id : {site_ids[0], site_ids[1]}) {
+    master_sql.push_back(update_site(md, m_sites.at(id)));
+    tenant_sql.push_back(update_site(td, tenant_sites.at(id)));
+  }
+  master_sql.push_back(delete_site(site_ids[2]));
+  m_sites.erase(site_ids[2]);
+  tenant_sql.push_back(delete_site(site_ids[3]));
+  tenant_sites.erase(site_ids[3]);
+  const Site new_site{3001, picked[5], "Zł new"};
+  m_sites[new_site.id] = new_site;
+  for (std::string& sql : insert_sites(md, {new_site}))
+    master_sql.push_back(std::move(sql));
+  m_master->execute(master_sql);
+  m_tenant->execute(tenant_sql);
+  ASSERT_EQ(differences(expected(tenant_regions), dump_regions(*m_tenant)), "")
+      << "the tenant's regions differ from the model (test bug?)";
+  ASSERT_EQ(differences(expected(tenant_sites), dump_sites(*m_tenant)), "")
+      << "the tenant's sites differ from the model (test bug?)";
+  const Counts want_sites = expected_counts(expected(m_sites), expected(tenant_sites));
+  ASSERT_EQ(want_sites.inserts, 2u);
+  ASSERT_EQ(want_sites.updates, 2u);
+  ASSERT_EQ(want_sites.deletes, 1u);
+  const Counts want = expected_counts(expected(m_regions), expected(tenant_regions));
+  ASSERT_EQ(want.inserts, 2u);  // the master's new row, the row the tenant deleted
+  ASSERT_EQ(want.updates, 5u);
+  ASSERT_EQ(want.deletes, 3u);  // the master's two deletes, the tenant's own row
+
+  const CommandOutput sync = ferry(sync_args("regions,sites", "--json"));
+  ASSERT_EQ(sync.exit_code, 0) << sync.output;
+  const json report = parse_report(sync);
+  const json& regions = table_of(report, "regions");
+  EXPECT_EQ(regions.at("inserts"), want.inserts);
+  EXPECT_EQ(regions.at("updates"), want.updates);
+  EXPECT_EQ(regions.at("deletes"), want.deletes);
+  const json& sites = table_of(report, "sites");
+  EXPECT_EQ(sites.at("inserts"), want_sites.inserts);
+  EXPECT_EQ(sites.at("updates"), want_sites.updates);
+  EXPECT_EQ(sites.at("deletes"), want_sites.deletes);
+  if (md == td && md != Dialect::sqlite) {
+    // 5,999 regions hashed into 128 buckets: at most ten of them differ. 3,000 sites in
+    // ranges of 64 ids: 47 ranges, at most five differ.
+    EXPECT_EQ(regions.at("chunks"), 128) << regions.dump();
+    EXPECT_GE(regions.at("chunks_differing").get<int>(), 1) << regions.dump();
+    EXPECT_LE(regions.at("chunks_differing").get<int>(), 10) << regions.dump();
+    EXPECT_EQ(sites.at("chunks").get<int>(), 47) << sites.dump();
+    EXPECT_GE(sites.at("chunks_differing").get<int>(), 1) << sites.dump();
+    EXPECT_LE(sites.at("chunks_differing").get<int>(), 5) << sites.dump();
+  }
+  expect_synced("after syncing a few changes");
+
+  const CommandOutput again = ferry(sync_args("regions,sites", "--json"));
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  const json second = parse_report(again);
+  EXPECT_EQ(second.at("tenants").at(0).at("status"), "in sync");
+  EXPECT_EQ(table_of(second, "regions").at("chunks_differing"), 0);
+  expect_synced("after a second sync");
+}
+
 TEST_P(DataSync, DeletesKeepKeepsTenantRowsWhileApplyingTheRest) {
   Rng rng(test_seed() + 1);
   const Dialect md = master_dialect(), td = tenant_dialect();

@@ -80,5 +80,55 @@ TEST(KeyOrder, CompositeKeysCompareColumnByColumn) {
   EXPECT_EQ(order.compare({"2", "b"}, {"2", "b"}), 0);
 }
 
+TEST(Buckets, HoldAboutSixtyFourRowsUpToTheCap) {
+  using Kind = connectors::BucketScheme::Kind;
+  const auto hash = [](std::uint64_t rows) { return bucket_scheme(rows, std::nullopt); };
+  EXPECT_EQ(hash(0), (connectors::BucketScheme{Kind::key_hash, 0}));
+  EXPECT_EQ(hash(64).bits, 0u);
+  EXPECT_EQ(hash(65).bits, 1u);
+  EXPECT_EQ(hash(6000).bits, 7u);        // 47 rows a bucket
+  EXPECT_EQ(hash(1'000'000).bits, 14u);  // 61 rows a bucket
+  EXPECT_EQ(hash(100'000'000).bits, connectors::BucketScheme::k_max_hash_bits);
+  // Key ranges: about rows / 64 ranges between the bounds.
+  using Bounds = std::pair<std::int64_t, std::int64_t>;
+  EXPECT_EQ(bucket_scheme(1'000'000, Bounds{1, 1'000'000}),
+            (connectors::BucketScheme{Kind::key_range, 6}));  // 15,625 ranges of 64 keys
+  EXPECT_EQ(bucket_scheme(1'000, Bounds{-500, 499}).bits, 6u);
+  EXPECT_EQ(bucket_scheme(1'000, Bounds{1'000'000, 1'000'999}).bits, 6u);
+  EXPECT_EQ(bucket_scheme(10, Bounds{5, 5}).bits, 0u);
+  EXPECT_EQ(bucket_scheme(1'000'000, Bounds{1, 4'000'000}),
+            (connectors::BucketScheme{Kind::key_range, 8}));  // a quarter filled: still ranges
+  EXPECT_EQ(bucket_scheme(1'000, Bounds{-2'000, 1'999}).kind, Kind::key_range);
+  // Sparse keys, or one far key, are hashed.
+  EXPECT_EQ(bucket_scheme(1'000'000, Bounds{1, 4'000'001}),
+            (connectors::BucketScheme{Kind::key_hash, 14}));
+  EXPECT_EQ(bucket_scheme(301, Bounds{1, 5'001}), (connectors::BucketScheme{Kind::key_hash, 3}));
+  EXPECT_EQ(bucket_scheme(1'000'000, Bounds{INT64_MIN, INT64_MAX}).kind, Kind::key_hash);
+  EXPECT_EQ(bucket_scheme(0, Bounds{1, 1}).kind, Kind::key_hash);
+}
+
+TEST(Buckets, KeyRangesCoverTheirBucket) {
+  EXPECT_EQ(connectors::key_range_of(0, 6), (std::pair<std::int64_t, std::int64_t>{0, 63}));
+  EXPECT_EQ(connectors::key_range_of(15'625, 6),
+            (std::pair<std::int64_t, std::int64_t>{1'000'000, 1'000'063}));
+  // A negative key's bucket: its pattern shifted right (MySQL) or its value (PostgreSQL).
+  EXPECT_EQ(connectors::key_range_of(static_cast<std::uint64_t>(-1) >> 6, 6),
+            (std::pair<std::int64_t, std::int64_t>{-64, -1}));
+  EXPECT_EQ(connectors::key_range_of(static_cast<std::uint64_t>(std::int64_t{-1} >> 6), 6),
+            (std::pair<std::int64_t, std::int64_t>{-64, -1}));
+  EXPECT_EQ(connectors::key_range_of(1, 63),
+            (std::pair<std::int64_t, std::int64_t>{INT64_MIN, -1}));
+}
+
+TEST(Buckets, DifferWhenCountDigestOrPresenceDiffers) {
+  connectors::BucketSummaries a, b;
+  a.buckets = {{1, 10, 7}, {2, 5, 9}, {4, 3, 3}, {8, 1, 1}};
+  b.buckets = {{1, 10, 7}, {2, 6, 9}, {3, 1, 2}, {4, 3, 4}};
+  EXPECT_EQ(differing_buckets(a, b), (std::vector<std::uint64_t>{2, 3, 4, 8}));
+  EXPECT_EQ(differing_buckets(b, a), (std::vector<std::uint64_t>{2, 3, 4, 8}));
+  EXPECT_TRUE(differing_buckets(a, a).empty());
+  EXPECT_EQ(differing_buckets(a, {}), (std::vector<std::uint64_t>{1, 2, 4, 8}));
+}
+
 }  // namespace
 }  // namespace ferry::diff

@@ -17,8 +17,11 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ferry/connectors/connector.hpp"
@@ -38,6 +41,29 @@ class KeyOrder {
   std::vector<schema::LogicalType> m_types;
 };
 
+// The master's bucket summaries of one table for the servers' path (diff_table_on_servers):
+// computed at most once per run, by the first tenant that needs them, on that tenant's
+// master connection and on a thread of their own, while the tenant sums its own buckets;
+// every other tenant waits for the same result and uses the same scheme.
+class MasterBuckets {
+ public:
+  using Future = std::shared_future<std::optional<connectors::BucketSummaries>>;
+  struct Started {
+    connectors::BucketScheme scheme;
+    Future future;
+    bool by_caller = false;  // the computation runs on the caller's connection: wait for it
+                             // before the connection is used or closed
+  };
+  // Chooses the scheme (bucket_scheme(), asking `master` for the key's bounds) and starts
+  // summing `table` on `master`, unless that has happened already.
+  Started start(connectors::Connector& master, const schema::Table& table,
+                std::uint64_t master_rows);
+
+ private:
+  std::mutex m_mutex;
+  std::optional<Started> m_started;
+};
+
 struct Chunk {
   schema::KeyRange range;  // (after, up_to]; the first is open below, the last open above
   Summary summary;
@@ -52,6 +78,8 @@ struct MasterTable {
   // future, so that it can be computed while tenants compute theirs; not valid() when the
   // caller did not ask for it.
   std::shared_future<std::optional<connectors::ServerSummary>> server_summary;
+  // Its bucket summaries, when a tenant needs them (shared by copies of this MasterTable).
+  std::shared_ptr<MasterBuckets> buckets = std::make_shared<MasterBuckets>();
   std::vector<std::string> key;        // row key columns
   std::vector<std::size_t> key_index;  // their positions in table.columns
   std::vector<Chunk> chunks;           // consecutive, covering the whole key space
@@ -97,16 +125,40 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
                         connectors::Connector& tenant, const schema::Table& tenant_table,
                         const DiffSettings& settings);
 
-// The same-dialect fast path: both servers hash their rows (Connector::server_summary,
-// read_key_hashes). Equal table summaries end it at one aggregate query per side; otherwise
-// (key, row hash) pairs stream from both sides in key order and are merged, and only the
-// master rows to upsert are read in full. Returns nullopt when it does not apply: another
+// The same-dialect fast path: both servers hash their rows (Connector::server_hashing()).
+//   1. Equal table summaries end it at one aggregate query per side: server_summary() where
+//      that is cheaper than buckets (PostgreSQL; the master's comes from server_summaries()),
+//      else the totals of step 2 (MySQL/MariaDB).
+//   2. Both sides sum their rows per bucket (bucket_scheme(): key ranges of about 64 of the
+//      master's rows for a key of one integer column, else a hash of the row key), in one
+//      aggregate query each; the master's buckets are computed once and shared by all tenants.
+//   3. Only the rows of the buckets that differ are read as (key, row hash) pairs, in key
+//      order, from both sides at once, and merged; when those buckets hold more than a quarter
+//      of the rows, the whole table is streamed instead (no filter, and the key's index gives
+//      the order).
+//   4. Only the master rows to upsert are read in full.
+// TableChanges::chunks is then the master's number of non-empty buckets, and `differing`
+// lists the numbers of the buckets that differed. Returns nullopt when it does not apply: another
 // dialect, no server hashing, or column types that differ between master and tenant.
 std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
                                                   connectors::Connector& master_conn,
                                                   connectors::Connector& tenant,
                                                   const schema::Table& tenant_table,
                                                   const DiffSettings& settings);
+
+// How the servers' path splits a master table of `rows` rows into buckets of about 64 rows.
+// A row key of one integer column whose keys fill at least a quarter of the range between
+// their bounds is split into key ranges (a bucket's rows are then read through the key's
+// index): the shift gives about rows / 64 ranges between the bounds, at most
+// 2^BucketScheme::k_max_hash_bits. Any other key is hashed into 2^bits buckets, bits at most
+// k_max_hash_bits.
+connectors::BucketScheme bucket_scheme(
+    std::uint64_t rows, const std::optional<std::pair<std::int64_t, std::int64_t>>& bounds);
+
+// The buckets whose summaries differ between two summaries of one table with the same
+// scheme (a bucket only one side has differs), ascending.
+std::vector<std::uint64_t> differing_buckets(const connectors::BucketSummaries& a,
+                                             const connectors::BucketSummaries& b);
 
 // After a sync on the servers' path: reads back just the rows that were written and the keys
 // that were deleted, and counts those that do not match (`expected` holds the master rows
