@@ -138,6 +138,7 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
       bool flip = false;
       bool dry_run = false;
       bool json = false;
+      bool no_scan_cache = false;
       int jobs = 8;
       TransportFlags transport;
     };
@@ -153,6 +154,8 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
     cmd->add_flag("--dry-run", o->dry_run, "Ask every node what it lacks; send and change nothing");
     cmd->add_option("-j,--jobs", o->jobs, "Nodes pushed to at once")->check(CLI::Range(1, 256));
     cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
+    cmd->add_flag("--no-scan-cache", o->no_scan_cache,
+                  "Read every file of DIR; neither use nor update the scan cache");
     add_transport_flags(cmd, o->transport);
     cmd->callback([o, &result] {
       engine::PushOptions options;
@@ -162,6 +165,7 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
       options.flip = o->flip;
       options.dry_run = o->dry_run;
       options.jobs = o->jobs;
+      options.scan_cache = !o->no_scan_cache;
       options.transport = transport(o->transport);
       engine::PushReport report;
       {

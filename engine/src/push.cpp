@@ -42,7 +42,9 @@ std::string describe(const Error& e, transfer::Connection* conn) {
 
 // After a failed send, the node may have said why it stopped: an error frame in the pipe.
 std::string node_error(const Error& e, transfer::Connection* conn) {
-  if (conn != nullptr) {
+  // Only then: after any other error the node is still waiting for us, and reading would
+  // wait forever.
+  if (conn != nullptr && std::string_view(e.what()).find("connection lost") != std::string::npos) {
     try {
       transfer::Frame frame;
       while (conn->channel().receive_or_eof(frame)) {
@@ -105,15 +107,27 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
   report.source = options.source.string();
   report.flip_requested = options.flip && !options.dry_run;
 
-  const transfer::Manifest manifest = transfer::scan_tree(options.source);
+  transfer::ScanOptions scan_options;
+  if (options.scan_cache)
+    scan_options.cache = transfer::default_scan_cache(options.source);
+  scan_options.on_cache_error = [](const std::string& message) {
+    spdlog::warn("{} (the next push reads every file again)", message);
+  };
+  transfer::ScanProgress scan_progress;
+  const transfer::Manifest manifest =
+      transfer::scan_tree(options.source, scan_options, &scan_progress);
   const std::string encoded = transfer::encode(manifest);
   report.scan_seconds = seconds_since(start);
   for (const auto& e : manifest.entries)
     report.files += e.type == transfer::EntryType::file ? 1 : 0;
+  report.files_cached = scan_progress.files_cached.load();
   report.bytes = manifest.total_bytes();
   report.chunks = manifest.chunk_count();
-  spdlog::info("scanned {}: {} files, {} bytes, {} chunks ({:.2f}s)", report.source, report.files,
-               report.bytes, report.chunks, report.scan_seconds);
+  spdlog::info(
+      "scanned {}: {} files ({} unchanged since the last scan), {} bytes, {} chunks "
+      "({:.2f}s)",
+      report.source, report.files, report.files_cached, report.bytes, report.chunks,
+      report.scan_seconds);
 
   const transfer::ChunkSource source(options.source, manifest);
   transfer::ChunkFrames frames(source, options.zstd_level, k_frame_budget);

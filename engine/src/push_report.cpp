@@ -93,12 +93,19 @@ nlohmann::json push_report_json(const PushReport& report) {
     }
     nodes.push_back(std::move(node));
   }
-  return {{"release", report.release}, {"source", report.source},
-          {"files", report.files},     {"bytes", report.bytes},
-          {"chunks", report.chunks},   {"scan_seconds", report.scan_seconds},
-          {"seconds", report.seconds}, {"flip", report.flip_requested},
-          {"flipped", report.flipped}, {"compressions", report.compressions},
-          {"nodes", std::move(nodes)}, {"exit_code", static_cast<int>(report.exit_code())}};
+  return {{"release", report.release},
+          {"source", report.source},
+          {"files", report.files},
+          {"files_cached", report.files_cached},
+          {"bytes", report.bytes},
+          {"chunks", report.chunks},
+          {"scan_seconds", report.scan_seconds},
+          {"seconds", report.seconds},
+          {"flip", report.flip_requested},
+          {"flipped", report.flipped},
+          {"compressions", report.compressions},
+          {"nodes", std::move(nodes)},
+          {"exit_code", static_cast<int>(report.exit_code())}};
 }
 
 std::string format_release_report(const ReleaseReport& report) {

@@ -422,7 +422,10 @@ class Receiver {
       const std::size_t intact =
           intact_prefix(fd.get(), e, static_cast<std::uint64_t>(fst.st_size), buffer);
       const std::uint32_t source = m_index.add_source(prefix + name);
-      if (intact == e.chunks.size() && static_cast<std::uint64_t>(fst.st_size) == e.size) {
+      // A file with other names (hard-linked from a release by the interrupted push) is only
+      // read from: setting its mode or mtime would change that release too.
+      if (intact == e.chunks.size() && static_cast<std::uint64_t>(fst.st_size) == e.size &&
+          fst.st_nlink == 1) {
         m_complete.emplace(i, source);
       }
       m_index.add_chunks(source, e.chunks, intact);

@@ -11,14 +11,17 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <system_error>
 
 #include "ferry/common/error.hpp"
 #include "ferry/transfer/manifest.hpp"
+#include "scan_cache.hpp"
 
 namespace ferry::transfer {
 namespace {
@@ -26,6 +29,11 @@ namespace {
 // Files are read in blocks this large: big enough that a read is one system call per few
 // MiB, small enough that memory stays bounded with one block per worker thread.
 constexpr std::size_t k_block_bytes = std::size_t{4} << 20;
+
+// A file whose mtime is this close to the scan's start, or later, is read and not cached: it
+// may change again within the same timestamp tick, leaving its stat as it was (git's "racy"
+// entries).
+constexpr std::int64_t k_racy_ns = 2'000'000'000;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw Error(ErrorKind::failure, "scan: '" + path + "': " + what);
@@ -55,10 +63,12 @@ const char* special_file_kind(mode_t mode) {
   return "of an unknown file type";
 }
 
-std::string read_link(const std::string& path, const struct stat& st) {
+// The target of the link `name` in the directory `dir_fd`; `path` names it in errors.
+std::string read_link(int dir_fd, const std::string& name, const struct stat& st,
+                      const std::string& path) {
   std::string target(static_cast<std::size_t>(std::max<off_t>(st.st_size, 63)) + 1, '\0');
   while (true) {
-    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    const ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
     if (n < 0) {
       fail_errno(path, "cannot read the symlink", errno);
     }
@@ -70,12 +80,21 @@ std::string read_link(const std::string& path, const struct stat& st) {
   }
 }
 
+// One entry on its way through the pipeline.
+struct Item {
+  Entry entry;
+  FileStamp stamp;         // files: the stat the content belongs to
+  bool cacheable = false;  // files: the content matches `stamp` and is not racy
+};
+
 struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
 };
 
 // The serial first stage: a depth-first walk that lists one directory at a time, so it holds
-// one directory handle at most, however deep the tree. Files come out without chunks.
+// one directory handle at most, however deep the tree. Entries are stat'ed relative to that
+// handle, so the kernel does not walk the whole path again for each. Files come out without
+// chunks.
 class Walker {
  public:
   explicit Walker(std::string root) : m_root(std::move(root)) { m_pending.emplace_back(); }
@@ -83,7 +102,7 @@ class Walker {
   const std::string& root() const { return m_root; }
   std::string absolute(const std::string& relative) const { return m_root + '/' + relative; }
 
-  std::optional<Entry> next() {
+  std::optional<Item> next() {
     while (m_next == m_names.size()) {
       if (m_pending.empty()) {
         return std::nullopt;
@@ -93,20 +112,21 @@ class Walker {
       list(m_dir.empty() ? m_root : absolute(m_dir));
     }
     const std::string& name = m_names[m_next++];
-    return describe(m_dir.empty() ? name : m_dir + '/' + name);
+    return describe(name, m_dir.empty() ? name : m_dir + '/' + name);
   }
 
  private:
   void list(const std::string& path) {
     m_names.clear();
     m_next = 0;
-    const std::unique_ptr<DIR, DirCloser> dir(::opendir(path.c_str()));
-    if (!dir) {
+    m_handle.reset();
+    m_handle.reset(::opendir(path.c_str()));
+    if (!m_handle) {
       fail_errno(path, "cannot open the directory", errno);
     }
     while (true) {
       errno = 0;
-      const dirent* item = ::readdir(dir.get());
+      const dirent* item = ::readdir(m_handle.get());
       if (item == nullptr) {
         if (errno != 0) {
           fail_errno(path, "cannot list the directory", errno);
@@ -120,13 +140,15 @@ class Walker {
     }
   }
 
-  Entry describe(std::string relative) {
-    const std::string path = absolute(relative);
+  // `name` in the directory being listed, at `relative` in the tree.
+  Item describe(const std::string& name, std::string relative) {
+    const int dir_fd = ::dirfd(m_handle.get());
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) {
-      fail_errno(path, "cannot stat", errno);
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      fail_errno(absolute(relative), "cannot stat", errno);
     }
-    Entry entry;
+    Item item;
+    Entry& entry = item.entry;
     entry.path = std::move(relative);
     entry.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
     entry.mtime_ns = mtime_ns(st);
@@ -136,22 +158,25 @@ class Walker {
     } else if (S_ISREG(st.st_mode)) {
       entry.type = EntryType::file;
       entry.size = static_cast<std::uint64_t>(st.st_size);
+      item.stamp = FileStamp::of(st);
     } else if (S_ISLNK(st.st_mode)) {
       entry.type = EntryType::symlink;
-      entry.link_target = read_link(path, st);
+      entry.link_target = read_link(dir_fd, name, st, absolute(entry.path));
       entry.size = entry.link_target.size();
     } else {
-      fail(path, std::string("is ") + special_file_kind(st.st_mode) +
-                     "; a pushed tree holds only directories, regular files and symlinks");
+      fail(absolute(entry.path),
+           std::string("is ") + special_file_kind(st.st_mode) +
+               "; a pushed tree holds only directories, regular files and symlinks");
     }
-    return entry;
+    return item;
   }
 
   std::string m_root;
-  std::vector<std::string> m_pending;  // relative paths of directories not listed yet
-  std::string m_dir;                   // relative path of the directory being listed
-  std::vector<std::string> m_names;    // its names
-  std::size_t m_next = 0;              // the next of m_names to describe
+  std::vector<std::string> m_pending;        // relative paths of directories not listed yet
+  std::string m_dir;                         // relative path of the directory being listed
+  std::unique_ptr<DIR, DirCloser> m_handle;  // its handle
+  std::vector<std::string> m_names;          // its names
+  std::size_t m_next = 0;                    // the next of m_names to describe
 };
 
 struct XxhStateFree {
@@ -170,10 +195,12 @@ struct FdCloser {
   ~FdCloser() { ::close(fd); }
 };
 
-// Reads, chunks and hashes one regular file into `entry`. Metadata comes from the open file,
-// so it describes the same inode as the content even if the path was replaced meanwhile.
-void chunk_file(const std::string& path, Entry& entry, const Chunker& chunker, Scratch& scratch,
-                ScanProgress* progress) {
+// Reads, chunks and hashes one regular file into `entry`, and sets `stamp` to its stat.
+// Metadata comes from the open file, so it describes the same inode as the content even if
+// the path was replaced meanwhile. Returns whether the ctime stayed the same while the file
+// was read (nothing wrote to it and put the mtime back), so the content goes with `stamp`.
+bool chunk_file(const std::string& path, Entry& entry, FileStamp& stamp, const Chunker& chunker,
+                Scratch& scratch, ScanProgress* progress) {
   // O_NONBLOCK: should the file have become a fifo since the walk, open must not wait.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
@@ -255,6 +282,31 @@ void chunk_file(const std::string& path, Entry& entry, const Chunker& chunker, S
   if (progress != nullptr) {
     progress->files.fetch_add(1, std::memory_order_relaxed);
   }
+  stamp = FileStamp::of(before);
+  return FileStamp::of(after) == stamp;
+}
+
+std::int64_t now_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// Writes the cache of this scan: the files whose content goes with their stamp.
+void save_cache(const ScanOptions& options, const std::vector<Item>& items) {
+  try {
+    ScanCacheWriter writer(options.chunker);
+    for (const Item& item : items) {
+      if (item.entry.type == EntryType::file && item.cacheable) {
+        writer.add(item.entry.path, item.stamp, item.entry.hash, item.entry.chunks);
+      }
+    }
+    write_scan_cache(options.cache, writer.finish());
+  } catch (const std::exception& e) {
+    if (options.on_cache_error) {
+      options.on_cache_error(e.what());
+    }
+  }
 }
 
 std::string root_string(const std::filesystem::path& root) {
@@ -279,33 +331,62 @@ Manifest scan_tree(const std::filesystem::path& root, const ScanOptions& options
     fail(walker.root(), "the tree's root is not a directory");
   }
 
+  const bool use_cache = !options.cache.empty();
+  ScanCache cache = use_cache ? ScanCache::load(options.cache, options.chunker) : ScanCache{};
+  // Files changed at or after this instant are read and not cached.
+  const std::int64_t racy_from_ns = now_ns() - k_racy_ns;
+  // Records taken from the cache, and files read that go into the next one. When every record
+  // was taken and nothing new was read, the cache file already says all there is to say.
+  std::atomic<std::size_t> hits{0};
+  std::atomic<std::size_t> fresh{0};
+
   tbb::enumerable_thread_specific<Scratch> scratch;
-  Manifest manifest;
-  // Stage contracts: the walk is serial and owns the Walker; chunk_file runs on many files at
-  // once, each task owning its Entry and its thread's Scratch; the collect is serial and
-  // owns the manifest. Tokens bound the files in flight, and so the memory, to a few per
-  // thread.
+  std::vector<Item> items;
+  // Stage contracts: the walk is serial and owns the Walker; the middle stage runs on many
+  // files at once, each task owning its Item and its thread's Scratch, and taking from the
+  // cache only the record of its own path (the cache is not resized meanwhile); the collect
+  // is serial and owns `items`. Tokens bound the files in flight, and so the memory, to a few
+  // per thread.
   const auto walk = [&](tbb::flow_control& control) {
-    std::optional<Entry> entry = walker.next();
-    if (!entry) {
+    std::optional<Item> item = walker.next();
+    if (!item) {
       control.stop();
-      return Entry{};
+      return Item{};
     }
-    return std::move(*entry);
+    return std::move(*item);
   };
-  const auto chunk = [&](Entry entry) {
-    if (entry.type == EntryType::file) {
-      chunk_file(walker.absolute(entry.path), entry, chunker, scratch.local(), progress);
+  const auto chunk = [&](Item item) {
+    Entry& entry = item.entry;
+    if (entry.type != EntryType::file) {
+      return item;
     }
-    return entry;
+    if (item.stamp.mtime_ns < racy_from_ns) {
+      if (CachedFile* cached = cache.find(entry.path, item.stamp)) {
+        entry.hash = cached->hash;
+        entry.chunks = std::move(cached->chunks);
+        item.cacheable = true;
+        hits.fetch_add(1, std::memory_order_relaxed);
+        if (progress != nullptr) {
+          progress->files_cached.fetch_add(1, std::memory_order_relaxed);
+        }
+        return item;
+      }
+    }
+    const bool stable = chunk_file(walker.absolute(entry.path), entry, item.stamp, chunker,
+                                   scratch.local(), progress);
+    item.cacheable = use_cache && stable && item.stamp.mtime_ns < racy_from_ns;
+    if (item.cacheable) {
+      fresh.fetch_add(1, std::memory_order_relaxed);
+    }
+    return item;
   };
-  const auto collect = [&](Entry entry) { manifest.entries.push_back(std::move(entry)); };
+  const auto collect = [&](Item item) { items.push_back(std::move(item)); };
   const auto run = [&] {
     const auto tokens = static_cast<std::size_t>(4 * tbb::this_task_arena::max_concurrency());
     tbb::parallel_pipeline(
-        tokens, tbb::make_filter<void, Entry>(tbb::filter_mode::serial_in_order, walk) &
-                    tbb::make_filter<Entry, Entry>(tbb::filter_mode::parallel, chunk) &
-                    tbb::make_filter<Entry, void>(tbb::filter_mode::serial_out_of_order, collect));
+        tokens, tbb::make_filter<void, Item>(tbb::filter_mode::serial_in_order, walk) &
+                    tbb::make_filter<Item, Item>(tbb::filter_mode::parallel, chunk) &
+                    tbb::make_filter<Item, void>(tbb::filter_mode::serial_out_of_order, collect));
   };
   if (options.threads == 0) {
     run();
@@ -316,8 +397,16 @@ Manifest scan_tree(const std::filesystem::path& root, const ScanOptions& options
     arena.execute(run);
   }
 
-  std::sort(manifest.entries.begin(), manifest.entries.end(),
-            [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  std::sort(items.begin(), items.end(),
+            [](const Item& a, const Item& b) { return a.entry.path < b.entry.path; });
+  if (use_cache && !(cache.valid() && hits == cache.size() && fresh == 0)) {
+    save_cache(options, items);
+  }
+  Manifest manifest;
+  manifest.entries.reserve(items.size());
+  for (Item& item : items) {
+    manifest.entries.push_back(std::move(item.entry));
+  }
   return manifest;
 }
 

@@ -83,8 +83,18 @@ class MaliciousSender : public ::testing::Test {
       conn->close();
       return {};
     } catch (const Error& e) {
+      // A send that failed because the node gave up: its reason is in the pipe.
+      std::string message = e.what();
+      try {
+        transfer::Frame frame;
+        while (message.find("connection lost") != std::string::npos &&
+               channel.receive_or_eof(frame)) {
+        }
+      } catch (const Error& said) {
+        message = said.what();
+      }
       conn->close();
-      return e.what();
+      return message;
     }
   }
 

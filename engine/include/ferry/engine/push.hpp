@@ -22,6 +22,9 @@ struct PushOptions {
   bool dry_run = false;
   int jobs = 8;  // nodes at once
   int zstd_level = 3;
+  // Reuse what the last scan of the same source learned about unchanged files, from
+  // transfer::default_scan_cache(source), and update it (docs/push.md, "Transfer").
+  bool scan_cache = true;
   transfer::TransportOptions transport;
 };
 
@@ -43,6 +46,7 @@ struct PushReport {
   std::string release;
   std::string source;
   std::size_t files = 0;
+  std::size_t files_cached = 0;  // of `files`, those the scan cache spared reading
   std::uint64_t bytes = 0;
   std::size_t chunks = 0;
   double scan_seconds = 0;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,12 +77,19 @@ Manifest decode(std::string_view bytes);
 struct ScanOptions {
   ChunkerParams chunker;
   std::size_t threads = 0;  // at most this many, and at most the cores; 0 = oneTBB's default
+  // The scan cache file (see scan_tree); empty = no cache. default_scan_cache() gives the
+  // usual place.
+  std::filesystem::path cache;
+  // Told why the cache could not be written; the scan succeeds all the same. Unset: ignored.
+  std::function<void(const std::string& message)> on_cache_error;
 };
 
-// Counters a scan advances as it goes, for a progress display on another thread.
+// Counters a scan advances as it goes, for a progress display on another thread. A regular
+// file counts once: in `files` when it was read, in `files_cached` when the cache spared that.
 struct ScanProgress {
-  std::atomic<std::uint64_t> files{0};  // regular files fully read
-  std::atomic<std::uint64_t> bytes{0};  // file bytes read so far
+  std::atomic<std::uint64_t> files{0};         // regular files fully read
+  std::atomic<std::uint64_t> bytes{0};         // file bytes read so far
+  std::atomic<std::uint64_t> files_cached{0};  // regular files taken from the cache, not read
 };
 
 // Walks `root` (a directory; a symlink to one is followed) without following any symlink
@@ -91,10 +99,26 @@ struct ScanProgress {
 // are read in blocks of a few MiB, never whole, so memory stays at about one block per
 // worker thread plus the manifest.
 //
+// With options.cache set, the scan first loads that file (a cache that is missing, corrupt,
+// truncated, of another version or of other chunker params is ignored, never an error), and
+// takes the hash and chunks of a regular file from it without reading the file when the
+// file's size, mtime, ctime, inode and device are those recorded. A file whose mtime is within
+// 2 seconds of the scan's start (or later) is always read and never recorded: a change in the
+// same clock tick as the scan would not move its mtime. Then the cache is replaced atomically
+// by the records of this scan alone, so removed files drop out; a failure to write it goes to
+// options.on_cache_error and does not fail the scan. The manifest is the same with or without
+// a cache.
+//
 // Throws Error(failure) naming the path and the errno text when something cannot be read,
 // when the tree holds a device, socket or fifo, or when a file changes size while it is
 // read; Error(config) for bad chunker params.
 Manifest scan_tree(const std::filesystem::path& root, const ScanOptions& options = {},
                    ScanProgress* progress = nullptr);
+
+// Where the scan cache of the tree at `root` lives: $XDG_CACHE_HOME/ferry/scan/HEX, or
+// $HOME/.cache/ferry/scan/HEX when XDG_CACHE_HOME is unset (or not absolute), HEX being the
+// 16 hex digits of the XXH3-64 of root's absolute canonical path. Empty (no cache) when
+// neither variable holds an absolute path, or when root cannot be resolved.
+std::filesystem::path default_scan_cache(const std::filesystem::path& root);
 
 }  // namespace ferry::transfer
