@@ -102,6 +102,27 @@ std::vector<std::string> require_row_key(const schema::Table& table) {
   return key;
 }
 
+std::vector<std::string> bucket_key(const schema::Table& table, const BucketScheme& scheme) {
+  std::vector<std::string> key = require_row_key(table);
+  const std::string label = (table.schema.empty() ? "" : table.schema + ".") + table.name;
+  if (scheme.kind == BucketScheme::Kind::key_range) {
+    const schema::LogicalType type =
+        key.size() == 1 ? table.find_column(key[0])->type : schema::LogicalType::text;
+    if (type != schema::LogicalType::int16 && type != schema::LogicalType::int32 &&
+        type != schema::LogicalType::int64) {
+      throw Error(ErrorKind::failure,
+                  "table " + label + ": key range buckets need a row key of one integer column");
+    }
+    if (scheme.bits > 63)
+      throw Error(ErrorKind::failure, "table " + label + ": a key range shift over 63");
+  }
+  if (scheme.kind == BucketScheme::Kind::key_hash && scheme.bits > BucketScheme::k_max_hash_bits) {
+    throw Error(ErrorKind::failure,
+                "table " + label + ": 2^" + std::to_string(scheme.bits) + " buckets are too many");
+  }
+  return key;
+}
+
 std::string connect_failure(const Endpoint& endpoint, ErrorKind kind, const std::string& server) {
   const std::string what = "cannot connect to " + endpoint.redacted() + ": ";
   switch (kind) {

@@ -44,6 +44,11 @@ std::string column_list(const std::vector<std::string>& columns, const QuoteFn& 
 // The table's row key, or Error(failure) naming the table when it has none.
 std::vector<std::string> require_row_key(const schema::Table& table);
 
+// The row key for bucket summaries under `scheme`, checked against it: key ranges need a row
+// key of one integer column, key hashes at most BucketScheme::k_max_hash_bits. Error names
+// the table.
+std::vector<std::string> bucket_key(const schema::Table& table, const BucketScheme& scheme);
+
 // The message of a failed connect: the redacted URL, what the failure means, the server's
 // own words and what to do about it. Callers pass it through Endpoint::scrub().
 std::string connect_failure(const Endpoint& endpoint, ErrorKind kind, const std::string& server);

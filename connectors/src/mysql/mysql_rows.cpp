@@ -466,22 +466,6 @@ bool is_integer(LogicalType type) {
   return type == LogicalType::int16 || type == LogicalType::int32 || type == LogicalType::int64;
 }
 
-// The row key, checked against the scheme: key_range needs one integer column, key_hash at
-// most k_max_hash_bits.
-std::vector<std::string> bucket_key(const schema::Table& table, const BucketScheme& scheme) {
-  std::vector<std::string> key = require_row_key(table);
-  if (scheme.kind == BucketScheme::Kind::key_range &&
-      (key.size() != 1 || !is_integer(table.find_column(key[0])->type) || scheme.bits > 63)) {
-    throw Error(ErrorKind::failure, "table " + table_label(table) +
-                                        ": key range buckets need a row key of one integer column");
-  }
-  if (scheme.kind == BucketScheme::Kind::key_hash && scheme.bits > BucketScheme::k_max_hash_bits) {
-    throw Error(ErrorKind::failure, "table " + table_label(table) + ": 2^" +
-                                        std::to_string(scheme.bits) + " buckets are too many");
-  }
-  return key;
-}
-
 // A row's bucket: the key >> bits (MySQL shifts the 64-bit pattern), or CRC32 of its key's
 // encoding (keys are never NULL) masked to 2^bits.
 std::string bucket_expression(const schema::Table& table, const std::vector<std::string>& key,
