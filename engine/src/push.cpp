@@ -116,7 +116,7 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
   transfer::ScanProgress scan_progress;
   const transfer::Manifest manifest =
       transfer::scan_tree(options.source, scan_options, &scan_progress);
-  const std::string encoded = transfer::encode(manifest);
+  const std::string encoded = transfer::compress_manifest(transfer::encode(manifest));
   report.scan_seconds = seconds_since(start);
   for (const auto& e : manifest.entries)
     report.files += e.type == transfer::EntryType::file ? 1 : 0;

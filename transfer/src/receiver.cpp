@@ -269,8 +269,8 @@ class Receiver {
 
   nlohmann::json run() {
     const auto start = std::chrono::steady_clock::now();
-    const Frame frame = m_channel.expect(FrameType::manifest);
-    m_manifest = decode(frame.payload);
+    const std::string encoded = decompress_manifest(m_channel.expect(FrameType::manifest).payload);
+    m_manifest = decode(encoded);
     validate_manifest(m_manifest);
 
     struct stat st {};
@@ -290,7 +290,7 @@ class Receiver {
         stored = read_file(m_manifests.get(), m_name);
       } catch (const Error&) {
       }
-      if (stored != frame.payload) {
+      if (stored != encoded) {
         throw Error(ErrorKind::usage,
                     fmt::format("release {} already exists on {} with other content; releases "
                                 "are immutable, push under a new name",
@@ -312,7 +312,7 @@ class Receiver {
 
     stage();
     m_channel.expect(FrameType::end);
-    publish(frame.payload);
+    publish(encoded);
     nlohmann::json done = plan_reply;
     done["status"] = "staged";
     done["bytes_received"] = m_channel.bytes_received();

@@ -85,13 +85,13 @@ std::shared_ptr<const std::string> ChunkFrames::get(const ChunkId& id) {
 }
 
 StageOutcome stage_release(Channel& channel, const std::string& release,
-                           std::string_view encoded_manifest, ChunkFrames& frames, bool dry_run,
+                           std::string_view manifest_frame, ChunkFrames& frames, bool dry_run,
                            const StageProgress& progress) {
   StageOutcome out;
   const std::uint64_t sent_before = channel.bytes_sent();
   channel.send_json(FrameType::request,
                     {{"op", "push"}, {"release", release}, {"dry_run", dry_run}});
-  channel.send(FrameType::manifest, encoded_manifest);
+  channel.send(FrameType::manifest, manifest_frame);
   out.plan = channel.expect_json(FrameType::reply);
   if (progress.on_plan)
     progress.on_plan(out.plan);

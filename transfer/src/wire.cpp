@@ -210,6 +210,29 @@ void decode_chunk_frame(std::string_view payload, ChunkFrame& out) {
   }
 }
 
+std::string compress_manifest(std::string_view encoded) {
+  std::string out(ZSTD_compressBound(encoded.size()), '\0');
+  const std::size_t n = ZSTD_compress(out.data(), out.size(), encoded.data(), encoded.size(), 3);
+  if (ZSTD_isError(n))
+    throw Error(ErrorKind::failure,
+                std::string("cannot compress the manifest: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+std::string decompress_manifest(std::string_view payload) {
+  const unsigned long long size = ZSTD_getFrameContentSize(payload.data(), payload.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > k_max_frame)
+    throw Error(ErrorKind::failure,
+                "protocol error: the manifest is not a zstd frame of a "
+                "known size under the frame limit");
+  std::string out(static_cast<std::size_t>(size), '\0');
+  const std::size_t n = ZSTD_decompress(out.data(), out.size(), payload.data(), payload.size());
+  if (ZSTD_isError(n) || n != out.size())
+    throw Error(ErrorKind::failure, "protocol error: the manifest does not decompress");
+  return out;
+}
+
 std::string encode_chunk_ids(const std::vector<ChunkId>& ids) {
   std::string out(ids.size() * 16, '\0');
   for (std::size_t i = 0; i < ids.size(); ++i)

@@ -121,6 +121,15 @@ TEST(Wire, ChunkFramesCompressWhenItPaysAndAlwaysVerify) {
   EXPECT_THROW(decode_chunk_frame("short", decoded), Error);
 }
 
+TEST(Wire, ManifestsTravelCompressedAndGarbageIsRefused) {
+  const std::string encoded = std::string(100000, 'p') + random_bytes(1000, 3);
+  const std::string payload = compress_manifest(encoded);
+  EXPECT_LT(payload.size(), encoded.size() / 10);
+  EXPECT_EQ(decompress_manifest(payload), encoded);
+  EXPECT_THROW(decompress_manifest(random_bytes(100, 4)), Error);
+  EXPECT_THROW(decompress_manifest(payload.substr(0, payload.size() / 2)), Error);
+}
+
 TEST(Wire, ChunkIdListsRoundTripAndRefuseRaggedInput) {
   const std::vector<ChunkId> ids = {ChunkId::of("a", 1), ChunkId::of("b", 1), ChunkId{1, 2}};
   EXPECT_EQ(decode_chunk_ids(encode_chunk_ids(ids)), ids);

@@ -64,14 +64,15 @@ struct StageOutcome {
 };
 
 // Pushes one release to the node at the other end of `channel` and waits until it is
-// staged (or, with dry_run, until the node has said what it would need). For progress,
+// staged (or, with dry_run, until the node has said what it would need). `manifest_frame`
+// is compress_manifest(encode(manifest)), made once for all nodes. For progress,
 // `on_plan` gets the node's plan and `on_chunk` the bytes of each chunk frame sent.
 struct StageProgress {
   std::function<void(const nlohmann::json&)> on_plan;
   std::function<void(std::uint64_t)> on_chunk;
 };
 StageOutcome stage_release(Channel& channel, const std::string& release,
-                           std::string_view encoded_manifest, ChunkFrames& frames, bool dry_run,
+                           std::string_view manifest_frame, ChunkFrames& frames, bool dry_run,
                            const StageProgress& progress = {});
 
 }  // namespace ferry::transfer

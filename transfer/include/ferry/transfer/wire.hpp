@@ -23,7 +23,7 @@ inline constexpr std::uint32_t k_max_frame = 1u << 30;
 
 enum class FrameType : std::uint8_t {
   request = 1,   // sender -> node: JSON {"op": ..., ...}
-  manifest = 2,  // sender -> node: encode(Manifest)
+  manifest = 2,  // sender -> node: encode(Manifest) as one zstd frame (compress_manifest)
   need = 3,      // node -> sender: the ids of the chunks the node lacks, 16 bytes each
   chunk = 4,     // sender -> node: id (16), raw size (4), flags (1), data (zstd frame or raw)
   end = 5,       // sender -> node: all needed chunks were sent
@@ -77,6 +77,12 @@ struct ChunkFrame {
 // Decompresses into `out.data` and verifies the id; Error if the frame is malformed or the
 // bytes do not hash to the id.
 void decode_chunk_frame(std::string_view payload, ChunkFrame& out);
+
+// The manifest frame's payload: paths compress well, and a one-chunk file's chunk id repeats
+// its file hash. decompress_manifest refuses a payload that is not one zstd frame of at most
+// k_max_frame bytes.
+std::string compress_manifest(std::string_view encoded);
+std::string decompress_manifest(std::string_view payload);
 
 std::string encode_chunk_ids(const std::vector<ChunkId>& ids);
 std::vector<ChunkId> decode_chunk_ids(std::string_view payload);
