@@ -359,12 +359,26 @@ class Receiver {
         continue;  // not pushed by ferry, or its manifest is gone: nothing to reuse
       }
       const std::string prefix = std::string(node::releases_dir) + "/" + name + "/";
+      Fd release;
+      try {
+        release = open_dir_beneath(m_releases.get(), name, false);
+      } catch (const Error&) {
+        continue;
+      }
+      // Stat each file by its name in its directory: the directories stay open while the
+      // sorted entries pass through them, instead of walking the whole path every time.
+      DirHandles dirs(release.get());
       for (const Entry& e : manifest.entries) {
         if (e.type != EntryType::file || e.size == 0)
           continue;
         struct stat st {};
-        const std::string rel = name + "/" + e.path;
-        if (!exists_at(m_releases.get(), rel, st) || !S_ISREG(st.st_mode) ||
+        int dir = -1;
+        try {
+          dir = dirs.get(parent_of(e.path));
+        } catch (const Error&) {
+          continue;  // a directory that is gone or was replaced: nothing to reuse there
+        }
+        if (!exists_at(dir, base_of(e.path), st) || !S_ISREG(st.st_mode) ||
             static_cast<std::uint64_t>(st.st_size) != e.size || mtime_ns(st) != e.mtime_ns ||
             (st.st_mode & 07777) != e.mode) {
           continue;
