@@ -82,9 +82,10 @@ class KeyHashStream {
   std::uint64_t m_count = 0;
 };
 
+// Reads the master rows of `keys` through `conn` into `pending`.
 void fetch_master_rows(const MasterTable& master, connectors::Connector& conn,
-                       const std::vector<schema::KeyValue>& keys, TableChanges& changes,
-                       const DiffSettings& settings) {
+                       const std::vector<schema::KeyValue>& keys, bool insert,
+                       PendingUpserts& pending, const DiffSettings& settings) {
   for (std::size_t start = 0; start < keys.size(); start += k_keys_per_read) {
     const std::size_t end = std::min(keys.size(), start + k_keys_per_read);
     connectors::ReadOptions options{.batch_rows = settings.batch_rows};
@@ -93,12 +94,8 @@ void fetch_master_rows(const MasterTable& master, connectors::Connector& conn,
     auto reader = conn.read_rows(master.table, options);
     schema::RowBatch batch;
     while (reader->next(batch)) {
-      for (std::size_t r = 0; r < batch.rows(); ++r) {
-        for (std::size_t c = 0; c < batch.columns(); ++c) {
-          batch.is_null(r, c) ? changes.upserts.add_null()
-                              : changes.upserts.add_value(batch.value(r, c));
-        }
-      }
+      for (std::size_t r = 0; r < batch.rows(); ++r)
+        pending.add(batch, r, insert);
     }
   }
 }
@@ -202,11 +199,9 @@ std::vector<std::uint64_t> differing_buckets(const connectors::BucketSummaries& 
   return out;
 }
 
-std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
-                                                  connectors::Connector& master_conn,
-                                                  connectors::Connector& tenant,
-                                                  const schema::Table& tenant_table,
-                                                  const DiffSettings& settings) {
+std::optional<TableChanges> diff_table_on_servers(
+    const MasterTable& master, connectors::Connector& master_conn, connectors::Connector& tenant,
+    const schema::Table& tenant_table, const DiffSettings& settings, const UpsertSink* sink) {
   const connectors::ServerHashing hashing = tenant.server_hashing();
   if (hashing == connectors::ServerHashing::none || tenant.dialect() != master.dialect ||
       master_conn.server_hashing() != hashing || !same_types(master.table, tenant_table)) {
@@ -280,29 +275,49 @@ std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
                           "table " + changes.table + " on " + master_conn.endpoint().redacted());
   KeyHashStream yours(std::move(tenant_reader), order, key_columns,
                       "table " + changes.table + " on " + tenant.endpoint().redacted());
+  PendingUpserts pending(sink, changes, master.key_index, master.table.columns.size());
+  // Without a sink every key is kept and the rows are read at the end; with one, rows are read
+  // (through the sink's master session) a run of keys at a time, or only counted.
+  const bool streaming = sink != nullptr;
+  if (streaming && pending.reads_rows() && sink->master == nullptr) {
+    throw Error(ErrorKind::failure,
+                "table " + changes.table + ": no second master session to read rows with");
+  }
   std::vector<schema::KeyValue> inserts, updates;
+  const auto found = [&](const schema::KeyValue& key, bool insert) {
+    if (streaming && !pending.reads_rows()) {
+      pending.count(key, insert);
+      return;
+    }
+    std::vector<schema::KeyValue>& keys = insert ? inserts : updates;
+    keys.push_back(key);
+    if (streaming && keys.size() >= k_keys_per_read) {
+      fetch_master_rows(master, *sink->master, keys, insert, pending, settings);
+      keys.clear();
+    }
+  };
   while (!mine_rows.done() || !yours.done()) {
     const int c = mine_rows.done() ? 1
                   : yours.done()   ? -1
                                    : order.compare(mine_rows.key(), yours.key());
     if (c < 0) {
-      inserts.push_back(mine_rows.key());
+      found(mine_rows.key(), true);
       mine_rows.advance();
     } else if (c > 0) {
       changes.deletes.push_back(yours.key());
       yours.advance();
     } else {
       if (mine_rows.hash() != yours.hash())
-        updates.push_back(mine_rows.key());
+        found(mine_rows.key(), false);
       mine_rows.advance();
       yours.advance();
     }
   }
-  changes.inserts = inserts.size();
-  changes.updates = updates.size();
-  // 4. The master rows to write.
-  fetch_master_rows(master, master_conn, inserts, changes, settings);
-  fetch_master_rows(master, master_conn, updates, changes, settings);
+  // 4. The master rows to write (what is left of them).
+  connectors::Connector& rows_conn = streaming && sink->master ? *sink->master : master_conn;
+  fetch_master_rows(master, rows_conn, inserts, true, pending, settings);
+  fetch_master_rows(master, rows_conn, updates, false, pending, settings);
+  pending.finish();
   return changes;
 }
 

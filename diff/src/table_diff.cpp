@@ -87,12 +87,11 @@ struct KeyHash {
 };
 
 // Merges the master's rows of `range` with the tenant's rows of the same range (`tenant`, in
-// key order) into `changes`: inserted rows into changes.upserts, updated rows into `updated`,
-// which the caller appends after all inserts (TableChanges keeps inserts first: callers
-// take the first `inserts` rows as the inserted keys).
+// key order) into `changes`: the rows to insert or update go to `pending`, the tenant's keys
+// the master lacks to changes.deletes.
 void merge_range(const MasterTable& master, connectors::Connector& master_conn,
                  const schema::KeyRange& range, const KeyOrder& order, std::vector<KeyHash>& tenant,
-                 TableChanges& changes, schema::RowBatch& updated, const DiffSettings& settings) {
+                 TableChanges& changes, PendingUpserts& pending, const DiffSettings& settings) {
   auto reader =
       master_conn.read_rows(master.table, {.range = range, .batch_rows = settings.batch_rows});
   schema::RowBatch batch;
@@ -104,14 +103,11 @@ void merge_range(const MasterTable& master, connectors::Connector& master_conn,
         changes.deletes.push_back(std::move(tenant[t++].key));
       }
       if (t < tenant.size() && order.compare(tenant[t].key, key) == 0) {
-        if (!(tenant[t].hash == hash_row(batch, r))) {
-          copy_row(batch, r, updated);
-          ++changes.updates;
-        }
+        if (!(tenant[t].hash == hash_row(batch, r)))
+          pending.add(batch, r, false);
         ++t;
       } else {
-        copy_row(batch, r, changes.upserts);
-        ++changes.inserts;
+        pending.add(batch, r, true);
       }
     }
   }
@@ -125,6 +121,52 @@ void append_rows(const schema::RowBatch& from, schema::RowBatch& to) {
 }
 
 }  // namespace
+
+PendingUpserts::PendingUpserts(const UpsertSink* sink, TableChanges& changes,
+                               const std::vector<std::size_t>& key_index, std::size_t columns)
+    : m_sink(sink),
+      m_changes(changes),
+      m_key_index(key_index),
+      m_rows(columns),
+      m_updated(columns) {}
+
+void PendingUpserts::add(const schema::RowBatch& from, std::size_t row, bool insert) {
+  ++(insert ? m_changes.inserts : m_changes.updates);
+  if (m_sink == nullptr) {
+    copy_row(from, row, insert ? m_changes.upserts : m_updated);
+    return;
+  }
+  if (m_sink->keep_keys)
+    (insert ? m_changes.insert_keys : m_changes.update_keys)
+        .push_back(key_of(from, row, m_key_index));
+  if (!m_sink->write)
+    return;
+  copy_row(from, row, m_rows);
+  if (m_rows.rows() >= m_sink->max_rows || m_rows.byte_size() >= m_sink->max_bytes)
+    flush();
+}
+
+void PendingUpserts::count(const schema::KeyValue& key, bool insert) {
+  ++(insert ? m_changes.inserts : m_changes.updates);
+  if (m_sink != nullptr && m_sink->keep_keys)
+    (insert ? m_changes.insert_keys : m_changes.update_keys).push_back(key);
+}
+
+void PendingUpserts::flush() {
+  if (m_rows.empty())
+    return;
+  m_sink->write(m_rows);
+  m_rows = schema::RowBatch(m_rows.columns());  // gives the batch's memory back
+}
+
+void PendingUpserts::finish() {
+  if (m_sink == nullptr) {
+    append_rows(m_updated, m_changes.upserts);
+    m_updated.clear();
+  } else if (m_sink->write) {
+    flush();
+  }
+}
 
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
                              const DiffSettings& settings, bool client_chunks) {
@@ -200,7 +242,7 @@ std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTab
 
 TableChanges diff_table(const MasterTable& master, connectors::Connector& master_conn,
                         connectors::Connector& tenant, const schema::Table& tenant_table,
-                        const DiffSettings& settings) {
+                        const DiffSettings& settings, const UpsertSink* sink) {
   require_same_columns(master.table, tenant_table, tenant.endpoint());
   const KeyOrder order = key_order_of(master.table, master.key_index);
   TableChanges changes;
@@ -212,7 +254,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   std::size_t chunk = 0;
   Summary tenant_summary;
   std::vector<KeyHash> buffered;  // the current chunk's tenant keys and hashes
-  schema::RowBatch updated(master.table.columns.size());
+  PendingUpserts pending(sink, changes, master.key_index, master.table.columns.size());
 
   // Settles chunk `index`: equal summaries mean equal rows; otherwise the master's rows of the
   // range are merged with the buffered tenant rows.
@@ -220,7 +262,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
     if (!(tenant_summary == master.chunks[index].summary)) {
       changes.differing.push_back(index);
       merge_range(master, master_conn, master.chunks[index].range, order, buffered, changes,
-                  updated, settings);
+                  pending, settings);
     }
     buffered.clear();
     tenant_summary = Summary{};
@@ -248,7 +290,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   reader.reset();
   for (; chunk < master.chunks.size(); ++chunk)
     settle(chunk);
-  append_rows(updated, changes.upserts);
+  pending.finish();
   changes.chunks_differing = changes.differing.size();
   return changes;
 }
@@ -262,7 +304,7 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
   changes.table = label(master.table);
   changes.upserts.reset(master.table.columns.size());
   changes.chunks = chunks.size();
-  schema::RowBatch updated(master.table.columns.size());
+  PendingUpserts pending(nullptr, changes, master.key_index, master.table.columns.size());
   for (std::size_t index : chunks) {
     std::vector<KeyHash> rows;
     auto reader = tenant.read_rows(
@@ -276,12 +318,12 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
     }
     reader.reset();
     const std::size_t before = changes.total();
-    merge_range(master, master_conn, master.chunks[index].range, order, rows, changes, updated,
+    merge_range(master, master_conn, master.chunks[index].range, order, rows, changes, pending,
                 settings);
     if (changes.total() != before)
       changes.differing.push_back(index);
   }
-  append_rows(updated, changes.upserts);
+  pending.finish();
   changes.chunks_differing = changes.differing.size();
   return changes;
 }

@@ -192,11 +192,19 @@ class TenantSync {
       auto master = connectors::connect(m_master_endpoint);
       auto tenant = connectors::connect(m_endpoint);
       const schema::Catalog catalog = tenant->introspect();
+      // Rows to upsert are written in batches while the diff still reads the tenant and the
+      // master, so they go through second sessions. SQLite has one writer, which would wait
+      // for the open read: there the rows are gathered per table and written afterwards.
+      if (!m_options.dry_run && m_endpoint.dialect != Dialect::sqlite) {
+        m_writer = connectors::connect(m_endpoint);
+        m_master_rows = connectors::connect(m_master_endpoint);
+      }
 
       // Compare and upsert, parents first; deletes wait until every upsert is in.
       std::vector<diff::TableChanges> changes(m_tables.size());
       m_changed.assign(m_tables.size(), {});
       m_on_servers.assign(m_tables.size(), false);
+      m_unapplied.assign(m_tables.size(), 0);
       m_client.clear();
       m_client.resize(m_tables.size());
       result.tables.resize(m_tables.size());
@@ -237,8 +245,13 @@ class TenantSync {
       out.updates = changes.updates;
       out.deletes = m_options.deletes == DeletesPolicy::keep ? 0 : changes.deletes.size();
       if (m_options.keep_keys) {
-        out.insert_keys = keys_of(changes.upserts, 0, changes.inserts, m.key_index);
-        out.update_keys = keys_of(changes.upserts, changes.inserts, changes.updates, m.key_index);
+        if (changes.upserts.empty()) {
+          out.insert_keys = std::move(changes.insert_keys);
+          out.update_keys = std::move(changes.update_keys);
+        } else {
+          out.insert_keys = keys_of(changes.upserts, 0, changes.inserts, m.key_index);
+          out.update_keys = keys_of(changes.upserts, changes.inserts, changes.updates, m.key_index);
+        }
         out.delete_keys = changes.deletes;
       }
       if (!m_options.dry_run && !changes.upserts.empty()) {
@@ -286,6 +299,7 @@ class TenantSync {
     const std::size_t i = static_cast<std::size_t>(&m - m_tables.data());
     if (m_on_servers[i]) {
       const std::size_t wrong =
+          m_unapplied[i] +
           diff::count_unapplied(m, tenant, t, changes.upserts, deleted, m_options.diff);
       if (wrong > 0) {
         out.error = "after applying, " + std::to_string(wrong) +
@@ -328,10 +342,27 @@ class TenantSync {
   // Compares table i: on the servers when both can hash rows alike, else chunk by chunk.
   diff::TableChanges compare(const diff::MasterTable& m, connectors::Connector& master,
                              connectors::Connector& tenant, const schema::Table& t, std::size_t i) {
-    if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, m_options.diff)) {
+    // Dry runs only count (and maybe keep keys); syncs write each batch as it is found, and on
+    // the servers' path read it back at once (the client path compares the changed chunks
+    // again at the end).
+    bool verify_batches = false;
+    diff::UpsertSink sink;
+    sink.keep_keys = m_options.keep_keys;
+    sink.master = m_master_rows.get();
+    if (m_writer) {
+      sink.write = [&](const schema::RowBatch& rows) {
+        apply_upserts(*m_writer, t, rows, m_options.batch_rows);
+        if (verify_batches)
+          m_unapplied[i] += diff::count_unapplied(m, *m_writer, t, rows, {}, m_options.diff);
+      };
+    }
+    const diff::UpsertSink* use = m_options.dry_run || m_writer ? &sink : nullptr;
+    verify_batches = true;
+    if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, m_options.diff, use)) {
       m_on_servers[i] = true;
       return std::move(*on_servers);
     }
+    verify_batches = false;
     const diff::MasterTable* chunks = &m;
     if (m.chunks.empty()) {
       // The run expected server-side comparison; this tenant's table needs the chunks after
@@ -339,7 +370,7 @@ class TenantSync {
       m_client[i] = diff::summarize_master(master, m.table, m_options.diff, true);
       chunks = &*m_client[i];
     }
-    diff::TableChanges changes = diff::diff_table(*chunks, master, tenant, t, m_options.diff);
+    diff::TableChanges changes = diff::diff_table(*chunks, master, tenant, t, m_options.diff, use);
     m_changed[i] = changes.differing;
     return changes;
   }
@@ -348,6 +379,10 @@ class TenantSync {
   // master's chunks when they had to be made for this tenant alone.
   std::vector<std::vector<std::size_t>> m_changed;
   std::vector<bool> m_on_servers;
+  std::vector<std::size_t> m_unapplied;  // rows found wrong when batches were read back
+  // Second sessions that write the tenant and read the master's rows while the diff streams.
+  std::unique_ptr<connectors::Connector> m_writer;
+  std::unique_ptr<connectors::Connector> m_master_rows;
   std::vector<std::optional<diff::MasterTable>> m_client;
 };
 

@@ -6,7 +6,8 @@
 // a chunk whose summaries match is done. For a chunk that differs, the master's rows of that
 // range are read again and merge-compared by key with the tenant's, giving the rows to
 // insert, update and delete. Memory is bounded by one batch plus one chunk of tenant keys
-// and hashes, plus the changed rows themselves.
+// and hashes, plus the rows to upsert: all of them without an UpsertSink, one sink batch with
+// one.
 //
 // Key order: every connector orders and compares text keys by bytes (COLLATE "C" and the
 // like), and KeyOrder compares canonical keys the same way, so master and tenant agree on
@@ -103,6 +104,21 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
 // The returned future ends when all are done; keep it until the tables are no longer used.
 std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables);
 
+// Where a sync's rows to upsert go as they are found, so that memory holds one batch rather
+// than every differing row of the table.
+struct UpsertSink {
+  // Receives the master rows to upsert (all columns in table order, inserts and updates
+  // mixed), at most max_rows rows or about max_bytes bytes at a time. Empty: the rows are only
+  // counted and never read in full (a dry run).
+  std::function<void(const schema::RowBatch&)> write;
+  // A second session on the master: the servers' path reads the rows to write through it while
+  // its (key, row hash) streams are still open on the first. Required when `write` is set.
+  connectors::Connector* master = nullptr;
+  bool keep_keys = false;  // record the keys in TableChanges::insert_keys and update_keys
+  std::size_t max_rows = 50000;
+  std::size_t max_bytes = std::size_t{32} << 20;
+};
+
 struct TableChanges {
   std::string table;
   std::uint64_t rows_compared = 0;  // tenant rows read
@@ -114,16 +130,21 @@ struct TableChanges {
   std::size_t updates = 0;
   std::vector<schema::KeyValue> deletes;  // tenant keys the master does not have
   std::vector<std::size_t> differing;     // indexes of the chunks that differed
+  // With an UpsertSink, `upserts` stays empty; these hold the keys when it asked for them.
+  std::vector<schema::KeyValue> insert_keys;
+  std::vector<schema::KeyValue> update_keys;
 
   std::size_t total() const noexcept { return inserts + updates + deletes.size(); }
 };
 
 // Compares the tenant's copy of the master's table. `tenant_table` is the table as the
 // tenant's catalog describes it; its columns must match the master's by name and order
-// (a structure sync makes them so), else Error names the difference.
+// (a structure sync makes them so), else Error names the difference. With a `sink`, the rows
+// to upsert go to it as the differing chunks are merged (the tenant's stream is still open
+// then: write through another session).
 TableChanges diff_table(const MasterTable& master, connectors::Connector& master_conn,
                         connectors::Connector& tenant, const schema::Table& tenant_table,
-                        const DiffSettings& settings);
+                        const DiffSettings& settings, const UpsertSink* sink = nullptr);
 
 // The same-dialect fast path: both servers hash their rows (Connector::server_hashing()).
 //   1. Equal table summaries end it at one aggregate query per side: server_summary() where
@@ -136,7 +157,8 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
 //      order, from both sides at once, and merged; when those buckets hold more than a quarter
 //      of the rows, the whole table is streamed instead (no filter, and the key's index gives
 //      the order).
-//   4. Only the master rows to upsert are read in full.
+//   4. Only the master rows to upsert are read in full: with a `sink`, in runs of keys as the
+//      merge finds them (through sink->master), handed to the sink in batches.
 // TableChanges::chunks is then the master's number of non-empty buckets, and `differing`
 // lists the numbers of the buckets that differed. Returns nullopt when it does not apply: another
 // dialect, no server hashing, or column types that differ between master and tenant.
@@ -144,7 +166,8 @@ std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
                                                   connectors::Connector& master_conn,
                                                   connectors::Connector& tenant,
                                                   const schema::Table& tenant_table,
-                                                  const DiffSettings& settings);
+                                                  const DiffSettings& settings,
+                                                  const UpsertSink* sink = nullptr);
 
 // How the servers' path splits a master table of `rows` rows into buckets of about 64 rows.
 // A row key of one integer column whose keys fill at least a quarter of the range between
@@ -167,6 +190,29 @@ std::size_t count_unapplied(const MasterTable& master, connectors::Connector& te
                             const schema::Table& tenant_table, const schema::RowBatch& expected,
                             const std::vector<schema::KeyValue>& deleted,
                             const DiffSettings& settings);
+
+// Gathers the rows to upsert of one table: into TableChanges::upserts (inserts first) without
+// a sink, else into batches handed to the sink. Internal to the diff.
+class PendingUpserts {
+ public:
+  PendingUpserts(const UpsertSink* sink, TableChanges& changes,
+                 const std::vector<std::size_t>& key_index, std::size_t columns);
+  // Row `row` of `from`, a master row to insert or update.
+  void add(const schema::RowBatch& from, std::size_t row, bool insert);
+  // A row known by its key only, when the sink has no `write` (its row is never read).
+  void count(const schema::KeyValue& key, bool insert);
+  bool reads_rows() const noexcept { return m_sink == nullptr || static_cast<bool>(m_sink->write); }
+  // Hands over what is left (with a sink) or appends the updates after the inserts.
+  void finish();
+
+ private:
+  void flush();
+  const UpsertSink* m_sink;
+  TableChanges& m_changes;
+  const std::vector<std::size_t>& m_key_index;
+  schema::RowBatch m_rows;     // with a sink: the batch being filled
+  schema::RowBatch m_updated;  // without: the updates, appended after the inserts
+};
 
 // Compares only the given chunks (indexes into master.chunks), reading just those ranges on
 // both sides: how a sync checks the ranges it changed.
