@@ -102,6 +102,11 @@ std::vector<std::string> require_row_key(const schema::Table& table) {
   return key;
 }
 
+bool is_integer(schema::LogicalType type) {
+  return type == schema::LogicalType::int16 || type == schema::LogicalType::int32 ||
+         type == schema::LogicalType::int64;
+}
+
 std::vector<std::string> bucket_key(const schema::Table& table, const BucketScheme& scheme) {
   std::vector<std::string> key = require_row_key(table);
   const std::string label = (table.schema.empty() ? "" : table.schema + ".") + table.name;

@@ -44,6 +44,9 @@ std::string column_list(const std::vector<std::string>& columns, const QuoteFn& 
 // The table's row key, or Error(failure) naming the table when it has none.
 std::vector<std::string> require_row_key(const schema::Table& table);
 
+// int16, int32 or int64.
+bool is_integer(schema::LogicalType type);
+
 // The row key for bucket summaries under `scheme`, checked against it: key ranges need a row
 // key of one integer column, key hashes at most BucketScheme::k_max_hash_bits. Error names
 // the table.

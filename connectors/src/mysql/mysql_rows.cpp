@@ -462,10 +462,6 @@ std::string row_hash_expression(const schema::Table& table) {
   return "CONV(LEFT(SHA1(" + row + "), 15), 16, 10)";
 }
 
-bool is_integer(LogicalType type) {
-  return type == LogicalType::int16 || type == LogicalType::int32 || type == LogicalType::int64;
-}
-
 // A row's bucket: the key >> bits (MySQL shifts the 64-bit pattern), or CRC32 of its key's
 // encoding (keys are never NULL) masked to 2^bits.
 std::string bucket_expression(const schema::Table& table, const std::vector<std::string>& key,
@@ -554,7 +550,7 @@ std::unique_ptr<RowReader> make_bucket_key_hash_reader(Session& session, const s
 std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(
     Session& session, const schema::Table& table) {
   const std::vector<std::string> key = require_row_key(table);
-  if (key.size() != 1 || !is_integer(table.find_column(key[0])->type))
+  if (key.size() != 1 || !connectors::is_integer(table.find_column(key[0])->type))
     return std::nullopt;
   const std::string k = quote_name(key[0]);
   const auto rows =

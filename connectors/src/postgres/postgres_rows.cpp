@@ -237,10 +237,6 @@ std::string row_hash_expression(const schema::Table& table) {
   return chain;
 }
 
-bool is_integer(LogicalType type) {
-  return type == LogicalType::int16 || type == LogicalType::int32 || type == LogicalType::int64;
-}
-
 // A row's bucket: the key >> bits (an arithmetic shift), or the hash chain of its key columns
 // (never NULL) masked to 2^bits buckets.
 std::string bucket_expression(const schema::Table& table, const std::vector<std::string>& key,
