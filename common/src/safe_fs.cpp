@@ -332,6 +332,23 @@ std::vector<std::string> read_dir_names(int dir_fd) {
   return names;
 }
 
+std::string read_all(int fd, std::string_view what) {
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0)
+      return text;
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      throw Error(ErrorKind::failure, "cannot read " + std::string(what) + ": " +
+                                          std::strerror(errno) + "; check the disk");
+    }
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
 void fsync_fd(int fd, std::string_view what) {
   while (::fsync(fd) != 0) {
     if (errno != EINTR)

@@ -54,23 +54,6 @@ void add_tree_bytes(int dir_fd, std::set<std::pair<dev_t, ino_t>>& seen, std::ui
   }
 }
 
-std::string read_all(int fd, const std::string& what) {
-  std::string text;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0)
-      return text;
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      throw Error(ErrorKind::failure,
-                  "cannot read " + what + ": " + sys_message(errno) + "; check the disk");
-    }
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-}
-
 }  // namespace
 
 ReleaseRoot ReleaseRoot::open(const std::filesystem::path& root, bool create) {

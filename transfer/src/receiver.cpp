@@ -77,20 +77,7 @@ void pread_exact(int fd, char* data, std::size_t size, std::uint64_t offset,
 }
 
 std::string read_file(int dir_fd, std::string_view rel) {
-  Fd fd = open_file_beneath(dir_fd, rel);
-  std::string out;
-  char buffer[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      sys_error("cannot read", rel);
-    if (n == 0)
-      break;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-  return out;
+  return read_all(open_file_beneath(dir_fd, rel).get(), rel);
 }
 
 // Writes `bytes` to dir_fd/name atomically: a temporary file, fsync, rename.
@@ -182,55 +169,58 @@ class LocalIndex {
   std::unordered_map<ContentKey, std::uint32_t, ContentKeyHash> m_files;
 };
 
-// Read handles of source files, a few at a time.
-class SourceFiles {
+// Open handles keyed by what they were opened for, the most recently used k_open_files of
+// them: entries arrive sorted by path, so a few stay hot.
+template <typename Key>
+class HandleCache {
  public:
-  SourceFiles(int root_fd, const LocalIndex& index) : m_root(root_fd), m_index(index) {}
-  void read(const Location& at, char* data, std::size_t size) {
-    const std::string& path = m_index.source(at.source);
-    pread_exact(fd(at.source), data, size, at.offset, path);
-  }
-  int fd(std::uint32_t source) {
+  template <typename Open>
+  int get(const Key& key, Open&& open) {
     for (auto it = m_open.begin(); it != m_open.end(); ++it) {
-      if (it->first == source) {
+      if (it->first == key) {
         m_open.splice(m_open.begin(), m_open, it);
         return it->second.get();
       }
     }
     if (m_open.size() >= k_open_files)
       m_open.pop_back();
-    m_open.emplace_front(source, open_file_beneath(m_root, m_index.source(source)));
+    m_open.emplace_front(key, open());
     return m_open.front().second.get();
+  }
+
+ private:
+  std::list<std::pair<Key, Fd>> m_open;
+};
+
+// Read handles of the index's source files.
+class SourceFiles {
+ public:
+  SourceFiles(int root_fd, const LocalIndex& index) : m_root(root_fd), m_index(index) {}
+  void read(const Location& at, char* data, std::size_t size) {
+    const std::string& path = m_index.source(at.source);
+    const int fd = m_files.get(at.source, [&] { return open_file_beneath(m_root, path); });
+    pread_exact(fd, data, size, at.offset, path);
   }
 
  private:
   int m_root;
   const LocalIndex& m_index;
-  std::list<std::pair<std::uint32_t, Fd>> m_open;
+  HandleCache<std::uint32_t> m_files;
 };
 
-// Directory handles beneath the staging directory, a few at a time, never through a link.
+// Directory handles beneath a base directory, never through a link.
 class DirHandles {
  public:
   explicit DirHandles(int base_fd) : m_base(base_fd) {}
   int get(const std::string& rel) {
     if (rel.empty())
       return m_base;
-    for (auto it = m_open.begin(); it != m_open.end(); ++it) {
-      if (it->first == rel) {
-        m_open.splice(m_open.begin(), m_open, it);
-        return it->second.get();
-      }
-    }
-    if (m_open.size() >= k_open_files)
-      m_open.pop_back();
-    m_open.emplace_front(rel, open_dir_beneath(m_base, rel, false));
-    return m_open.front().second.get();
+    return m_dirs.get(rel, [&] { return open_dir_beneath(m_base, rel, false); });
   }
 
  private:
   int m_base;
-  std::list<std::pair<std::string, Fd>> m_open;
+  HandleCache<std::string> m_dirs;
 };
 
 std::string resume_name(std::string_view path) {

@@ -73,6 +73,9 @@ std::string path_beneath(int dir_fd, std::string_view rel);
 // order. Does not move `dir_fd`'s own offset.
 std::vector<std::string> read_dir_names(int dir_fd);
 
+// Everything left to read from `fd`, retried on EINTR. `what` names the file in the message.
+std::string read_all(int fd, std::string_view what);
+
 // fsync, retried on EINTR. `what` names the file in the message.
 void fsync_fd(int fd, std::string_view what);
 
