@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "ferry/transfer/manifest.hpp"
+#include "file_helpers.hpp"
 #include "test_env.hpp"
 
 namespace ferry::transfer {
@@ -32,24 +33,9 @@ namespace fs = std::filesystem;
 constexpr std::int64_t k_old_ns = 1'700'000'000'123'456'789;
 constexpr std::size_t k_cache_header_bytes = 28;  // magic, version, chunker params, count
 
-std::string random_content(std::size_t size, std::uint64_t seed) {
-  std::string bytes(size, '\0');
-  std::mt19937_64 random(seed);
-  for (char& c : bytes) {
-    c = static_cast<char>(random());
-  }
-  return bytes;
-}
-
-void check_posix(int rc, const std::string& what) {
-  ASSERT_EQ(rc, 0) << what << ": " << std::strerror(errno);
-}
-
-void set_mtime(const std::string& path, std::int64_t ns) {
-  const timespec times[2] = {{ns / 1'000'000'000, ns % 1'000'000'000},
-                             {ns / 1'000'000'000, ns % 1'000'000'000}};
-  check_posix(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), "utimensat " + path);
-}
+using test_files::check_posix;
+using test_files::random_content;
+using test_files::set_mtime;
 
 struct stat stat_of(const std::string& path) {
   struct stat st {};

@@ -18,6 +18,7 @@
 
 #include "ferry/common/error.hpp"
 #include "ferry/transfer/manifest.hpp"
+#include "file_helpers.hpp"
 #include "test_env.hpp"
 
 namespace ferry::transfer {
@@ -35,24 +36,9 @@ const std::string k_unicode_dir =
     "d\xc3\xa9";
 const std::string k_unicode_file = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.txt";
 
-std::string random_content(std::size_t size, std::uint64_t seed) {
-  std::string bytes(size, '\0');
-  std::mt19937_64 random(seed);
-  for (char& c : bytes) {
-    c = static_cast<char>(random());
-  }
-  return bytes;
-}
-
-void check_posix(int rc, const std::string& what) {
-  ASSERT_EQ(rc, 0) << what << ": " << std::strerror(errno);
-}
-
-void set_mtime(const std::string& path, std::int64_t ns) {
-  const timespec times[2] = {{ns / 1'000'000'000, ns % 1'000'000'000},
-                             {ns / 1'000'000'000, ns % 1'000'000'000}};
-  check_posix(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), "utimensat " + path);
-}
+using test_files::check_posix;
+using test_files::random_content;
+using test_files::set_mtime;
 
 class ScanTest : public ::testing::Test {
  protected:
