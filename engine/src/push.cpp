@@ -42,9 +42,9 @@ std::string describe(const Error& e, transfer::Connection* conn) {
 
 // After a failed send, the node may have said why it stopped: an error frame in the pipe.
 std::string node_error(const Error& e, transfer::Connection* conn) {
-  // Only then: after any other error the node is still waiting for us, and reading would
-  // wait forever.
-  if (conn != nullptr && std::string_view(e.what()).find("connection lost") != std::string::npos) {
+  // Only after a failed send: after any other error the node is still waiting for us, and
+  // reading would wait forever.
+  if (conn != nullptr && conn->channel().send_failed()) {
     try {
       transfer::Frame frame;
       while (conn->channel().receive_or_eof(frame)) {

@@ -60,6 +60,7 @@ void Channel::write_all(const void* data, std::size_t size) {
     if (n < 0) {
       if (errno == EINTR)
         continue;
+      m_send_failed = true;
       throw Error(ErrorKind::failure, fmt::format("{}: connection lost while sending: {}", m_peer,
                                                   std::strerror(errno)));
     }

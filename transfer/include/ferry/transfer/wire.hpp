@@ -53,6 +53,8 @@ class Channel {
   // False at a clean end of stream (no byte of a next frame).
   bool receive_or_eof(Frame& frame);
 
+  // A send failed: the other side went away, and may have said why in a frame still to read.
+  bool send_failed() const noexcept { return m_send_failed; }
   std::uint64_t bytes_sent() const noexcept { return m_sent; }
   std::uint64_t bytes_received() const noexcept { return m_received; }
   const std::string& peer() const noexcept { return m_peer; }
@@ -66,6 +68,7 @@ class Channel {
   std::string m_peer;
   std::uint64_t m_sent = 0;
   std::uint64_t m_received = 0;
+  bool m_send_failed = false;
 };
 
 // Chunk frames: a chunk's id and bytes, zstd-compressed unless that does not pay.
