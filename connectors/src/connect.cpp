@@ -16,4 +16,9 @@ std::unique_ptr<Connector> connect(const Endpoint& endpoint) {
   throw Error(ErrorKind::bad_endpoint, "unsupported dialect in " + endpoint.redacted());
 }
 
+void Connector::join_snapshot(const std::string& /*snapshot*/) {
+  throw Error(ErrorKind::failure,
+              endpoint().redacted() + ": this database cannot share a snapshot between sessions");
+}
+
 }  // namespace ferry::connectors

@@ -213,7 +213,8 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
   return out;
 }
 
-std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables) {
+std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables,
+                                   const std::optional<std::string>& snapshot) {
   auto promises =
       std::make_shared<std::vector<std::promise<std::optional<connectors::ServerSummary>>>>(
           tables.size());
@@ -223,11 +224,11 @@ std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTab
   std::vector<schema::Table> definitions;
   for (const MasterTable& t : tables)
     definitions.push_back(t.table);
-  return std::async(std::launch::async, [master, promises, definitions] {
+  return std::async(std::launch::async, [master, promises, definitions, snapshot] {
     std::size_t done = 0;
     try {
       auto conn = connectors::connect(master);
-      conn->begin_consistent_read();
+      snapshot ? conn->join_snapshot(*snapshot) : conn->begin_consistent_read();
       for (; done < definitions.size(); ++done) {
         (*promises)[done].set_value(conn->server_summary(definitions[done]));
       }

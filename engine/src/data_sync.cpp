@@ -175,10 +175,11 @@ std::vector<schema::KeyValue> keys_of(const schema::RowBatch& rows, std::size_t 
 
 class TenantSync {
  public:
-  TenantSync(const Endpoint& master, const Endpoint& tenant,
-             const std::vector<diff::MasterTable>& tables, const DataSyncOptions& options,
-             const TableDone& on_table)
+  TenantSync(const Endpoint& master, const std::optional<std::string>& snapshot,
+             const Endpoint& tenant, const std::vector<diff::MasterTable>& tables,
+             const DataSyncOptions& options, const TableDone& on_table)
       : m_master_endpoint(master),
+        m_snapshot(snapshot),
         m_endpoint(tenant),
         m_tables(tables),
         m_options(options),
@@ -189,7 +190,7 @@ class TenantSync {
     TenantDataResult result;
     result.tenant = m_endpoint.redacted();
     try {
-      auto master = connectors::connect(m_master_endpoint);
+      auto master = connect_master();
       auto tenant = connectors::connect(m_endpoint);
       const schema::Catalog catalog = tenant->introspect();
       // Rows to upsert are written in batches while the diff still reads the tenant and the
@@ -197,7 +198,7 @@ class TenantSync {
       // for the open read: there the rows are gathered per table and written afterwards.
       if (!m_options.dry_run && m_endpoint.dialect != Dialect::sqlite) {
         m_writer = connectors::connect(m_endpoint);
-        m_master_rows = connectors::connect(m_master_endpoint);
+        m_master_rows = connect_master();
       }
 
       // Compare and upsert, parents first; deletes wait until every upsert is in.
@@ -224,6 +225,14 @@ class TenantSync {
   }
 
  private:
+  // A master session; in the run's shared snapshot when the master exported one.
+  std::unique_ptr<connectors::Connector> connect_master() const {
+    auto master = connectors::connect(m_master_endpoint);
+    if (m_snapshot)
+      master->join_snapshot(*m_snapshot);
+    return master;
+  }
+
   void compare_and_upsert(connectors::Connector& master, connectors::Connector& tenant,
                           const schema::Catalog& catalog, std::size_t i,
                           diff::TableChanges& changes, TableResult& out) {
@@ -335,6 +344,7 @@ class TenantSync {
   }
 
   const Endpoint& m_master_endpoint;
+  const std::optional<std::string>& m_snapshot;
   const Endpoint& m_endpoint;
   const std::vector<diff::MasterTable>& m_tables;
   const DataSyncOptions& m_options;
@@ -435,28 +445,33 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   report.master = master_endpoint.redacted();
   report.dry_run = options.dry_run;
 
-  // The master is read once, in one snapshot, and its summaries serve every tenant.
+  // The master is read once and its summaries serve every tenant. Every master read of the
+  // run sees one snapshot where the master can share it between sessions (PostgreSQL): this
+  // session exports it and keeps it open until every tenant is done, and every other master
+  // session joins it. Elsewhere each session reads its own snapshot, and a master that
+  // changes during the run reaches the tenants at the next one.
   std::vector<diff::MasterTable> tables;
   connectors::ServerHashing hashing = connectors::ServerHashing::none;
-  {
-    auto master = connectors::connect(master_endpoint);
-    const schema::Catalog catalog = master->introspect();
-    const auto chosen = select_tables(catalog, options.tables);
-    // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
-    hashing = master->server_hashing();
-    const bool client_chunks = hashing == connectors::ServerHashing::none ||
-                               std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
-                                 return e.dialect != master_endpoint.dialect;
-                               });
-    master->begin_consistent_read();
-    for (const schema::Table* t : chosen) {
-      const auto table_start = Clock::now();
-      tables.push_back(diff::summarize_master(*master, *t, options.diff, client_chunks));
-      spdlog::debug("master {}: {} rows in {} chunks, {:.2f}s", label(*t), tables.back().rows,
-                    tables.back().chunks.size(), seconds_since(table_start));
-    }
-    master->end_consistent_read();
+  auto master = connectors::connect(master_endpoint);
+  const schema::Catalog catalog = master->introspect();
+  const auto chosen = select_tables(catalog, options.tables);
+  // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
+  hashing = master->server_hashing();
+  const bool client_chunks = hashing == connectors::ServerHashing::none ||
+                             std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
+                               return e.dialect != master_endpoint.dialect;
+                             });
+  master->begin_consistent_read();
+  const std::optional<std::string> snapshot = master->export_snapshot();
+  report.shared_snapshot = snapshot.has_value();
+  for (const schema::Table* t : chosen) {
+    const auto table_start = Clock::now();
+    tables.push_back(diff::summarize_master(*master, *t, options.diff, client_chunks));
+    spdlog::debug("master {}: {} rows in {} chunks, {:.2f}s", label(*t), tables.back().rows,
+                  tables.back().chunks.size(), seconds_since(table_start));
   }
+  if (!snapshot)
+    master.reset();
   // Every tenant compares on the servers. Where a whole-table summary is cheaper than bucket
   // summaries (PostgreSQL), the master sums its tables in the background while the tenants sum
   // theirs; the master's buckets are summed only for a table that some tenant has different,
@@ -464,7 +479,7 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   std::future<void> master_summaries;
   if (!tables.empty() && !tables.front().server_summary.valid() &&
       hashing == connectors::ServerHashing::summary_first) {
-    master_summaries = diff::server_summaries(master_endpoint, tables);
+    master_summaries = diff::server_summaries(master_endpoint, tables, snapshot);
   }
 
   report.tenants.resize(tenants.size());
@@ -476,7 +491,8 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     on_table(tenant, t);
   };
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
-    report.tenants[i] = TenantSync(master_endpoint, tenants[i], tables, options, table_done).run();
+    report.tenants[i] =
+        TenantSync(master_endpoint, snapshot, tenants[i], tables, options, table_done).run();
     if (on_tenant) {
       std::lock_guard lock(report_mutex);
       on_tenant(report.tenants[i]);

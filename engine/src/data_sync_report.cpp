@@ -93,6 +93,7 @@ nlohmann::json to_json(const DataSyncReport& report) {
   }
   return {{"master", report.master},
           {"dry_run", report.dry_run},
+          {"shared_snapshot", report.shared_snapshot},
           {"tenants", std::move(tenants)},
           {"seconds", report.seconds},
           {"exit_code", static_cast<int>(report.exit_code())}};

@@ -83,6 +83,31 @@ class PostgresConnector final : public SqlRowChanges {
 
   void end_consistent_read() override { m_session.exec("COMMIT", "ending a snapshot"); }
 
+  std::optional<std::string> export_snapshot() override {
+    const auto rows = m_session.query("SELECT pg_export_snapshot()", "exporting the snapshot");
+    if (rows.empty() || !rows[0][0])
+      throw Error(ErrorKind::failure,
+                  "postgres " + endpoint().redacted() + ": pg_export_snapshot() returned nothing");
+    return *rows[0][0];
+  }
+
+  void join_snapshot(const std::string& snapshot) override {
+    // Snapshot names are hex digits and dashes (e.g. 00000003-0000001B-1); anything else is
+    // refused rather than quoted.
+    if (snapshot.empty() ||
+        snapshot.find_first_not_of("0123456789ABCDEFabcdef-") != std::string::npos) {
+      throw Error(ErrorKind::failure, "not a snapshot name: " + snapshot);
+    }
+    m_session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a snapshot");
+    try {
+      m_session.exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'",
+                     "joining the snapshot " + snapshot);
+    } catch (...) {
+      m_session.exec("ROLLBACK", "leaving a failed snapshot");
+      throw;
+    }
+  }
+
   std::vector<TextRow> query(std::string_view sql) override {
     return m_session.query(sql, "query failed: " + excerpt(sql));
   }

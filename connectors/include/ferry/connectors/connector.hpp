@@ -205,6 +205,15 @@ class Connector {
   // end_consistent_read(). Make no writes on this Connector meanwhile.
   virtual void begin_consistent_read() = 0;
   virtual void end_consistent_read() = 0;
+  // Names the snapshot of the consistent read open on this Connector so that other sessions
+  // can read in it too (join_snapshot()), for as long as this read stays open. nullopt where
+  // the dialect cannot share a snapshot between sessions (MySQL/MariaDB, SQLite).
+  //   PostgreSQL: pg_export_snapshot().
+  virtual std::optional<std::string> export_snapshot() { return std::nullopt; }
+  // Begins a consistent read (end it with end_consistent_read()) in the snapshot that another
+  // session exported and still holds: both then see exactly the same rows. Error when the
+  // export is gone or the dialect has none.
+  virtual void join_snapshot(const std::string& snapshot);
 
   // Applies a structure plan (schema::Plan::statements()).
   //   PostgreSQL: one transaction with SET LOCAL lock_timeout; all or nothing.

@@ -100,9 +100,11 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
                              const DiffSettings& settings, bool client_chunks = true);
 
 // Computes the master's server summaries of `tables` on a connection of its own, in one
-// consistent snapshot, on a background thread; fills each table's server_summary future.
-// The returned future ends when all are done; keep it until the tables are no longer used.
-std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables);
+// consistent snapshot (the exported `snapshot` when given, see Connector::join_snapshot()),
+// on a background thread; fills each table's server_summary future. The returned future ends
+// when all are done; keep it until the tables are no longer used.
+std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables,
+                                   const std::optional<std::string>& snapshot);
 
 // Where a sync's rows to upsert go as they are found, so that memory holds one batch rather
 // than every differing row of the table.

@@ -67,6 +67,9 @@ struct TenantDataResult {
 struct DataSyncReport {
   std::string master;
   bool dry_run = false;
+  // Whether every master read of the run saw one snapshot (PostgreSQL exports it to all of
+  // the run's master sessions); otherwise each master session read its own.
+  bool shared_snapshot = false;
   std::vector<TenantDataResult> tenants;
   double seconds = 0;
 

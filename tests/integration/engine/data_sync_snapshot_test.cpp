@@ -1,0 +1,116 @@
+// Every master read of one sync sees one snapshot: a master that changes while the run goes
+// from tenant to tenant gives all tenants the same data, the data as it was when the run
+// began; the next run brings the change to all of them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "data_sync_support.hpp"
+#include "ferry/engine/data_sync.hpp"
+
+namespace ferry::test::data {
+namespace {
+
+const char* const k_table = "CREATE TABLE ref (id integer PRIMARY KEY, v text NOT NULL)";
+
+// Every row, in key order, as the server prints it.
+std::vector<connectors::TextRow> dump(connectors::Connector& db) {
+  return db.query("SELECT id::text, v FROM ref ORDER BY id");
+}
+
+TEST(DataSyncSnapshot, AJoinedSessionReadsTheExportedSnapshot) {
+  TempDatabase db(Dialect::postgres);
+  auto writer = db.connect();
+  writer->execute({k_table, "INSERT INTO ref VALUES (1, 'before')"});
+
+  auto anchor = db.connect();
+  anchor->begin_consistent_read();
+  const auto snapshot = anchor->export_snapshot();
+  ASSERT_TRUE(snapshot.has_value());
+  writer->execute({"UPDATE ref SET v = 'after' WHERE id = 1", "INSERT INTO ref VALUES (2, 'new')"});
+
+  auto joined = db.connect();
+  joined->join_snapshot(*snapshot);
+  EXPECT_EQ(dump(*joined), dump(*anchor));
+  ASSERT_EQ(dump(*joined).size(), 1u);
+  EXPECT_EQ(dump(*joined)[0][1], "before");
+  joined->end_consistent_read();
+  EXPECT_EQ(dump(*joined).size(), 2u) << "after the read ends, the session sees the change";
+  anchor->end_consistent_read();
+
+  // Once the exporting read has ended, the snapshot can no longer be joined, and the session
+  // is left usable.
+  auto late = db.connect();
+  EXPECT_THROW(late->join_snapshot(*snapshot), Error);
+  EXPECT_EQ(dump(*late).size(), 2u);
+  EXPECT_THROW(late->join_snapshot("1'; DROP TABLE ref; --"), Error);
+  EXPECT_EQ(dump(*late).size(), 2u);
+}
+
+TEST(DataSyncSnapshot, AMasterChangedMidRunReachesNoTenantUntilTheNextRun) {
+  TempDatabase master_db(Dialect::postgres);
+  auto master = master_db.connect();
+  master->execute(
+      {k_table, "INSERT INTO ref SELECT g, 'row ' || g FROM generate_series(1, 2000) g"});
+  const auto before = dump(*master);
+
+  std::vector<std::unique_ptr<TempDatabase>> tenant_dbs;
+  std::vector<Endpoint> tenants;
+  for (int i = 0; i < 3; ++i) {
+    tenant_dbs.push_back(std::make_unique<TempDatabase>(Dialect::postgres));
+    tenant_dbs.back()->connect()->execute({k_table});
+    tenants.push_back(tenant_dbs.back()->endpoint());
+  }
+
+  engine::DataSyncOptions options;
+  options.tables = {"ref"};
+  options.jobs = 1;
+  std::size_t finished = 0;
+  auto change_master_once = [&](const engine::TenantDataResult&) {
+    if (finished++ > 0)
+      return;
+    master->execute({"UPDATE ref SET v = v || ' changed' WHERE id % 100 = 0",
+                     "DELETE FROM ref WHERE id BETWEEN 500 AND 504",
+                     "INSERT INTO ref SELECT g, 'late ' || g FROM generate_series(3001, 3010) g"});
+  };
+  const engine::DataSyncReport first =
+      engine::sync_data(master_db.endpoint(), tenants, options, change_master_once);
+  EXPECT_TRUE(first.shared_snapshot);
+  ASSERT_EQ(finished, 3u);
+  for (std::size_t i = 0; i < tenants.size(); ++i) {
+    EXPECT_EQ(first.tenants[i].status, engine::DataStatus::synced) << first.tenants[i].error;
+    EXPECT_EQ(dump(*tenant_dbs[i]->connect()), before) << "tenant " << i;
+  }
+
+  const auto after = dump(*master);
+  ASSERT_NE(after, before);
+  const engine::DataSyncReport second = engine::sync_data(master_db.endpoint(), tenants, options);
+  for (std::size_t i = 0; i < tenants.size(); ++i) {
+    EXPECT_EQ(second.tenants[i].status, engine::DataStatus::synced) << second.tenants[i].error;
+    // 20 updated, but id 500 is among the 5 deleted; 10 inserted.
+    EXPECT_EQ(second.tenants[i].changes(), 19u + 5u + 10u);
+    EXPECT_EQ(dump(*tenant_dbs[i]->connect()), after) << "tenant " << i;
+  }
+}
+
+TEST(DataSyncSnapshot, MariaDbMasterSaysItsSessionsReadTheirOwnSnapshots) {
+  TempDatabase master_db(Dialect::mysql);
+  TempDatabase tenant_db(Dialect::mysql);
+  const char* const table = "CREATE TABLE ref (id integer PRIMARY KEY, v text NOT NULL)";
+  master_db.connect()->execute({table, "INSERT INTO ref VALUES (1, 'a'), (2, 'b')"});
+  tenant_db.connect()->execute({table});
+  engine::DataSyncOptions options;
+  options.tables = {"ref"};
+  const engine::DataSyncReport report =
+      engine::sync_data(master_db.endpoint(), {tenant_db.endpoint()}, options);
+  EXPECT_FALSE(report.shared_snapshot);
+  ASSERT_EQ(report.tenants.size(), 1u);
+  EXPECT_EQ(report.tenants[0].status, engine::DataStatus::synced) << report.tenants[0].error;
+  EXPECT_EQ(engine::to_json(report).at("shared_snapshot"), false);
+}
+
+}  // namespace
+}  // namespace ferry::test::data
