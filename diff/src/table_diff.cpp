@@ -269,28 +269,42 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
     tenant_summary = Summary{};
   };
 
-  auto reader = tenant.read_rows(tenant_table, {.batch_rows = settings.batch_rows});
+  // Streams the tenant's rows of `range` into the chunks' sums, settling each chunk as the
+  // stream passes its end.
   schema::RowBatch batch;
   schema::KeyValue last;
   const std::string table_label = label(tenant_table);
-  while (reader->next(batch)) {
-    for (std::size_t r = 0; r < batch.rows(); ++r) {
-      schema::KeyValue key = key_of(batch, r, master.key_index);
-      check_order(order, last, key, table_label, tenant.endpoint());
-      while (chunk + 1 < master.chunks.size() &&
-             order.compare(key, master.chunks[chunk].range.up_to) > 0) {
-        settle(chunk++);
+  auto read = [&](const schema::KeyRange& range) {
+    auto reader =
+        tenant.read_rows(tenant_table, {.range = range, .batch_rows = settings.batch_rows});
+    while (reader->next(batch)) {
+      for (std::size_t r = 0; r < batch.rows(); ++r) {
+        schema::KeyValue key = key_of(batch, r, master.key_index);
+        check_order(order, last, key, table_label, tenant.endpoint());
+        while (chunk + 1 < master.chunks.size() &&
+               order.compare(key, master.chunks[chunk].range.up_to) > 0) {
+          settle(chunk++);
+        }
+        const Hash128 h = hash_row(batch, r);
+        tenant_summary.add(h);
+        last = key;
+        buffered.push_back({std::move(key), h});
       }
-      const Hash128 h = hash_row(batch, r);
-      tenant_summary.add(h);
-      last = key;
-      buffered.push_back({std::move(key), h});
+      changes.rows_compared += batch.rows();
     }
-    changes.rows_compared += batch.rows();
+  };
+  if (settings.read_tenant_by_chunk) {
+    // One read per chunk, closed before the chunk is settled, so that the sink may write to
+    // the tenant through this very session.
+    for (; chunk < master.chunks.size(); ++chunk) {
+      read(master.chunks[chunk].range);
+      settle(chunk);
+    }
+  } else {
+    read({});
+    for (; chunk < master.chunks.size(); ++chunk)
+      settle(chunk);
   }
-  reader.reset();
-  for (; chunk < master.chunks.size(); ++chunk)
-    settle(chunk);
   pending.finish();
   changes.chunks_differing = changes.differing.size();
   return changes;

@@ -161,18 +161,6 @@ void apply_deletes(connectors::Connector& tenant, const schema::Table& table,
   }
 }
 
-std::vector<schema::KeyValue> keys_of(const schema::RowBatch& rows, std::size_t first,
-                                      std::size_t count, const std::vector<std::size_t>& index) {
-  std::vector<schema::KeyValue> out;
-  for (std::size_t r = first; r < first + count; ++r) {
-    schema::KeyValue k;
-    for (std::size_t p : index)
-      k.emplace_back(rows.value(r, p));
-    out.push_back(std::move(k));
-  }
-  return out;
-}
-
 class TenantSync {
  public:
   TenantSync(const Endpoint& master, const std::optional<std::string>& snapshot,
@@ -195,7 +183,8 @@ class TenantSync {
       const schema::Catalog catalog = tenant->introspect();
       // Rows to upsert are written in batches while the diff still reads the tenant and the
       // master, so they go through second sessions. SQLite has one writer, which would wait
-      // for the open read: there the rows are gathered per table and written afterwards.
+      // for the open read: there the diff reads the tenant a chunk at a time, and the batches
+      // go through the reading session between two reads.
       if (!m_options.dry_run && m_endpoint.dialect != Dialect::sqlite) {
         m_writer = connectors::connect(m_endpoint);
         m_master_rows = connect_master();
@@ -254,17 +243,9 @@ class TenantSync {
       out.updates = changes.updates;
       out.deletes = m_options.deletes == DeletesPolicy::keep ? 0 : changes.deletes.size();
       if (m_options.keep_keys) {
-        if (changes.upserts.empty()) {
-          out.insert_keys = std::move(changes.insert_keys);
-          out.update_keys = std::move(changes.update_keys);
-        } else {
-          out.insert_keys = keys_of(changes.upserts, 0, changes.inserts, m.key_index);
-          out.update_keys = keys_of(changes.upserts, changes.inserts, changes.updates, m.key_index);
-        }
+        out.insert_keys = std::move(changes.insert_keys);
+        out.update_keys = std::move(changes.update_keys);
         out.delete_keys = changes.deletes;
-      }
-      if (!m_options.dry_run && !changes.upserts.empty()) {
-        apply_upserts(tenant, *t, changes.upserts, m_options.batch_rows);
       }
     } catch (const std::exception& e) {
       out.error = m_endpoint.scrub(e.what());
@@ -356,19 +337,24 @@ class TenantSync {
     // the servers' path read it back at once (the client path compares the changed chunks
     // again at the end).
     bool verify_batches = false;
+    diff::DiffSettings settings = m_options.diff;
+    connectors::Connector* writer = m_writer.get();
+    if (!m_options.dry_run && writer == nullptr) {
+      writer = &tenant;
+      settings.read_tenant_by_chunk = true;
+    }
     diff::UpsertSink sink;
     sink.keep_keys = m_options.keep_keys;
     sink.master = m_master_rows.get();
-    if (m_writer) {
+    if (writer != nullptr) {
       sink.write = [&](const schema::RowBatch& rows) {
-        apply_upserts(*m_writer, t, rows, m_options.batch_rows);
+        apply_upserts(*writer, t, rows, m_options.batch_rows);
         if (verify_batches)
-          m_unapplied[i] += diff::count_unapplied(m, *m_writer, t, rows, {}, m_options.diff);
+          m_unapplied[i] += diff::count_unapplied(m, *writer, t, rows, {}, m_options.diff);
       };
     }
-    const diff::UpsertSink* use = m_options.dry_run || m_writer ? &sink : nullptr;
     verify_batches = true;
-    if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, m_options.diff, use)) {
+    if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, settings, &sink)) {
       m_on_servers[i] = true;
       return std::move(*on_servers);
     }
@@ -380,7 +366,7 @@ class TenantSync {
       m_client[i] = diff::summarize_master(master, m.table, m_options.diff, true);
       chunks = &*m_client[i];
     }
-    diff::TableChanges changes = diff::diff_table(*chunks, master, tenant, t, m_options.diff, use);
+    diff::TableChanges changes = diff::diff_table(*chunks, master, tenant, t, settings, &sink);
     m_changed[i] = changes.differing;
     return changes;
   }

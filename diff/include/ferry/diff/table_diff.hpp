@@ -90,6 +90,10 @@ struct MasterTable {
 struct DiffSettings {
   std::size_t chunk_rows = 10000;
   std::size_t batch_rows = 8192;
+  // diff_table(): read the tenant one chunk range at a time rather than in one stream, so that
+  // no read is open while a chunk's rows go to the sink (SQLite: the sink writes through the
+  // reading session, as a second one would wait for the read to end).
+  bool read_tenant_by_chunk = false;
 };
 
 // `client_chunks`: read the master's rows and summarize them in chunks, for tenants that
