@@ -1,5 +1,7 @@
 #include "ferry/diff/table_diff.hpp"
 
+#include <tbb/parallel_pipeline.h>
+
 #include "ferry/common/error.hpp"
 
 namespace ferry::diff {
@@ -85,6 +87,45 @@ struct KeyHash {
   schema::KeyValue key;
   Hash128 hash;
 };
+
+// A batch of one stream's rows with each row's hash.
+struct HashedBatch {
+  schema::RowBatch rows;
+  std::vector<Hash128> hashes;
+};
+
+// Batches of a stream held at once by read_hashed(): read ahead, being hashed, being consumed.
+constexpr std::size_t k_batches_in_flight = 4;
+
+// Reads `reader` through a oneTBB pipeline: the next batches are read (in order, one at a time)
+// and their rows hashed (in parallel) while `consume` takes the batches before them, in order.
+// At most k_batches_in_flight batches exist at once, so memory stays bounded whatever the
+// table's size. An exception in any stage stops the pipeline and leaves by this call.
+void read_hashed(connectors::RowReader& reader,
+                 const std::function<void(const HashedBatch&)>& consume) {
+  using Item = std::shared_ptr<HashedBatch>;
+  tbb::parallel_pipeline(
+      k_batches_in_flight,
+      tbb::make_filter<void, Item>(tbb::filter_mode::serial_in_order,
+                                   [&](tbb::flow_control& control) {
+                                     auto item = std::make_shared<HashedBatch>();
+                                     if (!reader.next(item->rows)) {
+                                       control.stop();
+                                       return Item();
+                                     }
+                                     return item;
+                                   }) &
+          tbb::make_filter<Item, Item>(tbb::filter_mode::parallel,
+                                       [](Item item) {
+                                         const std::size_t rows = item->rows.rows();
+                                         item->hashes.resize(rows);
+                                         for (std::size_t r = 0; r < rows; ++r)
+                                           item->hashes[r] = hash_row(item->rows, r);
+                                         return item;
+                                       }) &
+          tbb::make_filter<Item, void>(tbb::filter_mode::serial_in_order,
+                                       [&](const Item& item) { consume(*item); }));
+}
 
 // Merges the master's rows of `range` with the tenant's rows of the same range (`tenant`, in
 // key order) into `changes`: the rows to insert or update go to `pending`, the tenant's keys
@@ -182,21 +223,18 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
   out.key_index = key_positions(table, out.key);
   if (!client_chunks)
     return out;
-  std::promise<std::optional<connectors::ServerSummary>> summary;
-  summary.set_value(master.server_summary(table));
-  out.server_summary = summary.get_future().share();
   const KeyOrder order = key_order_of(table, out.key_index);
   const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
 
   auto reader = master.read_rows(table, {.batch_rows = settings.batch_rows});
-  schema::RowBatch batch;
   Chunk current;
   schema::KeyValue last;
-  while (reader->next(batch)) {
+  read_hashed(*reader, [&](const HashedBatch& hashed) {
+    const schema::RowBatch& batch = hashed.rows;
     for (std::size_t r = 0; r < batch.rows(); ++r) {
       schema::KeyValue key = key_of(batch, r, out.key_index);
       check_order(order, last, key, label(table), master.endpoint());
-      current.summary.add(hash_row(batch, r));
+      current.summary.add(hashed.hashes[r]);
       last = std::move(key);
       if (current.summary.rows == chunk_rows) {
         current.range.up_to = last;
@@ -206,7 +244,7 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
       }
     }
     out.rows += batch.rows();
-  }
+  });
   // The last chunk is open above: tenant rows past the master's last key land there.
   current.range.up_to.clear();
   out.chunks.push_back(std::move(current));
@@ -271,13 +309,13 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
 
   // Streams the tenant's rows of `range` into the chunks' sums, settling each chunk as the
   // stream passes its end.
-  schema::RowBatch batch;
   schema::KeyValue last;
   const std::string table_label = label(tenant_table);
   auto read = [&](const schema::KeyRange& range) {
     auto reader =
         tenant.read_rows(tenant_table, {.range = range, .batch_rows = settings.batch_rows});
-    while (reader->next(batch)) {
+    read_hashed(*reader, [&](const HashedBatch& hashed) {
+      const schema::RowBatch& batch = hashed.rows;
       for (std::size_t r = 0; r < batch.rows(); ++r) {
         schema::KeyValue key = key_of(batch, r, master.key_index);
         check_order(order, last, key, table_label, tenant.endpoint());
@@ -285,13 +323,13 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
                order.compare(key, master.chunks[chunk].range.up_to) > 0) {
           settle(chunk++);
         }
-        const Hash128 h = hash_row(batch, r);
+        const Hash128 h = hashed.hashes[r];
         tenant_summary.add(h);
         last = key;
         buffered.push_back({std::move(key), h});
       }
       changes.rows_compared += batch.rows();
-    }
+    });
   };
   if (settings.read_tenant_by_chunk) {
     // One read per chunk, closed before the chunk is settled, so that the sink may write to

@@ -447,6 +447,9 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
                              std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
                                return e.dialect != master_endpoint.dialect;
                              });
+  const bool same_dialect_tenants =
+      std::any_of(tenants.begin(), tenants.end(),
+                  [&](const Endpoint& e) { return e.dialect == master_endpoint.dialect; });
   master->begin_consistent_read();
   const std::optional<std::string> snapshot = master->export_snapshot();
   report.shared_snapshot = snapshot.has_value();
@@ -458,12 +461,13 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   }
   if (!snapshot)
     master.reset();
-  // Every tenant compares on the servers. Where a whole-table summary is cheaper than bucket
-  // summaries (PostgreSQL), the master sums its tables in the background while the tenants sum
-  // theirs; the master's buckets are summed only for a table that some tenant has different,
-  // once (diff::diff_table_on_servers). Otherwise (MySQL/MariaDB) the buckets come at once.
+  // Tenants of the master's dialect compare on the servers. Where a whole-table summary is
+  // cheaper than bucket summaries (PostgreSQL), the master sums its tables in the background
+  // while the tenants sum theirs; the master's buckets are summed only for a table that some
+  // tenant has different, once (diff::diff_table_on_servers). Otherwise (MySQL/MariaDB) the
+  // buckets come at once.
   std::future<void> master_summaries;
-  if (!tables.empty() && !tables.front().server_summary.valid() &&
+  if (!tables.empty() && same_dialect_tenants &&
       hashing == connectors::ServerHashing::summary_first) {
     master_summaries = diff::server_summaries(master_endpoint, tables, snapshot);
   }

@@ -5,13 +5,17 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace ferry::engine {
 
 void for_each_target(std::size_t count, int jobs, const std::function<void(std::size_t)>& work) {
   const int n = std::max(1, jobs);
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                              static_cast<std::size_t>(n));
+  // n targets at once (the arena's slots), each mostly waiting on the network, plus threads for
+  // the pipelines that run inside a target's work (diff::read_hashed): up to one per core.
+  tbb::global_control threads(
+      tbb::global_control::max_allowed_parallelism,
+      static_cast<std::size_t>(n) + std::max(1u, std::thread::hardware_concurrency()));
   tbb::task_arena arena(n);
   arena.execute([&] {
     tbb::parallel_for(

@@ -97,9 +97,9 @@ struct DiffSettings {
 };
 
 // `client_chunks`: read the master's rows and summarize them in chunks, for tenants that
-// cannot be compared on the servers (another dialect, other column types), and take the
-// server's summary too. Without it, only the key is worked out: the caller fills
-// server_summary, e.g. in the background (server_summaries()).
+// cannot be compared on the servers (another dialect, other column types). Without it, only
+// the key is worked out. Either way server_summary is left to the caller, who fills it when
+// some tenant compares on the servers, e.g. in the background (server_summaries()).
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
                              const DiffSettings& settings, bool client_chunks = true);
 
