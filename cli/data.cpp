@@ -26,6 +26,7 @@ struct DataOptions {
   bool json = false;
   int jobs = 4;
   std::size_t chunk_rows = 10000;
+  std::string hashing = "auto";
 };
 
 engine::DataSyncOptions engine_options(const DataOptions& o) {
@@ -36,6 +37,7 @@ engine::DataSyncOptions engine_options(const DataOptions& o) {
   out.dry_run = o.dry_run;
   out.jobs = o.jobs;
   out.diff.chunk_rows = o.chunk_rows;
+  out.client_hashing = o.hashing == "client";
   return out;
 }
 
@@ -167,6 +169,11 @@ void add_common(CLI::App* cmd, DataOptions& o) {
   cmd->add_option("--chunk-rows", o.chunk_rows, "Rows per compared chunk")
       ->default_val(10000)
       ->check(CLI::Range(100, 10000000));
+  cmd->add_option("--hashing", o.hashing,
+                  "Where rows are hashed: auto (on both servers when they share a dialect, "
+                  "else in ferry) or client (always in ferry, sparing the servers)")
+      ->check(CLI::IsMember({"auto", "client"}))
+      ->default_val("auto");
   cmd->add_flag("--json", o.json, "Print the report as JSON");
 }
 

@@ -236,6 +236,7 @@ class TenantSync {
             "table " + out.table + " is missing on the tenant; run ferry schema sync first");
       }
       changes = compare(m, master, tenant, *t, i);
+      out.hashed_on_servers = m_on_servers[i];
       out.rows_compared = changes.rows_compared;
       out.chunks = changes.chunks;
       out.chunks_differing = changes.chunks_differing;
@@ -354,9 +355,11 @@ class TenantSync {
       };
     }
     verify_batches = true;
-    if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, settings, &sink)) {
-      m_on_servers[i] = true;
-      return std::move(*on_servers);
+    if (!m_options.client_hashing) {
+      if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, settings, &sink)) {
+        m_on_servers[i] = true;
+        return std::move(*on_servers);
+      }
     }
     verify_batches = false;
     const diff::MasterTable* chunks = &m;
@@ -443,7 +446,7 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   const auto chosen = select_tables(catalog, options.tables);
   // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
   hashing = master->server_hashing();
-  const bool client_chunks = hashing == connectors::ServerHashing::none ||
+  const bool client_chunks = options.client_hashing || hashing == connectors::ServerHashing::none ||
                              std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
                                return e.dialect != master_endpoint.dialect;
                              });
@@ -467,7 +470,7 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   // tenant has different, once (diff::diff_table_on_servers). Otherwise (MySQL/MariaDB) the
   // buckets come at once.
   std::future<void> master_summaries;
-  if (!tables.empty() && same_dialect_tenants &&
+  if (!tables.empty() && same_dialect_tenants && !options.client_hashing &&
       hashing == connectors::ServerHashing::summary_first) {
     master_summaries = diff::server_summaries(master_endpoint, tables, snapshot);
   }

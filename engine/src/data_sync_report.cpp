@@ -72,6 +72,7 @@ nlohmann::json to_json(const DataSyncReport& report) {
           {"rows_compared", r.rows_compared},
           {"chunks", r.chunks},
           {"chunks_differing", r.chunks_differing},
+          {"hashed_on", r.hashed_on_servers ? "servers" : "ferry"},
           {"inserts", r.inserts},
           {"updates", r.updates},
           {"deletes", r.deletes},

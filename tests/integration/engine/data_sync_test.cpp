@@ -367,6 +367,24 @@ TEST_P(DataSync, FewChangesAreFoundBucketByBucketAndSynced) {
   ASSERT_EQ(want.updates, 5u);
   ASSERT_EQ(want.deletes, 3u);  // the master's two deletes, the tenant's own row
 
+  // Hashing in ferry finds the very rows that hashing on the servers finds.
+  const json on_servers = parse_report(ferry(diff_args("regions,sites", "--json")));
+  const json in_ferry = parse_report(ferry(diff_args("regions,sites", "--json --hashing client")));
+  for (const char* table : {"regions", "sites"}) {
+    const bool servers = md == td && md != Dialect::sqlite;
+    EXPECT_EQ(table_of(on_servers, table).at("hashed_on"), servers ? "servers" : "ferry");
+    EXPECT_EQ(table_of(in_ferry, table).at("hashed_on"), "ferry");
+    for (const char* kind : {"insert", "update", "delete"}) {
+      std::set<std::string> a, b;
+      for (const json& k : table_of(on_servers, table).at("keys").at(kind))
+        a.insert(k.dump());
+      for (const json& k : table_of(in_ferry, table).at("keys").at(kind))
+        b.insert(k.dump());
+      EXPECT_EQ(a, b) << table << ": keys to " << kind;
+      EXPECT_FALSE(a.empty()) << table << ": keys to " << kind;
+    }
+  }
+
   const CommandOutput sync = ferry(sync_args("regions,sites", "--json"));
   ASSERT_EQ(sync.exit_code, 0) << sync.output;
   const json report = parse_report(sync);
@@ -396,6 +414,51 @@ TEST_P(DataSync, FewChangesAreFoundBucketByBucketAndSynced) {
   EXPECT_EQ(second.at("tenants").at(0).at("status"), "in sync");
   EXPECT_EQ(table_of(second, "regions").at("chunks_differing"), 0);
   expect_synced("after a second sync");
+}
+
+TEST_P(DataSync, HashingInFerrySyncsLikeHashingOnTheServers) {
+  Rng rng(test_seed() + 11);
+  const Dialect md = master_dialect();
+  seed_master(rng, 2000, 500);
+  ASSERT_NO_FATAL_FAILURE(initial_sync());
+  // Updates, deletes (of regions no site references) and inserts on the master.
+  std::set<RegionKey> referenced;
+  for (const auto& [id, site] : m_sites) {
+    if (site.region)
+      referenced.insert(*site.region);
+  }
+  std::vector<std::string> sql;
+  const std::vector<RegionKey> keys = keys_in(m_regions);
+  for (const RegionKey& k : pick_distinct(rng, keys, 60, [](auto&) { return true; })) {
+    mutate_region(rng, m_regions.at(k));
+    sql.push_back(update_region(md, m_regions.at(k)));
+  }
+  for (const RegionKey& k :
+       pick_distinct(rng, keys, 20, [&](const RegionKey& k) { return !referenced.contains(k); })) {
+    sql.push_back(delete_region(md, k));
+    m_regions.erase(k);
+  }
+  std::vector<Region> added;
+  for (std::int64_t row = 2000; row < 2030; ++row) {
+    added.push_back(random_region(rng, region_key_of(row)));
+    m_regions[added.back().key()] = added.back();
+  }
+  for (std::string& s : insert_regions(md, added))
+    sql.push_back(std::move(s));
+  m_master->execute(sql);
+
+  const CommandOutput sync =
+      ferry(sync_args("regions,sites", "--json --hashing client --chunk-rows 300"));
+  ASSERT_EQ(sync.exit_code, 0) << sync.output;
+  const json report = parse_report(sync);
+  const json& regions = table_of(report, "regions");
+  EXPECT_EQ(regions.at("hashed_on"), "ferry");
+  EXPECT_EQ(regions.at("inserts"), 30);
+  EXPECT_EQ(regions.at("deletes"), 20);
+  EXPECT_LE(regions.at("updates").get<int>(), 60);  // a mutation may redraw the same values
+  expect_synced("after a sync hashed in ferry");
+  const CommandOutput again = ferry(diff_args("regions,sites"));
+  EXPECT_EQ(again.exit_code, 0) << again.output;
 }
 
 TEST_P(DataSync, DeletesKeepKeepsTenantRowsWhileApplyingTheRest) {

@@ -25,9 +25,12 @@ enum class DeletesPolicy { propagate, keep };
 struct DataSyncOptions {
   std::vector<std::string> tables;  // "name" or "schema.name"; empty: every master table
   DeletesPolicy deletes = DeletesPolicy::propagate;
-  bool dry_run = false;           // compare only
-  bool keep_keys = false;         // report the keys of every change (data diff --json)
-  int jobs = 4;                   // tenants at once
+  bool dry_run = false;    // compare only
+  bool keep_keys = false;  // report the keys of every change (data diff --json)
+  int jobs = 4;            // tenants at once
+  // Hash canonical rows in ferry (chunk by chunk) even for tenants whose server could hash
+  // alike with the master's (--hashing client): no hashing load on the servers.
+  bool client_hashing = false;
   std::size_t batch_rows = 5000;  // rows per apply transaction
   diff::DiffSettings diff;
 };
@@ -42,6 +45,7 @@ struct TableResult {
   std::uint64_t rows_compared = 0;
   std::uint64_t chunks = 0;
   std::uint64_t chunks_differing = 0;
+  bool hashed_on_servers = false;  // both servers summed their rows; else ferry hashed them
   std::size_t inserts = 0;
   std::size_t updates = 0;
   std::size_t deletes = 0;  // deleted (or to delete, in a dry run)
