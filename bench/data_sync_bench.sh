@@ -5,6 +5,8 @@
 #     (b) the usual full reload of the same tables: pg_dump --clean -t ... | psql
 #     (c) `ferry data diff` of identical tables, next to count(*) and a server-side
 #         COPY ... TO '/dev/null' of pgbench_accounts on the master (median of 3 each)
+#     (d) the same sync and diff with --hashing client (rows hashed in ferry, not on the
+#         servers), on a third tenant copy: which way is faster where
 #   MariaDB (an `accounts` table shaped like pgbench_accounts, 1 M rows):
 #     `ferry data sync` to tenant 1 next to `pt-table-sync --execute` to tenant 2
 # Every synced tenant is checked against the master with an independent SQL aggregate;
@@ -60,7 +62,7 @@ base=${FERRY_TEST_PG%/*}
 cleanup() {
   set +e
   if want pg; then
-    for d in m t t2; do psql "$FERRY_TEST_PG" -c "DROP DATABASE IF EXISTS ${prefix}_$d" >/dev/null 2>&1; done
+    for d in m t t2 t3; do psql "$FERRY_TEST_PG" -c "DROP DATABASE IF EXISTS ${prefix}_$d" >/dev/null 2>&1; done
   fi
   if want mariadb; then
     for d in m t1 t2; do mdb -e "DROP DATABASE IF EXISTS ${prefix}_$d" >/dev/null 2>&1; done
@@ -83,7 +85,7 @@ time_cmd() {
 
 ########################################################################## PostgreSQL
 if want pg; then
-  m=$base/${prefix}_m t=$base/${prefix}_t t2=$base/${prefix}_t2
+  m=$base/${prefix}_m t=$base/${prefix}_t t2=$base/${prefix}_t2 t3=$base/${prefix}_t3
   tables=pgbench_accounts,pgbench_branches,pgbench_tellers
   accounts=$((scale * 100000))
   changes=$((accounts / 1000))
@@ -96,6 +98,7 @@ if want pg; then
   "$pg_bin/pgbench" -i -s "$scale" -q "$m" >>"$log" 2>&1
   psql "$FERRY_TEST_PG" -c "CREATE DATABASE ${prefix}_t TEMPLATE ${prefix}_m" >/dev/null
   psql "$FERRY_TEST_PG" -c "CREATE DATABASE ${prefix}_t2 TEMPLATE ${prefix}_m" >/dev/null
+  psql "$FERRY_TEST_PG" -c "CREATE DATABASE ${prefix}_t3 TEMPLATE ${prefix}_m" >/dev/null
 
   echo "PostgreSQL: changing $changes rows on the master ($upd updates, $ins inserts, $del deletes)..." >&2
   # Distinct random aids in the order they were drawn: the first $upd are updated, the
@@ -164,6 +167,22 @@ SQL
   done
   [ "$diff_rc" = 0 ] || fail "PostgreSQL: ferry data diff of identical tables exited $diff_rc"
   pg_diff=$(median3 "${diffs[@]}")
+
+  echo "PostgreSQL: (d) the same with --hashing client..." >&2
+  time_cmd pg_client_sync "$ferry" data sync --hashing client --from "$m" --to "$t3" \
+    --tables "$tables" || fail "PostgreSQL: ferry data sync --hashing client exited $?"
+  if [ "$(pg_check "$t3")" = "$master_sum" ]; then pg_client_ok=equal; else
+    pg_client_ok=DIFFERENT
+    fail "PostgreSQL: after ferry data sync --hashing client the tenant differs from the master"
+  fi
+  client_diffs=() client_rc=0
+  for _ in 1 2 3; do
+    time_cmd x "$ferry" data diff --hashing client --from "$m" --to "$t3" --tables "$tables" \
+      || client_rc=$?
+    client_diffs+=("$x")
+  done
+  [ "$client_rc" = 0 ] || fail "PostgreSQL: ferry data diff --hashing client exited $client_rc"
+  pg_client_diff=$(median3 "${client_diffs[@]}")
   pg_count=$(median3 "${counts[@]}")
   pg_copy=$(median3 "${copies[@]}")
 fi
@@ -252,6 +271,10 @@ if want pg; then
   printf 'ratio sync / full reload:  %s (target <= 0.15: %s)\n' "$r1" "$(verdict "$r1" 0.15)"
   printf 'ratio diff / COPY read:    %s (target <= 1.5: %s)\n' "$r2" "$(verdict "$r2" 1.5)"
   printf 'ratio diff / count(*):     %s\n' "$r3"
+  printf '%-52s %9.3f  %s\n' "(d) ferry data sync --hashing client" "$pg_client_sync" "$pg_client_ok"
+  printf '%-52s %9.3f  (runs: %s)\n' "    ferry data diff --hashing client, identical" "$pg_client_diff" "${client_diffs[*]}"
+  printf 'hashed in ferry / on the servers: sync %s, identical diff %s\n' \
+    "$(ratio "$pg_client_sync" "$pg_sync")" "$(ratio "$pg_client_diff" "$pg_diff")"
 fi
 if want mariadb; then
   printf '\ndata sync, MariaDB, accounts table (%s rows), %s rows changed\n' "$rows" "$mchanges"

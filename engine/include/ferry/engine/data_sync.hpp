@@ -1,11 +1,14 @@
 // Data sync: the master's reference data to many tenants (the night sync).
 //
-// Only the tables named are ever written on a tenant. The master's tables are read once and
-// summarized in chunks (diff::summarize_master); each tenant is compared chunk by chunk, and
-// only the rows that differ are read again and applied: upserts parents first, deletes
-// children first, in batched transactions. A delete that the tenant's own rows (tables not
-// being synced) still reference is kept and reported. After applying, the tables are
-// compared again and must match.
+// Only the tables named are ever written on a tenant. The master's tables are summarized once
+// per run, in one snapshot shared by all of the run's master sessions where the master can
+// export it (PostgreSQL): on the servers where a tenant's server hashes alike
+// (diff::diff_table_on_servers), else in chunks hashed by ferry (diff::summarize_master).
+// Each tenant is compared, and only the rows that differ are read again and applied:
+// upserts parents first, deletes children first, in batched transactions. A delete that the
+// tenant's own rows (tables not being synced) still reference is kept and reported. After
+// applying, the rows written and deleted (or the chunks that differed) are compared again
+// and must match.
 #pragma once
 
 #include <functional>
