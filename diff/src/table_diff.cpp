@@ -1,6 +1,10 @@
 #include "ferry/diff/table_diff.hpp"
 
 #include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <thread>
 
 #include "ferry/common/error.hpp"
 
@@ -104,27 +108,32 @@ constexpr std::size_t k_batches_in_flight = 4;
 void read_hashed(connectors::RowReader& reader,
                  const std::function<void(const HashedBatch&)>& consume) {
   using Item = std::shared_ptr<HashedBatch>;
-  tbb::parallel_pipeline(
-      k_batches_in_flight,
-      tbb::make_filter<void, Item>(tbb::filter_mode::serial_in_order,
-                                   [&](tbb::flow_control& control) {
-                                     auto item = std::make_shared<HashedBatch>();
-                                     if (!reader.next(item->rows)) {
-                                       control.stop();
-                                       return Item();
-                                     }
-                                     return item;
-                                   }) &
-          tbb::make_filter<Item, Item>(tbb::filter_mode::parallel,
-                                       [](Item item) {
-                                         const std::size_t rows = item->rows.rows();
-                                         item->hashes.resize(rows);
-                                         for (std::size_t r = 0; r < rows; ++r)
-                                           item->hashes[r] = hash_row(item->rows, r);
-                                         return item;
-                                       }) &
-          tbb::make_filter<Item, void>(tbb::filter_mode::serial_in_order,
-                                       [&](const Item& item) { consume(*item); }));
+  // An arena of its own: the pipeline gets threads even when the caller's arena (one slot per
+  // tenant at work) is full, and a thread waiting here never picks up another tenant's work.
+  static tbb::task_arena arena(static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        k_batches_in_flight,
+        tbb::make_filter<void, Item>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& control) {
+                                       auto item = std::make_shared<HashedBatch>();
+                                       if (!reader.next(item->rows)) {
+                                         control.stop();
+                                         return Item();
+                                       }
+                                       return item;
+                                     }) &
+            tbb::make_filter<Item, Item>(tbb::filter_mode::parallel,
+                                         [](Item item) {
+                                           const std::size_t rows = item->rows.rows();
+                                           item->hashes.resize(rows);
+                                           for (std::size_t r = 0; r < rows; ++r)
+                                             item->hashes[r] = hash_row(item->rows, r);
+                                           return item;
+                                         }) &
+            tbb::make_filter<Item, void>(tbb::filter_mode::serial_in_order,
+                                         [&](const Item& item) { consume(*item); }));
+  });
 }
 
 // Merges the master's rows of `range` with the tenant's rows of the same range (`tenant`, in
@@ -251,8 +260,8 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
   return out;
 }
 
-std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables,
-                                   const std::optional<std::string>& snapshot) {
+std::future<void> server_summaries(std::unique_ptr<connectors::Connector> session,
+                                   std::vector<MasterTable>& tables) {
   auto promises =
       std::make_shared<std::vector<std::promise<std::optional<connectors::ServerSummary>>>>(
           tables.size());
@@ -262,21 +271,19 @@ std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTab
   std::vector<schema::Table> definitions;
   for (const MasterTable& t : tables)
     definitions.push_back(t.table);
-  return std::async(std::launch::async, [master, promises, definitions, snapshot] {
-    std::size_t done = 0;
-    try {
-      auto conn = connectors::connect(master);
-      snapshot ? conn->join_snapshot(*snapshot) : conn->begin_consistent_read();
-      for (; done < definitions.size(); ++done) {
-        (*promises)[done].set_value(conn->server_summary(definitions[done]));
-      }
-      conn->end_consistent_read();
-    } catch (...) {
-      for (; done < definitions.size(); ++done) {
-        (*promises)[done].set_exception(std::current_exception());
-      }
-    }
-  });
+  return std::async(std::launch::async,
+                    [conn = std::move(session), promises, definitions]() mutable {
+                      std::size_t done = 0;
+                      try {
+                        for (; done < definitions.size(); ++done) {
+                          (*promises)[done].set_value(conn->server_summary(definitions[done]));
+                        }
+                      } catch (...) {
+                        for (; done < definitions.size(); ++done) {
+                          (*promises)[done].set_exception(std::current_exception());
+                        }
+                      }
+                    });
 }
 
 TableChanges diff_table(const MasterTable& master, connectors::Connector& master_conn,
@@ -312,6 +319,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   schema::KeyValue last;
   const std::string table_label = label(tenant_table);
   auto read = [&](const schema::KeyRange& range) {
+    const bool one_chunk = !range.unbounded();
     auto reader =
         tenant.read_rows(tenant_table, {.range = range, .batch_rows = settings.batch_rows});
     read_hashed(*reader, [&](const HashedBatch& hashed) {
@@ -319,7 +327,17 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
       for (std::size_t r = 0; r < batch.rows(); ++r) {
         schema::KeyValue key = key_of(batch, r, master.key_index);
         check_order(order, last, key, table_label, tenant.endpoint());
-        while (chunk + 1 < master.chunks.size() &&
+        if (one_chunk) {
+          // The chunk is settled once its read is closed; a key past its end means the
+          // database and ferry disagree on the order of keys.
+          if (!range.up_to.empty() && order.compare(key, range.up_to) > 0) {
+            throw Error(ErrorKind::failure,
+                        "table " + table_label + " on " + tenant.endpoint().redacted() +
+                            " returned a key past the end of the range asked for; ferry cannot "
+                            "compare it safely");
+          }
+        }
+        while (!one_chunk && chunk + 1 < master.chunks.size() &&
                order.compare(key, master.chunks[chunk].range.up_to) > 0) {
           settle(chunk++);
         }

@@ -161,13 +161,67 @@ void apply_deletes(connectors::Connector& tenant, const schema::Table& table,
   }
 }
 
+// The master sessions of a run, opened at its start in one snapshot where the master allows it
+// (connectors::connect_in_one_snapshot) and lent to one tenant at a time. The first stays
+// with the run (on PostgreSQL it holds the exported snapshot). A session lent to a tenant
+// that failed is not lent again, as a failed read may have left it unusable; a replacement
+// joins the exported snapshot on PostgreSQL and elsewhere reads a snapshot of its own, which
+// shared() then admits.
+class MasterSessions {
+ public:
+  MasterSessions(const Endpoint& endpoint, std::size_t count)
+      : m_endpoint(endpoint), m_group(connectors::connect_in_one_snapshot(endpoint, count + 1)) {
+    m_shared = m_group.shared;
+    for (std::size_t i = 1; i < m_group.sessions.size(); ++i)
+      m_free.push_back(std::move(m_group.sessions[i]));
+    m_group.sessions.resize(1);
+  }
+
+  connectors::Connector& first() { return *m_group.sessions.front(); }
+  bool shared() const { return m_shared; }
+  const std::string& why_not_shared() const { return m_group.why_not; }
+
+  std::unique_ptr<connectors::Connector> take() {
+    {
+      const std::lock_guard lock(m_mutex);
+      if (!m_free.empty()) {
+        auto session = std::move(m_free.back());
+        m_free.pop_back();
+        return session;
+      }
+    }
+    auto session = connectors::connect(m_endpoint);
+    if (m_group.exported) {
+      session->join_snapshot(*m_group.exported);
+    } else {
+      session->begin_consistent_read();
+      const std::lock_guard lock(m_mutex);
+      m_shared = false;
+    }
+    return session;
+  }
+
+  void give_back(std::unique_ptr<connectors::Connector> session) {
+    if (!session)
+      return;
+    const std::lock_guard lock(m_mutex);
+    m_free.push_back(std::move(session));
+  }
+
+ private:
+  const Endpoint& m_endpoint;
+  connectors::SnapshotSessions m_group;
+  std::mutex m_mutex;
+  std::vector<std::unique_ptr<connectors::Connector>> m_free;
+  bool m_shared = false;
+};
+
 class TenantSync {
  public:
-  TenantSync(const Endpoint& master, const std::optional<std::string>& snapshot,
-             const Endpoint& tenant, const std::vector<diff::MasterTable>& tables,
-             const DataSyncOptions& options, const TableDone& on_table)
-      : m_master_endpoint(master),
-        m_snapshot(snapshot),
+  TenantSync(MasterSessions& master, const Endpoint& tenant,
+             const std::vector<diff::MasterTable>& tables, const DataSyncOptions& options,
+             const TableDone& on_table)
+      : m_master(master),
         m_endpoint(tenant),
         m_tables(tables),
         m_options(options),
@@ -178,7 +232,7 @@ class TenantSync {
     TenantDataResult result;
     result.tenant = m_endpoint.redacted();
     try {
-      auto master = connect_master();
+      m_master_conn = m_master.take();
       auto tenant = connectors::connect(m_endpoint);
       const schema::Catalog catalog = tenant->introspect();
       // Rows to upsert are written in batches while the diff still reads the tenant and the
@@ -187,7 +241,7 @@ class TenantSync {
       // go through the reading session between two reads.
       if (!m_options.dry_run && m_endpoint.dialect != Dialect::sqlite) {
         m_writer = connectors::connect(m_endpoint);
-        m_master_rows = connect_master();
+        m_master_rows = m_master.take();
       }
 
       // Compare and upsert, parents first; deletes wait until every upsert is in.
@@ -199,32 +253,36 @@ class TenantSync {
       m_client.resize(m_tables.size());
       result.tables.resize(m_tables.size());
       for (std::size_t i = 0; i < m_tables.size(); ++i) {
-        compare_and_upsert(*master, *tenant, catalog, i, changes[i], result.tables[i]);
+        compare_and_upsert(*tenant, catalog, i, changes[i], result.tables[i]);
       }
       for (std::size_t i = m_tables.size(); i-- > 0;) {
-        delete_and_verify(*master, *tenant, catalog, i, changes[i], result.tables[i]);
+        delete_and_verify(*tenant, catalog, i, changes[i], result.tables[i]);
       }
       result.status = status_of(result);
     } catch (const std::exception& e) {
       result.status = DataStatus::failed;
       result.error = m_endpoint.scrub(e.what());
     }
+    if (result.error.empty()) {
+      m_master.give_back(std::move(m_master_conn));
+      m_master.give_back(std::move(m_master_rows));
+    }
     result.seconds = seconds_since(start);
     return result;
   }
 
  private:
-  // A master session; in the run's shared snapshot when the master exported one.
-  std::unique_ptr<connectors::Connector> connect_master() const {
-    auto master = connectors::connect(m_master_endpoint);
-    if (m_snapshot)
-      master->join_snapshot(*m_snapshot);
-    return master;
+  // After a table failed, the tenant's master sessions are replaced (the run's snapshot is
+  // joined again where it was exported): a failed or cancelled read aborts the transaction
+  // they read in (PostgreSQL), which would fail every later table too.
+  void renew_master_sessions() {
+    m_master_conn = m_master.take();
+    if (m_master_rows)
+      m_master_rows = m_master.take();
   }
 
-  void compare_and_upsert(connectors::Connector& master, connectors::Connector& tenant,
-                          const schema::Catalog& catalog, std::size_t i,
-                          diff::TableChanges& changes, TableResult& out) {
+  void compare_and_upsert(connectors::Connector& tenant, const schema::Catalog& catalog,
+                          std::size_t i, diff::TableChanges& changes, TableResult& out) {
     const auto start = Clock::now();
     const diff::MasterTable& m = m_tables[i];
     out.table = label(m.table);
@@ -235,7 +293,7 @@ class TenantSync {
             ErrorKind::failure,
             "table " + out.table + " is missing on the tenant; run ferry schema sync first");
       }
-      changes = compare(m, master, tenant, *t, i);
+      changes = compare(m, *m_master_conn, tenant, *t, i);
       out.hashed_on_servers = m_on_servers[i];
       out.rows_compared = changes.rows_compared;
       out.chunks = changes.chunks;
@@ -250,13 +308,13 @@ class TenantSync {
       }
     } catch (const std::exception& e) {
       out.error = m_endpoint.scrub(e.what());
+      renew_master_sessions();
     }
     out.seconds = seconds_since(start);
   }
 
-  void delete_and_verify(connectors::Connector& master, connectors::Connector& tenant,
-                         const schema::Catalog& catalog, std::size_t i, diff::TableChanges& changes,
-                         TableResult& out) {
+  void delete_and_verify(connectors::Connector& tenant, const schema::Catalog& catalog,
+                         std::size_t i, diff::TableChanges& changes, TableResult& out) {
     const auto start = Clock::now();
     if (out.error.empty()) {
       try {
@@ -270,10 +328,11 @@ class TenantSync {
           out.deletes = deleted.size();
         }
         if (!m_options.dry_run && out.inserts + out.updates + out.deletes > 0) {
-          verify(master, tenant, t, m_tables[i], changes, deleted, out);
+          verify(*m_master_conn, tenant, t, m_tables[i], changes, deleted, out);
         }
       } catch (const std::exception& e) {
         out.error = m_endpoint.scrub(e.what());
+        renew_master_sessions();
       }
     }
     out.seconds += seconds_since(start);
@@ -325,8 +384,7 @@ class TenantSync {
     return changes == 0 ? DataStatus::in_sync : DataStatus::synced;
   }
 
-  const Endpoint& m_master_endpoint;
-  const std::optional<std::string>& m_snapshot;
+  MasterSessions& m_master;
   const Endpoint& m_endpoint;
   const std::vector<diff::MasterTable>& m_tables;
   const DataSyncOptions& m_options;
@@ -379,6 +437,8 @@ class TenantSync {
   std::vector<std::vector<std::size_t>> m_changed;
   std::vector<bool> m_on_servers;
   std::vector<std::size_t> m_unapplied;  // rows found wrong when batches were read back
+  // The master session of the comparison, from the run's MasterSessions.
+  std::unique_ptr<connectors::Connector> m_master_conn;
   // Second sessions that write the tenant and read the master's rows while the diff streams.
   std::unique_ptr<connectors::Connector> m_writer;
   std::unique_ptr<connectors::Connector> m_master_rows;
@@ -435,17 +495,20 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   report.dry_run = options.dry_run;
 
   // The master is read once and its summaries serve every tenant. Every master read of the
-  // run sees one snapshot where the master can share it between sessions (PostgreSQL): this
-  // session exports it and keeps it open until every tenant is done, and every other master
-  // session joins it. Elsewhere each session reads its own snapshot, and a master that
-  // changes during the run reaches the tenants at the next one.
+  // run sees one snapshot where the master can share it between sessions (PostgreSQL,
+  // MariaDB): the sessions are opened at the start in that snapshot (MasterSessions).
+  // Elsewhere each session reads its own snapshot, and a master that changes during the run
+  // reaches some tenants only at the next one.
   std::vector<diff::MasterTable> tables;
+  schema::Catalog catalog;
   connectors::ServerHashing hashing = connectors::ServerHashing::none;
-  auto master = connectors::connect(master_endpoint);
-  const schema::Catalog catalog = master->introspect();
+  {
+    auto session = connectors::connect(master_endpoint);
+    catalog = session->introspect();
+    hashing = session->server_hashing();
+  }
   const auto chosen = select_tables(catalog, options.tables);
   // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
-  hashing = master->server_hashing();
   const bool client_chunks = options.client_hashing || hashing == connectors::ServerHashing::none ||
                              std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
                                return e.dialect != master_endpoint.dialect;
@@ -453,27 +516,35 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   const bool same_dialect_tenants =
       std::any_of(tenants.begin(), tenants.end(),
                   [&](const Endpoint& e) { return e.dialect == master_endpoint.dialect; });
-  master->begin_consistent_read();
-  const std::optional<std::string> snapshot = master->export_snapshot();
-  report.shared_snapshot = snapshot.has_value();
-  for (const schema::Table* t : chosen) {
-    const auto table_start = Clock::now();
-    tables.push_back(diff::summarize_master(*master, *t, options.diff, client_chunks));
-    spdlog::debug("master {}: {} rows in {} chunks, {:.2f}s", label(*t), tables.back().rows,
-                  tables.back().chunks.size(), seconds_since(table_start));
-  }
-  if (!snapshot)
-    master.reset();
   // Tenants of the master's dialect compare on the servers. Where a whole-table summary is
   // cheaper than bucket summaries (PostgreSQL), the master sums its tables in the background
   // while the tenants sum theirs; the master's buckets are summed only for a table that some
   // tenant has different, once (diff::diff_table_on_servers). Otherwise (MySQL/MariaDB) the
   // buckets come at once.
-  std::future<void> master_summaries;
-  if (!tables.empty() && same_dialect_tenants && !options.client_hashing &&
-      hashing == connectors::ServerHashing::summary_first) {
-    master_summaries = diff::server_summaries(master_endpoint, tables, snapshot);
+  const bool background_summaries = !chosen.empty() && same_dialect_tenants &&
+                                    !options.client_hashing &&
+                                    hashing == connectors::ServerHashing::summary_first;
+  // One session per tenant at work, two when it writes (rows are read on a second one while
+  // the comparison streams), one for the background summaries; the first does the chunks.
+  const std::size_t workers =
+      std::min(tenants.size(), static_cast<std::size_t>(std::max(1, options.jobs)));
+  MasterSessions master(master_endpoint,
+                        workers * (options.dry_run ? 1 : 2) + (background_summaries ? 1 : 0));
+  if (!master.shared() && master_endpoint.dialect != Dialect::sqlite) {
+    spdlog::warn(
+        "the master's sessions read separate snapshots ({}): a master that changes during the "
+        "run may reach some tenants only at the next run",
+        master.why_not_shared());
   }
+  for (const schema::Table* t : chosen) {
+    const auto table_start = Clock::now();
+    tables.push_back(diff::summarize_master(master.first(), *t, options.diff, client_chunks));
+    spdlog::debug("master {}: {} rows in {} chunks, {:.2f}s", label(*t), tables.back().rows,
+                  tables.back().chunks.size(), seconds_since(table_start));
+  }
+  std::future<void> master_summaries;
+  if (background_summaries)
+    master_summaries = diff::server_summaries(master.take(), tables);
 
   report.tenants.resize(tenants.size());
   std::mutex report_mutex;  // serializes the callbacks
@@ -484,13 +555,13 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     on_table(tenant, t);
   };
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
-    report.tenants[i] =
-        TenantSync(master_endpoint, snapshot, tenants[i], tables, options, table_done).run();
+    report.tenants[i] = TenantSync(master, tenants[i], tables, options, table_done).run();
     if (on_tenant) {
       std::lock_guard lock(report_mutex);
       on_tenant(report.tenants[i]);
     }
   });
+  report.shared_snapshot = master.shared();
   report.seconds = seconds_since(start);
   return report;
 }

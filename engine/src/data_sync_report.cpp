@@ -72,7 +72,9 @@ nlohmann::json to_json(const DataSyncReport& report) {
           {"rows_compared", r.rows_compared},
           {"chunks", r.chunks},
           {"chunks_differing", r.chunks_differing},
-          {"hashed_on", r.hashed_on_servers ? "servers" : "ferry"},
+          {"hashed_on", !r.error.empty()      ? nlohmann::json(nullptr)
+                        : r.hashed_on_servers ? nlohmann::json("servers")
+                                              : nlohmann::json("ferry")},
           {"inserts", r.inserts},
           {"updates", r.updates},
           {"deletes", r.deletes},

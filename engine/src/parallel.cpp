@@ -11,8 +11,9 @@ namespace ferry::engine {
 
 void for_each_target(std::size_t count, int jobs, const std::function<void(std::size_t)>& work) {
   const int n = std::max(1, jobs);
-  // n targets at once (the arena's slots), each mostly waiting on the network, plus threads for
-  // the pipelines that run inside a target's work (diff::read_hashed): up to one per core.
+  // n targets at once (the arena's slots), each mostly waiting on the network, plus a thread
+  // per core for the pipelines that a target's work runs in an arena of their own
+  // (diff::read_hashed).
   tbb::global_control threads(
       tbb::global_control::max_allowed_parallelism,
       static_cast<std::size_t>(n) + std::max(1u, std::thread::hardware_concurrency()));

@@ -76,6 +76,29 @@ class MysqlConnector final : public SqlRowChanges {
 
   void end_consistent_read() override { m_session.exec("COMMIT"); }
 
+  bool pause_commits(std::string& why) override {
+    if (!m_session.server().mariadb) {
+      why = "MySQL has no BACKUP STAGE";
+      return false;
+    }
+    try {
+      m_session.exec("SET SESSION lock_wait_timeout = 10");
+      m_session.exec("BACKUP STAGE START");
+      m_session.exec("BACKUP STAGE BLOCK_COMMIT");
+      return true;
+    } catch (const Error& e) {
+      why = e.what();
+      try {
+        m_session.exec("BACKUP STAGE END");
+      } catch (const Error&) {
+        // Nothing was started, or the session is gone: the server ends the stage with it.
+      }
+      return false;
+    }
+  }
+
+  void resume_commits() override { m_session.exec("BACKUP STAGE END"); }
+
   std::vector<TextRow> query(std::string_view sql) override { return m_session.query(sql); }
 
   std::unique_ptr<RowReader> read_rows(const schema::Table& table,

@@ -84,6 +84,8 @@ class PostgresConnector final : public SqlRowChanges {
   void end_consistent_read() override { m_session.exec("COMMIT", "ending a snapshot"); }
 
   std::optional<std::string> export_snapshot() override {
+    // The export lives as long as this transaction, which then idles while others read in it.
+    m_session.exec("SET idle_in_transaction_session_timeout = 0", "keeping the snapshot open");
     const auto rows = m_session.query("SELECT pg_export_snapshot()", "exporting the snapshot");
     if (rows.empty() || !rows[0][0])
       throw Error(ErrorKind::failure,
@@ -103,7 +105,7 @@ class PostgresConnector final : public SqlRowChanges {
       m_session.exec("SET TRANSACTION SNAPSHOT '" + snapshot + "'",
                      "joining the snapshot " + snapshot);
     } catch (...) {
-      m_session.exec("ROLLBACK", "leaving a failed snapshot");
+      m_session.exec_quietly("ROLLBACK");
       throw;
     }
   }

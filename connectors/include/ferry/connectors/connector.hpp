@@ -214,6 +214,15 @@ class Connector {
   // session exported and still holds: both then see exactly the same rows. Error when the
   // export is gone or the dialect has none.
   virtual void join_snapshot(const std::string& snapshot);
+  // Holds every commit on the server until resume_commits(), so that consistent reads begun
+  // meanwhile in other sessions all see the same data. Returns false, with the reason in
+  // `why`, where that is not possible. MariaDB: BACKUP STAGE BLOCK_COMMIT (needs the RELOAD
+  // privilege; gives up after 10 s of waiting for running DDL or commits).
+  virtual bool pause_commits(std::string& why) {
+    why = "this database cannot hold its commits";
+    return false;
+  }
+  virtual void resume_commits() {}
 
   // Applies a structure plan (schema::Plan::statements()).
   //   PostgreSQL: one transaction with SET LOCAL lock_timeout; all or nothing.
@@ -235,6 +244,19 @@ class Connector {
   // The identifier quoted for this dialect ("x" or `x`).
   virtual std::string quote_identifier(std::string_view name) const = 0;
 };
+
+// `count` sessions on one database, each in a consistent read (end_consistent_read() ends
+// it), all reading one snapshot where the server allows it: PostgreSQL exports the first
+// session's snapshot and the others join it (keep the first open until the last read is
+// done); MariaDB begins them while its commits are paused (pause_commits()). Elsewhere, or
+// when pausing is refused, each session reads its own snapshot and `shared` is false.
+struct SnapshotSessions {
+  std::vector<std::unique_ptr<Connector>> sessions;
+  std::optional<std::string> exported;  // PostgreSQL: the snapshot later sessions can join
+  bool shared = false;                  // every session reads the same snapshot
+  std::string why_not;                  // when not shared: why
+};
+SnapshotSessions connect_in_one_snapshot(const Endpoint& endpoint, std::size_t count);
 
 // Opens a session on the endpoint's server, honouring Endpoint::connect_timeout.
 // Throws Error classified as bad_endpoint, unreachable, auth_failed or database_missing (exit

@@ -103,12 +103,12 @@ struct DiffSettings {
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
                              const DiffSettings& settings, bool client_chunks = true);
 
-// Computes the master's server summaries of `tables` on a connection of its own, in one
-// consistent snapshot (the exported `snapshot` when given, see Connector::join_snapshot()),
-// on a background thread; fills each table's server_summary future. The returned future ends
-// when all are done; keep it until the tables are no longer used.
-std::future<void> server_summaries(const Endpoint& master, std::vector<MasterTable>& tables,
-                                   const std::optional<std::string>& snapshot);
+// Computes the master's server summaries of `tables` on `session` (a master session of its
+// own, in the run's consistent read), on a background thread; fills each table's
+// server_summary future. The returned future ends when all are done; keep it until the tables
+// are no longer used.
+std::future<void> server_summaries(std::unique_ptr<connectors::Connector> session,
+                                   std::vector<MasterTable>& tables);
 
 // Where a sync's rows to upsert go as they are found, so that memory holds one batch rather
 // than every differing row of the table.
