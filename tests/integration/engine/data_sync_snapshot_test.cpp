@@ -151,10 +151,12 @@ TEST(DataSyncSnapshot, ATableFailingMidStreamLeavesTheNextTableSyncable) {
 // master session in a snapshot of its own, and the report says so.
 TEST(DataSyncSnapshot, MariaDbWithoutReloadPrivilegeSyncsInSeparateSnapshots) {
   TempDatabase master_db(Dialect::mysql);
-  TempDatabase tenant_db(Dialect::mysql);
+  TempDatabase tenant_a(Dialect::mysql);
+  TempDatabase tenant_b(Dialect::mysql);
   auto admin = master_db.connect();
   admin->execute({k_table, "INSERT INTO ref VALUES (1, 'a'), (2, 'b')"});
-  tenant_db.connect()->execute({k_table});
+  tenant_a.connect()->execute({k_table});
+  tenant_b.connect()->execute({k_table});
   const std::string user = "ferry_r" + std::to_string(::getpid());
   admin->execute({"CREATE USER '" + user + "'@'%' IDENTIFIED BY 'pw-" + user + "'",
                   "GRANT ALL ON `" + master_db.name() + "`.* TO '" + user + "'@'%'"});
@@ -164,13 +166,15 @@ TEST(DataSyncSnapshot, MariaDbWithoutReloadPrivilegeSyncsInSeparateSnapshots) {
   engine::DataSyncOptions options;
   options.tables = {"ref"};
   const engine::DataSyncReport report =
-      engine::sync_data(limited, {tenant_db.endpoint(), tenant_db.endpoint()}, options);
+      engine::sync_data(limited, {tenant_a.endpoint(), tenant_b.endpoint()}, options);
   admin->execute({"DROP USER '" + user + "'@'%'"});
   EXPECT_FALSE(report.shared_snapshot);
   EXPECT_EQ(engine::to_json(report).at("shared_snapshot"), false);
   ASSERT_EQ(report.tenants.size(), 2u);
-  EXPECT_EQ(report.tenants[0].status, engine::DataStatus::synced) << report.tenants[0].error;
-  EXPECT_EQ(dump(*tenant_db.connect()), dump(*admin));
+  for (const engine::TenantDataResult& t : report.tenants)
+    EXPECT_EQ(t.status, engine::DataStatus::synced) << t.error;
+  EXPECT_EQ(dump(*tenant_a.connect()), dump(*admin));
+  EXPECT_EQ(dump(*tenant_b.connect()), dump(*admin));
 }
 
 }  // namespace

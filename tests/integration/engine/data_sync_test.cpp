@@ -62,6 +62,16 @@ std::vector<typename Map::key_type> keys_in(const Map& map) {
   return out;
 }
 
+// The regions that some site references.
+std::set<RegionKey> referenced_regions(const std::map<std::int64_t, Site>& sites) {
+  std::set<RegionKey> out;
+  for (const auto& [id, site] : sites) {
+    if (site.region)
+      out.insert(*site.region);
+  }
+  return out;
+}
+
 struct Counts {
   std::size_t inserts = 0, updates = 0, deletes = 0;
 };
@@ -287,11 +297,7 @@ TEST_P(DataSync, FewChangesAreFoundBucketByBucketAndSynced) {
   seed_master(rng, 6000, 3000);
   ASSERT_NO_FATAL_FAILURE(initial_sync());
   std::map<RegionKey, Region> tenant_regions = m_regions;
-  std::set<RegionKey> referenced;
-  for (const auto& [id, site] : m_sites) {
-    if (site.region)
-      referenced.insert(*site.region);
-  }
+  const std::set<RegionKey> referenced = referenced_regions(m_sites);
   std::vector<RegionKey> free;
   for (const auto& [key, region] : m_regions) {
     if (!referenced.contains(key))
@@ -422,11 +428,7 @@ TEST_P(DataSync, HashingInFerrySyncsLikeHashingOnTheServers) {
   seed_master(rng, 2000, 500);
   ASSERT_NO_FATAL_FAILURE(initial_sync());
   // Updates, deletes (of regions no site references) and inserts on the master.
-  std::set<RegionKey> referenced;
-  for (const auto& [id, site] : m_sites) {
-    if (site.region)
-      referenced.insert(*site.region);
-  }
+  const std::set<RegionKey> referenced = referenced_regions(m_sites);
   std::vector<std::string> sql;
   const std::vector<RegionKey> keys = keys_in(m_regions);
   for (const RegionKey& k : pick_distinct(rng, keys, 60, [](auto&) { return true; })) {
@@ -525,11 +527,7 @@ TEST_P(DataSync, DeleteBlockedByTenantRowsIsKeptAndReported) {
   seed_master(rng, 300, 100);
   ASSERT_NO_FATAL_FAILURE(initial_sync());
 
-  std::set<RegionKey> referenced;
-  for (const auto& [id, s] : m_sites) {
-    if (s.region)
-      referenced.insert(*s.region);
-  }
+  const std::set<RegionKey> referenced = referenced_regions(m_sites);
   const std::vector<RegionKey> gone = pick_distinct(
       rng, keys_in(m_regions), 3, [&](const RegionKey& k) { return !referenced.contains(k); });
   ASSERT_EQ(gone.size(), 3u);
