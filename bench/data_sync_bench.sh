@@ -7,6 +7,9 @@
 #         COPY ... TO '/dev/null' of pgbench_accounts on the master (median of 3 each)
 #     (d) the same sync and diff with --hashing client (rows hashed in ferry, not on the
 #         servers), on a third tenant copy: which way is faster where
+#     (e) an SQLite tenant of the same master (engines differ: always hashed in ferry):
+#         first load of pgbench_accounts, identical diff (median of 3), and the sync of
+#         1,001 rows changed on the tenant (990 updates, 11 deletes)
 #   MariaDB (an `accounts` table shaped like pgbench_accounts, 1 M rows):
 #     `ferry data sync` to tenant 1 next to `pt-table-sync --execute` to tenant 2
 # Every synced tenant is checked against the master with an independent SQL aggregate;
@@ -68,6 +71,7 @@ cleanup() {
     for d in m t1 t2; do mdb -e "DROP DATABASE IF EXISTS ${prefix}_$d" >/dev/null 2>&1; done
   fi
   rm -f "$log"
+  [ -n "${sqlite_dir:-}" ] && rm -rf "$sqlite_dir"
   [ -n "$started_servers" ] && scripts/test-servers stop "$started_servers"
 }
 trap cleanup EXIT
@@ -183,6 +187,41 @@ SQL
   done
   [ "$client_rc" = 0 ] || fail "PostgreSQL: ferry data diff --hashing client exited $client_rc"
   pg_client_diff=$(median3 "${client_diffs[@]}")
+
+  echo "PostgreSQL: (e) an SQLite tenant: first load, identical diff, sync of changes..." >&2
+  sqlite_dir=$(mktemp -d /tmp/${prefix}_sqlite_XXXXXX)
+  sq="sqlite://$sqlite_dir/tenant.db"
+  sqlite3 "$sqlite_dir/tenant.db" "CREATE TABLE pgbench_accounts (aid integer PRIMARY KEY,
+    bid integer, abalance integer, filler character(84))"
+  # An aggregate both engines compute alike, pairing each key with its row's values.
+  accounts_check() {
+    local sql="SELECT count(*), sum(bid), sum(abalance), sum(aid * (abalance % 1000)),
+      sum(length(trim(filler))) FROM pgbench_accounts"
+    if [ "$1" = sqlite ]; then sqlite3 -separator '|' "$sqlite_dir/tenant.db" "$sql"; else
+      psql "$m" -At -c "$sql"; fi
+  }
+  accounts_master=$(accounts_check pg)
+  time_cmd sq_load "$ferry" data sync --from "$m" --to "$sq" --tables pgbench_accounts \
+    || fail "SQLite tenant: first load exited $?"
+  [ "$(accounts_check sqlite)" = "$accounts_master" ] \
+    || fail "SQLite tenant: after the first load it differs from the master"
+  sq_diffs=() sq_rc=0
+  for _ in 1 2 3; do
+    time_cmd x "$ferry" data diff --from "$m" --to "$sq" --tables pgbench_accounts || sq_rc=$?
+    sq_diffs+=("$x")
+  done
+  [ "$sq_rc" = 0 ] || fail "SQLite tenant: ferry data diff of identical tables exited $sq_rc"
+  sq_diff=$(median3 "${sq_diffs[@]}")
+  sqlite3 "$sqlite_dir/tenant.db" "UPDATE pgbench_accounts SET abalance = abalance + 7
+    WHERE aid % 1000 = 7 AND aid > 10007; DELETE FROM pgbench_accounts WHERE aid <= 10007
+    AND aid % 1000 = 7"
+  [ "$(accounts_check sqlite)" != "$accounts_master" ] || fail "SQLite tenant: changes did not take"
+  time_cmd sq_sync "$ferry" data sync --from "$m" --to "$sq" --tables pgbench_accounts \
+    || fail "SQLite tenant: ferry data sync exited $?"
+  if [ "$(accounts_check sqlite)" = "$accounts_master" ]; then sq_ok=equal; else
+    sq_ok=DIFFERENT
+    fail "SQLite tenant: after ferry data sync it differs from the master"
+  fi
   pg_count=$(median3 "${counts[@]}")
   pg_copy=$(median3 "${copies[@]}")
 fi
@@ -275,6 +314,9 @@ if want pg; then
   printf '%-52s %9.3f  (runs: %s)\n' "    ferry data diff --hashing client, identical" "$pg_client_diff" "${client_diffs[*]}"
   printf 'hashed in ferry / on the servers: sync %s, identical diff %s\n' \
     "$(ratio "$pg_client_sync" "$pg_sync")" "$(ratio "$pg_client_diff" "$pg_diff")"
+  printf '%-52s %9.3f\n' "(e) SQLite tenant: first load of pgbench_accounts" "$sq_load"
+  printf '%-52s %9.3f  (runs: %s)\n' "    ferry data diff, identical, median" "$sq_diff" "${sq_diffs[*]}"
+  printf '%-52s %9.3f  %s\n' "    ferry data sync, 1001 rows changed on the tenant" "$sq_sync" "$sq_ok"
 fi
 if want mariadb; then
   printf '\ndata sync, MariaDB, accounts table (%s rows), %s rows changed\n' "$rows" "$mchanges"

@@ -108,9 +108,11 @@ constexpr std::size_t k_batches_in_flight = 4;
 void read_hashed(connectors::RowReader& reader,
                  const std::function<void(const HashedBatch&)>& consume) {
   using Item = std::shared_ptr<HashedBatch>;
-  // An arena of its own: the pipeline gets threads even when the caller's arena (one slot per
-  // tenant at work) is full, and a thread waiting here never picks up another tenant's work.
-  static tbb::task_arena arena(static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  // An arena of its own, per call: the pipeline gets threads even when the caller's arena (one
+  // slot per tenant at work) is full; a thread waiting here never picks up another tenant's
+  // work; and a consume stage that waits for the master's chunks (ChunkFeed) holds up only
+  // this pipeline, never the master's read that it waits for.
+  tbb::task_arena arena(static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   arena.execute([&] {
     tbb::parallel_pipeline(
         k_batches_in_flight,
@@ -218,11 +220,56 @@ void PendingUpserts::finish() {
   }
 }
 
-MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
-                             const DiffSettings& settings, bool client_chunks) {
+const Chunk* ChunkFeed::wait(std::size_t index) const {
+  std::unique_lock lock(m_mutex);
+  m_changed.wait(lock, [&] { return index < m_chunks.size() || m_done; });
+  if (index < m_chunks.size())
+    return &m_chunks[index];
+  if (m_error)
+    std::rethrow_exception(m_error);
+  return nullptr;
+}
+
+void ChunkFeed::wait_done(std::unique_lock<std::mutex>& lock) const {
+  m_changed.wait(lock, [&] { return m_done; });
+  if (m_error)
+    std::rethrow_exception(m_error);
+}
+
+std::size_t ChunkFeed::size() const {
+  std::unique_lock lock(m_mutex);
+  wait_done(lock);
+  return m_chunks.size();
+}
+
+std::uint64_t ChunkFeed::rows() const {
+  std::unique_lock lock(m_mutex);
+  wait_done(lock);
+  return m_rows;
+}
+
+void ChunkFeed::add(Chunk chunk, std::uint64_t rows) {
+  {
+    const std::lock_guard lock(m_mutex);
+    m_chunks.push_back(std::move(chunk));
+    m_rows += rows;
+  }
+  m_changed.notify_all();
+}
+
+void ChunkFeed::finish(std::exception_ptr error) {
+  {
+    const std::lock_guard lock(m_mutex);
+    m_done = true;
+    m_error = std::move(error);
+  }
+  m_changed.notify_all();
+}
+
+MasterTable master_table(Dialect dialect, const schema::Table& table, bool client_chunks) {
   MasterTable out;
   out.table = table;
-  out.dialect = master.dialect();
+  out.dialect = dialect;
   out.key = table.row_key();
   if (out.key.empty()) {
     throw Error(ErrorKind::failure, "table " + label(table) +
@@ -230,33 +277,49 @@ MasterTable summarize_master(connectors::Connector& master, const schema::Table&
                                         "cannot compare its rows (add a primary key)");
   }
   out.key_index = key_positions(table, out.key);
-  if (!client_chunks)
-    return out;
-  const KeyOrder order = key_order_of(table, out.key_index);
-  const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
+  if (client_chunks)
+    out.chunks = std::make_shared<ChunkFeed>();
+  return out;
+}
 
-  auto reader = master.read_rows(table, {.batch_rows = settings.batch_rows});
-  Chunk current;
-  schema::KeyValue last;
-  read_hashed(*reader, [&](const HashedBatch& hashed) {
-    const schema::RowBatch& batch = hashed.rows;
-    for (std::size_t r = 0; r < batch.rows(); ++r) {
-      schema::KeyValue key = key_of(batch, r, out.key_index);
-      check_order(order, last, key, label(table), master.endpoint());
-      current.summary.add(hashed.hashes[r]);
-      last = std::move(key);
-      if (current.summary.rows == chunk_rows) {
-        current.range.up_to = last;
-        out.chunks.push_back(std::move(current));
-        current = Chunk{};
-        current.range.after = last;
+void summarize_chunks(connectors::Connector& master, const MasterTable& table,
+                      const DiffSettings& settings) {
+  ChunkFeed& feed = *table.chunks;
+  try {
+    const KeyOrder order = key_order_of(table.table, table.key_index);
+    const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
+    auto reader = master.read_rows(table.table, {.batch_rows = settings.batch_rows});
+    Chunk current;
+    schema::KeyValue last;
+    read_hashed(*reader, [&](const HashedBatch& hashed) {
+      const schema::RowBatch& batch = hashed.rows;
+      for (std::size_t r = 0; r < batch.rows(); ++r) {
+        schema::KeyValue key = key_of(batch, r, table.key_index);
+        check_order(order, last, key, label(table.table), master.endpoint());
+        current.summary.add(hashed.hashes[r]);
+        last = std::move(key);
+        if (current.summary.rows == chunk_rows) {
+          current.range.up_to = last;
+          feed.add(std::move(current), chunk_rows);
+          current = Chunk{};
+          current.range.after = last;
+        }
       }
-    }
-    out.rows += batch.rows();
-  });
-  // The last chunk is open above: tenant rows past the master's last key land there.
-  current.range.up_to.clear();
-  out.chunks.push_back(std::move(current));
+    });
+    // The last chunk is open above: tenant rows past the master's last key land there.
+    current.range.up_to.clear();
+    const std::uint64_t rows = current.summary.rows;
+    feed.add(std::move(current), rows);
+    feed.finish();
+  } catch (...) {
+    feed.finish(std::current_exception());
+  }
+}
+
+MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
+                             const DiffSettings& settings) {
+  MasterTable out = master_table(master.dialect(), table, true);
+  summarize_chunks(master, out, settings);
   return out;
 }
 
@@ -294,24 +357,26 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   TableChanges changes;
   changes.table = label(master.table);
   changes.upserts.reset(master.table.columns.size());
-  changes.chunks = master.chunks.size();
   changes.chunks_differing = 0;
+  const ChunkFeed& feed = *master.chunks;
 
   std::size_t chunk = 0;
+  const Chunk* current = feed.wait(0);  // the chunk the tenant's rows are summed into
   Summary tenant_summary;
   std::vector<KeyHash> buffered;  // the current chunk's tenant keys and hashes
   PendingUpserts pending(sink, changes, master.key_index, master.table.columns.size());
 
-  // Settles chunk `index`: equal summaries mean equal rows; otherwise the master's rows of the
-  // range are merged with the buffered tenant rows.
-  auto settle = [&](std::size_t index) {
-    if (!(tenant_summary == master.chunks[index].summary)) {
-      changes.differing.push_back(index);
-      merge_range(master, master_conn, master.chunks[index].range, order, buffered, changes,
-                  pending, settings);
+  // Settles the current chunk and moves to the next (nullptr after the last): equal summaries
+  // mean equal rows; otherwise the master's rows of the range are merged with the buffered
+  // tenant rows.
+  auto settle = [&] {
+    if (!(tenant_summary == current->summary)) {
+      changes.differing.push_back(chunk);
+      merge_range(master, master_conn, current->range, order, buffered, changes, pending, settings);
     }
     buffered.clear();
     tenant_summary = Summary{};
+    current = feed.wait(++chunk);
   };
 
   // Streams the tenant's rows of `range` into the chunks' sums, settling each chunk as the
@@ -337,9 +402,10 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
                             "compare it safely");
           }
         }
-        while (!one_chunk && chunk + 1 < master.chunks.size() &&
-               order.compare(key, master.chunks[chunk].range.up_to) > 0) {
-          settle(chunk++);
+        // The master's chunks come in as its read goes on; the last is open above.
+        while (!one_chunk && !current->range.up_to.empty() &&
+               order.compare(key, current->range.up_to) > 0) {
+          settle();
         }
         const Hash128 h = hashed.hashes[r];
         tenant_summary.add(h);
@@ -352,16 +418,17 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   if (settings.read_tenant_by_chunk) {
     // One read per chunk, closed before the chunk is settled, so that the sink may write to
     // the tenant through this very session.
-    for (; chunk < master.chunks.size(); ++chunk) {
-      read(master.chunks[chunk].range);
-      settle(chunk);
+    while (current != nullptr) {
+      read(current->range);
+      settle();
     }
   } else {
     read({});
-    for (; chunk < master.chunks.size(); ++chunk)
-      settle(chunk);
+    while (current != nullptr)
+      settle();
   }
   pending.finish();
+  changes.chunks = chunk;
   changes.chunks_differing = changes.differing.size();
   return changes;
 }
@@ -377,9 +444,10 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
   changes.chunks = chunks.size();
   PendingUpserts pending(nullptr, changes, master.key_index, master.table.columns.size());
   for (std::size_t index : chunks) {
+    const Chunk& chunk = *master.chunks->wait(index);
     std::vector<KeyHash> rows;
-    auto reader = tenant.read_rows(
-        tenant_table, {.range = master.chunks[index].range, .batch_rows = settings.batch_rows});
+    auto reader =
+        tenant.read_rows(tenant_table, {.range = chunk.range, .batch_rows = settings.batch_rows});
     schema::RowBatch batch;
     while (reader->next(batch)) {
       for (std::size_t r = 0; r < batch.rows(); ++r) {
@@ -389,8 +457,7 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
     }
     reader.reset();
     const std::size_t before = changes.total();
-    merge_range(master, master_conn, master.chunks[index].range, order, rows, changes, pending,
-                settings);
+    merge_range(master, master_conn, chunk.range, order, rows, changes, pending, settings);
     if (changes.total() != before)
       changes.differing.push_back(index);
   }

@@ -163,10 +163,10 @@ void apply_deletes(connectors::Connector& tenant, const schema::Table& table,
 
 // The master sessions of a run, opened at its start in one snapshot where the master allows it
 // (connectors::connect_in_one_snapshot) and lent to one tenant at a time. The first stays
-// with the run (on PostgreSQL it holds the exported snapshot). A session lent to a tenant
-// that failed is not lent again, as a failed read may have left it unusable; a replacement
-// joins the exported snapshot on PostgreSQL and elsewhere reads a snapshot of its own, which
-// shared() then admits.
+// with the run (on PostgreSQL it holds the exported snapshot). A session a failed table used
+// is not lent again, as a failed read may have left it unusable (TenantSync replaces it); a
+// replacement joins the exported snapshot on PostgreSQL and elsewhere reads a snapshot of its
+// own, which shared() then admits.
 class MasterSessions {
  public:
   MasterSessions(const Endpoint& endpoint, std::size_t count)
@@ -263,10 +263,9 @@ class TenantSync {
       result.status = DataStatus::failed;
       result.error = m_endpoint.scrub(e.what());
     }
-    if (result.error.empty()) {
-      m_master.give_back(std::move(m_master_conn));
-      m_master.give_back(std::move(m_master_rows));
-    }
+    // Sessions a failed table used were replaced right away, so these are fit to lend again.
+    m_master.give_back(std::move(m_master_conn));
+    m_master.give_back(std::move(m_master_rows));
     result.seconds = seconds_since(start);
     return result;
   }
@@ -276,8 +275,11 @@ class TenantSync {
   // joined again where it was exported): a failed or cancelled read aborts the transaction
   // they read in (PostgreSQL), which would fail every later table too.
   void renew_master_sessions() {
+    const bool rows = m_master_rows != nullptr;
+    m_master_conn.reset();
+    m_master_rows.reset();
     m_master_conn = m_master.take();
-    if (m_master_rows)
+    if (rows)
       m_master_rows = m_master.take();
   }
 
@@ -421,10 +423,10 @@ class TenantSync {
     }
     verify_batches = false;
     const diff::MasterTable* chunks = &m;
-    if (m.chunks.empty()) {
+    if (!m.chunks) {
       // The run expected server-side comparison; this tenant's table needs the chunks after
       // all (its column types differ): summarize the master here.
-      m_client[i] = diff::summarize_master(master, m.table, m_options.diff, true);
+      m_client[i] = diff::summarize_master(master, m.table, m_options.diff);
       chunks = &*m_client[i];
     }
     diff::TableChanges changes = diff::diff_table(*chunks, master, tenant, t, settings, &sink);
@@ -536,11 +538,20 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
         "run may reach some tenants only at the next run",
         master.why_not_shared());
   }
-  for (const schema::Table* t : chosen) {
-    const auto table_start = Clock::now();
-    tables.push_back(diff::summarize_master(master.first(), *t, options.diff, client_chunks));
-    spdlog::debug("master {}: {} rows in {} chunks, {:.2f}s", label(*t), tables.back().rows,
-                  tables.back().chunks.size(), seconds_since(table_start));
+  for (const schema::Table* t : chosen)
+    tables.push_back(diff::master_table(master_endpoint.dialect, *t, client_chunks));
+  // The master's chunks are read on the first session in the background and published as they
+  // come, so tenants compare while the master is still being read.
+  std::future<void> master_chunks;
+  if (client_chunks) {
+    master_chunks = std::async(std::launch::async, [&] {
+      for (const diff::MasterTable& t : tables) {
+        const auto table_start = Clock::now();
+        diff::summarize_chunks(master.first(), t, options.diff);
+        spdlog::debug("master {}: read in chunks in {:.2f}s", label(t.table),
+                      seconds_since(table_start));
+      }
+    });
   }
   std::future<void> master_summaries;
   if (background_summaries)

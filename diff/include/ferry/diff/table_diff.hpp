@@ -15,7 +15,10 @@
 // wrong diff.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <future>
 #include <memory>
@@ -70,6 +73,31 @@ struct Chunk {
   Summary summary;
 };
 
+// The master's chunks of one table, published as the master's read summarizes them, so that
+// tenants compare each chunk as soon as it is there while that read goes on. One thread adds
+// (summarize_chunks()); any number wait.
+class ChunkFeed {
+ public:
+  // Chunk `index`, once the master's read has summarized it; nullptr past the last chunk.
+  // Rethrows the error that ended the master's read. The chunk stays where it is.
+  const Chunk* wait(std::size_t index) const;
+  // The number of chunks and of master rows, once the master's read has ended.
+  std::size_t size() const;
+  std::uint64_t rows() const;
+
+  void add(Chunk chunk, std::uint64_t rows);
+  void finish(std::exception_ptr error = nullptr);
+
+ private:
+  void wait_done(std::unique_lock<std::mutex>& lock) const;
+  mutable std::mutex m_mutex;
+  mutable std::condition_variable m_changed;
+  std::deque<Chunk> m_chunks;  // a deque: chunks handed out never move
+  std::uint64_t m_rows = 0;
+  bool m_done = false;
+  std::exception_ptr m_error;
+};
+
 // The master's side of one table: computed once per run, shared by every tenant.
 struct MasterTable {
   schema::Table table;
@@ -83,8 +111,9 @@ struct MasterTable {
   std::shared_ptr<MasterBuckets> buckets = std::make_shared<MasterBuckets>();
   std::vector<std::string> key;        // row key columns
   std::vector<std::size_t> key_index;  // their positions in table.columns
-  std::vector<Chunk> chunks;           // consecutive, covering the whole key space
-  std::uint64_t rows = 0;
+  // Consecutive chunks covering the whole key space, for tenants compared in ferry; nullptr
+  // when only the servers compare (shared by copies of this MasterTable).
+  std::shared_ptr<ChunkFeed> chunks;
 };
 
 struct DiffSettings {
@@ -96,12 +125,22 @@ struct DiffSettings {
   bool read_tenant_by_chunk = false;
 };
 
-// `client_chunks`: read the master's rows and summarize them in chunks, for tenants that
-// cannot be compared on the servers (another dialect, other column types). Without it, only
-// the key is worked out. Either way server_summary is left to the caller, who fills it when
-// some tenant compares on the servers, e.g. in the background (server_summaries()).
+// The master's side of `table` before any row is read: its row key (Error when it has none)
+// and, with `client_chunks` (for tenants that cannot be compared on the servers: another
+// dialect, other column types), an empty ChunkFeed for summarize_chunks() to fill.
+// server_summary is left to the caller, who fills it when some tenant compares on the
+// servers, e.g. in the background (server_summaries()).
+MasterTable master_table(Dialect dialect, const schema::Table& table, bool client_chunks);
+
+// Reads the master's rows of `table` in key order and publishes them in chunks of
+// settings.chunk_rows rows, each with its summary, to table.chunks. Never throws: an error
+// ends the feed, and whoever waits on it gets the error.
+void summarize_chunks(connectors::Connector& master, const MasterTable& table,
+                      const DiffSettings& settings);
+
+// master_table() and summarize_chunks() at once.
 MasterTable summarize_master(connectors::Connector& master, const schema::Table& table,
-                             const DiffSettings& settings, bool client_chunks = true);
+                             const DiffSettings& settings);
 
 // Computes the master's server summaries of `tables` on `session` (a master session of its
 // own, in the run's consistent read), on a background thread; fills each table's
