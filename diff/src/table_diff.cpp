@@ -242,17 +242,10 @@ std::size_t ChunkFeed::size() const {
   return m_chunks.size();
 }
 
-std::uint64_t ChunkFeed::rows() const {
-  std::unique_lock lock(m_mutex);
-  wait_done(lock);
-  return m_rows;
-}
-
-void ChunkFeed::add(Chunk chunk, std::uint64_t rows) {
+void ChunkFeed::add(Chunk chunk) {
   {
     const std::lock_guard lock(m_mutex);
     m_chunks.push_back(std::move(chunk));
-    m_rows += rows;
   }
   m_changed.notify_all();
 }
@@ -282,7 +275,7 @@ MasterTable master_table(Dialect dialect, const schema::Table& table, bool clien
   return out;
 }
 
-void summarize_chunks(connectors::Connector& master, const MasterTable& table,
+bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
                       const DiffSettings& settings) {
   ChunkFeed& feed = *table.chunks;
   try {
@@ -300,7 +293,7 @@ void summarize_chunks(connectors::Connector& master, const MasterTable& table,
         last = std::move(key);
         if (current.summary.rows == chunk_rows) {
           current.range.up_to = last;
-          feed.add(std::move(current), chunk_rows);
+          feed.add(std::move(current));
           current = Chunk{};
           current.range.after = last;
         }
@@ -308,11 +301,12 @@ void summarize_chunks(connectors::Connector& master, const MasterTable& table,
     });
     // The last chunk is open above: tenant rows past the master's last key land there.
     current.range.up_to.clear();
-    const std::uint64_t rows = current.summary.rows;
-    feed.add(std::move(current), rows);
+    feed.add(std::move(current));
     feed.finish();
+    return true;
   } catch (...) {
     feed.finish(std::current_exception());
+    return false;
   }
 }
 

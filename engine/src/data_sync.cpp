@@ -544,10 +544,22 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   // come, so tenants compare while the master is still being read.
   std::future<void> master_chunks;
   if (client_chunks) {
+    // Every feed ends, so that no tenant waits for ever: summarize_chunks() ends a failed read's
+    // feed with its error, and the tables after it are not read (the failure may have aborted
+    // the session's transaction) but ended with an error that names the first.
     master_chunks = std::async(std::launch::async, [&] {
+      std::string failed;
       for (const diff::MasterTable& t : tables) {
+        if (!failed.empty()) {
+          t.chunks->finish(std::make_exception_ptr(
+              Error(ErrorKind::failure, "table " + label(t.table) +
+                                            " was not read from the master: reading table " +
+                                            failed + " failed first")));
+          continue;
+        }
         const auto table_start = Clock::now();
-        diff::summarize_chunks(master.first(), t, options.diff);
+        if (!diff::summarize_chunks(master.first(), t, options.diff))
+          failed = label(t.table);
         spdlog::debug("master {}: read in chunks in {:.2f}s", label(t.table),
                       seconds_since(table_start));
       }

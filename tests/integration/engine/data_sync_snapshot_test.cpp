@@ -147,6 +147,45 @@ TEST(DataSyncSnapshot, ATableFailingMidStreamLeavesTheNextTableSyncable) {
             master_db.connect()->query("SELECT count(*), min(v), max(v) FROM b"));
 }
 
+// The master's chunks are read in the background while tenants wait for them: a master read
+// that fails (no SELECT on one table) ends the run with that table's error named for every
+// tenant, and the tables after it say why they were not read; nobody waits for ever.
+TEST(DataSyncSnapshot, AFailedMasterReadEndsEveryTenantsWait) {
+  TempDatabase master_db(Dialect::postgres);
+  auto admin = master_db.connect();
+  const std::string role = "ferry_ro" + std::to_string(::getpid());
+  admin->execute({"CREATE TABLE a (id integer PRIMARY KEY, v text NOT NULL)",
+                  "CREATE TABLE b (id integer PRIMARY KEY, v text NOT NULL)",
+                  "INSERT INTO a VALUES (1, 'one')", "INSERT INTO b VALUES (1, 'one')",
+                  "CREATE ROLE " + role + " LOGIN PASSWORD 'pw-" + role + "'",
+                  "GRANT SELECT ON b TO " + role});
+  Endpoint limited = master_db.endpoint();
+  limited.user = role;
+  limited.password = Secret("pw-" + role);
+  std::vector<std::unique_ptr<TempDatabase>> tenant_dbs;
+  std::vector<Endpoint> tenants;
+  for (int i = 0; i < 3; ++i) {
+    tenant_dbs.push_back(std::make_unique<TempDatabase>(Dialect::sqlite));
+    tenant_dbs.back()->connect()->execute(
+        {"CREATE TABLE a (id integer PRIMARY KEY, v text NOT NULL)",
+         "CREATE TABLE b (id integer PRIMARY KEY, v text NOT NULL)"});
+    tenants.push_back(tenant_dbs.back()->endpoint());
+  }
+  engine::DataSyncOptions options;
+  options.tables = {"a", "b"};
+  const engine::DataSyncReport report = engine::sync_data(limited, tenants, options);
+  admin->execute({"DROP OWNED BY " + role, "DROP ROLE " + role});
+  ASSERT_EQ(report.tenants.size(), 3u);
+  for (const engine::TenantDataResult& t : report.tenants) {
+    EXPECT_EQ(t.status, engine::DataStatus::failed);
+    ASSERT_EQ(t.tables.size(), 2u) << t.error;
+    EXPECT_NE(t.tables[0].error.find("permission denied"), std::string::npos) << t.tables[0].error;
+    EXPECT_NE(t.tables[1].error.find("reading table public.a failed first"), std::string::npos)
+        << t.tables[1].error;
+  }
+  EXPECT_EQ(tenant_dbs[0]->connect()->query("SELECT count(*) FROM a").at(0).at(0), "0");
+}
+
 // Without the RELOAD privilege MariaDB cannot hold its commits: the sync still runs, each
 // master session in a snapshot of its own, and the report says so.
 TEST(DataSyncSnapshot, MariaDbWithoutReloadPrivilegeSyncsInSeparateSnapshots) {

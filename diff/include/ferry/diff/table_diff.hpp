@@ -81,11 +81,10 @@ class ChunkFeed {
   // Chunk `index`, once the master's read has summarized it; nullptr past the last chunk.
   // Rethrows the error that ended the master's read. The chunk stays where it is.
   const Chunk* wait(std::size_t index) const;
-  // The number of chunks and of master rows, once the master's read has ended.
+  // The number of chunks, once the master's read has ended.
   std::size_t size() const;
-  std::uint64_t rows() const;
 
-  void add(Chunk chunk, std::uint64_t rows);
+  void add(Chunk chunk);
   void finish(std::exception_ptr error = nullptr);
 
  private:
@@ -93,7 +92,6 @@ class ChunkFeed {
   mutable std::mutex m_mutex;
   mutable std::condition_variable m_changed;
   std::deque<Chunk> m_chunks;  // a deque: chunks handed out never move
-  std::uint64_t m_rows = 0;
   bool m_done = false;
   std::exception_ptr m_error;
 };
@@ -134,8 +132,8 @@ MasterTable master_table(Dialect dialect, const schema::Table& table, bool clien
 
 // Reads the master's rows of `table` in key order and publishes them in chunks of
 // settings.chunk_rows rows, each with its summary, to table.chunks. Never throws: an error
-// ends the feed, and whoever waits on it gets the error.
-void summarize_chunks(connectors::Connector& master, const MasterTable& table,
+// ends the feed, and whoever waits on it gets the error. Returns whether the read completed.
+bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
                       const DiffSettings& settings);
 
 // master_table() and summarize_chunks() at once.
