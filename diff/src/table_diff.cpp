@@ -283,6 +283,7 @@ bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
     const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
     auto reader = master.read_rows(table.table, {.batch_rows = settings.batch_rows});
     Chunk current;
+    std::size_t current_bytes = 0;
     schema::KeyValue last;
     read_hashed(*reader, [&](const HashedBatch& hashed) {
       const schema::RowBatch& batch = hashed.rows;
@@ -290,11 +291,14 @@ bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
         schema::KeyValue key = key_of(batch, r, table.key_index);
         check_order(order, last, key, label(table.table), master.endpoint());
         current.summary.add(hashed.hashes[r]);
+        for (std::size_t c = 0; c < batch.columns(); ++c)
+          current_bytes += batch.value(r, c).size();
         last = std::move(key);
-        if (current.summary.rows == chunk_rows) {
+        if (current.summary.rows == chunk_rows || current_bytes >= settings.chunk_bytes) {
           current.range.up_to = last;
           feed.add(std::move(current));
           current = Chunk{};
+          current_bytes = 0;
           current.range.after = last;
         }
       }

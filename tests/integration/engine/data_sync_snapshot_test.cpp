@@ -186,6 +186,32 @@ TEST(DataSyncSnapshot, AFailedMasterReadEndsEveryTenantsWait) {
   EXPECT_EQ(tenant_dbs[0]->connect()->query("SELECT count(*) FROM a").at(0).at(0), "0");
 }
 
+// Chunks compared in ferry hold at most about 4 MiB of row data: 40 rows of 512 KiB make
+// chunks of 8 rows (and the open last one), so a changed row has 4 MiB read again, not the
+// whole 20 MiB chunk that --chunk-rows alone would make.
+TEST(DataSyncChunks, WideRowsMakeChunksOfFewerRows) {
+  TempDatabase master_db(Dialect::sqlite);
+  TempDatabase tenant_db(Dialect::sqlite);
+  const char* const table = "CREATE TABLE w (id integer PRIMARY KEY, body text NOT NULL)";
+  const std::string rows =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40) "
+      "INSERT INTO w SELECT i, replace(hex(zeroblob(262144)), '0', 'x') FROM n";
+  master_db.connect()->execute({table, rows});
+  tenant_db.connect()->execute({table, rows, "UPDATE w SET body = 'changed' WHERE id = 21"});
+  engine::DataSyncOptions options;
+  options.tables = {"w"};
+  options.dry_run = true;
+  const engine::DataSyncReport report =
+      engine::sync_data(master_db.endpoint(), {tenant_db.endpoint()}, options);
+  ASSERT_EQ(report.tenants.size(), 1u);
+  ASSERT_EQ(report.tenants[0].tables.size(), 1u);
+  const engine::TableResult& t = report.tenants[0].tables[0];
+  EXPECT_EQ(t.error, "");
+  EXPECT_EQ(t.chunks, 6u);
+  EXPECT_EQ(t.chunks_differing, 1u);
+  EXPECT_EQ(t.updates, 1u);
+}
+
 // Without the RELOAD privilege MariaDB cannot hold its commits: the sync still runs, each
 // master session in a snapshot of its own, and the report says so.
 TEST(DataSyncSnapshot, MariaDbWithoutReloadPrivilegeSyncsInSeparateSnapshots) {

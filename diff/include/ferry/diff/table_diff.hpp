@@ -115,7 +115,11 @@ struct MasterTable {
 };
 
 struct DiffSettings {
+  // A master chunk ends after chunk_rows rows or once its rows' canonical values reach
+  // chunk_bytes, whichever comes first: chunks of wide rows hold fewer rows, so that reading
+  // a differing chunk again stays as short as for narrow rows.
   std::size_t chunk_rows = 10000;
+  std::size_t chunk_bytes = std::size_t{4} << 20;
   std::size_t batch_rows = 8192;
   // diff_table(): read the tenant one chunk range at a time rather than in one stream, so that
   // no read is open while a chunk's rows go to the sink (SQLite: the sink writes through the
@@ -131,7 +135,8 @@ struct DiffSettings {
 MasterTable master_table(Dialect dialect, const schema::Table& table, bool client_chunks);
 
 // Reads the master's rows of `table` in key order and publishes them in chunks of
-// settings.chunk_rows rows, each with its summary, to table.chunks. Never throws: an error
+// settings.chunk_rows rows (fewer when they pass settings.chunk_bytes), each with its
+// summary, to table.chunks. Never throws: an error
 // ends the feed, and whoever waits on it gets the error. Returns whether the read completed.
 bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
                       const DiffSettings& settings);
