@@ -230,18 +230,6 @@ const Chunk* ChunkFeed::wait(std::size_t index) const {
   return nullptr;
 }
 
-void ChunkFeed::wait_done(std::unique_lock<std::mutex>& lock) const {
-  m_changed.wait(lock, [&] { return m_done; });
-  if (m_error)
-    std::rethrow_exception(m_error);
-}
-
-std::size_t ChunkFeed::size() const {
-  std::unique_lock lock(m_mutex);
-  wait_done(lock);
-  return m_chunks.size();
-}
-
 void ChunkFeed::add(Chunk chunk) {
   {
     const std::lock_guard lock(m_mutex);

@@ -81,14 +81,10 @@ class ChunkFeed {
   // Chunk `index`, once the master's read has summarized it; nullptr past the last chunk.
   // Rethrows the error that ended the master's read. The chunk stays where it is.
   const Chunk* wait(std::size_t index) const;
-  // The number of chunks, once the master's read has ended.
-  std::size_t size() const;
-
   void add(Chunk chunk);
   void finish(std::exception_ptr error = nullptr);
 
  private:
-  void wait_done(std::unique_lock<std::mutex>& lock) const;
   mutable std::mutex m_mutex;
   mutable std::condition_variable m_changed;
   std::deque<Chunk> m_chunks;  // a deque: chunks handed out never move
