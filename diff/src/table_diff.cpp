@@ -275,12 +275,13 @@ bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
     schema::KeyValue last;
     read_hashed(*reader, [&](const HashedBatch& hashed) {
       const schema::RowBatch& batch = hashed.rows;
+      // The batch's mean row size stands for each of its rows: no per-column sum per row.
+      const std::size_t row_bytes = batch.rows() == 0 ? 0 : batch.byte_size() / batch.rows();
       for (std::size_t r = 0; r < batch.rows(); ++r) {
         schema::KeyValue key = key_of(batch, r, table.key_index);
         check_order(order, last, key, label(table.table), master.endpoint());
         current.summary.add(hashed.hashes[r]);
-        for (std::size_t c = 0; c < batch.columns(); ++c)
-          current_bytes += batch.value(r, c).size();
+        current_bytes += row_bytes;
         last = std::move(key);
         if (current.summary.rows == chunk_rows || current_bytes >= settings.chunk_bytes) {
           current.range.up_to = last;

@@ -247,7 +247,6 @@ class TenantSync {
       // Compare and upsert, parents first; deletes wait until every upsert is in.
       std::vector<diff::TableChanges> changes(m_tables.size());
       m_changed.assign(m_tables.size(), {});
-      m_on_servers.assign(m_tables.size(), false);
       m_unapplied.assign(m_tables.size(), 0);
       m_client.clear();
       m_client.resize(m_tables.size());
@@ -295,8 +294,7 @@ class TenantSync {
             ErrorKind::failure,
             "table " + out.table + " is missing on the tenant; run ferry schema sync first");
       }
-      changes = compare(m, *m_master_conn, tenant, *t, i);
-      out.hashed_on_servers = m_on_servers[i];
+      changes = compare(m, *m_master_conn, tenant, *t, i, out.hashed_on_servers);
       out.rows_compared = changes.rows_compared;
       out.chunks = changes.chunks;
       out.chunks_differing = changes.chunks_differing;
@@ -349,7 +347,7 @@ class TenantSync {
               const diff::MasterTable& m, const diff::TableChanges& changes,
               const std::vector<schema::KeyValue>& deleted, TableResult& out) {
     const std::size_t i = static_cast<std::size_t>(&m - m_tables.data());
-    if (m_on_servers[i]) {
+    if (out.hashed_on_servers) {
       const std::size_t wrong =
           m_unapplied[i] +
           diff::count_unapplied(m, tenant, t, changes.upserts, deleted, m_options.diff);
@@ -393,7 +391,8 @@ class TenantSync {
   const TableDone& m_on_table;
   // Compares table i: on the servers when both can hash rows alike, else chunk by chunk.
   diff::TableChanges compare(const diff::MasterTable& m, connectors::Connector& master,
-                             connectors::Connector& tenant, const schema::Table& t, std::size_t i) {
+                             connectors::Connector& tenant, const schema::Table& t, std::size_t i,
+                             bool& on_servers) {
     // Dry runs only count (and maybe keep keys); syncs write each batch as it is found, and on
     // the servers' path read it back at once (the client path compares the changed chunks
     // again at the end).
@@ -416,9 +415,9 @@ class TenantSync {
     }
     verify_batches = true;
     if (!m_options.client_hashing) {
-      if (auto on_servers = diff::diff_table_on_servers(m, master, tenant, t, settings, &sink)) {
-        m_on_servers[i] = true;
-        return std::move(*on_servers);
+      if (auto changes = diff::diff_table_on_servers(m, master, tenant, t, settings, &sink)) {
+        on_servers = true;
+        return std::move(*changes);
       }
     }
     verify_batches = false;
@@ -434,10 +433,9 @@ class TenantSync {
     return changes;
   }
 
-  // Per table: the chunks that differed, whether it was compared on the servers, and the
-  // master's chunks when they had to be made for this tenant alone.
+  // Per table: the chunks that differed, and the master's chunks when they had to be made for
+  // this tenant alone.
   std::vector<std::vector<std::size_t>> m_changed;
-  std::vector<bool> m_on_servers;
   std::vector<std::size_t> m_unapplied;  // rows found wrong when batches were read back
   // The master session of the comparison, from the run's MasterSessions.
   std::unique_ptr<connectors::Connector> m_master_conn;
