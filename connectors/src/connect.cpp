@@ -1,5 +1,6 @@
-#include "factories.hpp"
+#include <future>
 
+#include "factories.hpp"
 #include "ferry/common/error.hpp"
 
 namespace ferry::connectors {
@@ -25,8 +26,13 @@ SnapshotSessions connect_in_one_snapshot(const Endpoint& endpoint, std::size_t c
   SnapshotSessions out;
   if (count == 0)
     return out;
-  for (std::size_t i = 0; i < count; ++i)
-    out.sessions.push_back(connect(endpoint));
+  // Connected all at once: each connection waits mostly on round trips and authentication.
+  std::vector<std::future<std::unique_ptr<Connector>>> opening;
+  for (std::size_t i = 1; i < count; ++i)
+    opening.push_back(std::async(std::launch::async, [&endpoint] { return connect(endpoint); }));
+  out.sessions.push_back(connect(endpoint));
+  for (auto& session : opening)
+    out.sessions.push_back(session.get());  // the first failure is thrown once all have ended
   Connector& first = *out.sessions.front();
   first.begin_consistent_read();
   try {

@@ -216,6 +216,32 @@ class MasterSessions {
   bool m_shared = false;
 };
 
+// A tenant's sessions and catalog, opened while the master's are (sync_data()).
+struct TenantSessions {
+  Clock::time_point start = Clock::now();
+  std::unique_ptr<connectors::Connector> reader;
+  // Rows to upsert are written in batches while the diff still reads the tenant and the
+  // master, so they go through a second session. None on a dry run, nor on SQLite: it has one
+  // writer, which would wait for the open read, so there the diff reads the tenant a chunk at
+  // a time, and the batches go through the reading session between two reads.
+  std::unique_ptr<connectors::Connector> writer;
+  schema::Catalog catalog;
+  std::string error;  // opening failed
+};
+
+TenantSessions open_tenant(const Endpoint& endpoint, const DataSyncOptions& options) {
+  TenantSessions out;
+  try {
+    out.reader = connectors::connect(endpoint);
+    out.catalog = out.reader->introspect();
+    if (!options.dry_run && endpoint.dialect != Dialect::sqlite)
+      out.writer = connectors::connect(endpoint);
+  } catch (const std::exception& e) {
+    out.error = endpoint.scrub(e.what());
+  }
+  return out;
+}
+
 class TenantSync {
  public:
   TenantSync(MasterSessions& master, const Endpoint& tenant,
@@ -227,22 +253,18 @@ class TenantSync {
         m_options(options),
         m_on_table(on_table) {}
 
-  TenantDataResult run() {
-    const auto start = Clock::now();
+  TenantDataResult run(TenantSessions sessions) {
     TenantDataResult result;
     result.tenant = m_endpoint.redacted();
     try {
+      if (!sessions.error.empty())
+        throw Error(ErrorKind::failure, sessions.error);
       m_master_conn = m_master.take();
-      auto tenant = connectors::connect(m_endpoint);
-      const schema::Catalog catalog = tenant->introspect();
-      // Rows to upsert are written in batches while the diff still reads the tenant and the
-      // master, so they go through second sessions. SQLite has one writer, which would wait
-      // for the open read: there the diff reads the tenant a chunk at a time, and the batches
-      // go through the reading session between two reads.
-      if (!m_options.dry_run && m_endpoint.dialect != Dialect::sqlite) {
-        m_writer = connectors::connect(m_endpoint);
+      connectors::Connector* tenant = sessions.reader.get();
+      const schema::Catalog& catalog = sessions.catalog;
+      m_writer = std::move(sessions.writer);
+      if (m_writer)
         m_master_rows = m_master.take();
-      }
 
       // Compare and upsert, parents first; deletes wait until every upsert is in.
       std::vector<diff::TableChanges> changes(m_tables.size());
@@ -265,7 +287,7 @@ class TenantSync {
     // Sessions a failed table used were replaced right away, so these are fit to lend again.
     m_master.give_back(std::move(m_master_conn));
     m_master.give_back(std::move(m_master_rows));
-    result.seconds = seconds_since(start);
+    result.seconds = seconds_since(sessions.start);
     return result;
   }
 
@@ -486,24 +508,29 @@ ExitCode DataSyncReport::exit_code() const noexcept {
   return ExitCode::ok;
 }
 
-DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endpoint>& tenants,
-                         const DataSyncOptions& options, const TenantDataDone& on_tenant,
-                         const TableDone& on_table) {
-  const auto start = Clock::now();
-  DataSyncReport report;
-  report.master = master_endpoint.redacted();
-  report.dry_run = options.dry_run;
+namespace {
 
-  // The master is read once and its summaries serve every tenant. Every master read of the
-  // run sees one snapshot where the master can share it between sessions (PostgreSQL,
-  // MariaDB): the sessions are opened at the start in that snapshot (MasterSessions).
-  // Elsewhere each session reads its own snapshot, and a master that changes during the run
-  // reaches some tenants only at the next one.
+// What a run reads from the master for every tenant: the tables, the sessions that read them
+// (MasterSessions), and the reads in the background. The futures go first when it is
+// destroyed: they wait for reads that use the sessions and the tables.
+struct MasterRun {
   std::vector<diff::MasterTable> tables;
+  std::optional<MasterSessions> sessions;
+  std::future<void> chunks;
+  std::future<void> summaries;
+};
+
+// The master is read once and its summaries serve every tenant. Every master read of the
+// run sees one snapshot where the master can share it between sessions (PostgreSQL,
+// MariaDB): the sessions are opened at the start in that snapshot (MasterSessions).
+// Elsewhere each session reads its own snapshot, and a master that changes during the run
+// reaches some tenants only at the next one.
+void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<Endpoint>& tenants,
+                 const DataSyncOptions& options) {
   schema::Catalog catalog;
   connectors::ServerHashing hashing = connectors::ServerHashing::none;
   {
-    auto session = connectors::connect(master_endpoint);
+    auto session = connectors::connect(endpoint);
     catalog = session->introspect();
     hashing = session->server_hashing();
   }
@@ -511,11 +538,11 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
   const bool client_chunks = options.client_hashing || hashing == connectors::ServerHashing::none ||
                              std::any_of(tenants.begin(), tenants.end(), [&](const Endpoint& e) {
-                               return e.dialect != master_endpoint.dialect;
+                               return e.dialect != endpoint.dialect;
                              });
   const bool same_dialect_tenants =
       std::any_of(tenants.begin(), tenants.end(),
-                  [&](const Endpoint& e) { return e.dialect == master_endpoint.dialect; });
+                  [&](const Endpoint& e) { return e.dialect == endpoint.dialect; });
   // Tenants of the master's dialect compare on the servers. Where a whole-table summary is
   // cheaper than bucket summaries (PostgreSQL), the master sums its tables in the background
   // while the tenants sum theirs; the master's buckets are summed only for a table that some
@@ -528,26 +555,25 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
   // the comparison streams), one for the background summaries; the first does the chunks.
   const std::size_t workers =
       std::min(tenants.size(), static_cast<std::size_t>(std::max(1, options.jobs)));
-  MasterSessions master(master_endpoint,
-                        workers * (options.dry_run ? 1 : 2) + (background_summaries ? 1 : 0));
-  if (!master.shared() && master_endpoint.dialect != Dialect::sqlite) {
+  MasterSessions& master = run.sessions.emplace(
+      endpoint, workers * (options.dry_run ? 1 : 2) + (background_summaries ? 1 : 0));
+  if (!master.shared() && endpoint.dialect != Dialect::sqlite) {
     spdlog::warn(
         "the master's sessions read separate snapshots ({}): a master that changes during the "
         "run may reach some tenants only at the next run",
         master.why_not_shared());
   }
   for (const schema::Table* t : chosen)
-    tables.push_back(diff::master_table(master_endpoint.dialect, *t, client_chunks));
+    run.tables.push_back(diff::master_table(endpoint.dialect, *t, client_chunks));
   // The master's chunks are read on the first session in the background and published as they
   // come, so tenants compare while the master is still being read.
-  std::future<void> master_chunks;
   if (client_chunks) {
     // Every feed ends, so that no tenant waits for ever: summarize_chunks() ends a failed read's
     // feed with its error, and the tables after it are not read (the failure may have aborted
     // the session's transaction) but ended with an error that names the first.
-    master_chunks = std::async(std::launch::async, [&] {
+    run.chunks = std::async(std::launch::async, [&run, &master, &options] {
       std::string failed;
-      for (const diff::MasterTable& t : tables) {
+      for (const diff::MasterTable& t : run.tables) {
         if (!failed.empty()) {
           t.chunks->finish(std::make_exception_ptr(
               Error(ErrorKind::failure, "table " + label(t.table) +
@@ -563,9 +589,35 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
       }
     });
   }
-  std::future<void> master_summaries;
   if (background_summaries)
-    master_summaries = diff::server_summaries(master.take(), tables);
+    run.summaries = diff::server_summaries(master.take(), run.tables);
+}
+
+}  // namespace
+
+DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endpoint>& tenants,
+                         const DataSyncOptions& options, const TenantDataDone& on_tenant,
+                         const TableDone& on_table) {
+  const auto start = Clock::now();
+  DataSyncReport report;
+  report.master = master_endpoint.redacted();
+  report.dry_run = options.dry_run;
+
+  // The master's sessions open on a thread of their own while the first tenants open theirs
+  // and read their catalogs: neither waits for the other's round trips.
+  MasterRun master;
+  const std::shared_future<void> master_open =
+      std::async(std::launch::async, [&] {
+        open_master(master, master_endpoint, tenants, options);
+      }).share();
+  const auto master_failed = [&master_open] {
+    try {
+      master_open.get();
+      return false;
+    } catch (...) {
+      return true;  // rethrown below, once every tenant has stopped
+    }
+  };
 
   report.tenants.resize(tenants.size());
   std::mutex report_mutex;  // serializes the callbacks
@@ -576,13 +628,22 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     on_table(tenant, t);
   };
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
-    report.tenants[i] = TenantSync(master, tenants[i], tables, options, table_done).run();
+    const bool master_known =
+        master_open.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    if (master_known && master_failed())
+      return;
+    TenantSessions sessions = open_tenant(tenants[i], options);
+    if (master_failed())
+      return;
+    report.tenants[i] = TenantSync(*master.sessions, tenants[i], master.tables, options, table_done)
+                            .run(std::move(sessions));
     if (on_tenant) {
       std::lock_guard lock(report_mutex);
       on_tenant(report.tenants[i]);
     }
   });
-  report.shared_snapshot = master.shared();
+  master_open.get();
+  report.shared_snapshot = master.sessions->shared();
   report.seconds = seconds_since(start);
   return report;
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -653,6 +654,29 @@ TEST_P(DataSync, TableMissingOnTenantIsAnErrorAndTheOthersStillSync) {
   ASSERT_NE(at, std::string::npos) << out.output;
   EXPECT_NE(out.output.find("missing"), std::string::npos) << out.output;
   expect_synced("after a sync with a table missing on the tenant");
+}
+
+// The master's sessions open while the tenants open theirs; a master that fails must still
+// end the run with its own error (exit 2) and nothing written.
+TEST_P(DataSync, MasterThatCannotBeReadEndsTheRunAndNothingIsWritten) {
+  Rng rng(test_seed() + 6);
+  seed_master(rng, 40, 10);
+  const std::string missing = "ferry_no_such_db_" + std::to_string(test_seed());
+  const std::string bad_master =
+      master_dialect() == Dialect::sqlite
+          ? "sqlite://" + (std::filesystem::temp_directory_path() / missing / "x.db").string()
+          : with_database(m_master_db->url(), missing);
+  const std::string to = " --to " + quoted(m_tenant_db->url()) + " --tables regions,sites";
+  for (const std::string command : {"data sync", "data diff"}) {
+    const CommandOutput out = ferry(command + " --from " + quoted(bad_master) + to);
+    EXPECT_EQ(out.exit_code, 2) << command << ":\n" << out.output;
+    EXPECT_NE(out.output.find(missing), std::string::npos) << command << ":\n" << out.output;
+  }
+  const CommandOutput unknown = ferry(sync_args("regions,no_such_table"));
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("no_such_table is not on the master"), std::string::npos)
+      << unknown.output;
+  EXPECT_TRUE(dump_regions(*m_tenant).empty()) << "nothing may be written";
 }
 
 INSTANTIATE_TEST_SUITE_P(Pairs, DataSync, ::testing::ValuesIn(k_pairs),
