@@ -433,16 +433,21 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
   for (std::size_t index : chunks) {
     const Chunk& chunk = *master.chunks->wait(index);
     std::vector<KeyHash> rows;
+    Summary summary;
     auto reader =
         tenant.read_rows(tenant_table, {.range = chunk.range, .batch_rows = settings.batch_rows});
-    schema::RowBatch batch;
-    while (reader->next(batch)) {
-      for (std::size_t r = 0; r < batch.rows(); ++r) {
-        rows.push_back({key_of(batch, r, master.key_index), hash_row(batch, r)});
+    read_hashed(*reader, [&](const HashedBatch& hashed) {
+      for (std::size_t r = 0; r < hashed.rows.rows(); ++r) {
+        summary.add(hashed.hashes[r]);
+        rows.push_back({key_of(hashed.rows, r, master.key_index), hashed.hashes[r]});
       }
-      changes.rows_compared += batch.rows();
-    }
+      changes.rows_compared += hashed.rows.rows();
+    });
     reader.reset();
+    // The master's summary of the range is known: a match ends the chunk. Only a chunk that
+    // still differs is merged with the master's rows, to count what is left.
+    if (summary == chunk.summary)
+      continue;
     const std::size_t before = changes.total();
     merge_range(master, master_conn, chunk.range, order, rows, changes, pending, settings);
     if (changes.total() != before)

@@ -162,11 +162,12 @@ void apply_deletes(connectors::Connector& tenant, const schema::Table& table,
 }
 
 // The master sessions of a run, opened at its start in one snapshot where the master allows it
-// (connectors::connect_in_one_snapshot) and lent to one tenant at a time. The first stays
-// with the run (on PostgreSQL it holds the exported snapshot). A session a failed table used
-// is not lent again, as a failed read may have left it unusable (TenantSync replaces it); a
-// replacement joins the exported snapshot on PostgreSQL and elsewhere reads a snapshot of its
-// own, which shared() then admits.
+// (connectors::connect_in_one_snapshot) and lent to one reader at a time. The first only
+// holds the snapshot and never reads: on PostgreSQL a failed read aborts its transaction, and
+// the exported snapshot with it, so no replacement could join it any more. A session a failed
+// table used is not lent again, as a failed read may have left it unusable (TenantSync
+// replaces it); a replacement joins the exported snapshot on PostgreSQL and elsewhere reads a
+// snapshot of its own, which shared() then admits.
 class MasterSessions {
  public:
   MasterSessions(const Endpoint& endpoint, std::size_t count)
@@ -177,7 +178,6 @@ class MasterSessions {
     m_group.sessions.resize(1);
   }
 
-  connectors::Connector& first() { return *m_group.sessions.front(); }
   bool shared() const { return m_shared; }
   const std::string& why_not_shared() const { return m_group.why_not; }
 
@@ -283,6 +283,13 @@ class TenantSync {
     } catch (const std::exception& e) {
       result.status = DataStatus::failed;
       result.error = m_endpoint.scrub(e.what());
+      // The tables the failure left unreached say so, rather than look done.
+      for (std::size_t i = 0; i < result.tables.size(); ++i) {
+        if (result.tables[i].table.empty()) {
+          result.tables[i].table = label(m_tables[i].table);
+          result.tables[i].error = "not compared: " + result.error;
+        }
+      }
     }
     // Sessions a failed table used were replaced right away, so these are fit to lend again.
     m_master.give_back(std::move(m_master_conn));
@@ -552,11 +559,12 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
                                     !options.client_hashing &&
                                     hashing == connectors::ServerHashing::summary_first;
   // One session per tenant at work, two when it writes (rows are read on a second one while
-  // the comparison streams), one for the background summaries; the first does the chunks.
+  // the comparison streams), one for the chunks, one for the background summaries.
   const std::size_t workers =
       std::min(tenants.size(), static_cast<std::size_t>(std::max(1, options.jobs)));
-  MasterSessions& master = run.sessions.emplace(
-      endpoint, workers * (options.dry_run ? 1 : 2) + (background_summaries ? 1 : 0));
+  MasterSessions& master =
+      run.sessions.emplace(endpoint, workers * (options.dry_run ? 1 : 2) + (client_chunks ? 1 : 0) +
+                                         (background_summaries ? 1 : 0));
   if (!master.shared() && endpoint.dialect != Dialect::sqlite) {
     spdlog::warn(
         "the master's sessions read separate snapshots ({}): a master that changes during the "
@@ -565,13 +573,13 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
   }
   for (const schema::Table* t : chosen)
     run.tables.push_back(diff::master_table(endpoint.dialect, *t, client_chunks));
-  // The master's chunks are read on the first session in the background and published as they
+  // The master's chunks are read on a session of their own in the background and published as they
   // come, so tenants compare while the master is still being read.
   if (client_chunks) {
     // Every feed ends, so that no tenant waits for ever: summarize_chunks() ends a failed read's
     // feed with its error, and the tables after it are not read (the failure may have aborted
     // the session's transaction) but ended with an error that names the first.
-    run.chunks = std::async(std::launch::async, [&run, &master, &options] {
+    run.chunks = std::async(std::launch::async, [&run, &options, session = master.take()] {
       std::string failed;
       for (const diff::MasterTable& t : run.tables) {
         if (!failed.empty()) {
@@ -582,7 +590,7 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
           continue;
         }
         const auto table_start = Clock::now();
-        if (!diff::summarize_chunks(master.first(), t, options.diff))
+        if (!diff::summarize_chunks(*session, t, options.diff))
           failed = label(t.table);
         spdlog::debug("master {}: read in chunks in {:.2f}s", label(t.table),
                       seconds_since(table_start));

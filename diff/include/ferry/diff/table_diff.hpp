@@ -258,8 +258,9 @@ class PendingUpserts {
   schema::RowBatch m_updated;  // without: the updates, appended after the inserts
 };
 
-// Compares only the given chunks (indexes into master.chunks), reading just those ranges on
-// both sides: how a sync checks the ranges it changed.
+// Compares only the given chunks (indexes into master.chunks): how a sync checks the ranges it
+// changed. Each range is summarized again on the tenant; one whose summary now equals the
+// master's is done, and only a range that still differs is merged with the master's rows.
 TableChanges diff_chunks(const MasterTable& master, connectors::Connector& master_conn,
                          connectors::Connector& tenant, const schema::Table& tenant_table,
                          const std::vector<std::size_t>& chunks, const DiffSettings& settings);
