@@ -87,6 +87,33 @@ void require_same_columns(const schema::Table& master, const schema::Table& tena
   }
 }
 
+// SQLite lets a primary key column that is not declared NOT NULL hold NULL. Such a row has no
+// key to match, write or delete by, and no key range holds it, so a comparison would pass it
+// over: the table is refused while it has any.
+void require_keys_without_nulls(connectors::Connector& conn, const schema::Table& table,
+                                const std::vector<std::size_t>& key_index) {
+  std::string condition, columns;
+  for (const std::size_t p : key_index) {
+    const schema::Column& c = table.columns[p];
+    if (!c.nullable)
+      continue;
+    condition += (condition.empty() ? "" : " OR ") + conn.quote_identifier(c.name) + " IS NULL";
+    columns += (columns.empty() ? "" : ", ") + c.name;
+  }
+  if (condition.empty())
+    return;
+  const std::string name = (table.schema.empty() ? "" : conn.quote_identifier(table.schema) + ".") +
+                           conn.quote_identifier(table.name);
+  const auto rows = conn.query("SELECT count(*) FROM " + name + " WHERE " + condition);
+  const std::string count = rows.empty() || rows[0].empty() ? "0" : rows[0][0].value_or("0");
+  if (count != "0") {
+    throw Error(ErrorKind::failure,
+                "table " + label(table) + " on " + conn.endpoint().redacted() + " has " + count +
+                    " row(s) with NULL in its primary key (" + columns +
+                    "): they cannot be matched by key; delete them, or declare the key NOT NULL");
+  }
+}
+
 struct KeyHash {
   schema::KeyValue key;
   Hash128 hash;
@@ -267,6 +294,7 @@ bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
                       const DiffSettings& settings) {
   ChunkFeed& feed = *table.chunks;
   try {
+    require_keys_without_nulls(master, table.table, table.key_index);
     const KeyOrder order = key_order_of(table.table, table.key_index);
     const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
     auto reader = master.read_rows(table.table, {.batch_rows = settings.batch_rows});
@@ -340,6 +368,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
                         connectors::Connector& tenant, const schema::Table& tenant_table,
                         const DiffSettings& settings, const UpsertSink* sink) {
   require_same_columns(master.table, tenant_table, tenant.endpoint());
+  require_keys_without_nulls(tenant, tenant_table, master.key_index);
   const KeyOrder order = key_order_of(master.table, master.key_index);
   TableChanges changes;
   changes.table = label(master.table);
