@@ -194,6 +194,47 @@ void merge_range(const MasterTable& master, connectors::Connector& master_conn,
     changes.deletes.push_back(std::move(tenant[t].key));
 }
 
+// Merges a chunk that differs, part by part: the tenant's rows (in key order, all of them in
+// the chunk's range) are summed per part, and only runs of adjacent parts whose sums differ
+// are merged with the master's rows, one master read per run.
+void merge_chunk(const MasterTable& master, connectors::Connector& master_conn, const Chunk& chunk,
+                 const KeyOrder& order, std::vector<KeyHash>& tenant, TableChanges& changes,
+                 PendingUpserts& pending, const DiffSettings& settings) {
+  // Where each part's tenant rows end, and whether the part differs.
+  std::vector<std::size_t> ends;
+  std::vector<bool> differs;
+  std::size_t t = 0;
+  for (const ChunkPart& part : chunk.parts) {
+    Summary theirs;
+    while (t < tenant.size() &&
+           (part.up_to.empty() || order.compare(tenant[t].key, part.up_to) <= 0)) {
+      theirs.add(tenant[t++].hash);
+    }
+    ends.push_back(t);
+    differs.push_back(!(theirs == part.summary));
+  }
+  if (chunk.parts.empty() || t != tenant.size()) {
+    // No parts, or tenant rows past the last part (not expected): the whole chunk.
+    merge_range(master, master_conn, chunk.range, order, tenant, changes, pending, settings);
+    return;
+  }
+  for (std::size_t i = 0; i < chunk.parts.size();) {
+    if (!differs[i]) {
+      ++i;
+      continue;
+    }
+    const std::size_t first = i;
+    while (i < chunk.parts.size() && differs[i])
+      ++i;
+    const schema::KeyRange run{first == 0 ? chunk.range.after : chunk.parts[first - 1].up_to,
+                               chunk.parts[i - 1].up_to};
+    const std::size_t begin = first == 0 ? 0 : ends[first - 1];
+    std::vector<KeyHash> rows(std::make_move_iterator(tenant.begin() + begin),
+                              std::make_move_iterator(tenant.begin() + ends[i - 1]));
+    merge_range(master, master_conn, run, order, rows, changes, pending, settings);
+  }
+}
+
 void append_rows(const schema::RowBatch& from, schema::RowBatch& to) {
   for (std::size_t r = 0; r < from.rows(); ++r)
     copy_row(from, r, to);
@@ -298,9 +339,18 @@ bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
     const KeyOrder order = key_order_of(table.table, table.key_index);
     const std::size_t chunk_rows = std::max<std::size_t>(1, settings.chunk_rows);
     auto reader = master.read_rows(table.table, {.batch_rows = settings.batch_rows});
+    const std::size_t part_rows = std::max<std::size_t>(1, chunk_rows / k_chunk_parts);
+    const std::size_t part_bytes = std::max<std::size_t>(1, settings.chunk_bytes / k_chunk_parts);
     Chunk current;
-    std::size_t current_bytes = 0;
+    ChunkPart part;
+    std::size_t current_bytes = 0, in_part_bytes = 0;
     schema::KeyValue last;
+    const auto end_part = [&](const schema::KeyValue& up_to) {
+      part.up_to = up_to;
+      current.parts.push_back(std::move(part));
+      part = ChunkPart{};
+      in_part_bytes = 0;
+    };
     read_hashed(*reader, [&](const HashedBatch& hashed) {
       const schema::RowBatch& batch = hashed.rows;
       // The batch's mean row size stands for each of its rows: no per-column sum per row.
@@ -309,18 +359,25 @@ bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
         schema::KeyValue key = key_of(batch, r, table.key_index);
         check_order(order, last, key, label(table.table), master.endpoint());
         current.summary.add(hashed.hashes[r]);
+        part.summary.add(hashed.hashes[r]);
         current_bytes += row_bytes;
+        in_part_bytes += row_bytes;
         last = std::move(key);
         if (current.summary.rows == chunk_rows || current_bytes >= settings.chunk_bytes) {
+          end_part(last);
           current.range.up_to = last;
           feed.add(std::move(current));
           current = Chunk{};
           current_bytes = 0;
           current.range.after = last;
+        } else if (part.summary.rows == part_rows || in_part_bytes >= part_bytes) {
+          end_part(last);
         }
       }
     });
-    // The last chunk is open above: tenant rows past the master's last key land there.
+    // The last chunk, and its last part, are open above: tenant rows past the master's last key
+    // land there.
+    end_part({});
     current.range.up_to.clear();
     feed.add(std::move(current));
     feed.finish();
@@ -388,7 +445,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   auto settle = [&] {
     if (!(tenant_summary == current->summary)) {
       changes.differing.push_back(chunk);
-      merge_range(master, master_conn, current->range, order, buffered, changes, pending, settings);
+      merge_chunk(master, master_conn, *current, order, buffered, changes, pending, settings);
     }
     buffered.clear();
     tenant_summary = Summary{};

@@ -68,9 +68,21 @@ class MasterBuckets {
   std::optional<Started> m_started;
 };
 
+// A stretch of a chunk: its rows after the previous part's up_to (the chunk's `after` for the
+// first part) up to this one's (the chunk's own for the last).
+struct ChunkPart {
+  schema::KeyValue up_to;
+  Summary summary;
+};
+
+// The parts a chunk is cut into (at most; one more when the master's read ends): a chunk that
+// differs is bisected into them at no extra cost, as the master's read sums them alongside.
+constexpr std::size_t k_chunk_parts = 16;
+
 struct Chunk {
   schema::KeyRange range;  // (after, up_to]; the first is open below, the last open above
   Summary summary;
+  std::vector<ChunkPart> parts;  // consecutive, covering `range`
 };
 
 // The master's chunks of one table, published as the master's read summarizes them, so that
