@@ -636,9 +636,9 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     on_table(tenant, t);
   };
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
-    const bool master_known =
-        master_open.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-    if (master_known && master_failed())
+    // A master known to have failed spares the tenants' connections.
+    if (master_open.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
+        master_failed())
       return;
     TenantSessions sessions = open_tenant(tenants[i], options);
     if (master_failed())
