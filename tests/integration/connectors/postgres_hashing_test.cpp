@@ -143,6 +143,41 @@ TEST(PostgresHashing, EveryColumnChangeChangesTheRowHash) {
   test::hashing::expect_every_state_hashes_apart(*db, table, updates);
 }
 
+// The table's summary is an XOR of row hashes: a row hash that were itself an XOR of column
+// hashes would let values swapped between two rows cancel out.
+TEST(PostgresHashing, ValuesSwappedBetweenRowsOrColumnsChangeTheSummary) {
+  TempDatabase temp(Dialect::postgres);
+  auto db = temp.connect();
+  db->execute(schema_sql(false));
+  db->execute(
+      {"INSERT INTO hashed (region, code, label, nick, big, small) VALUES"
+       " (1, 'a', 'x', 'p', 7, 1), (1, 'b', 'y', 'q', 8, 2)"});
+  const schema::Catalog catalog = db->introspect();
+  const schema::Table& table = hashed_table(catalog);
+  const auto before = db->server_summary(table);
+  const auto before_buckets = db->server_buckets(table, test::hashing::by_hash(0));
+  ASSERT_TRUE(before && before_buckets);
+  // Each swap undoes itself when run again.
+  for (const char* swap : {
+           // label between the rows
+           "UPDATE hashed SET label = CASE label WHEN 'x' THEN 'y' ELSE 'x' END",
+           // big and small between the rows at once
+           "UPDATE hashed SET big = 15 - big, small = 3 - small",
+           // label and nick within each row
+           "UPDATE hashed SET label = nick, nick = label",
+       }) {
+    db->execute({swap});
+    const auto after = db->server_summary(table);
+    const auto after_buckets = db->server_buckets(table, test::hashing::by_hash(0));
+    db->execute({swap});
+    ASSERT_TRUE(after && after_buckets);
+    EXPECT_EQ(after->rows, 2u);
+    EXPECT_NE(*after, *before) << swap;
+    EXPECT_NE(after_buckets->buckets, before_buckets->buckets) << swap << " (one bucket)";
+  }
+  EXPECT_EQ(db->server_summary(table), before) << "every swap was undone";
+}
+
 TEST(PostgresHashing, IntegerKeysSplitIntoKeyRanges) {
   TempDatabase temp(Dialect::postgres);
   auto db = temp.connect();
