@@ -709,9 +709,11 @@ std::optional<BucketSummaries> server_buckets(Session& session, const schema::Ta
   // The planner cannot know how few values the bucket expression has and plans for one group
   // per row: a sort (spilled to disk) and, in parallel, a merge of the sorted parts, 1.9x the
   // time of the hash aggregate on 1 M rows. Parallel workers do not help the hash aggregate
-  // either; they only compete with the other side's query.
+  // either; they only compete with the other side's query. A group takes about 150 bytes:
+  // 2^18 key ranges need 40 MB, which the default work_mem (4 MB) would spill to disk.
   const SessionSettings settings(
-      session, {{"enable_sort", "off"}, {"max_parallel_workers_per_gather", "0"}});
+      session,
+      {{"enable_sort", "off"}, {"max_parallel_workers_per_gather", "0"}, {"work_mem", "'64MB'"}});
   const auto rows = session.query("SELECT " + bucket_expression(table, key, scheme) +
                                       ", count(*), bit_xor(" + row_hash_expression(table) +
                                       ") FROM " + qualified_name(table) + " GROUP BY 1",

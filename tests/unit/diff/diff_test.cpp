@@ -98,6 +98,12 @@ TEST(Buckets, HoldAboutSixtyFourRowsUpToTheCap) {
   EXPECT_EQ(bucket_scheme(10, Bounds{5, 5}).bits, 0u);
   EXPECT_EQ(bucket_scheme(1'000'000, Bounds{1, 4'000'000}),
             (connectors::BucketScheme{Kind::key_range, 8}));  // a quarter filled: still ranges
+  // Ranges keep about 64 rows past the hash buckets' cap: 156,250 ranges of 10 M rows.
+  EXPECT_EQ(bucket_scheme(10'000'000, Bounds{1, 10'000'000}),
+            (connectors::BucketScheme{Kind::key_range, 6}));
+  // At most 2^18 of them: 100 M rows in 195,313 ranges of 512 keys.
+  EXPECT_EQ(bucket_scheme(100'000'000, Bounds{1, 100'000'000}),
+            (connectors::BucketScheme{Kind::key_range, 9}));
   EXPECT_EQ(bucket_scheme(1'000, Bounds{-2'000, 1'999}).kind, Kind::key_range);
   // Sparse keys, or one far key, are hashed.
   EXPECT_EQ(bucket_scheme(1'000'000, Bounds{1, 4'000'001}),

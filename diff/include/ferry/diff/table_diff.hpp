@@ -229,8 +229,8 @@ std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
 // A row key of one integer column whose keys fill at least a quarter of the range between
 // their bounds is split into key ranges (a bucket's rows are then read through the key's
 // index): the shift gives about rows / 64 ranges between the bounds, at most
-// 2^BucketScheme::k_max_hash_bits. Any other key is hashed into 2^bits buckets, bits at most
-// k_max_hash_bits.
+// 2^BucketScheme::k_max_range_bits. Any other key is hashed into 2^bits buckets, bits at most
+// BucketScheme::k_max_hash_bits.
 connectors::BucketScheme bucket_scheme(
     std::uint64_t rows, const std::optional<std::pair<std::int64_t, std::int64_t>>& bounds);
 
