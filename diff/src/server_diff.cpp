@@ -140,10 +140,10 @@ std::uint64_t rows_in(const connectors::BucketSummaries& s,
   return rows;
 }
 
-// The least bits (at most `cap`) for which 2^bits buckets hold about 64 rows each.
-unsigned bucket_bits(std::uint64_t rows, unsigned cap) {
+// The least bits (at most k_max_bucket_bits) for which 2^bits buckets hold about 64 rows each.
+unsigned bucket_bits(std::uint64_t rows) {
   unsigned bits = 0;
-  while (bits < cap && (rows >> bits) > k_rows_per_bucket)
+  while (bits < connectors::BucketScheme::k_max_bucket_bits && (rows >> bits) > k_rows_per_bucket)
     ++bits;
   return bits;
 }
@@ -165,18 +165,16 @@ MasterBuckets::Started MasterBuckets::start(connectors::Connector& master,
 
 connectors::BucketScheme bucket_scheme(
     std::uint64_t rows, const std::optional<std::pair<std::int64_t, std::int64_t>>& bounds) {
+  const unsigned bits = bucket_bits(rows);
   // The key span as 64-bit patterns. Ranges only pay when the keys fill at least a quarter of
   // it: one far key (an id of 10^12 among ids up to 10^6) would otherwise put nearly every row
   // in one range.
   const std::uint64_t span = bounds ? static_cast<std::uint64_t>(bounds->second) -
                                           static_cast<std::uint64_t>(bounds->first)
                                     : 0;
-  if (!bounds || span / 4 >= rows) {
-    return {connectors::BucketScheme::Kind::key_hash,
-            bucket_bits(rows, connectors::BucketScheme::k_max_hash_bits)};
-  }
+  if (!bounds || span / 4 >= rows)
+    return {connectors::BucketScheme::Kind::key_hash, bits};
   // Cut into at most 2^bits ranges.
-  const unsigned bits = bucket_bits(rows, connectors::BucketScheme::k_max_range_bits);
   unsigned shift = 0;
   while (shift < 63 && (span >> shift) >= (std::uint64_t{1} << bits))
     ++shift;

@@ -48,7 +48,7 @@ std::vector<std::string> require_row_key(const schema::Table& table);
 bool is_integer(schema::LogicalType type);
 
 // The row key for bucket summaries under `scheme`, checked against it: key ranges need a row
-// key of one integer column, key hashes at most BucketScheme::k_max_hash_bits. Error names
+// key of one integer column, key hashes at most BucketScheme::k_max_bucket_bits. Error names
 // the table.
 std::vector<std::string> bucket_key(const schema::Table& table, const BucketScheme& scheme);
 

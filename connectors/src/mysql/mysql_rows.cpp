@@ -571,7 +571,7 @@ std::optional<BucketSummaries> server_buckets(Session& session, const schema::Ta
                                               const BucketScheme& wanted) {
   BucketScheme scheme = wanted;
   if (scheme.kind == BucketScheme::Kind::key_hash)
-    scheme.bits = std::min(scheme.bits, BucketScheme::k_max_hash_bits);
+    scheme.bits = std::min(scheme.bits, BucketScheme::k_max_bucket_bits);
   const std::vector<std::string> key = bucket_key(table, scheme);
   // ORDER BY NULL: MariaDB would sort the groups otherwise; ferry sorts them itself.
   const std::string sql = "SELECT " + bucket_expression(table, key, scheme) +

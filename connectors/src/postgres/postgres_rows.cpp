@@ -705,7 +705,7 @@ std::optional<BucketSummaries> server_buckets(Session& session, const schema::Ta
                                               const BucketScheme& wanted) {
   BucketScheme scheme = wanted;
   if (scheme.kind == BucketScheme::Kind::key_hash)
-    scheme.bits = std::min(scheme.bits, BucketScheme::k_max_hash_bits);
+    scheme.bits = std::min(scheme.bits, BucketScheme::k_max_bucket_bits);
   const std::vector<std::string> key = bucket_key(table, scheme);
   // The planner cannot know how few values the bucket expression has and plans for one group
   // per row: a sort (spilled to disk) and, in parallel, a merge of the sorted parts, 1.9x the

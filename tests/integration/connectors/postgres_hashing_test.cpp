@@ -213,11 +213,11 @@ TEST(PostgresHashing, TooManyBucketsIsAnError) {
   const schema::Table& table = hashed_table(catalog);
   using test::hashing::by_hash;
   EXPECT_THROW(
-      db->read_bucket_key_hashes(table, by_hash(BucketScheme::k_max_hash_bits + 1), {0}, 10),
+      db->read_bucket_key_hashes(table, by_hash(BucketScheme::k_max_bucket_bits + 1), {0}, 10),
       Error);
-  const auto buckets = db->server_buckets(table, by_hash(BucketScheme::k_max_hash_bits + 5));
+  const auto buckets = db->server_buckets(table, by_hash(BucketScheme::k_max_bucket_bits + 5));
   ASSERT_TRUE(buckets);
-  EXPECT_EQ(buckets->scheme, by_hash(BucketScheme::k_max_hash_bits));
+  EXPECT_EQ(buckets->scheme, by_hash(BucketScheme::k_max_bucket_bits));
   EXPECT_TRUE(buckets->buckets.empty());
   EXPECT_EQ(buckets->total, db->server_summary(table));
 }

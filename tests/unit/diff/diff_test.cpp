@@ -86,9 +86,10 @@ TEST(Buckets, HoldAboutSixtyFourRowsUpToTheCap) {
   EXPECT_EQ(hash(0), (connectors::BucketScheme{Kind::key_hash, 0}));
   EXPECT_EQ(hash(64).bits, 0u);
   EXPECT_EQ(hash(65).bits, 1u);
-  EXPECT_EQ(hash(6000).bits, 7u);        // 47 rows a bucket
-  EXPECT_EQ(hash(1'000'000).bits, 14u);  // 61 rows a bucket
-  EXPECT_EQ(hash(100'000'000).bits, connectors::BucketScheme::k_max_hash_bits);
+  EXPECT_EQ(hash(6000).bits, 7u);         // 47 rows a bucket
+  EXPECT_EQ(hash(1'000'000).bits, 14u);   // 61 rows a bucket
+  EXPECT_EQ(hash(10'000'000).bits, 18u);  // 38 rows a bucket
+  EXPECT_EQ(hash(100'000'000).bits, connectors::BucketScheme::k_max_bucket_bits);
   // Key ranges: about rows / 64 ranges between the bounds.
   using Bounds = std::pair<std::int64_t, std::int64_t>;
   EXPECT_EQ(bucket_scheme(1'000'000, Bounds{1, 1'000'000}),
@@ -98,7 +99,7 @@ TEST(Buckets, HoldAboutSixtyFourRowsUpToTheCap) {
   EXPECT_EQ(bucket_scheme(10, Bounds{5, 5}).bits, 0u);
   EXPECT_EQ(bucket_scheme(1'000'000, Bounds{1, 4'000'000}),
             (connectors::BucketScheme{Kind::key_range, 8}));  // a quarter filled: still ranges
-  // Ranges keep about 64 rows past the hash buckets' cap: 156,250 ranges of 10 M rows.
+  // 156,250 ranges of 64 keys for 10 M rows.
   EXPECT_EQ(bucket_scheme(10'000'000, Bounds{1, 10'000'000}),
             (connectors::BucketScheme{Kind::key_range, 6}));
   // At most 2^18 of them: 100 M rows in 195,313 ranges of 512 keys.

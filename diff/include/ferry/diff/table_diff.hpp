@@ -228,9 +228,8 @@ std::optional<TableChanges> diff_table_on_servers(const MasterTable& master,
 // How the servers' path splits a master table of `rows` rows into buckets of about 64 rows.
 // A row key of one integer column whose keys fill at least a quarter of the range between
 // their bounds is split into key ranges (a bucket's rows are then read through the key's
-// index): the shift gives about rows / 64 ranges between the bounds, at most
-// 2^BucketScheme::k_max_range_bits. Any other key is hashed into 2^bits buckets, bits at most
-// BucketScheme::k_max_hash_bits.
+// index): the shift gives about rows / 64 ranges between the bounds. Any other key is hashed
+// into 2^bits buckets. Either way at most 2^BucketScheme::k_max_bucket_bits buckets.
 connectors::BucketScheme bucket_scheme(
     std::uint64_t rows, const std::optional<std::pair<std::int64_t, std::int64_t>>& bounds);
 
