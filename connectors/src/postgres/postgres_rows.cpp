@@ -157,19 +157,20 @@ std::string key_expr(const schema::Column& column) {
 }
 
 // Row hashes computed by the server. Each column is hashed by its type's extended hash
-// function, seeded with its position; a NULL (where the strict hash function returns NULL)
-// hashes to a constant of its position instead. The row hash mixes the XOR of the column
-// hashes once more, so that values swapped between rows change the table's XOR of row hashes.
+// function, seeded with its position; a NULL (the hash functions are strict: NULL in, NULL
+// out) hashes to a constant of its position instead. The XOR of the column hashes is mixed
+// once more, so that values swapped between two rows change the table's XOR of row hashes.
+//
 // Seeds by position rather than a chain through the columns before: the NULL case then needs
 // no second copy of the seed, and the server spends about an eighth less time than on a chain
 // closed by a bitmask of the NULL columns (pgbench_accounts, 1 M rows).
-// hash_record_extended(ROW(...)) would cost a third more: it builds and takes apart a record per
-// row. Unlike the record hash, this one hashes text by its bytes (COLLATE "C", so a
-// nondeterministic collation cannot hide a change), bigint by both halves (hashint8 folds them into
-// 32 bits; times and timestamps keep their own hashes, which fold alike), and enums, json, bytea
-// and the types ferry keeps as text by their text, which the session pins (DateStyle,
-// IntervalStyle, bytea_output): the text of an enum label is the same in every database, its oid is
-// not.
+// hash_record_extended(ROW(...)) would cost a third more: it builds and takes apart a record
+// per row. Unlike the record hash, this one hashes text by its bytes (COLLATE "C", so a
+// nondeterministic collation cannot hide a change), bigint by both halves (hashint8 folds
+// them into 32 bits; times and timestamps keep their own hashes, which fold alike), and
+// enums, json, bytea and the types ferry keeps as text by their text, which the session pins
+// (DateStyle, IntervalStyle, bytea_output): the text of an enum label is the same in every
+// database, its oid is not.
 
 // The hash of one column value `v` (an expression of the column's type), seeded with `seed`:
 // NULL when `v` is NULL.
@@ -222,7 +223,7 @@ std::string row_hash_expression(const schema::Table& table) {
     const schema::Column& c = table.columns[i];
     std::string h = value_hash(c, quote(c.name), std::to_string(i + 1));
     if (c.nullable) {
-      // A constant per position, far from the seeds' hashes (2^-64 odds of meeting one).
+      // A constant per position: a value's hash meets it at odds of 2^-64.
       const auto null_hash = static_cast<std::int64_t>((i + 1) * 0x9E3779B97F4A7C15ULL);
       h = "coalesce(" + h + ", (" + std::to_string(null_hash) + ")::int8)";
     }

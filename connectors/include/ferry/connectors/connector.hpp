@@ -69,8 +69,8 @@ struct BucketScheme {
   // aggregates cost little more than with 2^14 buckets, and a changed row makes far fewer
   // rows read again. On 10 M rows, 2^18 against 2^14: key ranges 4.7 s against 4.5 s,
   // hashed keys 7.1 s against 6.1 s (PostgreSQL), 26.1 s against 21.9 s (MariaDB); with
-  // 10,000 rows changed, 6 % of the buckets differ instead of 46 %. A key range's bucket
-  // number may pass 2^bits (it is the key >> bits; the bits are the shift).
+  // 10,000 rows changed, 6 % of the buckets differ instead of 46 %. (For key ranges, `bits`
+  // is the shift, which bucket_scheme() picks so that the master's keys fill at most 2^18.)
   static constexpr unsigned k_max_bucket_bits = 18;
 
   Kind kind = Kind::key_hash;
