@@ -121,7 +121,8 @@ std::vector<std::string> bucket_key(const schema::Table& table, const BucketSche
     if (scheme.bits > 63)
       throw Error(ErrorKind::failure, "table " + label + ": a key range shift over 63");
   }
-  if (scheme.kind == BucketScheme::Kind::key_hash && scheme.bits > BucketScheme::k_max_bucket_bits) {
+  if (scheme.kind == BucketScheme::Kind::key_hash &&
+      scheme.bits > BucketScheme::k_max_bucket_bits) {
     throw Error(ErrorKind::failure,
                 "table " + label + ": 2^" + std::to_string(scheme.bits) + " buckets are too many");
   }
