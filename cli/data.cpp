@@ -150,7 +150,7 @@ ExitCode run(const DataOptions& o, bool diff_only) {
     Progress progress(tenants.size());
     report = engine::sync_data(
         master, tenants, options, [&](const engine::TenantDataResult& t) { progress.tenant(t); },
-        [&](const std::string& tenant, const engine::TableResult& t) {
+        [&](std::size_t, const std::string& tenant, const engine::TableResult& t) {
           progress.table(tenant, t);
         });
   }

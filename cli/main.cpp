@@ -1,6 +1,9 @@
 // The `ferry` executable: parses the command line, runs one command, maps errors to exit
-// codes (DESIGN.md, "The CLI contract"). Commands live in one file per group.
+// codes (docs/ARCHITECTURE.md, "Errors"). Commands live in one file per group.
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -8,11 +11,96 @@
 #include "endpoints.hpp"
 #include "ferry/common/log.hpp"
 
+namespace {
+
+constexpr const char* k_version = "ferry 0.1.0";
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+const CLI::Option* find_option(CLI::App* app, const std::string& name) {
+  for (; app != nullptr; app = app->get_parent()) {
+    if (const CLI::Option* opt = app->get_option_no_throw(name))
+      return opt;
+  }
+  return nullptr;
+}
+
+// Walks the words as the parser does, as far as the first one that should have named a
+// subcommand and does not: "unknown command 'lst' for 'ferry release'; did you mean 'list'?",
+// or to a command that needs a subcommand and has none. Empty when the command words are
+// right (the error is then about an option or argument).
+std::string unknown_command(CLI::App& app, const std::vector<std::string>& words) {
+  CLI::App* current = &app;
+  std::string path = "ferry";
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (word == "--")
+      return {};
+    if (word.size() > 1 && word[0] == '-') {
+      const CLI::Option* opt = find_option(current, word);
+      if (opt != nullptr && opt->get_items_expected_min() > 0 &&
+          word.find('=') == std::string::npos)
+        ++i;  // its value
+      continue;
+    }
+    const std::vector<CLI::App*> subcommands =
+        current->get_subcommands([](CLI::App*) { return true; });
+    if (subcommands.empty())
+      return {};  // a positional argument
+    CLI::App* next = nullptr;
+    std::string nearest;
+    std::size_t best = 3;  // suggest only names within two edits
+    for (CLI::App* sub : subcommands) {
+      if (sub->check_name(word))
+        next = sub;
+      const std::size_t d = edit_distance(word, sub->get_name());
+      if (d < best || (nearest.empty() && sub->get_name().starts_with(word))) {
+        best = d;
+        nearest = sub->get_name();
+      }
+    }
+    if (next == nullptr) {
+      std::string message = "unknown command '" + word + "' for '" + path + "'";
+      if (!nearest.empty())
+        message += "; did you mean '" + nearest + "'?";
+      return message + " (see " + path + " --help)";
+    }
+    current = next;
+    path += " " + word;
+  }
+  if (current->get_require_subcommand_min() > 0) {
+    std::string names;
+    for (const CLI::App* sub : current->get_subcommands([](CLI::App*) { return true; }))
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    return "'" + path + "' needs a command: " + names + " (see " + path + " --help)";
+  }
+  return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using ferry::ExitCode;
   CLI::App app{"ferry: schema, data and build sync for multi-tenant fleets", "ferry"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "ferry 0.1.0");
+  // Global options may also follow the command: `ferry sync -c ferry.yaml` is
+  // `ferry -c ferry.yaml sync`.
+  app.fallthrough();
+  app.set_version_flag("--version", k_version);
   bool verbose = false;
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "Log more detail to stderr");
@@ -27,6 +115,9 @@ int main(int argc, char** argv) {
   ferry::cli::add_data_commands(app, result);
   ferry::cli::add_sync_commands(app, result);
   ferry::cli::add_push_commands(app, result);
+  app.add_subcommand("version", "Print ferry's version (as --version does)")->callback([] {
+    std::cout << k_version << '\n';
+  });
 
   app.parse_complete_callback([&] {
     ferry::cli::set_config_path(config_path);
@@ -43,7 +134,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    const std::string unknown =
+        unknown_command(app, std::vector<std::string>(argv + 1, argv + argc));
+    std::cerr << "ferry: error: " << (unknown.empty() ? std::string(e.what()) : unknown) << '\n';
     return static_cast<int>(ExitCode::bad_input);
   } catch (const ferry::Error& e) {
     std::cerr << "ferry: error: " << e.what() << '\n';

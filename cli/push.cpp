@@ -187,7 +187,7 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
     struct Options {
       std::vector<std::string> on;
       std::string name;
-      std::size_t keep = 0;
+      long long keep = 0;
       bool dry_run = false;
       bool json = false;
       int jobs = 8;

@@ -28,6 +28,8 @@ struct SyncOptions {
 engine::FleetReport run(const engine::Config& config, const engine::FleetOptions& options,
                         bool json) {
   return engine::run_fleet_sync(config, options, [json](const engine::FleetReport& r) {
+    if (!r.resume_note.empty())
+      spdlog::warn("{}", r.resume_note);
     const std::string line = std::string("mode ") + engine::to_string(r.mode) + ": " +
                              r.mode_reason + (r.dry_run ? " (dry run)" : "");
     if (json) {
@@ -108,7 +110,8 @@ void add_sync_commands(CLI::App& app, CommandResult& result) {
       ->check(CLI::IsMember({"auto", "structure", "full"}))
       ->default_val("auto");
   sync->add_flag("--dry-run", o->dry_run, "Plan and compare; change nothing");
-  sync->add_flag("--resume", o->resume, "Continue the last run where it stopped");
+  sync->add_flag("--resume", o->resume,
+                 "Continue the last run where it stopped; when it finished, start a new run");
   sync->add_flag("--continue-on-error", o->continue_on_error,
                  "Run later groups even when a group failed");
   sync->add_option("--shard", o->shard, "K/N: only the tenants of shard K (0-based) of N");

@@ -47,4 +47,13 @@ void check_release_name(std::string_view name) {
   }
 }
 
+std::size_t check_purge_keep(long long keep) {
+  if (keep < 1) {
+    throw Error(ErrorKind::usage, "release purge --keep must be at least 1, got " +
+                                      std::to_string(keep) +
+                                      " (the current and the previous release are always kept)");
+  }
+  return static_cast<std::size_t>(keep);
+}
+
 }  // namespace ferry::node

@@ -3,14 +3,18 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/url.hpp"
 #include "ferry/engine/paths.hpp"
+#include "ferry/transfer/transport.hpp"
 
 namespace ferry::engine {
 namespace {
@@ -103,7 +107,7 @@ class Reader {
         break;
       const auto close = value.find('}', open);
       if (close == std::string::npos)
-        fail(node, key, "unterminated ${ in '" + value + "'");
+        fail(node, key, "unterminated ${ in '" + mask_url(value) + "'");
       out += value.substr(pos, open - pos);
       std::string name = value.substr(open + 2, close - open - 2);
       std::optional<std::string> fallback;
@@ -160,16 +164,10 @@ class Reader {
       std::filesystem::path path = *password_file;
       if (path.is_relative())
         path = m_file.parent_path() / path;
-      std::ifstream in(path, std::ios::binary);
-      std::stringstream buffer;
-      // A folder opens but reads as nothing: an error, not an empty password.
-      if (!in || std::filesystem::is_directory(path))
+      std::optional<std::string> secret = read_secret_file(path.string());
+      if (!secret)
         fail(node["password_file"], key + ".password_file", "cannot read " + path.string());
-      buffer << in.rdbuf();
-      std::string secret = buffer.str();
-      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
-        secret.pop_back();
-      out.endpoint.password = Secret(std::move(secret));
+      out.endpoint.password = Secret(std::move(*secret));
     }
     return out;
   }
@@ -234,9 +232,15 @@ std::vector<const Node*> Config::find_nodes(std::string_view name) const {
 }
 
 Config load_config(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    throw Error(ErrorKind::config,
+                "config file " + file.string() + " is a directory (pass -c PATH/ferry.yaml)");
+  }
   std::ifstream in(file);
   if (!in) {
-    throw Error(ErrorKind::config, "cannot read config file " + file.string() +
+    throw Error(ErrorKind::config, "cannot read config file " + file.string() + ": " +
+                                       std::strerror(errno) +
                                        " (pass -c PATH or create ferry.yaml)");
   }
   YAML::Node root;
@@ -245,6 +249,8 @@ Config load_config(const std::filesystem::path& file) {
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::config, file.string() + ":" + std::to_string(e.mark.line + 1) +
                                        ": not valid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    throw Error(ErrorKind::config, "cannot read config file " + file.string() + ": " + e.what());
   }
   const Reader r(file);
   Config config;
@@ -308,9 +314,10 @@ Config load_config(const std::filesystem::path& file) {
       if (!names.insert(node.name).second)
         r.fail(n["name"], key + ".name", "duplicate name '" + node.name + "'");
       node.target = r.text(r.required(n, key, "target"), key + ".target");
-      if (!node.target.starts_with("local:/") && !node.target.starts_with("ssh://")) {
-        r.fail(n["target"], key + ".target",
-               "expected local:/abs/root or ssh://user@host[:port]/abs/root");
+      try {
+        transfer::parse_target(node.target);
+      } catch (const Error& e) {
+        r.fail(n["target"], key + ".target", e.what());
       }
       if (n["group"])
         node.group = r.text(n["group"], key + ".group");

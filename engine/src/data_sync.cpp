@@ -24,7 +24,8 @@ bool names(const schema::Table& t, const std::string& wanted) {
   return wanted == t.name || wanted == label(t);
 }
 
-// The master's tables named by `wanted` (all when empty), parents before children.
+// The master's tables named by `wanted` (all when empty), parents before children. Throws
+// Error(usage) for a table that is not on the master or has no row key.
 std::vector<const schema::Table*> select_tables(const schema::Catalog& master,
                                                 const std::vector<std::string>& wanted) {
   std::vector<const schema::Table*> chosen;
@@ -35,13 +36,14 @@ std::vector<const schema::Table*> select_tables(const schema::Catalog& master,
     for (const std::string& w : wanted) {
       const auto it = std::find_if(master.tables.begin(), master.tables.end(),
                                    [&](const schema::Table& t) { return names(t, w); });
-      if (it == master.tables.end()) {
+      if (it == master.tables.end())
         throw Error(ErrorKind::usage, "table " + w + " is not on the master");
-      }
       if (std::find(chosen.begin(), chosen.end(), &*it) == chosen.end())
         chosen.push_back(&*it);
     }
   }
+  for (const schema::Table* t : chosen)
+    diff::require_row_key(*t);
   // Topological order by foreign keys among the chosen tables; a cycle keeps given order.
   std::vector<const schema::Table*> ordered;
   std::set<const schema::Table*> placed;
@@ -73,6 +75,40 @@ const schema::Table* find_same(const schema::Catalog& catalog, const schema::Tab
     }
   }
   return nullptr;
+}
+
+// The tenant's table as the master's columns see it: the master's columns, in the master's
+// order, as the tenant defines them; ferry reads, hashes and writes only these. A tenant may
+// keep columns of its own where the master's rows can be inserted without them (nullable, a
+// default, generated or identity): ferry leaves them alone.
+schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& master) {
+  const schema::Table* tenant = find_same(catalog, master);
+  if (tenant == nullptr) {
+    throw Error(ErrorKind::failure, "table " + label(master) +
+                                        " is missing on the tenant; run ferry schema sync first");
+  }
+  schema::Table view = *tenant;
+  view.columns.clear();
+  for (const schema::Column& m : master.columns) {
+    const schema::Column* c = tenant->find_column(m.name);
+    if (c == nullptr) {
+      throw Error(ErrorKind::failure, "table " + label(master) + " has no column " + m.name +
+                                          " on the tenant; run ferry schema sync first");
+    }
+    view.columns.push_back(*c);
+  }
+  for (const schema::Column& c : tenant->columns) {
+    if (master.find_column(c.name) != nullptr || c.nullable || c.default_expr || c.generated_expr ||
+        c.identity != schema::Identity::none) {
+      continue;
+    }
+    throw Error(ErrorKind::failure,
+                "table " + label(master) + " has a column of the tenant's own, " + c.name +
+                    ", NOT NULL without a default, so the master's rows cannot be inserted: "
+                    "drop it (ferry schema sync --allow-drop), give it a default, or leave " +
+                    label(master) + " out of the sync's tables");
+  }
+  return view;
 }
 
 // Tenant tables whose foreign keys reference `parent`. Deletes run children first, so when a
@@ -244,10 +280,11 @@ TenantSessions open_tenant(const Endpoint& endpoint, const DataSyncOptions& opti
 
 class TenantSync {
  public:
-  TenantSync(MasterSessions& master, const Endpoint& tenant,
+  TenantSync(MasterSessions& master, std::size_t index, const Endpoint& tenant,
              const std::vector<diff::MasterTable>& tables, const DataSyncOptions& options,
              const TableDone& on_table)
       : m_master(master),
+        m_index(index),
         m_endpoint(tenant),
         m_tables(tables),
         m_options(options),
@@ -256,6 +293,7 @@ class TenantSync {
   TenantDataResult run(TenantSessions sessions) {
     TenantDataResult result;
     result.tenant = m_endpoint.redacted();
+    result.index = m_index;
     try {
       if (!sessions.error.empty())
         throw Error(ErrorKind::failure, sessions.error);
@@ -317,13 +355,8 @@ class TenantSync {
     const diff::MasterTable& m = m_tables[i];
     out.table = label(m.table);
     try {
-      const schema::Table* t = find_same(catalog, m.table);
-      if (t == nullptr) {
-        throw Error(
-            ErrorKind::failure,
-            "table " + out.table + " is missing on the tenant; run ferry schema sync first");
-      }
-      changes = compare(m, *m_master_conn, tenant, *t, i, out.hashed_on_servers);
+      const schema::Table t = tenant_view(catalog, m.table);
+      changes = compare(m, *m_master_conn, tenant, t, i, out.hashed_on_servers);
       out.rows_compared = changes.rows_compared;
       out.chunks = changes.chunks;
       out.chunks_differing = changes.chunks_differing;
@@ -348,7 +381,7 @@ class TenantSync {
     if (out.error.empty()) {
       try {
         const diff::MasterTable& m = m_tables[i];
-        const schema::Table& t = *find_same(catalog, m.table);
+        const schema::Table t = tenant_view(catalog, m.table);
         std::vector<schema::KeyValue> deleted;
         if (!m_options.dry_run && m_options.deletes == DeletesPolicy::propagate &&
             !changes.deletes.empty()) {
@@ -366,7 +399,7 @@ class TenantSync {
     }
     out.seconds += seconds_since(start);
     if (m_on_table)
-      m_on_table(m_endpoint.redacted(), out);
+      m_on_table(m_index, m_endpoint.redacted(), out);
   }
 
   // The applied table must now equal the master's, but for deletes that were kept. Compared
@@ -414,6 +447,7 @@ class TenantSync {
   }
 
   MasterSessions& m_master;
+  std::size_t m_index;
   const Endpoint& m_endpoint;
   const std::vector<diff::MasterTable>& m_tables;
   const DataSyncOptions& m_options;
@@ -603,6 +637,10 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
 
 }  // namespace
 
+void check_tables(const Endpoint& master, const std::vector<std::string>& tables) {
+  select_tables(connectors::connect(master)->introspect(), tables);
+}
+
 DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endpoint>& tenants,
                          const DataSyncOptions& options, const TenantDataDone& on_tenant,
                          const TableDone& on_table) {
@@ -629,11 +667,12 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
 
   report.tenants.resize(tenants.size());
   std::mutex report_mutex;  // serializes the callbacks
-  const TableDone table_done = [&](const std::string& tenant, const TableResult& t) {
+  const TableDone table_done = [&](std::size_t index, const std::string& tenant,
+                                   const TableResult& t) {
     if (!on_table)
       return;
     std::lock_guard lock(report_mutex);
-    on_table(tenant, t);
+    on_table(index, tenant, t);
   };
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
     // A master known to have failed spares the tenants' connections.
@@ -643,8 +682,9 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     TenantSessions sessions = open_tenant(tenants[i], options);
     if (master_failed())
       return;
-    report.tenants[i] = TenantSync(*master.sessions, tenants[i], master.tables, options, table_done)
-                            .run(std::move(sessions));
+    report.tenants[i] =
+        TenantSync(*master.sessions, i, tenants[i], master.tables, options, table_done)
+            .run(std::move(sessions));
     if (on_tenant) {
       std::lock_guard lock(report_mutex);
       on_tenant(report.tenants[i]);

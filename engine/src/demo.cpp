@@ -1,11 +1,13 @@
 #include "ferry/engine/demo.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "ferry/common/error.hpp"
 #include "ferry/connectors/connector.hpp"
+#include "ferry/engine/paths.hpp"
 
 namespace ferry::engine {
 namespace {
@@ -143,6 +145,13 @@ std::vector<std::string> tenant_rows(int customers) {
   return out;
 }
 
+constexpr const char* k_marker = ".ferry-demo";
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 void create(const std::filesystem::path& file, const std::vector<std::vector<std::string>>& parts) {
   std::filesystem::remove(file);
   auto db = connectors::connect(
@@ -154,9 +163,31 @@ void create(const std::filesystem::path& file, const std::vector<std::vector<std
 }  // namespace
 
 bool create_demo(const std::filesystem::path& dir) {
-  if (std::filesystem::exists(dir / "ferry.yaml"))
+  const std::filesystem::path marker = dir / k_marker;
+  const std::filesystem::path config = dir / "ferry.yaml";
+  std::error_code ec;
+  const bool ours = std::filesystem::is_regular_file(marker, ec);
+  if (ours && std::filesystem::exists(config, ec)) {
+    if (read_file(config) != k_config) {
+      throw Error(ErrorKind::usage,
+                  config.string() +
+                      " is not the one ferry demo wrote (it was changed); the demo syncs only "
+                      "the fleet it made: remove " +
+                      dir.string() + " to start the demo afresh");
+    }
     return false;
+  }
+  if (!ours && std::filesystem::exists(dir, ec) &&
+      (!std::filesystem::is_directory(dir, ec) || !std::filesystem::is_empty(dir, ec))) {
+    throw Error(ErrorKind::usage,
+                dir.string() +
+                    " exists and was not made by ferry demo; the demo changes only "
+                    "what it creates: give it a new or empty directory");
+  }
   std::filesystem::create_directories(dir);
+  // The marker comes first: a demo cut short is finished by the next one.
+  std::ofstream(marker) << "made by ferry demo; ferry demo syncs only the fleet in a directory "
+                           "holding this file\n";
   const std::vector<std::string> reference = reference_rows(true);
   create(dir / "master.db", {k_schema, reference});
 
@@ -183,7 +214,7 @@ bool create_demo(const std::filesystem::path& dir) {
           {"UPDATE product_types SET name = 'product type 12 (legacy)' WHERE id = 12",
            "DELETE FROM countries WHERE code >= 'JA' AND code NOT IN (SELECT country FROM "
            "customers WHERE country IS NOT NULL)"}});
-  std::ofstream(dir / "ferry.yaml") << k_config;
+  write_file_atomically(config, k_config);
   return true;
 }
 

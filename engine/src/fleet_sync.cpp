@@ -10,6 +10,7 @@
 
 #include "ferry/common/error.hpp"
 #include "ferry/common/process.hpp"
+#include "ferry/engine/data_sync.hpp"
 #include "ferry/engine/schema_sync.hpp"
 #include "parallel.hpp"
 #include "run_journal.hpp"
@@ -78,8 +79,13 @@ class FleetRun {
     for (std::size_t i : members) {
       FleetTenant& t = m_report.tenants[i];
       if (t.status == FleetStatus::not_run) {
-        t.status = FleetStatus::done;
-        if (m_journal)
+        if (m_options.dry_run) {
+          const bool pending = t.structure_changes > 0 || t.rows_moved > 0;
+          t.status = pending ? FleetStatus::would_apply : FleetStatus::in_sync;
+        } else {
+          t.status = FleetStatus::done;
+        }
+        if (m_journal && !m_options.dry_run)
           m_journal->tenant_finished(t.name);
       }
       ok = ok && t.status != FleetStatus::failed;
@@ -94,11 +100,8 @@ class FleetRun {
     if (which.empty())
       return;
     std::vector<Endpoint> endpoints;
-    std::map<std::string, std::size_t> by_url;
-    for (std::size_t i : which) {
+    for (std::size_t i : which)
       endpoints.push_back(tenants[i]->endpoint);
-      by_url[tenants[i]->endpoint.redacted()] = i;
-    }
     SchemaSyncOptions options{.allow_drop = m_config.sync.allow_drop,
                               .dry_run = m_options.dry_run,
                               .jobs = jobs(),
@@ -109,13 +112,14 @@ class FleetRun {
     // cannot be compared column for column yet.
     std::set<std::size_t> structure_pending;
     sync_schema(m_config.master.endpoint, endpoints, options, [&](const TenantResult& r) {
-      FleetTenant& t = m_report.tenants[by_url.at(r.tenant)];
+      const std::size_t i = which.at(r.index);
+      FleetTenant& t = m_report.tenants[i];
       t.seconds += r.seconds;
       if (r.status == TenantStatus::applied || r.status == TenantStatus::in_sync ||
           r.status == TenantStatus::planned) {
         t.structure_changes = r.plan.changes.size();
         if (r.status == TenantStatus::planned && !r.plan.changes.empty())
-          structure_pending.insert(by_url.at(r.tenant));
+          structure_pending.insert(i);
         if (m_journal && !m_options.dry_run)
           m_journal->structure_done(t.name);
         spdlog::info("{}: structure {} ({} change(s))", t.name, to_string(r.status),
@@ -158,11 +162,8 @@ class FleetRun {
     }
     for (const auto& [tables, members] : by_tables) {
       std::vector<Endpoint> endpoints;
-      std::map<std::string, std::size_t> by_url;
-      for (std::size_t i : members) {
+      for (std::size_t i : members)
         endpoints.push_back(tenants[i]->endpoint);
-        by_url[tenants[i]->endpoint.redacted()] = i;
-      }
       DataSyncOptions options;
       options.tables = tables;
       options.deletes = m_config.sync.deletes;
@@ -171,7 +172,7 @@ class FleetRun {
       sync_data(
           m_config.master.endpoint, endpoints, options,
           [&](const TenantDataResult& r) {
-            FleetTenant& t = m_report.tenants[by_url.at(r.tenant)];
+            FleetTenant& t = m_report.tenants[members.at(r.index)];
             t.seconds += r.seconds;
             t.rows_moved += r.changes();
             if (r.status == DataStatus::failed) {
@@ -188,8 +189,8 @@ class FleetRun {
               t.detail = std::to_string(kept) + " delete(s) kept: rows still referenced";
             }
           },
-          [&](const std::string& tenant, const TableResult& table) {
-            const FleetTenant& t = m_report.tenants[by_url.at(tenant)];
+          [&](std::size_t index, const std::string&, const TableResult& table) {
+            const FleetTenant& t = m_report.tenants[members.at(index)];
             spdlog::info("{}: table {}: +{} ~{} -{}{}", t.name, table.table, table.inserts,
                          table.updates, table.deletes,
                          table.error.empty() ? "" : " failed: " + table.error);
@@ -229,6 +230,10 @@ const char* to_string(FleetStatus status) noexcept {
       return "skipped";
     case FleetStatus::not_run:
       return "not run";
+    case FleetStatus::would_apply:
+      return "would apply";
+    case FleetStatus::in_sync:
+      return "in sync";
   }
   return "failed";
 }
@@ -261,7 +266,7 @@ ExitCode FleetReport::exit_code() const noexcept {
   std::size_t failed = 0, worked = 0;
   for (const FleetTenant& t : tenants) {
     failed += t.status == FleetStatus::failed || t.status == FleetStatus::not_run;
-    worked += t.status == FleetStatus::done || t.status == FleetStatus::skipped;
+    worked += t.status != FleetStatus::failed && t.status != FleetStatus::not_run;
   }
   if (failed == 0)
     return ExitCode::ok;
@@ -300,19 +305,29 @@ FleetReport run_fleet_sync(const Config& config, const FleetOptions& options,
   std::vector<const NamedEndpoint*> tenants = select_tenants(config, options);
   if (options.resume) {
     journal = RunJournal::last(config.state_dir);
-    if (!journal)
-      throw Error(ErrorKind::usage, "nothing to resume in " + config.state_dir.string());
+    if (journal && journal->finished()) {
+      report.resume_note = "nothing to resume: run " + journal->id() + " finished at " +
+                           journal->finished_at() + "; starting a new run";
+      journal.reset();
+    } else if (!journal) {
+      report.resume_note =
+          "nothing to resume: no run in " + config.state_dir.string() + "; starting a new run";
+    }
+  }
+  if (journal) {
     report.resumed = true;
     report.mode = journal->mode() == "full" ? SyncMode::full : SyncMode::structure;
     report.mode_reason = "resuming run " + journal->id() + " of " + journal->started();
-    if (journal->finished())
-      report.mode_reason += " (it had finished)";
     // The run covers the tenants it started with.
     std::set<std::string> original(journal->tenants().begin(), journal->tenants().end());
     std::erase_if(tenants, [&](const NamedEndpoint* t) { return !original.contains(t->name); });
   } else {
     std::tie(report.mode, report.mode_reason) = choose_mode(config, options.mode, options.now);
   }
+  // Every table that a full sync will copy is checked on the master before any tenant is
+  // touched, so a table that cannot be synced stops the run before its structure step.
+  if (report.mode == SyncMode::full && !config.sync.tables.empty() && !tenants.empty())
+    check_tables(config.master.endpoint, config.sync.tables);
   for (const NamedEndpoint* t : tenants) {
     report.tenants.push_back(FleetTenant{.name = t->name, .group = t->group, .mode = report.mode});
   }

@@ -49,10 +49,15 @@ nlohmann::json to_json(const FleetReport& report) {
          {"seconds", t.seconds},
          {"detail", t.detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.detail)}});
   }
-  return {{"run_id", report.run_id},           {"mode", to_string(report.mode)},
-          {"mode_reason", report.mode_reason}, {"dry_run", report.dry_run},
-          {"resumed", report.resumed},         {"tenants", std::move(tenants)},
-          {"seconds", report.seconds},         {"exit_code", static_cast<int>(report.exit_code())}};
+  return {{"run_id", report.run_id},
+          {"mode", to_string(report.mode)},
+          {"mode_reason", report.mode_reason},
+          {"dry_run", report.dry_run},
+          {"resumed", report.resumed},
+          {"resume_note", report.resume_note},
+          {"tenants", std::move(tenants)},
+          {"seconds", report.seconds},
+          {"exit_code", static_cast<int>(report.exit_code())}};
 }
 
 }  // namespace ferry::engine

@@ -1,5 +1,7 @@
 #include "journal.hpp"
 
+#include "ferry/engine/paths.hpp"
+
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -67,20 +69,10 @@ void Journal::finish() {
 }
 
 void Journal::write() const {
-  std::filesystem::create_directories(m_path.parent_path());
   const nlohmann::json doc{{"tenant", m_entry.tenant},       {"started", m_entry.started},
                            {"process", m_entry.process},     {"statements", m_entry.statements},
                            {"committed", m_entry.committed}, {"status", "running"}};
-  const std::filesystem::path temp = m_path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << doc.dump(2) << '\n';
-    out.flush();
-    if (!out) {
-      throw Error(ErrorKind::failure, "cannot write journal " + temp.string() + " (disk full?)");
-    }
-  }
-  std::filesystem::rename(temp, m_path);
+  write_file_atomically(m_path, doc.dump(2) + "\n");
 }
 
 }  // namespace ferry::engine

@@ -53,8 +53,8 @@ class NodeService {
     }
     if (op == "purge") {
       auto& root = locked_root(false);
-      const auto removed =
-          root.purge(request.value("keep", std::size_t{0}), request.value("dry_run", false));
+      const auto removed = root.purge(node::check_purge_keep(request.value("keep", 0LL)),
+                                      request.value("dry_run", false));
       return {{"removed", removed}, {"dry_run", request.value("dry_run", false)}};
     }
     throw Error(ErrorKind::usage, fmt::format("unknown request '{}'; is the node's ferry older "

@@ -207,6 +207,8 @@ ReleaseReport release_command(const ReleaseOptions& options) {
   const std::vector<transfer::Target> targets = parse_targets(options.targets);
   if (options.op == ReleaseOp::flip)
     node::check_release_name(options.release);
+  if (options.op == ReleaseOp::purge)
+    node::check_purge_keep(options.keep);
   nlohmann::json request;
   switch (options.op) {
     case ReleaseOp::list:

@@ -13,6 +13,7 @@
 
 #include "ferry/common/error.hpp"
 #include "ferry/common/process.hpp"
+#include "ferry/engine/paths.hpp"
 
 namespace ferry::engine {
 namespace {
@@ -24,19 +25,6 @@ std::string now_utc(const char* format) {
   char buf[40];
   std::strftime(buf, sizeof buf, format, &tm);
   return buf;
-}
-
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  const std::filesystem::path temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out)
-      throw Error(ErrorKind::failure, "cannot write " + temp.string() + " (disk full?)");
-  }
-  std::filesystem::rename(temp, path);
 }
 
 }  // namespace
@@ -83,7 +71,7 @@ RunJournal RunJournal::start(const std::filesystem::path& state_dir, const std::
     j.m_progress[t] = {};
   std::lock_guard lock(*j.m_mutex);
   j.save();
-  write_atomically(j.m_dir / "last", j.m_id + "\n");
+  write_file_atomically(j.m_dir / "last", j.m_id + "\n");
   return j;
 }
 
@@ -105,6 +93,7 @@ std::optional<RunJournal> RunJournal::last(const std::filesystem::path& state_di
     j.m_mode = doc.at("mode");
     j.m_started = doc.at("started");
     j.m_finished = doc.at("finished");
+    j.m_finished_at = doc.value("finished_at", std::string("an unknown time"));
     for (const auto& t : doc.at("tenants")) {
       const std::string name = t.at("name");
       j.m_order.push_back(name);
@@ -147,6 +136,7 @@ void RunJournal::tenant_finished(const std::string& tenant) {
 void RunJournal::finish() {
   std::lock_guard lock(*m_mutex);
   m_finished = true;
+  m_finished_at = now_utc("%Y-%m-%dT%H:%M:%SZ");
   save();
 }
 
@@ -163,9 +153,10 @@ void RunJournal::save() const {
                            {"mode", m_mode},
                            {"started", m_started},
                            {"finished", m_finished},
+                           {"finished_at", m_finished_at},
                            {"process", process_label()},
                            {"tenants", std::move(tenants)}};
-  write_atomically(m_dir / (m_id + ".json"), doc.dump(2) + "\n");
+  write_file_atomically(m_dir / (m_id + ".json"), doc.dump(2) + "\n");
 }
 
 }  // namespace ferry::engine

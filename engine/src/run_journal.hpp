@@ -48,6 +48,9 @@ class RunJournal {
   const std::string& mode() const { return m_mode; }
   const std::string& started() const { return m_started; }
   bool finished() const { return m_finished; }
+  // When finish() was called ("2026-12-04T03:12:09Z"); "an unknown time" for journals
+  // written before ferry kept it.
+  const std::string& finished_at() const { return m_finished_at; }
   const std::vector<std::string>& tenants() const { return m_order; }
   TenantProgress progress(const std::string& tenant) const;
 
@@ -65,6 +68,7 @@ class RunJournal {
   std::string m_mode;
   std::string m_started;
   bool m_finished = false;
+  std::string m_finished_at;
   std::vector<std::string> m_order;
   std::map<std::string, TenantProgress> m_progress;
   mutable std::unique_ptr<std::mutex> m_mutex = std::make_unique<std::mutex>();  // guards all

@@ -264,6 +264,7 @@ SchemaSyncReport sync_schema(const Endpoint& master_endpoint, const std::vector<
   std::mutex done_mutex;  // serializes on_done
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
     report.tenants[i] = sync_tenant(tenants[i], plans, master, options);
+    report.tenants[i].index = i;
     if (on_done) {
       std::lock_guard lock(done_mutex);
       on_done(report.tenants[i]);

@@ -7,32 +7,29 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <vector>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/url.hpp"
 
 namespace ferry::transfer {
 namespace {
 
 constexpr std::size_t k_err_tail = 4096;
 
-[[noreturn]] void bad_target(std::string_view text, std::string_view why) {
-  throw Error(ErrorKind::bad_endpoint, fmt::format("target '{}': {} (expected local:/abs/root or "
-                                                   "ssh://user@host[:port]/abs/root)",
-                                                   text, why));
-}
+constexpr UrlKind k_target{"target",
+                           "(expected local:/abs/root or ssh://user@host[:port]/abs/root)"};
 
 std::string check_root(std::string_view text, std::string_view root) {
   if (root.empty() || root.front() != '/')
-    bad_target(text, "the root must be an absolute path");
+    fail_url(text, k_target, "the root must be an absolute path");
   const std::filesystem::path path{std::string(root)};
   for (const auto& part : path) {
     if (part == "..")
-      bad_target(text, "the root must not contain '..'");
+      fail_url(text, k_target, "the root must not contain '..'");
   }
   std::string out = path.lexically_normal().string();
   while (out.size() > 1 && out.back() == '/')
@@ -97,64 +94,42 @@ std::string Target::display() const {
   return out + root;
 }
 
-Target parse_target(std::string_view full) {
+Target parse_target(std::string_view text) {
+  if (!text.starts_with("local:") && !text.starts_with("ssh:"))
+    fail_url(text, k_target, "unknown scheme");
+  Url url = parse_url(text, k_target);
   Target target;
-  std::string_view text = full;
-  if (const std::size_t q = full.find("?ferry="); q != std::string_view::npos) {
-    target.remote_ferry = std::string(full.substr(q + 7));
-    text = full.substr(0, q);
-    if (target.remote_ferry.empty())
-      bad_target(full, "empty ?ferry= path");
+  for (auto& [key, value] : url.query) {
+    if (key != "ferry")
+      fail_url(text, k_target, "unknown parameter '" + key + "' (only ?ferry=PATH)");
+    if (value.empty())
+      fail_url(text, k_target, "empty ?ferry= path");
+    target.remote_ferry = std::move(value);
   }
-  if (text.starts_with("local:")) {
+  if (url.scheme == "local") {
+    if (url.has_authority)
+      fail_url(text, k_target, "a local root is written local:/abs/root");
     target.kind = Target::Kind::local;
-    target.root = check_root(text, text.substr(6));
+    target.root = check_root(text, url.path);
     return target;
   }
-  if (!text.starts_with("ssh://"))
-    bad_target(text, "unknown scheme");
+  if (!url.has_authority)
+    fail_url(text, k_target, "expected ssh://");
   target.kind = Target::Kind::ssh;
-  std::string_view rest = text.substr(6);
-  const std::size_t slash = rest.find('/');
-  if (slash == std::string_view::npos)
-    bad_target(text, "no root path after the host");
-  std::string_view authority = rest.substr(0, slash);
-  target.root = check_root(text, rest.substr(slash));
-  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    target.user = std::string(authority.substr(0, at));
-    authority.remove_prefix(at + 1);
-    if (target.user.empty())
-      bad_target(text, "empty user name");
-  }
-  std::string_view port;
-  if (authority.starts_with("[")) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos)
-      bad_target(text, "unclosed '[' in the host");
-    target.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':')
-        bad_target(text, "unexpected text after the host");
-      port = after.substr(1);
-    }
-  } else if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
-    target.host = std::string(authority.substr(0, colon));
-    port = authority.substr(colon + 1);
-  } else {
-    target.host = std::string(authority);
-  }
+  if (url.password)
+    fail_url(text, k_target, "ssh targets take no password: ssh authenticates (keys, agent)");
+  if (url.path.empty())
+    fail_url(text, k_target, "no root path after the host");
+  target.root = check_root(text, url.path);
+  target.user = std::move(url.user);
+  if (url.has_userinfo && target.user.empty())
+    fail_url(text, k_target, "empty user name");
+  target.host = std::move(url.host);
   if (target.host.empty())
-    bad_target(text, "no host");
+    fail_url(text, k_target, "no host");
   if (target.host.front() == '-')
-    bad_target(text, "a host may not start with '-'");
-  if (!port.empty()) {
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), target.port);
-    if (ec != std::errc() || end != port.data() + port.size() || target.port <= 0 ||
-        target.port > 65535) {
-      bad_target(text, fmt::format("bad port '{}'", port));
-    }
-  }
+    fail_url(text, k_target, "a host may not start with '-'");
+  target.port = url.port.value_or(0);
   return target;
 }
 

@@ -224,17 +224,103 @@ TEST_F(FleetSync, DryRunChangesNothingAndComparesDataOnlyWhereStructureMatches) 
   const nlohmann::json report = json_report(out.output);
   EXPECT_EQ(report.at("dry_run"), true);
   const nlohmann::json d = tenant_entry(report, "drifted");
-  EXPECT_EQ(d.at("status"), "done") << d.dump();
+  EXPECT_EQ(d.at("status"), "would apply") << d.dump();
   EXPECT_EQ(d.at("structure_changes"), 2) << d.dump();
   EXPECT_TRUE(contains(d.at("detail").dump(), "structure changes come first")) << d.dump();
   const nlohmann::json a = tenant_entry(report, "aligned");
-  EXPECT_EQ(a.at("status"), "done") << a.dump();
+  EXPECT_EQ(a.at("status"), "would apply") << a.dump();
   EXPECT_EQ(a.at("structure_changes"), 0) << a.dump();
   EXPECT_EQ(a.at("rows_moved"), 3) << a.dump();  // to move: 2 inserts, 1 delete
 
   EXPECT_TRUE(read_text(db("drifted")) == drifted);
   EXPECT_TRUE(read_text(db("aligned")) == aligned);
   EXPECT_FALSE(std::filesystem::exists(dir() / "state" / "runs")) << "a dry run keeps no journal";
+
+  // Once synced, a dry run finds every tenant in sync; a dry run never says "done".
+  ASSERT_EQ(ferry("sync --mode full").exit_code, 0);
+  const CommandOutput again = ferry("sync --dry-run --mode full --json");
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  for (const auto& t : json_report(again.output).at("tenants"))
+    EXPECT_EQ(t.at("status"), "in sync") << t.dump();
+  const CommandOutput text = ferry("sync --dry-run --mode full");
+  EXPECT_TRUE(contains(text.output, "in sync")) << text.output;
+  EXPECT_FALSE(contains(text.output, " done ")) << text.output;
+}
+
+TEST_F(FleetSync, ResumeAfterAFinishedRunSaysSoAndStartsANewRun) {
+  make_fleet({{"t1", ""}}, k_sync);
+  // No run at all yet.
+  const CommandOutput first = ferry("sync --mode full --resume --json");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_TRUE(contains(first.output, "nothing to resume: no run in")) << first.output;
+  const nlohmann::json r1 = json_report(first.output);
+  EXPECT_EQ(r1.at("resumed"), false);
+  EXPECT_EQ(tenant_entry(r1, "t1").at("status"), "done");
+  EXPECT_TRUE(colors("t1") == k_master_colors);
+
+  // The tenant drifts again; the finished run is not "resumed" into skipping it.
+  exec(db("t1"), {"UPDATE colors SET name = 'rouge' WHERE id = 1"});
+  const CommandOutput second = ferry("sync --mode full --resume --json");
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  const std::string id = r1.at("run_id");
+  EXPECT_TRUE(contains(second.output, "nothing to resume: run " + id + " finished at "))
+      << second.output;
+  EXPECT_TRUE(contains(second.output, "; starting a new run")) << second.output;
+  const nlohmann::json r2 = json_report(second.output);
+  EXPECT_NE(r2.at("run_id"), id);
+  EXPECT_EQ(tenant_entry(r2, "t1").at("status"), "done");
+  EXPECT_EQ(tenant_entry(r2, "t1").at("rows_moved"), 1);
+  EXPECT_TRUE(colors("t1") == k_master_colors);
+}
+
+TEST_F(FleetSync, ATableThatCannotBeSyncedStopsTheRunBeforeAnyTenantChanges) {
+  make_fleet({{"t1", ""}}, "");
+  exec(db("master"), {"CREATE TABLE logs (at TEXT, line TEXT)"});
+  const std::string before = read_text(db("t1"));
+  for (const auto& [tables, why] :
+       {std::pair{std::string("[colors, logs]"), std::string("table logs has no primary key")},
+        std::pair{std::string("[colors, nowhere]"),
+                  std::string("table nowhere is not on the master")}}) {
+    std::ofstream(config_path()) << fleet_yaml({{"t1", ""}}, "sync:\n  tables: " + tables + "\n");
+    const CommandOutput out = ferry("sync --mode full");
+    EXPECT_EQ(out.exit_code, 2) << out.output;
+    EXPECT_TRUE(contains(out.output, "ferry: error: " + why)) << out.output;
+    // The structure step did not run: t1 still lacks colors.hex and has no journal.
+    EXPECT_TRUE(read_text(db("t1")) == before) << "t1 was changed";
+    EXPECT_FALSE(std::filesystem::exists(dir() / "state" / "runs")) << out.output;
+  }
+}
+
+TEST_F(FleetSync, ATenantsOwnColumnsAreLeftAloneByTheDataSync) {
+  make_fleet({{"t1", ""}}, k_sync);
+  ASSERT_EQ(ferry("sync --mode structure").exit_code, 0);
+  // t1 adds columns of its own: nullable, and NOT NULL with a default.
+  exec(db("t1"), {"ALTER TABLE colors ADD COLUMN tenant_note TEXT",
+                  "ALTER TABLE colors ADD COLUMN tenant_rank INTEGER NOT NULL DEFAULT 5",
+                  "UPDATE colors SET tenant_note = 'mine', tenant_rank = 9 WHERE id = 1"});
+  const CommandOutput schema = ferry("schema diff master t1");
+  EXPECT_EQ(schema.exit_code, 0) << "extra tenant columns are kept, not drift to apply\n"
+                                 << schema.output;
+  const CommandOutput out = ferry("sync --mode full --json");
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  EXPECT_TRUE(dump(db("t1"), "colors", "id, name, hex", "id") == k_master_colors);
+  // The tenant's own values: kept on the updated row, defaults on the inserted ones.
+  EXPECT_TRUE(dump(db("t1"), "colors", "id, coalesce(tenant_note, 'null'), tenant_rank", "id") ==
+              (Rows{{"1", "mine", "9"}, {"2", "null", "5"}, {"3", "null", "5"}}));
+
+  // A column the master's rows cannot be inserted without: named, with what to do.
+  exec(db("t1"), {"DELETE FROM colors WHERE id = 3",
+                  "ALTER TABLE colors ADD COLUMN tenant_code TEXT NOT NULL DEFAULT 'x'"});
+  exec(db("t1"), {"CREATE TABLE colors2 AS SELECT * FROM colors", "DROP TABLE colors",
+                  "CREATE TABLE colors (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hex TEXT, "
+                  "tenant_code TEXT NOT NULL)",
+                  "INSERT INTO colors SELECT id, name, hex, tenant_code FROM colors2",
+                  "DROP TABLE colors2", "CREATE INDEX colors_name ON colors (name)"});
+  const CommandOutput blocked = ferry("sync --mode full --json");
+  EXPECT_NE(blocked.exit_code, 0) << blocked.output;
+  EXPECT_TRUE(contains(blocked.output, "tenant_code")) << blocked.output;
+  EXPECT_TRUE(contains(blocked.output, "--allow-drop")) << blocked.output;
+  EXPECT_EQ(count_rows(db("t1"), "colors"), 2) << "nothing was written";
 }
 
 // "HH:MM-HH:MM" from `from` to `to` hours after the current time of day in `offset_minutes`
@@ -411,6 +497,35 @@ Summary summarize(const std::string& output) {
     ++s.reports;
   }
   return s;
+}
+
+TEST(FleetSyncDemo, RefusesADirectoryItDidNotMake) {
+  const TempDir temp;
+  const std::filesystem::path dir = std::filesystem::path(temp.path());
+  // A real fleet's ferry.yaml: the demo must not sync it.
+  exec(dir / "master.db", {"CREATE TABLE t (id INTEGER PRIMARY KEY)", "INSERT INTO t VALUES (1)"});
+  exec(dir / "prod.db", {"CREATE TABLE t (id INTEGER PRIMARY KEY)"});
+  std::ofstream(dir / "ferry.yaml") << "master: sqlite:master.db\ntenants:\n"
+                                       "  - {name: prod, url: 'sqlite:prod.db'}\n"
+                                       "sync:\n  tables: [t]\nstate_dir: state\n";
+  const std::string prod = read_text(dir / "prod.db");
+  const CommandOutput out = run_ferry("demo '" + dir.string() + "'");
+  EXPECT_EQ(out.exit_code, 2) << out.output;
+  EXPECT_TRUE(contains(out.output, "was not made by ferry demo")) << out.output;
+  EXPECT_TRUE(read_text(dir / "prod.db") == prod);
+  EXPECT_FALSE(std::filesystem::exists(dir / "tst.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "state"));
+  // Nor a folder with other files in it.
+  std::filesystem::remove(dir / "ferry.yaml");
+  EXPECT_EQ(run_ferry("demo '" + dir.string() + "'").exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir / "tst.db"));
+  // A demo whose ferry.yaml was edited afterwards is not synced either.
+  const std::filesystem::path demo = dir / "demo";
+  ASSERT_EQ(run_ferry("demo '" + demo.string() + "'").exit_code, 0);
+  std::ofstream(demo / "ferry.yaml", std::ios::app) << "# edited\n";
+  const CommandOutput edited = run_ferry("demo '" + demo.string() + "'");
+  EXPECT_EQ(edited.exit_code, 2) << edited.output;
+  EXPECT_TRUE(contains(edited.output, "not the one ferry demo wrote")) << edited.output;
 }
 
 TEST(FleetSyncDemo, CreatesAFleetSyncsItAndThenHasNothingToDo) {

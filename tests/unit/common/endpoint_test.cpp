@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/url.hpp"
 #include "test_env.hpp"
 
 namespace ferry {
@@ -92,6 +93,62 @@ TEST(Endpoint, ReadsPasswordFromFileAndEnvironment) {
 TEST(Endpoint, ScrubRemovesThePasswordFromDriverMessages) {
   const Endpoint ep = parse_endpoint("postgres://u:p%40ss@h/d");
   EXPECT_EQ(ep.scrub("connection 'u:p@ss@h' failed; p%40ss"), "connection 'u:***@h' failed; ***");
+}
+
+}  // namespace
+}  // namespace ferry
+
+namespace ferry {
+namespace {
+
+TEST(EndpointSecrets, EverySecretParameterIsMaskedInEveryDialect) {
+  for (const std::string base :
+       {"postgres://app@db/main", "mysql://app@db/main", "sqlite:///var/app.db"}) {
+    for (const std::string param : {"password", "sslpassword", "api_token", "client_secret",
+                                    "access_key", "PassPhrase", "apiKey"}) {
+      const std::string url = base + "?" + param + "=hunter2&sslmode=require&sslkey=/k.pem";
+      const Endpoint ep = parse_endpoint(url);
+      const std::string shown = ep.redacted();
+      EXPECT_EQ(shown.find("hunter2"), std::string::npos) << url << " -> " << shown;
+      EXPECT_NE(shown.find("sslmode=require"), std::string::npos) << shown;
+      EXPECT_NE(shown.find("sslkey=/k.pem"), std::string::npos) << "sslkey is a path: " << shown;
+      EXPECT_EQ(ep.scrub("driver said: " + param + "=hunter2 (hunter2)"),
+                "driver said: " + param + "=*** (***)");
+    }
+  }
+}
+
+TEST(EndpointSecrets, PasswordParameterIsThePassword) {
+  const Endpoint ep = parse_endpoint("postgres://app@db/main?password=hun%40ter2");
+  EXPECT_EQ(ep.password.reveal(), "hun@ter2");
+  EXPECT_FALSE(ep.params.contains("password"));
+  EXPECT_EQ(ep.redacted(), "postgres://app:***@db/main");
+  EXPECT_EQ(ep.scrub("hun@ter2 hun%40ter2"), "*** ***");
+}
+
+TEST(EndpointSecrets, UnparsableUrlsAreQuotedMasked) {
+  for (const std::string url :
+       {"postgres://app:hunter2@db:99999/main", "postgres://app@db:1/main?password=hunter2&x",
+        "mysql://app@db/main?password=hunter2&connect_timeout=soon",
+        "postgres://app@db/main?sslpassword=hunter2&bad=%zz"}) {
+    try {
+      parse_endpoint(url);
+      ADD_FAILURE() << url << " parsed";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("***"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(mask_url("x://u:p@h/d?token=t&mode=rwc#f"), "x://u:***@h/d?token=***&mode=rwc#f");
+}
+
+TEST(EndpointSecrets, SecretParameterNames) {
+  for (const char* name :
+       {"password", "sslpassword", "PASS", "secret", "api_token", "key", "private_key_data"})
+    EXPECT_TRUE(is_secret_param(name)) << name;
+  for (const char* name : {"sslkey", "sslmode", "host", "connect_timeout", "mode", "ferry",
+                           "password_file", "password_env"})
+    EXPECT_FALSE(is_secret_param(name)) << name;
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
-// Endpoints: where a database lives and how to log in (DESIGN.md, "Endpoints").
+// Endpoints: where a database lives and how to log in.
 //
 //   postgres://user[:password]@host[:port]/db[?param=value&...]   (also postgresql://)
 //   mysql://user[:password]@host[:port]/db[?...]                 (also mariadb://)
 //   sqlite:///abs/path.db    sqlite:relative.db
 //
-// The password comes from the URL, from ?password_file=PATH (Docker/Kubernetes secrets) or
-// from ?password_env=VAR. It is held in a Secret and only ever printed as "***".
+// The password comes from the URL (user:password@ or ?password=), from ?password_file=PATH
+// (Docker/Kubernetes secrets) or from ?password_env=VAR. It is held in a Secret and only ever
+// printed as "***", as are the values of the other secret parameters (is_secret_param() in
+// url.hpp: sslpassword, anything named like a pass, secret, token or key but sslkey).
 #pragma once
 
 #include <chrono>
@@ -46,10 +48,12 @@ struct Endpoint {
   std::map<std::string, std::string> params;
   std::chrono::seconds connect_timeout{10};
 
-  // The URL with the password replaced by "***"; safe for logs, errors and reports.
+  // The URL with the password and secret parameters replaced by "***"; safe for logs,
+  // errors and reports.
   std::string redacted() const;
-  // `text` with every occurrence of the password replaced by "***". Drivers sometimes echo
-  // connection strings; every message that leaves a connector passes through this.
+  // `text` with every occurrence of the password and of a secret parameter's value replaced
+  // by "***". Drivers sometimes echo connection strings; every message that leaves a
+  // connector passes through this.
   std::string scrub(std::string_view text) const;
 };
 

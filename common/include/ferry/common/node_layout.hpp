@@ -10,6 +10,7 @@
 //   ROOT/.ferry/history           one release name per line, appended by every flip
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace ferry::node {
@@ -28,5 +29,9 @@ inline constexpr std::string_view purging_prefix = ".purge-";   // releases/.pur
 // mistaken for a staging directory or a hidden file.
 void check_release_name(std::string_view name);
 bool is_valid_release_name(std::string_view name) noexcept;
+
+// The `keep` of a purge as a count: Error(usage) unless it is at least 1 (purge never
+// removes the current or the previous release; keeping none is a typo, not a request).
+std::size_t check_purge_keep(long long keep);
 
 }  // namespace ferry::node

@@ -62,7 +62,8 @@ enum class DataStatus { in_sync, differs, synced, partial, failed };
 const char* to_string(DataStatus status) noexcept;
 
 struct TenantDataResult {
-  std::string tenant;
+  std::string tenant;     // redacted URL
+  std::size_t index = 0;  // the tenant's position in the list given (URLs may repeat)
   DataStatus status = DataStatus::failed;
   std::vector<TableResult> tables;
   std::string error;
@@ -88,7 +89,12 @@ struct DataSyncReport {
 
 using TenantDataDone = std::function<void(const TenantDataResult&)>;
 // Per table, as it finishes: for progress lines.
-using TableDone = std::function<void(const std::string& tenant, const TableResult&)>;
+using TableDone =
+    std::function<void(std::size_t tenant_index, const std::string& tenant, const TableResult&)>;
+
+// Plans a data sync of `tables` without touching a tenant: throws Error(usage) naming a table
+// that is not on the master or has no primary key and no unique NOT NULL key.
+void check_tables(const Endpoint& master, const std::vector<std::string>& tables);
 
 DataSyncReport sync_data(const Endpoint& master, const std::vector<Endpoint>& tenants,
                          const DataSyncOptions& options, const TenantDataDone& on_tenant = {},

@@ -43,7 +43,9 @@ struct FleetOptions {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 
-enum class FleetStatus { done, failed, skipped, not_run };
+// A dry run ends each tenant as would_apply or in_sync, a real run as done (or skipped: done
+// earlier in the run it resumed).
+enum class FleetStatus { done, failed, skipped, not_run, would_apply, in_sync };
 const char* to_string(FleetStatus status) noexcept;
 
 struct FleetTenant {
@@ -63,6 +65,8 @@ struct FleetReport {
   std::string mode_reason;
   bool dry_run = false;
   bool resumed = false;
+  // Set when --resume found no unfinished run and a new one started: one line saying so.
+  std::string resume_note;
   std::vector<FleetTenant> tenants;
   double seconds = 0;
 
@@ -73,7 +77,11 @@ struct FleetReport {
 std::pair<SyncMode, std::string> choose_mode(const Config& config, ModeChoice choice,
                                              std::chrono::system_clock::time_point now);
 
-// `on_mode` is called once the mode is chosen, before any tenant is touched.
+// `on_mode` is called once the mode is chosen, before any tenant is touched. With `resume`,
+// continues the latest run when it is unfinished; otherwise says so in resume_note and
+// starts a new run (a sync is idempotent). In full mode the tables of sync.tables are
+// checked on the master first: Error(usage) naming a table that cannot be synced, before any
+// tenant is changed.
 FleetReport run_fleet_sync(const Config& config, const FleetOptions& options,
                            const std::function<void(const FleetReport&)>& on_mode = {});
 

@@ -76,7 +76,7 @@ struct ReleaseOptions {
   ReleaseOp op = ReleaseOp::list;
   std::vector<std::string> targets;
   std::string release;   // flip
-  std::size_t keep = 0;  // purge
+  long long keep = 0;    // purge: complete releases to keep, at least 1
   bool dry_run = false;  // purge
   int jobs = 8;
   transfer::TransportOptions transport;

@@ -46,7 +46,8 @@ enum class TenantStatus {
 const char* to_string(TenantStatus status) noexcept;
 
 struct TenantResult {
-  std::string tenant;  // redacted URL
+  std::string tenant;     // redacted URL
+  std::size_t index = 0;  // the tenant's position in the list given (URLs may repeat)
   TenantStatus status = TenantStatus::failed;
   schema::Plan plan;
   std::size_t applied = 0;             // changes applied
