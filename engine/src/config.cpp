@@ -349,14 +349,8 @@ Config load_config(const std::filesystem::path& file) {
     r.only_keys(windows, "windows", {"full", "time_zone"});
     const std::string zone =
         windows["time_zone"] ? r.text(windows["time_zone"], "windows.time_zone") : "UTC";
-    // A zone is a file of the tz database; glibc silently takes anything else as UTC.
-    const std::filesystem::path zone_path(zone);
-    const bool inside_zoneinfo =
-        !zone.empty() && zone_path.is_relative() &&
-        std::none_of(zone_path.begin(), zone_path.end(),
-                     [](const std::filesystem::path& part) { return part == ".."; });
-    if (!inside_zoneinfo ||
-        !std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / zone)) {
+    // A zone the tz database does not know is an error here, never UTC by default.
+    if (!is_time_zone(zone)) {
       r.fail(windows["time_zone"] ? windows["time_zone"] : windows, "windows.time_zone",
              "unknown time zone '" + zone + "' (use a tz database name such as Europe/Amsterdam)");
     }

@@ -1,41 +1,43 @@
-#include <time.h>
+#include <date/tz.h>
 
+#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <mutex>
-#include <optional>
+#include <exception>
 #include <string>
 
+#include "ferry/common/error.hpp"
 #include "ferry/engine/config.hpp"
 
 namespace ferry::engine {
 namespace {
 
-// localtime_r in another zone means switching TZ for the process: one at a time, and back.
-std::mutex g_tz_mutex;
-
-int local_minute(std::chrono::system_clock::time_point when, const std::string& zone) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::lock_guard lock(g_tz_mutex);
-  const char* old = std::getenv("TZ");
-  const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
-  ::setenv("TZ", (":" + zone).c_str(), 1);
-  ::tzset();
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  if (saved) {
-    ::setenv("TZ", saved->c_str(), 1);
-  } else {
-    ::unsetenv("TZ");
+// The zone of the tz database (/usr/share/zoneinfo, read once per process) with this name, or
+// nullptr. The process's own TZ is never read or changed, so any thread may call this.
+const date::time_zone* find_zone(const std::string& name) noexcept {
+  if (name.empty())
+    return nullptr;
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    return nullptr;
   }
-  ::tzset();
-  return tm.tm_hour * 60 + tm.tm_min;
 }
 
 }  // namespace
 
+bool is_time_zone(const std::string& name) {
+  return find_zone(name) != nullptr;
+}
+
 bool Window::contains(std::chrono::system_clock::time_point when) const {
-  const int m = local_minute(when, time_zone);
+  const date::time_zone* zone = find_zone(time_zone);
+  if (zone == nullptr) {
+    throw Error(ErrorKind::config, "unknown time zone '" + time_zone +
+                                       "' (use a tz database name such as Europe/Amsterdam)");
+  }
+  const auto local = zone->to_local(std::chrono::floor<std::chrono::minutes>(when));
+  const int m = static_cast<int>(
+      std::chrono::floor<std::chrono::minutes>(local - date::floor<date::days>(local)).count());
   if (start_minute < end_minute)
     return m >= start_minute && m < end_minute;
   return m >= start_minute || m < end_minute;  // crosses midnight

@@ -5,6 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
+#include <string>
+
+#include "ferry/common/error.hpp"
 
 namespace ferry::schema {
 
@@ -15,12 +19,30 @@ void RowBatch::add_value(std::string_view value) {
 }
 
 void RowBatch::add_null() {
-  m_fields.push_back(Field{static_cast<std::uint32_t>(m_bytes.size()), -1});
+  m_fields.push_back(Field{0, -1});  // a NULL's offset is never read
+}
+
+void RowBatch::check_field(std::size_t start, std::size_t length) {
+  // Fields address the buffer with 32-bit offsets and lengths: past them a value would be
+  // read from the wrong place. Readers end their batches long before (k_batch_bytes).
+  if (start > std::numeric_limits<std::uint32_t>::max() ||
+      length > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+    throw Error(ErrorKind::failure,
+                "a batch of rows cannot hold a value of " + std::to_string(length) +
+                    " bytes after " + std::to_string(start) +
+                    " bytes of other values (a batch holds up to 4 GiB, a value up to 2 GiB)");
+  }
 }
 
 void RowBatch::commit_value(std::size_t start) {
-  m_fields.push_back(
-      Field{static_cast<std::uint32_t>(start), static_cast<std::int32_t>(m_bytes.size() - start)});
+  const std::size_t length = m_bytes.size() - start;
+  try {
+    check_field(start, length);
+  } catch (...) {
+    m_bytes.resize(start);
+    throw;
+  }
+  m_fields.push_back(Field{static_cast<std::uint32_t>(start), static_cast<std::int32_t>(length)});
 }
 
 std::string_view RowBatch::value(std::size_t row, std::size_t column) const noexcept {

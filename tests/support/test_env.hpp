@@ -7,10 +7,18 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "ferry/connectors/connector.hpp"
+
+namespace ferry {
+// GoogleTest prints a Dialect parameter by its name ("postgres"), not as a byte dump.
+inline void PrintTo(Dialect dialect, std::ostream* os) {
+  *os << to_string(dialect);
+}
+}  // namespace ferry
 
 namespace ferry::test {
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "ferry/common/error.hpp"
@@ -75,9 +77,88 @@ std::string self_executable() {
   return path.string();
 }
 
-void make_pipe(int fds[2]) {
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw Error(ErrorKind::failure, fmt::format("pipe: {}", std::strerror(errno)));
+// The three pipes of a child: its stdin, stdout and stderr (close-on-exec in this process).
+// Closed on destruction unless released, so an error while starting the child leaks no
+// descriptor.
+class ChildPipes {
+ public:
+  ChildPipes() {
+    for (int i = 0; i < 3; ++i) {
+      if (::pipe2(m_fds + 2 * i, O_CLOEXEC) != 0) {
+        const int error = errno;
+        close_all();
+        throw Error(ErrorKind::failure, fmt::format("pipe: {}", std::strerror(error)));
+      }
+    }
+  }
+  ~ChildPipes() { close_all(); }
+  ChildPipes(const ChildPipes&) = delete;
+  ChildPipes& operator=(const ChildPipes&) = delete;
+
+  // The child's ends: the read end of its stdin, the write ends of its stdout and stderr.
+  int child_in() const { return m_fds[0]; }
+  int child_out() const { return m_fds[3]; }
+  int child_err() const { return m_fds[5]; }
+  // Once the child has its copies of them.
+  void close_child_ends() {
+    close_fd(m_fds[0]);
+    close_fd(m_fds[3]);
+    close_fd(m_fds[5]);
+  }
+  // This process's ends, now owned by the caller.
+  int release_to_child() { return std::exchange(m_fds[1], -1); }
+  int release_from_child() { return std::exchange(m_fds[2], -1); }
+  int release_err() { return std::exchange(m_fds[4], -1); }
+
+ private:
+  static void close_fd(int& fd) {
+    if (fd >= 0)
+      ::close(fd);
+    fd = -1;
+  }
+  void close_all() {
+    for (int& fd : m_fds)
+      close_fd(fd);
+  }
+  int m_fds[6] = {-1, -1, -1, -1, -1, -1};
+};
+
+// Starts argv[0] (searched on the PATH) with the given descriptors as its stdin, stdout and
+// stderr, SIGPIPE at its default and no signal blocked. posix_spawnp, not fork: this process
+// has threads that allocate and take locks, which a forked child could find held forever.
+// A program that cannot be started is an Error here, with errno's reason.
+pid_t spawn(const std::vector<char*>& argv, int child_in, int child_out, int child_err) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  if (int rc = ::posix_spawn_file_actions_init(&actions); rc != 0)
+    throw Error(ErrorKind::failure, fmt::format("posix_spawn: {}", std::strerror(rc)));
+  if (int rc = ::posix_spawnattr_init(&attr); rc != 0) {
+    ::posix_spawn_file_actions_destroy(&actions);
+    throw Error(ErrorKind::failure, fmt::format("posix_spawn: {}", std::strerror(rc)));
+  }
+  sigset_t defaults, none;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigemptyset(&none);
+  int rc = ::posix_spawn_file_actions_adddup2(&actions, child_in, STDIN_FILENO);
+  if (rc == 0)
+    rc = ::posix_spawn_file_actions_adddup2(&actions, child_out, STDOUT_FILENO);
+  if (rc == 0)
+    rc = ::posix_spawn_file_actions_adddup2(&actions, child_err, STDERR_FILENO);
+  if (rc == 0)
+    rc = ::posix_spawnattr_setsigdefault(&attr, &defaults);
+  if (rc == 0)
+    rc = ::posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0)
+    rc = ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  if (rc == 0)
+    rc = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  ::posix_spawnattr_destroy(&attr);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0)
+    throw Error(ErrorKind::failure, fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
+  return pid;
 }
 
 }  // namespace
@@ -184,31 +265,18 @@ std::unique_ptr<Connection> Connection::open(const Target& target,
         target.remote_ferry.empty() ? options.remote_ferry : target.remote_ferry;
     args.push_back(shell_quote(ferry) + " receive " + shell_quote(target.root));
   }
-  int in[2], out[2], err[2];
-  make_pipe(in);
-  make_pipe(out);
-  make_pipe(err);
+  ChildPipes pipes;
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0)
-    throw Error(ErrorKind::failure, fmt::format("fork: {}", std::strerror(errno)));
-  if (pid == 0) {
-    ::dup2(in[0], STDIN_FILENO);
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(err[1], STDERR_FILENO);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::execvp(argv[0], argv.data());
-    const std::string message = fmt::format("cannot run {}: {}\n", argv[0], std::strerror(errno));
-    [[maybe_unused]] auto ignored = ::write(STDERR_FILENO, message.data(), message.size());
-    ::_exit(127);
-  }
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  return std::unique_ptr<Connection>(new Connection(pid, in[1], out[0], err[0], target.display()));
+  const pid_t pid = spawn(argv, pipes.child_in(), pipes.child_out(), pipes.child_err());
+  pipes.close_child_ends();
+  const int to_child = pipes.release_to_child();
+  const int from_child = pipes.release_from_child();
+  const int err = pipes.release_err();
+  return std::unique_ptr<Connection>(
+      new Connection(pid, to_child, from_child, err, target.display()));
 }
 
 int Connection::close() {

@@ -77,10 +77,11 @@ class MysqlRowReader final : public RowReader {
   // Streams the result of `sql`, whose columns are `table`'s, in order, each canonicalized by
   // its type. `table` may be made up for the query (key columns and a row hash).
   MysqlRowReader(Session& session, schema::Table table, const std::string& sql,
-                 std::size_t batch_rows)
+                 std::size_t batch_rows, std::size_t batch_bytes = k_batch_bytes)
       : m_session(session),
         m_table(std::move(table)),
-        m_batch_rows(std::max<std::size_t>(1, batch_rows)) {
+        m_batch_rows(std::max<std::size_t>(1, batch_rows)),
+        m_batch_bytes(std::max<std::size_t>(1, batch_bytes)) {
     for (const schema::Column& column : m_table.columns)
       m_columns.push_back(&column);
     try {
@@ -106,7 +107,7 @@ class MysqlRowReader final : public RowReader {
       return false;
     attach_thread();
     try {
-      while (batch.rows() < m_batch_rows) {
+      while (batch.rows() < m_batch_rows && batch.byte_size() < m_batch_bytes) {
         if (!m_result->next()) {
           m_done = true;
           m_result.reset();
@@ -178,6 +179,7 @@ class MysqlRowReader final : public RowReader {
   Session& m_session;
   const schema::Table m_table;  // a copy: m_columns points into it, the caller's may go
   std::size_t m_batch_rows;
+  std::size_t m_batch_bytes;
   std::vector<const schema::Column*> m_columns;  // into m_table, in SELECT order
   std::unique_ptr<sql::Statement> m_statement;
   std::unique_ptr<sql::ResultSet> m_result;
@@ -207,6 +209,7 @@ class MysqlRowWriter final : public RowWriter {
     constexpr std::size_t k_min_statement = 64u << 10;
     m_max_statement =
         std::clamp(session.server().max_allowed_packet / 2, k_min_statement, k_max_statement);
+    m_max_packet = session.server().max_allowed_packet;
     m_session.exec("START TRANSACTION");
     m_open = true;
   }
@@ -232,6 +235,7 @@ class MysqlRowWriter final : public RowWriter {
     try {
       for (std::size_t r = 0; r < batch.rows(); ++r) {
         render_row(batch, r);
+        check_packet();
         if (m_rows_in_statement > 0 && m_statement.size() + 1 + m_row.size() > m_max_statement) {
           flush();
         }
@@ -267,6 +271,19 @@ class MysqlRowWriter final : public RowWriter {
       }
     }
     m_row += ')';
+  }
+
+  // A row goes over in one statement of its own at least; the server refuses (and drops the
+  // connection on) any statement longer than its max_allowed_packet.
+  void check_packet() const {
+    const std::size_t length = m_prefix.size() + m_row.size();
+    if (m_max_packet == 0 || length <= m_max_packet)
+      return;
+    throw Error(ErrorKind::failure,
+                "cannot write rows into table " + table_label(m_table) + ": a row is " +
+                    std::to_string(length) +
+                    " bytes as an INSERT statement, more than the server's max_allowed_packet (" +
+                    std::to_string(m_max_packet) + "); raise max_allowed_packet on the server");
   }
 
   void require_open() const {
@@ -309,6 +326,7 @@ class MysqlRowWriter final : public RowWriter {
   std::vector<const schema::Column*> m_columns;
   std::string m_prefix;
   std::size_t m_max_statement = 0;
+  std::size_t m_max_packet = 0;  // the server's max_allowed_packet; 0: unknown
   std::string m_statement;
   std::string m_row;
   std::size_t m_rows_in_statement = 0;
@@ -403,7 +421,8 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
   const std::string sql = "SELECT " + select + " FROM " + quote_name(table.name) +
                           key_range_where(table, key, options, key_expr, quote_name, literal) +
                           " ORDER BY " + key_order(table, key, key_expr);
-  return std::make_unique<MysqlRowReader>(session, table, sql, options.batch_rows);
+  return std::make_unique<MysqlRowReader>(session, table, sql, options.batch_rows,
+                                          options.batch_bytes);
 }
 
 namespace {

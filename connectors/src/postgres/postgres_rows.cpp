@@ -284,10 +284,12 @@ class PostgresRowReader final : public RowReader {
   // Streams the result of `select` (a query in key order) with COPY. With `reset_sort`, the
   // session's enable_sort is reset when the stream ends.
   PostgresRowReader(Session& session, std::string label, std::vector<ColumnInfo> columns,
-                    const std::string& select, std::size_t batch_rows, bool reset_sort = false)
+                    const std::string& select, std::size_t batch_rows,
+                    std::size_t batch_bytes = k_batch_bytes, bool reset_sort = false)
       : m_session(session),
         m_label(std::move(label)),
         m_batch_rows(std::max<std::size_t>(1, batch_rows)),
+        m_batch_bytes(std::max<std::size_t>(1, batch_bytes)),
         m_columns(std::move(columns)),
         m_reset_sort(reset_sort) {
     const std::string sql = "COPY (" + select + ") TO STDOUT";
@@ -312,7 +314,7 @@ class PostgresRowReader final : public RowReader {
 
   bool next(schema::RowBatch& batch) override {
     batch.reset(m_columns.size());
-    while (m_copying && batch.rows() < m_batch_rows) {
+    while (m_copying && batch.rows() < m_batch_rows && batch.byte_size() < m_batch_bytes) {
       char* raw = nullptr;
       const int length = PQgetCopyData(m_session.raw(), &raw, 0);
       if (length < 0) {
@@ -371,10 +373,6 @@ class PostgresRowReader final : public RowReader {
       const std::size_t tab = line.find('\t', start);
       append_field(batch, column, line.substr(start, tab - start));
       start = tab + 1;
-    }
-    // RowBatch addresses its bytes with 32-bit offsets.
-    if (batch.byte_size() > UINT32_MAX) {
-      fail("a batch of rows exceeds 4 GiB; read with a smaller batch_rows");
     }
   }
 
@@ -471,6 +469,7 @@ class PostgresRowReader final : public RowReader {
   Session& m_session;
   std::string m_label;
   std::size_t m_batch_rows;
+  std::size_t m_batch_bytes;
   std::vector<ColumnInfo> m_columns;
   std::string m_scratch;
   bool m_copying = false;
@@ -609,7 +608,7 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
                              key_range_where(table, key, options, key_expr, quote, key_literal) +
                              " ORDER BY " + key_order(table, key, key_expr);
   return std::make_unique<PostgresRowReader>(session, table_label(table), std::move(columns),
-                                             select, options.batch_rows);
+                                             select, options.batch_rows, options.batch_bytes);
 }
 
 std::unique_ptr<RowReader> make_key_hash_reader(Session& session, const schema::Table& table,
@@ -626,7 +625,7 @@ std::unique_ptr<RowReader> make_key_hash_reader(Session& session, const schema::
   // once and memory stays flat on the server too.
   session.exec("SET enable_sort = off", "preparing a key scan");
   return std::make_unique<PostgresRowReader>(session, table_label(table), std::move(columns),
-                                             select, batch_rows, true);
+                                             select, batch_rows, k_batch_bytes, true);
 }
 
 std::unique_ptr<RowReader> make_bucket_key_hash_reader(Session& session, const schema::Table& table,

@@ -64,15 +64,17 @@ std::string column_text(sqlite3_stmt* stmt, int i) {
 // Rows of one table, read with one prepared SELECT stepped across next() calls.
 class SqliteReader final : public RowReader {
  public:
-  SqliteReader(sqlite3* db, const schema::Table& table, std::string sql, std::size_t batch_rows)
+  SqliteReader(sqlite3* db, const schema::Table& table, std::string sql, std::size_t batch_rows,
+               std::size_t batch_bytes)
       : m_table(table),
         m_db(db),
         m_stmt(db, sql),
-        m_batch_rows(std::max<std::size_t>(1, batch_rows)) {}
+        m_batch_rows(std::max<std::size_t>(1, batch_rows)),
+        m_batch_bytes(std::max<std::size_t>(1, batch_bytes)) {}
 
   bool next(schema::RowBatch& batch) override {
     batch.reset(m_table.columns.size());
-    while (!m_done && batch.rows() < m_batch_rows) {
+    while (!m_done && batch.rows() < m_batch_rows && batch.byte_size() < m_batch_bytes) {
       const int rc = sqlite3_step(m_stmt.get());
       if (rc == SQLITE_DONE) {
         m_done = true;
@@ -158,6 +160,7 @@ class SqliteReader final : public RowReader {
   sqlite3* m_db;
   Statement m_stmt;
   std::size_t m_batch_rows;
+  std::size_t m_batch_bytes;
   bool m_done = false;
 };
 
@@ -453,7 +456,8 @@ class SqliteConnector final : public SqlRowChanges {
     const std::string sql = "SELECT " + column_list(names, quote) + " FROM " + quote(table.name) +
                             key_range_where(table, key, options, key_expr, quote, literal) +
                             " ORDER BY " + key_order(table, key, key_expr);
-    return std::make_unique<SqliteReader>(m_db, table, sql, options.batch_rows);
+    return std::make_unique<SqliteReader>(m_db, table, sql, options.batch_rows,
+                                          options.batch_bytes);
   }
 
   // No server-side row hashing yet: the caller hashes canonical rows.

@@ -140,7 +140,11 @@ TEST_P(InspectErrors, InspectSucceedsOnARealDatabase) {
   EXPECT_EQ(doc["tables"][0]["columns"][1]["nullable"], false);
 }
 
-INSTANTIATE_TEST_SUITE_P(Servers, InspectErrors, ::testing::Values("postgres", "mysql"));
+INSTANTIATE_TEST_SUITE_P(Servers, InspectErrors, ::testing::Values("postgres", "mysql"),
+                         [](const auto& info) {
+                           return std::string(info.param) == "mysql" ? std::string("MariaDB")
+                                                                     : std::string("Postgres");
+                         });
 
 TEST(Inspect, BadUrlsExitWithTwo) {
   for (const std::string url :

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <string>
 #include <utility>
@@ -26,6 +27,10 @@ struct DialectPair {
   Dialect tenant;
 };
 std::string pair_name(const DialectPair& pair);
+// GoogleTest prints a pair by its name ("PostgresToSqlite"), not as a byte dump.
+inline void PrintTo(const DialectPair& pair, std::ostream* os) {
+  *os << pair_name(pair);
+}
 
 // The seed of every PRNG in these tests: FERRY_TEST_SEED when set, else a fixed value.
 std::uint64_t test_seed();

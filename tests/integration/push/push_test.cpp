@@ -174,6 +174,18 @@ TEST(Push, BadTargetsAndUnreachableNodesGetClearErrors) {
   EXPECT_NE(run.out.find("refused"), std::string::npos) << run.out;
 }
 
+TEST(Push, AnSshProgramThatDoesNotExistIsNamedInTheError) {
+  TempDir work;
+  const fs::path src = fs::path(work.path()) / "src";
+  make_sample_tree(src);
+  const auto run = ferry("push " + src.string() + " --to " + ssh_target("/srv/app") +
+                         " --release r1 --ssh 'ferry-test-no-such-ssh -F /dev/null'");
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("cannot run ferry-test-no-such-ssh: No such file or directory"),
+            std::string::npos)
+      << run.out << run.err;
+}
+
 TEST(Push, OneFailingNodeMeansNoNodeFlips) {
   TempDir work;
   const fs::path src = fs::path(work.path()) / "src", good = fs::path(work.path()) / "good";

@@ -7,11 +7,15 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ferry/common/error.hpp"
@@ -529,15 +533,67 @@ TEST(Window, ADaylightSavingDayInAmsterdam) {
   EXPECT_TRUE(night.contains(utc(1, 15, 21, 0)));
 }
 
-TEST(Window, DoesNotDisturbTheProcessTimeZone) {
-  ::setenv("TZ", "Asia/Tokyo", 1);
-  const Window w{0, 60, "America/New_York"};
-  (void)w.contains(utc(1, 1, 0, 0));
-  ASSERT_NE(std::getenv("TZ"), nullptr);
-  EXPECT_STREQ(std::getenv("TZ"), "Asia/Tokyo");
-  ::unsetenv("TZ");
-  (void)w.contains(utc(1, 1, 0, 0));
-  EXPECT_EQ(std::getenv("TZ"), nullptr);
+// The minute of the day and the day of `instant` in this process's own zone (whatever TZ says).
+int process_local_minute(std::time_t instant) {
+  std::tm tm{};
+  ::localtime_r(&instant, &tm);
+  return tm.tm_mday * 24 * 60 + tm.tm_hour * 60 + tm.tm_min;
+}
+
+TEST(Window, OtherThreadsKeepThisProcessLocalTimeWhileWindowsAreEvaluated) {
+  // Windows in other zones are evaluated on two threads while this one reads the process's
+  // local time: it must never change, not even for a moment (a zone taken by switching the
+  // process's TZ shows through here). Of two zones with different offsets, at least one is
+  // not this process's zone.
+  const char* tz_before = std::getenv("TZ");
+  const std::optional<std::string> tz(tz_before ? std::optional<std::string>(tz_before)
+                                                : std::nullopt);
+  const auto instant = utc(3, 10, 3, 45);  // 09:15 in Kolkata, 23:45 the day before in New York
+  const std::time_t t = system_clock::to_time_t(instant);
+  const int expected = process_local_minute(t);
+  constexpr int k_rounds = 4000;
+  std::atomic<int> running{2};
+  std::atomic<int> wrong_windows{0};
+  auto evaluate = [&](const Window& inside, const Window& outside) {
+    for (int i = 0; i < k_rounds; ++i) {
+      if (!inside.contains(instant) || outside.contains(instant))
+        ++wrong_windows;
+    }
+    --running;
+  };
+  std::thread kolkata(evaluate, Window{9 * 60, 10 * 60, "Asia/Kolkata"},
+                      Window{10 * 60, 11 * 60, "Asia/Kolkata"});
+  std::thread new_york(evaluate, Window{23 * 60 + 30, 0, "America/New_York"},
+                       Window{0, 60, "America/New_York"});
+  long reads = 0, changed = 0;
+  while (running > 0) {
+    changed += process_local_minute(t) != expected;
+    ++reads;
+  }
+  kolkata.join();
+  new_york.join();
+  EXPECT_EQ(wrong_windows, 0);
+  EXPECT_EQ(changed, 0) << "the process's local time changed in " << changed << " of " << reads
+                        << " reads";
+  const char* tz_after = std::getenv("TZ");
+  EXPECT_EQ(tz_after ? std::optional<std::string>(tz_after) : std::nullopt, tz);
+}
+
+TEST(Window, AnUnknownZoneIsAnErrorNotUtc) {
+  const Window w{0, 6 * 60, "Mars/Olympus"};
+  try {
+    (void)w.contains(utc(1, 1, 1, 0));
+    ADD_FAILURE() << "an unknown zone was taken as some zone";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_NE(std::string(e.what()).find("unknown time zone 'Mars/Olympus'"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(is_time_zone("Europe/Amsterdam"));
+  EXPECT_TRUE(is_time_zone("UTC"));
+  EXPECT_FALSE(is_time_zone("Europe"));
+  EXPECT_FALSE(is_time_zone("../../../etc/hostname"));
+  EXPECT_FALSE(is_time_zone(""));
 }
 
 Config config_with_window(std::optional<Window> window) {

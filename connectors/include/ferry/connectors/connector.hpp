@@ -26,9 +26,15 @@ namespace ferry::connectors {
 // One row of a query() result in the server's text form; nullopt for NULL.
 using TextRow = std::vector<std::optional<std::string>>;
 
+// A reader ends a batch once its values hold this many bytes, whatever batch_rows says: a
+// RowBatch addresses its bytes with 32-bit offsets, and wide rows must not make batches of
+// gigabytes. A row bigger than this still makes a batch (of one row).
+constexpr std::size_t k_batch_bytes = std::size_t{64} << 20;
+
 struct ReadOptions {
-  schema::KeyRange range;         // unbounded by default
-  std::size_t batch_rows = 8192;  // rows per RowBatch
+  schema::KeyRange range;                   // unbounded by default
+  std::size_t batch_rows = 8192;            // rows per RowBatch, at most
+  std::size_t batch_bytes = k_batch_bytes;  // no row is added once a batch holds this many
   // When not empty, only the rows with these row keys (canonical values; at most a few
   // thousand per read).
   std::vector<schema::KeyValue> keys;
@@ -106,8 +112,10 @@ struct BucketSummaries {
 class RowReader {
  public:
   virtual ~RowReader() = default;
-  // Replaces `batch` with the next rows (at most ReadOptions::batch_rows). Returns false, with
-  // `batch` empty, when the table is exhausted. Throws Error naming the table on failure.
+  // Replaces `batch` with the next rows: at most ReadOptions::batch_rows, and no further row
+  // once the batch's values reach ReadOptions::batch_bytes (a row bigger than that is a batch
+  // of its own). Returns false, with `batch` empty, when the table is exhausted. Throws Error
+  // naming the table on failure.
   virtual bool next(schema::RowBatch& batch) = 0;
 };
 
@@ -175,7 +183,8 @@ class Connector {
       const schema::Table& /*table*/) {
     return std::nullopt;
   }
-  // Streams (row key columns..., row hash as int64) in row-key order, in canonical form.
+  // Streams (row key columns..., row hash as int64) in row-key order, in canonical form, in
+  // batches of at most batch_rows rows and about k_batch_bytes.
   virtual std::unique_ptr<RowReader> read_key_hashes(const schema::Table& table,
                                                      std::size_t batch_rows) = 0;
   // The same for the rows of the given buckets only (ascending bucket numbers).

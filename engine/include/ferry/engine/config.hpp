@@ -26,10 +26,15 @@ struct Window {
   int end_minute = 0;
   std::string time_zone = "UTC";
 
-  // Whether `when` falls inside the window, in the window's time zone.
+  // Whether `when` falls inside the window, in the window's time zone (Error(config) when
+  // the tz database has no such zone). Safe from any thread: the process's TZ is not touched.
   bool contains(std::chrono::system_clock::time_point when) const;
   std::string text() const;  // "00:00-06:00 Europe/Amsterdam"
 };
+
+// Whether the tz database (/usr/share/zoneinfo) has a zone of this name, e.g.
+// "Europe/Amsterdam" or "UTC"; a folder of zones ("Europe") or a path is not one.
+bool is_time_zone(const std::string& name);
 
 struct SyncPolicy {
   std::vector<std::string> tables;   // whose data the master owns

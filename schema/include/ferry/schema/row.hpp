@@ -39,12 +39,17 @@ class RowBatch {
   bool empty() const noexcept { return m_fields.empty(); }
   std::size_t byte_size() const noexcept { return m_bytes.size(); }
 
-  // Appending: call add_value / add_null exactly columns() times per row.
+  // Appending: call add_value / add_null exactly columns() times per row. A value that would
+  // start past 4 GiB of values, or is longer than 2 GiB, is an Error (failure), and the batch
+  // is left as it was before it.
   void add_value(std::string_view value);
   void add_null();
   // For connectors that build a value in place: append bytes, then commit_value().
   std::string& value_buffer() noexcept { return m_bytes; }
   void commit_value(std::size_t start);
+  // What commit_value() checks: a field can address a value of `length` bytes that starts
+  // `start` bytes into the buffer (start < 4 GiB, length < 2 GiB); else Error(failure).
+  static void check_field(std::size_t start, std::size_t length);
 
   bool is_null(std::size_t row, std::size_t column) const noexcept {
     return m_fields[row * m_columns + column].length < 0;
