@@ -37,30 +37,6 @@ std::string printable(std::string_view path) {
   return out;
 }
 
-const char* unsafe_reason(std::string_view path) noexcept {
-  if (path.empty())
-    return "it is empty";
-  if (path.size() > k_max_path_bytes)
-    return "it is longer than 4096 bytes";
-  if (path.find('\0') != std::string_view::npos)
-    return "it contains a NUL byte";
-  if (path.front() == '/')
-    return "it is absolute";
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos)
-      slash = path.size();
-    const std::string_view component = path.substr(start, slash - start);
-    if (component.empty())
-      return "it has an empty component";
-    if (component == "." || component == "..")
-      return "it has a '.' or '..' component";
-    start = slash + 1;
-  }
-  return nullptr;
-}
-
 void check_single_component(std::string_view name, std::string_view what) {
   check_relative_path(name, what);
   if (name.find('/') != std::string_view::npos) {
@@ -186,12 +162,38 @@ std::string path_beneath(int dir_fd, std::string_view rel) {
   return dir + std::string(rel);
 }
 
+const char* relative_path_problem(std::string_view path) noexcept {
+  if (path.empty())
+    return "path is empty";
+  if (path.size() > k_max_path_bytes)
+    return "path is longer than 4096 bytes";
+  if (path.find('\0') != std::string_view::npos)
+    return "path holds a NUL byte";
+  if (path.front() == '/')
+    return "path is absolute";
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos)
+      slash = path.size();
+    const std::string_view component = path.substr(start, slash - start);
+    if (component.empty())
+      return "path has an empty component";
+    if (component == ".")
+      return "path has a '.' component";
+    if (component == "..")
+      return "path has a '..' component";
+    start = slash + 1;
+  }
+  return nullptr;
+}
+
 bool is_safe_relative_path(std::string_view path) noexcept {
-  return unsafe_reason(path) == nullptr;
+  return relative_path_problem(path) == nullptr;
 }
 
 void check_relative_path(std::string_view path, std::string_view what) {
-  if (const char* reason = unsafe_reason(path)) {
+  if (const char* reason = relative_path_problem(path)) {
     throw Error(ErrorKind::failure, std::string(what) + " '" + printable(path) +
                                         "' is not a safe relative path (" + reason +
                                         "); it must be '/'-separated names without '.' or '..'");

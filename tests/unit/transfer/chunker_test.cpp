@@ -157,6 +157,9 @@ TEST(Chunker, RejectsInconsistentParams) {
   EXPECT_THROW(Chunker({8192, 4096, 16384}), Error);
   EXPECT_THROW(Chunker({1024, 32768, 16384}), Error);
   EXPECT_THROW(Chunker({1024, 4096, 2u << 30}), Error);
+  // No chunker cuts chunks that a manifest may not hold (k_max_chunk_size, the one cap).
+  EXPECT_THROW(Chunker({1024, 4096, k_max_chunk_size + 1}), Error);
+  EXPECT_NO_THROW(Chunker({1024, 4096, k_max_chunk_size}));
   try {
     Chunker({8192, 4096, 16384});
   } catch (const Error& e) {

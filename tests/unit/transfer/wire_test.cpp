@@ -121,6 +121,23 @@ TEST(Wire, ChunkFramesCompressWhenItPaysAndAlwaysVerify) {
   EXPECT_THROW(decode_chunk_frame("short", decoded), Error);
 }
 
+TEST(Wire, AChunkFrameOverTheChunkCapIsRefusedBeforeItIsRead) {
+  // The header announces one byte more than any manifest may hold in a chunk: refused at the
+  // header, as validate_manifest refuses such a chunk, before a buffer is sized for it.
+  std::string frame = encode_chunk_frame(ChunkId{}, "x", 1);
+  const std::uint32_t size = k_max_chunk_size + 1;
+  for (int i = 0; i < 4; ++i)
+    frame[16 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  ChunkFrame decoded;
+  try {
+    decode_chunk_frame(frame, decoded);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("chunks are 1 to 67108864 bytes"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Wire, ManifestsTravelCompressedAndGarbageIsRefused) {
   const std::string encoded = std::string(100000, 'p') + random_bytes(1000, 3);
   const std::string payload = compress_manifest(encoded);

@@ -41,9 +41,12 @@ class Fd {
   int m_fd = -1;
 };
 
-// Throws Error(failure) unless `path` is relative, '/'-separated, non-empty, has no empty,
-// "." or ".." component, no NUL byte, and is at most 4096 bytes. `what` names the path in
-// the message ("manifest entry", "release name").
+// The one rule for a path beneath a root (a manifest entry, a release name, anything opened
+// below): relative, '/'-separated, non-empty, no empty, "." or ".." component, no NUL byte,
+// at most 4096 bytes. relative_path_problem() says what is wrong ("path is absolute", ...),
+// or returns nullptr for a good path. check_relative_path() throws Error(failure) with that
+// reason; `what` names the path in the message ("manifest entry", "release name").
+const char* relative_path_problem(std::string_view path) noexcept;
 void check_relative_path(std::string_view path, std::string_view what);
 bool is_safe_relative_path(std::string_view path) noexcept;
 

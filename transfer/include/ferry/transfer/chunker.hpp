@@ -31,6 +31,18 @@ struct ChunkIdHash {
   std::size_t operator()(const ChunkId& id) const noexcept { return id.low; }
 };
 
+// The largest chunk anything in a push accepts, one cap for both ends: a Chunker may not cut
+// larger chunks (its max_size), a manifest naming a larger chunk is refused by
+// validate_manifest() (so by encode() on the sender and decode() on the receiver), and so is
+// a chunk frame announcing one (decode_chunk_frame). It bounds what a receiver allocates for
+// one chunk and keeps every chunk frame far below the frame limit (wire.hpp, k_max_frame).
+inline constexpr std::uint32_t k_max_chunk_size = 64u << 20;
+
+// A chunk of `size` bytes is allowed: at least one byte, at most k_max_chunk_size.
+constexpr bool is_valid_chunk_size(std::uint64_t size) noexcept {
+  return size >= 1 && size <= k_max_chunk_size;
+}
+
 // Bounds on chunk sizes. Cut points depend on these, so sender and receiver of a push, and
 // every release whose chunks should be shared, must use the same values.
 struct ChunkerParams {
@@ -47,7 +59,7 @@ struct ChunkerParams {
 // Immutable after construction; one Chunker may be used from any number of threads.
 class Chunker {
  public:
-  // Throws Error(config) unless 1 <= min_size <= avg_size <= max_size <= 1 GiB.
+  // Throws Error(config) unless 1 <= min_size <= avg_size <= max_size <= k_max_chunk_size.
   explicit Chunker(ChunkerParams params = {});
 
   // Length of the first chunk of data[0, size): a content-defined cut point, or
