@@ -16,12 +16,8 @@
 namespace ferry::engine {
 namespace {
 
-std::string label(const schema::Table& t) {
-  return t.schema.empty() ? t.name : t.schema + "." + t.name;
-}
-
 bool names(const schema::Table& t, const std::string& wanted) {
-  return wanted == t.name || wanted == label(t);
+  return wanted == t.name || wanted == t.qualified_name();
 }
 
 // The master's tables named by `wanted` (all when empty), parents before children.
@@ -122,7 +118,7 @@ std::vector<schema::KeyValue> remove_referenced(connectors::Connector& tenant,
     std::vector<schema::KeyValue> rest;
     for (std::size_t i = 0; i < keys.size(); ++i) {
       if (hit.contains(i)) {
-        blocked.push_back({keys[i], label(*child)});
+        blocked.push_back({keys[i], child->qualified_name()});
       } else {
         rest.push_back(std::move(keys[i]));
       }
@@ -286,7 +282,7 @@ class TenantSync {
       // The tables the failure left unreached say so, rather than look done.
       for (std::size_t i = 0; i < result.tables.size(); ++i) {
         if (result.tables[i].table.empty()) {
-          result.tables[i].table = label(m_tables[i].table);
+          result.tables[i].table = m_tables[i].table.qualified_name();
           result.tables[i].error = "not compared: " + result.error;
         }
       }
@@ -315,7 +311,7 @@ class TenantSync {
                           std::size_t i, diff::TableChanges& changes, TableResult& out) {
     const auto start = Clock::now();
     const diff::MasterTable& m = m_tables[i];
-    out.table = label(m.table);
+    out.table = m.table.qualified_name();
     try {
       const schema::Table* t = find_same(catalog, m.table);
       if (t == nullptr) {
@@ -584,15 +580,15 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
       for (const diff::MasterTable& t : run.tables) {
         if (!failed.empty()) {
           t.chunks->finish(std::make_exception_ptr(
-              Error(ErrorKind::failure, "table " + label(t.table) +
+              Error(ErrorKind::failure, "table " + t.table.qualified_name() +
                                             " was not read from the master: reading table " +
                                             failed + " failed first")));
           continue;
         }
         const auto table_start = Clock::now();
         if (!diff::summarize_chunks(*session, t, options.diff))
-          failed = label(t.table);
-        spdlog::debug("master {}: read in chunks in {:.2f}s", label(t.table),
+          failed = t.table.qualified_name();
+        spdlog::debug("master {}: read in chunks in {:.2f}s", t.table.qualified_name(),
                       seconds_since(table_start));
       }
     });

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstdio>
 
 #include "ferry/common/error.hpp"
 
@@ -42,14 +41,7 @@ constexpr std::uint64_t high_bits(int bits) {
 
 }  // namespace
 
-std::string ChunkId::hex() const {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(high),
-                static_cast<unsigned long long>(low));
-  return buf;
-}
-
-ChunkId ChunkId::of(const void* data, std::size_t size) {
+ChunkId chunk_id(const void* data, std::size_t size) {
   const XXH128_hash_t h = XXH3_128bits(data, size);
   return ChunkId{h.low64, h.high64};
 }

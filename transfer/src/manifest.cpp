@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/hash128.hpp"
 #include "ferry/common/safe_fs.hpp"
 
 namespace ferry::transfer {
@@ -35,10 +36,8 @@ std::string describe(std::size_t index, std::string_view path) {
   for (const char c : path.substr(0, k_max_shown)) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7f) {
-      constexpr char k_digits[] = "0123456789abcdef";
       out += "\\x";
-      out += k_digits[byte >> 4];
-      out += k_digits[byte & 15];
+      append_hex(out, std::string_view(&c, 1));
     } else {
       out += c;
     }

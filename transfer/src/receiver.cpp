@@ -164,7 +164,7 @@ class LocalIndex {
 
  private:
   std::vector<std::string> m_sources;
-  std::unordered_map<ChunkId, Location, ChunkIdHash> m_chunks;
+  std::unordered_map<ChunkId, Location, Hash128Hash> m_chunks;
   std::unordered_map<ContentKey, std::uint32_t, ContentKeyHash> m_files;
 };
 
@@ -235,7 +235,7 @@ std::size_t intact_prefix(int fd, const Entry& e, std::uint64_t file_size, std::
       break;
     buffer.resize(c.size);
     pread_exact(fd, buffer.data(), c.size, offset, e.path);
-    if (!(ChunkId::of(buffer.data(), c.size) == c.id))
+    if (!(chunk_id(buffer.data(), c.size) == c.id))
       break;
     offset += c.size;
     ++n;
@@ -435,7 +435,7 @@ class Receiver {
   }
 
   void plan() {
-    std::unordered_set<ChunkId, ChunkIdHash> needed;
+    std::unordered_set<ChunkId, Hash128Hash> needed;
     const std::string prefix = m_partial_rel + "/";
     for (std::size_t i = 0; i < m_manifest.entries.size(); ++i) {
       const Entry& e = m_manifest.entries[i];
@@ -514,7 +514,7 @@ class Receiver {
             const Location at = piece.local;
             data.resize(c.size);
             sources.read(at, data.data(), c.size);
-            if (!(ChunkId::of(data.data(), c.size) == c.id)) {
+            if (!(chunk_id(data.data(), c.size) == c.id)) {
               throw Error(ErrorKind::failure,
                           fmt::format("{} on {} changed since it was written; run the push again",
                                       m_index.source(at.source), m_display));

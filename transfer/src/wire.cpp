@@ -207,7 +207,7 @@ void decode_chunk_frame(std::string_view payload, ChunkFrame& out) {
                                                   out.id.hex(), body.size(), raw_size));
     out.data.assign(body);
   }
-  if (!(ChunkId::of(out.data.data(), out.data.size()) == out.id)) {
+  if (!(chunk_id(out.data.data(), out.data.size()) == out.id)) {
     throw Error(ErrorKind::failure,
                 fmt::format("chunk {}: its bytes do not match its hash", out.id.hex()));
   }

@@ -112,10 +112,10 @@ Entry file(std::string path, std::vector<std::uint32_t> chunk_sizes, std::uint32
   e.type = EntryType::file;
   e.mode = mode;
   e.mtime_ns = 1'600'000'000'000'000'001;
-  e.hash = ChunkId::of(e.path.data(), e.path.size());
+  e.hash = chunk_id(e.path.data(), e.path.size());
   for (const std::uint32_t size : chunk_sizes) {
     const std::string seed = e.path + std::to_string(e.chunks.size());
-    e.chunks.push_back({ChunkId::of(seed.data(), seed.size()), size});
+    e.chunks.push_back({chunk_id(seed.data(), seed.size()), size});
     e.size += size;
   }
   return e;

@@ -59,7 +59,8 @@ struct DiffOptions {
 Plan diff(const Catalog& master, const Catalog& tenant, const DiffOptions& options);
 
 // A stable hash of the structure (row estimates and server version excluded): tenants
-// with equal fingerprints get equal plans, so a plan is computed once per fingerprint.
+// with equal fingerprints get equal plans, so a plan is computed once per fingerprint. The
+// XXH3-128 of the catalog JSON without them, as Hash128::hex() (32 lowercase hex digits).
 std::string fingerprint(const Catalog& catalog);
 
 }  // namespace ferry::schema

@@ -5,31 +5,19 @@
 // Chunks are named by the XXH3-128 of their bytes.
 #pragma once
 
-#include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <string>
+
+#include "ferry/common/hash128.hpp"
 
 namespace ferry::transfer {
 
-// The XXH3-128 of a chunk's bytes; also the whole-file hash in a manifest.
-struct ChunkId {
-  std::uint64_t low = 0;
-  std::uint64_t high = 0;
+// A chunk's id, and a file's hash in a manifest: the project's one 128-bit hash value
+// (common/hash128.hpp), hex() and all. Hash128Hash hashes it for unordered containers.
+using ChunkId = Hash128;
 
-  bool operator==(const ChunkId&) const = default;
-  auto operator<=>(const ChunkId&) const = default;
-
-  // 32 lowercase hex digits, high word then low word (XXH3's canonical byte order).
-  std::string hex() const;
-
-  static ChunkId of(const void* data, std::size_t size);
-};
-
-// For unordered containers: the low word of a 128-bit hash is already uniformly spread.
-struct ChunkIdHash {
-  std::size_t operator()(const ChunkId& id) const noexcept { return id.low; }
-};
+// The XXH3-128 of `size` bytes at `data`: a chunk's id, or (over the whole content) a file's.
+ChunkId chunk_id(const void* data, std::size_t size);
 
 // The largest chunk anything in a push accepts, one cap for both ends: a Chunker may not cut
 // larger chunks (its max_size), a manifest naming a larger chunk is refused by
