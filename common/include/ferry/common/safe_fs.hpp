@@ -60,6 +60,11 @@ Fd open_root(const std::filesystem::path& root, bool create);
 // directory is an Error naming it.
 Fd open_dir_beneath(int dir_fd, std::string_view rel, bool create, mode_t mode = 0755);
 
+// Opens the existing directory `rel` beneath `dir_fd` as open_dir_beneath(dir_fd, rel, false)
+// does, except that a component that does not exist is no error: std::nullopt. A component
+// that is a symlink (dangling or not) or not a directory is still an Error naming it.
+std::optional<Fd> open_dir_beneath_if_exists(int dir_fd, std::string_view rel);
+
 // Creates the new file `name` (a single component) in `dir_fd` for writing. Error when the
 // name exists already, symlink or not.
 Fd create_file_beneath(int dir_fd, std::string_view name, mode_t mode);
@@ -67,6 +72,9 @@ Fd create_file_beneath(int dir_fd, std::string_view name, mode_t mode);
 // Opens the existing regular file `rel` beneath `dir_fd` read-only, following no link at
 // any component.
 Fd open_file_beneath(int dir_fd, std::string_view rel);
+// The same, but std::nullopt when the file or a directory on its way does not exist; a
+// symlink anywhere on the way, or a leaf that is not a regular file, is still an Error.
+std::optional<Fd> open_file_beneath_if_exists(int dir_fd, std::string_view rel);
 
 // `rel` beneath `dir_fd` as an absolute path, for messages; just `rel` when the kernel does
 // not say where `dir_fd` is.

@@ -84,7 +84,6 @@ class ReleaseRoot {
 
   ReleaseRoot(std::filesystem::path path, Fd fd) : m_path(std::move(path)), m_fd(std::move(fd)) {}
 
-  std::optional<Fd> open_existing_dir(std::string_view rel) const;
   std::vector<Entry> scan() const;  // complete releases in list() order
   bool is_complete(std::string_view name) const;
   std::optional<std::string> read_current(bool strict) const;
