@@ -1,5 +1,5 @@
 // The `ferry` executable: parses the command line, runs one command, maps errors to exit
-// codes (DESIGN.md, "The CLI contract"). Commands live in one file per group.
+// codes (README.md, "Exit codes"). Commands live in one file per group.
 #include <iostream>
 
 #include <CLI/CLI.hpp>

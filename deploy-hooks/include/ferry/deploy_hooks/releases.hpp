@@ -1,5 +1,5 @@
 // Releases on a node: list, flip, rollback and purge in a release root whose layout is
-// common/include/ferry/common/node_layout.hpp (DESIGN.md, "Tree push").
+// common/include/ferry/common/node_layout.hpp (docs/push.md, "On the node").
 //
 // Everything beneath the root is opened relative to the root's directory fd without following
 // links, so a planted symlink cannot make a flip or a purge touch anything outside the root.

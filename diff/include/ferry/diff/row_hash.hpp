@@ -1,4 +1,5 @@
-// Row hashes and chunk summaries over the canonical row form (DESIGN.md, "Data diff").
+// Row hashes and chunk summaries over the canonical row form (docs/data-sync.md, "How it
+// compares").
 //
 // A row's hash is XXH3-128 of its canonical encoding: per field a null flag byte, and for a
 // value a 4-byte little-endian length and the canonical bytes. A chunk's summary is its row

@@ -1,4 +1,4 @@
-// The one catalog model every connector introspects into (DESIGN.md, "Catalog").
+// The one catalog model every connector introspects into (docs/ARCHITECTURE.md, schema/).
 // Plain values: cheap to copy, comparable, sorted by sort_catalog() into a canonical order so
 // two catalogs of equal structure compare equal and serialize identically.
 #pragma once

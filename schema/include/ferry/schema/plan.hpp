@@ -1,7 +1,7 @@
 // Structure plans: what it takes to make a tenant's structure equal to the master's
-// (DESIGN.md, "Plans"). diff() compares two catalogs of one dialect and returns an ordered
-// list of changes, each rendered to SQL in that dialect and tagged with a risk class.
-// Pure: no I/O, so plans and their SQL are unit-tested without a server.
+// (docs/ARCHITECTURE.md, "Plans"; docs/structure-sync.md). diff() compares two catalogs of one
+// dialect and returns an ordered list of changes, each rendered to SQL in that dialect and tagged
+// with a risk class. Pure: no I/O, so plans and their SQL are unit-tested without a server.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Content-defined chunking for tree pushes (DESIGN.md, "Tree push").
+// Content-defined chunking for tree pushes (docs/push.md, "Transfer"; transfer/README.md).
 //
 // Files are split where their content says, not at fixed offsets, so inserting or deleting a
 // few bytes changes only the chunks around the edit and the rest travel as already known.

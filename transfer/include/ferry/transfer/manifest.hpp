@@ -1,5 +1,5 @@
 // The manifest of a tree push: every directory, file and symlink of a release, with each
-// file's content as an ordered list of chunks (DESIGN.md, "Tree push"). The sender builds it
+// file's content as an ordered list of chunks (docs/push.md, "Transfer"). The sender builds it
 // with scan_tree() and sends it first; the receiver answers with the chunks it lacks.
 #pragma once
 
