@@ -10,8 +10,8 @@
 
 namespace {
 
+using ferry::transfer::chunk_id;
 using ferry::transfer::Chunker;
-using ferry::transfer::ChunkId;
 
 constexpr std::size_t k_buffer_bytes = std::size_t{64} << 20;
 
@@ -54,7 +54,7 @@ void BM_chunk_and_hash(benchmark::State& state) {
   for (auto _ : state) {
     for (std::size_t at = 0; at < data.size();) {
       const std::size_t size = chunker.cut(data.data() + at, data.size() - at);
-      benchmark::DoNotOptimize(ChunkId::of(data.data() + at, size));
+      benchmark::DoNotOptimize(chunk_id(data.data() + at, size));
       at += size;
     }
   }

@@ -1,5 +1,5 @@
 // The `ferry` executable: parses the command line, runs one command, maps errors to exit
-// codes (docs/ARCHITECTURE.md, "Errors"). Commands live in one file per group.
+// codes (README.md, "Exit codes"). Commands live in one file per group.
 #include <algorithm>
 #include <iostream>
 #include <string>

@@ -37,30 +37,6 @@ std::string printable(std::string_view path) {
   return out;
 }
 
-const char* unsafe_reason(std::string_view path) noexcept {
-  if (path.empty())
-    return "it is empty";
-  if (path.size() > k_max_path_bytes)
-    return "it is longer than 4096 bytes";
-  if (path.find('\0') != std::string_view::npos)
-    return "it contains a NUL byte";
-  if (path.front() == '/')
-    return "it is absolute";
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    std::size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos)
-      slash = path.size();
-    const std::string_view component = path.substr(start, slash - start);
-    if (component.empty())
-      return "it has an empty component";
-    if (component == "." || component == "..")
-      return "it has a '.' or '..' component";
-    start = slash + 1;
-  }
-  return nullptr;
-}
-
 void check_single_component(std::string_view name, std::string_view what) {
   check_relative_path(name, what);
   if (name.find('/') != std::string_view::npos) {
@@ -81,7 +57,12 @@ void check_single_component(std::string_view name, std::string_view what) {
               path_beneath(base, rel) + " is not a directory; move it away and retry");
 }
 
-Fd open_component_dir(int parent, const std::string& name, bool create, mode_t mode, int base,
+// What opening a path beneath a root does with a component that does not exist.
+enum class Missing { fail, create, absent };
+
+// One component beneath `parent`. With Missing::absent, a component that does not exist
+// gives an empty Fd instead of an Error.
+Fd open_component_dir(int parent, const std::string& name, Missing missing, mode_t mode, int base,
                       std::string_view rel) {
   for (int attempt = 0;; ++attempt) {
     const int fd = ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -90,7 +71,9 @@ Fd open_component_dir(int parent, const std::string& name, bool create, mode_t m
     const int err = errno;
     if (err == EINTR)
       continue;
-    if (err == ENOENT && create && attempt < 3) {
+    if (err == ENOENT && missing == Missing::absent)
+      return Fd();
+    if (err == ENOENT && missing == Missing::create && attempt < 3) {
       // EEXIST: someone made it between our openat and mkdirat; open theirs.
       if (::mkdirat(parent, name.c_str(), mode) == 0 || errno == EEXIST)
         continue;
@@ -150,6 +133,73 @@ void remove_entry(int parent, const std::string& name) {
        "check the permissions of its directory");
 }
 
+// The directory `rel` beneath `dir_fd`, one component at a time (see open_dir_beneath); an
+// empty Fd when, with Missing::absent, a component does not exist.
+Fd open_dir_components(int dir_fd, std::string_view rel, Missing missing, mode_t mode) {
+  check_relative_path(rel, "directory");
+  Fd current;
+  std::size_t start = 0;
+  while (start < rel.size()) {
+    std::size_t slash = rel.find('/', start);
+    if (slash == std::string_view::npos)
+      slash = rel.size();
+    const std::string component(rel.substr(start, slash - start));
+    current = open_component_dir(current ? current.get() : dir_fd, component, missing, mode, dir_fd,
+                                 rel.substr(0, slash));
+    if (!current)
+      return current;
+    start = slash + 1;
+  }
+  return current;
+}
+
+// The regular file `rel` beneath `dir_fd`, following no link (see open_file_beneath); an
+// empty Fd when, with Missing::absent, it or a directory on its way does not exist.
+Fd open_file_components(int dir_fd, std::string_view rel, Missing missing) {
+  check_relative_path(rel, "file");
+  const std::size_t slash = rel.rfind('/');
+  Fd parent;
+  if (slash != std::string_view::npos) {
+    parent = open_dir_components(dir_fd, rel.substr(0, slash), missing, 0);
+    if (!parent)
+      return parent;
+  }
+  const std::string leaf(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
+  const int parent_fd = parent ? parent.get() : dir_fd;
+  for (;;) {
+    // O_NONBLOCK keeps a planted FIFO from hanging us before the regular-file check.
+    const int fd = ::openat(parent_fd, leaf.c_str(),
+                            O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd >= 0) {
+      Fd file(fd);
+      struct stat st {};
+      if (::fstat(file.get(), &st) != 0)
+        fail("cannot inspect " + path_beneath(dir_fd, rel), errno, "check its permissions");
+      if (!S_ISREG(st.st_mode)) {
+        throw Error(ErrorKind::failure,
+                    path_beneath(dir_fd, rel) + " is not a regular file; move it away and retry");
+      }
+      const int flags = ::fcntl(file.get(), F_GETFL);
+      if (flags >= 0 && ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        // Regular files ignore O_NONBLOCK; leaving it set is harmless.
+      }
+      return file;
+    }
+    const int err = errno;
+    if (err == EINTR)
+      continue;
+    if (err == ENOENT && missing == Missing::absent)
+      return Fd();
+    if (err == ELOOP) {
+      throw Error(ErrorKind::failure, path_beneath(dir_fd, rel) +
+                                          " is a symlink; refusing to follow it: replace it "
+                                          "with a regular file");
+    }
+    fail("cannot open " + path_beneath(dir_fd, rel), err,
+         err == ENOENT ? "check the path" : "check its permissions");
+  }
+}
+
 }  // namespace
 
 Fd::~Fd() {
@@ -186,12 +236,38 @@ std::string path_beneath(int dir_fd, std::string_view rel) {
   return dir + std::string(rel);
 }
 
+const char* relative_path_problem(std::string_view path) noexcept {
+  if (path.empty())
+    return "path is empty";
+  if (path.size() > k_max_path_bytes)
+    return "path is longer than 4096 bytes";
+  if (path.find('\0') != std::string_view::npos)
+    return "path holds a NUL byte";
+  if (path.front() == '/')
+    return "path is absolute";
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos)
+      slash = path.size();
+    const std::string_view component = path.substr(start, slash - start);
+    if (component.empty())
+      return "path has an empty component";
+    if (component == ".")
+      return "path has a '.' component";
+    if (component == "..")
+      return "path has a '..' component";
+    start = slash + 1;
+  }
+  return nullptr;
+}
+
 bool is_safe_relative_path(std::string_view path) noexcept {
-  return unsafe_reason(path) == nullptr;
+  return relative_path_problem(path) == nullptr;
 }
 
 void check_relative_path(std::string_view path, std::string_view what) {
-  if (const char* reason = unsafe_reason(path)) {
+  if (const char* reason = relative_path_problem(path)) {
     throw Error(ErrorKind::failure, std::string(what) + " '" + printable(path) +
                                         "' is not a safe relative path (" + reason +
                                         "); it must be '/'-separated names without '.' or '..'");
@@ -225,19 +301,14 @@ Fd open_root(const std::filesystem::path& root, bool create) {
 }
 
 Fd open_dir_beneath(int dir_fd, std::string_view rel, bool create, mode_t mode) {
-  check_relative_path(rel, "directory");
-  Fd current;
-  std::size_t start = 0;
-  while (start < rel.size()) {
-    std::size_t slash = rel.find('/', start);
-    if (slash == std::string_view::npos)
-      slash = rel.size();
-    const std::string component(rel.substr(start, slash - start));
-    current = open_component_dir(current ? current.get() : dir_fd, component, create, mode, dir_fd,
-                                 rel.substr(0, slash));
-    start = slash + 1;
-  }
-  return current;
+  return open_dir_components(dir_fd, rel, create ? Missing::create : Missing::fail, mode);
+}
+
+std::optional<Fd> open_dir_beneath_if_exists(int dir_fd, std::string_view rel) {
+  Fd dir = open_dir_components(dir_fd, rel, Missing::absent, 0);
+  if (!dir)
+    return std::nullopt;
+  return dir;
 }
 
 Fd create_file_beneath(int dir_fd, std::string_view name, mode_t mode) {
@@ -266,42 +337,14 @@ Fd create_file_beneath(int dir_fd, std::string_view name, mode_t mode) {
 }
 
 Fd open_file_beneath(int dir_fd, std::string_view rel) {
-  check_relative_path(rel, "file");
-  const std::size_t slash = rel.rfind('/');
-  Fd parent;
-  if (slash != std::string_view::npos)
-    parent = open_dir_beneath(dir_fd, rel.substr(0, slash), false);
-  const std::string leaf(slash == std::string_view::npos ? rel : rel.substr(slash + 1));
-  const int parent_fd = parent ? parent.get() : dir_fd;
-  for (;;) {
-    // O_NONBLOCK keeps a planted FIFO from hanging us before the regular-file check.
-    const int fd = ::openat(parent_fd, leaf.c_str(),
-                            O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd >= 0) {
-      Fd file(fd);
-      struct stat st {};
-      if (::fstat(file.get(), &st) != 0)
-        fail("cannot inspect " + path_beneath(dir_fd, rel), errno, "check its permissions");
-      if (!S_ISREG(st.st_mode)) {
-        throw Error(ErrorKind::failure,
-                    path_beneath(dir_fd, rel) + " is not a regular file; move it away and retry");
-      }
-      const int flags = ::fcntl(file.get(), F_GETFL);
-      if (flags >= 0 && ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
-        // Regular files ignore O_NONBLOCK; leaving it set is harmless.
-      }
-      return file;
-    }
-    if (errno == EINTR)
-      continue;
-    if (errno == ELOOP) {
-      throw Error(ErrorKind::failure, path_beneath(dir_fd, rel) +
-                                          " is a symlink; refusing to follow it: replace it "
-                                          "with a regular file");
-    }
-    fail("cannot open " + path_beneath(dir_fd, rel), errno,
-         errno == ENOENT ? "check the path" : "check its permissions");
-  }
+  return open_file_components(dir_fd, rel, Missing::fail);
+}
+
+std::optional<Fd> open_file_beneath_if_exists(int dir_fd, std::string_view rel) {
+  Fd file = open_file_components(dir_fd, rel, Missing::absent);
+  if (!file)
+    return std::nullopt;
+  return file;
 }
 
 std::vector<std::string> read_dir_names(int dir_fd) {

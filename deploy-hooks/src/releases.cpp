@@ -67,24 +67,6 @@ ReleaseRoot ReleaseRoot::open(const std::filesystem::path& root, bool create) {
   return ReleaseRoot(root, std::move(fd));
 }
 
-std::optional<Fd> ReleaseRoot::open_existing_dir(std::string_view rel) const {
-  std::optional<Fd> dir;
-  std::size_t start = 0;
-  while (start < rel.size()) {
-    std::size_t slash = rel.find('/', start);
-    if (slash == std::string_view::npos)
-      slash = rel.size();
-    const std::string component(rel.substr(start, slash - start));
-    const int parent = dir ? dir->get() : m_fd.get();
-    struct stat st {};
-    if (!stat_entry(parent, component, st))
-      return std::nullopt;
-    dir = open_dir_beneath(parent, component, false);
-    start = slash + 1;
-  }
-  return dir;
-}
-
 FileLock ReleaseRoot::lock() {
   const Fd state = open_dir_beneath(m_fd.get(), node::state_dir, true);
   std::optional<FileLock> lock = FileLock::try_acquire(state.get(), node::lock_file);
@@ -102,7 +84,7 @@ FileLock ReleaseRoot::lock() {
 
 std::vector<ReleaseRoot::Entry> ReleaseRoot::scan() const {
   std::vector<Entry> releases;
-  const std::optional<Fd> dir = open_existing_dir(node::releases_dir);
+  const std::optional<Fd> dir = open_dir_beneath_if_exists(m_fd.get(), node::releases_dir);
   if (!dir)
     return releases;
   for (std::string& name : read_dir_names(dir->get())) {
@@ -121,7 +103,7 @@ std::vector<ReleaseRoot::Entry> ReleaseRoot::scan() const {
 bool ReleaseRoot::is_complete(std::string_view name) const {
   if (!node::is_valid_release_name(name))
     return false;
-  const std::optional<Fd> dir = open_existing_dir(node::releases_dir);
+  const std::optional<Fd> dir = open_dir_beneath_if_exists(m_fd.get(), node::releases_dir);
   struct stat st {};
   return dir && stat_entry(dir->get(), std::string(name), st) && S_ISDIR(st.st_mode);
 }
@@ -191,13 +173,11 @@ std::optional<std::string> ReleaseRoot::read_current(bool strict) const {
 
 std::vector<std::string> ReleaseRoot::read_history() const {
   std::vector<std::string> names;
-  const std::optional<Fd> state = open_existing_dir(node::state_dir);
-  struct stat st {};
-  const std::string file(node::history_file);
-  if (!state || !stat_entry(state->get(), file, st))
+  const std::string rel = std::string(node::state_dir) + "/" + std::string(node::history_file);
+  const std::optional<Fd> fd = open_file_beneath_if_exists(m_fd.get(), rel);
+  if (!fd)
     return names;
-  const Fd fd = open_file_beneath(state->get(), file);
-  const std::string text = read_all(fd.get(), m_path.string() + "/.ferry/history");
+  const std::string text = read_all(fd->get(), m_path.string() + "/.ferry/history");
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
@@ -239,7 +219,7 @@ void ReleaseRoot::flip(std::string_view name) {
   node::check_release_name(name);
   if (!is_complete(name)) {
     const std::string partial = std::string(name) + std::string(node::partial_suffix);
-    const std::optional<Fd> releases = open_existing_dir(node::releases_dir);
+    const std::optional<Fd> releases = open_dir_beneath_if_exists(m_fd.get(), node::releases_dir);
     struct stat st {};
     if (releases && stat_entry(releases->get(), partial, st)) {
       throw Error(ErrorKind::failure, "release " + std::string(name) + " on " + m_path.string() +
@@ -344,7 +324,7 @@ std::vector<std::string> ReleaseRoot::purge(std::size_t keep, bool dry_run) {
   if (dry_run)
     return doomed;
 
-  const std::optional<Fd> dir = open_existing_dir(node::releases_dir);
+  const std::optional<Fd> dir = open_dir_beneath_if_exists(m_fd.get(), node::releases_dir);
   if (!dir)
     return doomed;
   for (const std::string& name : read_dir_names(dir->get())) {
@@ -353,7 +333,7 @@ std::vector<std::string> ReleaseRoot::purge(std::size_t keep, bool dry_run) {
   }
   const std::string manifests_rel =
       std::string(node::state_dir) + "/" + std::string(node::manifests_dir);
-  const std::optional<Fd> manifests = open_existing_dir(manifests_rel);
+  const std::optional<Fd> manifests = open_dir_beneath_if_exists(m_fd.get(), manifests_rel);
   for (const std::string& name : doomed) {
     // The manifest goes first: a release without one is merely not reused by later pushes.
     if (manifests)

@@ -2,7 +2,6 @@
 
 #include <xxhash.h>
 
-#include <cstdio>
 #include <cstring>
 
 namespace ferry::diff {
@@ -27,13 +26,6 @@ void encode_field(std::string& out, const schema::RowBatch& batch, std::size_t r
 }
 
 }  // namespace
-
-std::string Hash128::hex() const {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(high),
-                static_cast<unsigned long long>(low));
-  return buf;
-}
 
 Hash128 hash_row(const schema::RowBatch& batch, std::size_t row) {
   return hash_row(batch, row, 0, batch.columns());

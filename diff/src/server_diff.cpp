@@ -14,10 +14,6 @@ constexpr std::uint64_t k_rows_per_bucket = 64;
 // The row count assumed when the master's is unknown (no summary, no statistics).
 constexpr std::uint64_t k_unknown_rows = 65536;
 
-std::string label(const schema::Table& t) {
-  return t.schema.empty() ? t.name : t.schema + "." + t.name;
-}
-
 bool same_types(const schema::Table& a, const schema::Table& b) {
   if (a.columns.size() != b.columns.size())
     return false;
@@ -209,7 +205,7 @@ std::optional<TableChanges> diff_table_on_servers(
     return std::nullopt;
   }
   TableChanges changes;
-  changes.table = label(master.table);
+  changes.table = master.table.qualified_name();
   changes.upserts.reset(master.table.columns.size());
   changes.chunks = 1;
 

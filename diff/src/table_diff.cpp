@@ -11,10 +11,6 @@
 namespace ferry::diff {
 namespace {
 
-std::string label(const schema::Table& t) {
-  return t.schema.empty() ? t.name : t.schema + "." + t.name;
-}
-
 std::vector<std::size_t> key_positions(const schema::Table& table,
                                        const std::vector<std::string>& key) {
   std::vector<std::size_t> out;
@@ -81,7 +77,7 @@ void require_same_columns(const schema::Table& master, const schema::Table& tena
     }
   }
   if (!problem.empty()) {
-    throw Error(ErrorKind::failure, "table " + label(master) + " on " + where.redacted() +
+    throw Error(ErrorKind::failure, "table " + master.qualified_name() + " on " + where.redacted() +
                                         " differs in structure from the master (" + problem +
                                         "); run ferry schema sync first");
   }
@@ -108,8 +104,8 @@ void require_keys_without_nulls(connectors::Connector& conn, const schema::Table
   const std::string count = rows.empty() || rows[0].empty() ? "0" : rows[0][0].value_or("0");
   if (count != "0") {
     throw Error(ErrorKind::failure,
-                "table " + label(table) + " on " + conn.endpoint().redacted() + " has " + count +
-                    " row(s) with NULL in its primary key (" + columns +
+                "table " + table.qualified_name() + " on " + conn.endpoint().redacted() + " has " +
+                    count + " row(s) with NULL in its primary key (" + columns +
                     "): they cannot be matched by key; delete them, or declare the key NOT NULL");
   }
 }
@@ -317,7 +313,7 @@ void ChunkFeed::finish(std::exception_ptr error) {
 
 void require_row_key(const schema::Table& table) {
   if (table.row_key().empty()) {
-    throw Error(ErrorKind::usage, "table " + label(table) +
+    throw Error(ErrorKind::usage, "table " + table.qualified_name() +
                                       " has no primary key and no unique NOT NULL key; ferry "
                                       "cannot compare its rows (add a primary key, or leave the "
                                       "table out of the sync)");
@@ -362,7 +358,7 @@ bool summarize_chunks(connectors::Connector& master, const MasterTable& table,
       const std::size_t row_bytes = batch.rows() == 0 ? 0 : batch.byte_size() / batch.rows();
       for (std::size_t r = 0; r < batch.rows(); ++r) {
         schema::KeyValue key = key_of(batch, r, table.key_index);
-        check_order(order, last, key, label(table.table), master.endpoint());
+        check_order(order, last, key, table.table.qualified_name(), master.endpoint());
         current.summary.add(hashed.hashes[r]);
         part.summary.add(hashed.hashes[r]);
         current_bytes += row_bytes;
@@ -433,7 +429,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   require_keys_without_nulls(tenant, tenant_table, master.key_index);
   const KeyOrder order = key_order_of(master.table, master.key_index);
   TableChanges changes;
-  changes.table = label(master.table);
+  changes.table = master.table.qualified_name();
   changes.upserts.reset(master.table.columns.size());
   changes.chunks_differing = 0;
   const ChunkFeed& feed = *master.chunks;
@@ -460,7 +456,7 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
   // Streams the tenant's rows of `range` into the chunks' sums, settling each chunk as the
   // stream passes its end.
   schema::KeyValue last;
-  const std::string table_label = label(tenant_table);
+  const std::string table_label = tenant_table.qualified_name();
   auto read = [&](const schema::KeyRange& range) {
     const bool one_chunk = !range.unbounded();
     auto reader =
@@ -517,7 +513,7 @@ TableChanges diff_chunks(const MasterTable& master, connectors::Connector& maste
   require_same_columns(master.table, tenant_table, tenant.endpoint());
   const KeyOrder order = key_order_of(master.table, master.key_index);
   TableChanges changes;
-  changes.table = label(master.table);
+  changes.table = master.table.qualified_name();
   changes.upserts.reset(master.table.columns.size());
   changes.chunks = chunks.size();
   PendingUpserts pending(nullptr, changes, master.key_index, master.table.columns.size());

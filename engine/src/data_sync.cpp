@@ -16,12 +16,8 @@
 namespace ferry::engine {
 namespace {
 
-std::string label(const schema::Table& t) {
-  return t.schema.empty() ? t.name : t.schema + "." + t.name;
-}
-
 bool names(const schema::Table& t, const std::string& wanted) {
-  return wanted == t.name || wanted == label(t);
+  return wanted == t.name || wanted == t.qualified_name();
 }
 
 // The master's tables named by `wanted` (all when empty), parents before children. Throws
@@ -84,7 +80,7 @@ const schema::Table* find_same(const schema::Catalog& catalog, const schema::Tab
 schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& master) {
   const schema::Table* tenant = find_same(catalog, master);
   if (tenant == nullptr) {
-    throw Error(ErrorKind::failure, "table " + label(master) +
+    throw Error(ErrorKind::failure, "table " + master.qualified_name() +
                                         " is missing on the tenant; run ferry schema sync first");
   }
   schema::Table view = *tenant;
@@ -92,7 +88,7 @@ schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& m
   for (const schema::Column& m : master.columns) {
     const schema::Column* c = tenant->find_column(m.name);
     if (c == nullptr) {
-      throw Error(ErrorKind::failure, "table " + label(master) + " has no column " + m.name +
+      throw Error(ErrorKind::failure, "table " + master.qualified_name() + " has no column " + m.name +
                                           " on the tenant; run ferry schema sync first");
     }
     view.columns.push_back(*c);
@@ -103,10 +99,10 @@ schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& m
       continue;
     }
     throw Error(ErrorKind::failure,
-                "table " + label(master) + " has a column of the tenant's own, " + c.name +
+                "table " + master.qualified_name() + " has a column of the tenant's own, " + c.name +
                     ", NOT NULL without a default, so the master's rows cannot be inserted: "
                     "drop it (ferry schema sync --allow-drop), give it a default, or leave " +
-                    label(master) + " out of the sync's tables");
+                    master.qualified_name() + " out of the sync's tables");
   }
   return view;
 }
@@ -158,7 +154,7 @@ std::vector<schema::KeyValue> remove_referenced(connectors::Connector& tenant,
     std::vector<schema::KeyValue> rest;
     for (std::size_t i = 0; i < keys.size(); ++i) {
       if (hit.contains(i)) {
-        blocked.push_back({keys[i], label(*child)});
+        blocked.push_back({keys[i], child->qualified_name()});
       } else {
         rest.push_back(std::move(keys[i]));
       }
@@ -324,7 +320,7 @@ class TenantSync {
       // The tables the failure left unreached say so, rather than look done.
       for (std::size_t i = 0; i < result.tables.size(); ++i) {
         if (result.tables[i].table.empty()) {
-          result.tables[i].table = label(m_tables[i].table);
+          result.tables[i].table = m_tables[i].table.qualified_name();
           result.tables[i].error = "not compared: " + result.error;
         }
       }
@@ -353,7 +349,7 @@ class TenantSync {
                           std::size_t i, diff::TableChanges& changes, TableResult& out) {
     const auto start = Clock::now();
     const diff::MasterTable& m = m_tables[i];
-    out.table = label(m.table);
+    out.table = m.table.qualified_name();
     try {
       const schema::Table t = tenant_view(catalog, m.table);
       changes = compare(m, *m_master_conn, tenant, t, i, out.hashed_on_servers);
@@ -618,15 +614,15 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
       for (const diff::MasterTable& t : run.tables) {
         if (!failed.empty()) {
           t.chunks->finish(std::make_exception_ptr(
-              Error(ErrorKind::failure, "table " + label(t.table) +
+              Error(ErrorKind::failure, "table " + t.table.qualified_name() +
                                             " was not read from the master: reading table " +
                                             failed + " failed first")));
           continue;
         }
         const auto table_start = Clock::now();
         if (!diff::summarize_chunks(*session, t, options.diff))
-          failed = label(t.table);
-        spdlog::debug("master {}: read in chunks in {:.2f}s", label(t.table),
+          failed = t.table.qualified_name();
+        spdlog::debug("master {}: read in chunks in {:.2f}s", t.table.qualified_name(),
                       seconds_since(table_start));
       }
     });

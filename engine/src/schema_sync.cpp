@@ -84,7 +84,7 @@ class TenantLock {
 
 bool matches_any(const std::vector<std::string>& patterns, const std::string& schema,
                  const std::string& name) {
-  const std::string qualified = schema.empty() ? name : schema + "." + name;
+  const std::string qualified = ferry::schema::qualified_name(schema, name);
   return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
     return ::fnmatch(p.c_str(), name.c_str(), 0) == 0 ||
            ::fnmatch(p.c_str(), qualified.c_str(), 0) == 0;

@@ -120,6 +120,30 @@ std::vector<std::string> Table::row_key() const {
   return {};
 }
 
+std::string qualified_name(std::string_view schema, std::string_view name) {
+  std::string out;
+  out.reserve(schema.size() + 1 + name.size());
+  if (!schema.empty()) {
+    out += schema;
+    out += '.';
+  }
+  out += name;
+  return out;
+}
+
+std::string Table::qualified_name() const {
+  return schema::qualified_name(schema, name);
+}
+std::string Sequence::qualified_name() const {
+  return schema::qualified_name(schema, name);
+}
+std::string EnumType::qualified_name() const {
+  return schema::qualified_name(schema, name);
+}
+std::string View::qualified_name() const {
+  return schema::qualified_name(schema, name);
+}
+
 const Table* Catalog::find_table(std::string_view schema, std::string_view name) const noexcept {
   for (const Table& t : tables) {
     if (t.schema == schema && t.name == name)

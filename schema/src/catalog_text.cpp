@@ -17,10 +17,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string qualified(const std::string& schema, const std::string& name) {
-  return schema.empty() ? name : schema + "." + name;
-}
-
 std::string plural(std::size_t n, const char* noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
@@ -52,7 +48,7 @@ std::string index_keys(const Index& index) {
 }
 
 void table_block(const Table& t, std::string& out) {
-  out += qualified(t.schema, t.name);
+  out += t.qualified_name();
   out += t.row_estimate >= 0 ? fmt::format("  ~{} rows", t.row_estimate) : "  rows unknown";
   if (t.comment)
     out += "  -- " + *t.comment;
@@ -80,7 +76,7 @@ void table_block(const Table& t, std::string& out) {
   }
   for (const ForeignKey& fk : t.foreign_keys) {
     out += fmt::format("  foreign key {} ({}) -> {} ({}) ON DELETE {} ON UPDATE {}{}\n", fk.name,
-                       join(fk.columns), qualified(fk.ref_schema, fk.ref_table),
+                       join(fk.columns), qualified_name(fk.ref_schema, fk.ref_table),
                        join(fk.ref_columns), to_string(fk.on_delete), to_string(fk.on_update),
                        fk.deferrable ? " DEFERRABLE" : "");
   }
@@ -101,16 +97,15 @@ std::string summarize(const Catalog& catalog, const std::string& source) {
   for (const Table& t : catalog.tables)
     table_block(t, out);
   for (const View& v : catalog.views) {
-    out += fmt::format("{} {}\n", v.materialized ? "materialized view" : "view",
-                       qualified(v.schema, v.name));
+    out +=
+        fmt::format("{} {}\n", v.materialized ? "materialized view" : "view", v.qualified_name());
   }
   for (const Sequence& s : catalog.sequences) {
-    out += fmt::format("sequence {} {} start {} increment {}{}\n", qualified(s.schema, s.name),
-                       s.data_type, s.start, s.increment,
-                       s.owned_by ? " owned by " + *s.owned_by : "");
+    out += fmt::format("sequence {} {} start {} increment {}{}\n", s.qualified_name(), s.data_type,
+                       s.start, s.increment, s.owned_by ? " owned by " + *s.owned_by : "");
   }
   for (const EnumType& e : catalog.enums) {
-    out += fmt::format("enum {} ({})\n", qualified(e.schema, e.name), join(e.labels));
+    out += fmt::format("enum {} ({})\n", e.qualified_name(), join(e.labels));
   }
   return out;
 }

@@ -65,7 +65,7 @@ bool is_identity_sequence(const Catalog& catalog, const Sequence& s) {
   const std::string table = s.owned_by->substr(0, dot);
   const std::string column = s.owned_by->substr(dot + 1);
   for (const Table& t : catalog.tables) {
-    if (t.name != table && qualified_name(t.schema, t.name) != table)
+    if (t.name != table && t.qualified_name() != table)
       continue;
     const Column* c = t.find_column(column);
     if (c != nullptr && c->identity != Identity::none)
@@ -140,7 +140,7 @@ class Differ {
     for (const auto& [key, e] : tenant) {
       if (master.contains(key))
         continue;
-      report_drift("enum", qualified_name(e->schema, e->name));
+      report_drift("enum", e->qualified_name());
       if (m_options.allow_drop) {
         add(m_last, Op{.kind = OpKind::drop_enum, .risk = Risk::destructive, .enum_type = e});
       }
@@ -172,7 +172,7 @@ class Differ {
     for (const Sequence& s : m_tenant.sequences) {
       if (master.contains({s.schema, s.name}) || is_identity_sequence(m_tenant, s))
         continue;
-      report_drift("sequence", qualified_name(s.schema, s.name));
+      report_drift("sequence", s.qualified_name());
       // A sequence owned by a table or column that this plan drops goes with it.
       if (m_options.allow_drop && !owner_dropped(s)) {
         add(m_last, Op{.kind = OpKind::drop_sequence, .risk = Risk::destructive, .sequence = &s});
@@ -187,7 +187,7 @@ class Differ {
     const std::string table = s.owned_by->substr(0, dot);
     const std::string column = dot == std::string::npos ? "" : s.owned_by->substr(dot + 1);
     for (const Table& t : m_master.tables) {
-      if (t.name == table || qualified_name(t.schema, t.name) == table) {
+      if (t.name == table || t.qualified_name() == table) {
         return t.find_column(column) == nullptr;
       }
     }
@@ -208,7 +208,7 @@ class Differ {
     for (const Table& t : m_tenant.tables) {
       if (master.contains({t.schema, t.name}))
         continue;
-      report_drift("table", qualified_name(t.schema, t.name));
+      report_drift("table", t.qualified_name());
       if (!m_options.allow_drop)
         continue;
       for (const ForeignKey& fk : t.foreign_keys) {
@@ -385,7 +385,7 @@ class Differ {
     for (const Column& o : old.columns) {
       if (t.find_column(o.name) != nullptr)
         continue;
-      report_drift("column", qualified_name(old.schema, old.name) + "." + o.name);
+      report_drift("column", old.qualified_name() + "." + o.name);
       if (m_options.allow_drop) {
         add(m_drop_columns, Op{.kind = OpKind::drop_column,
                                .risk = Risk::destructive,
@@ -448,7 +448,7 @@ class Differ {
     for (const T& h : have) {
       if (want_by_name.contains(h.name))
         continue;
-      report_drift(kind, qualified_name(old.schema, old.name) + "." + h.name);
+      report_drift(kind, old.qualified_name() + "." + h.name);
       if (!m_options.allow_drop)
         continue;
       Op drop{.kind = drop_kind, .risk = Risk::destructive, .table = &t, .old_table = &old};
@@ -482,7 +482,7 @@ class Differ {
     for (const auto& [key, v] : tenant) {
       if (master.contains(key))
         continue;
-      report_drift("view", qualified_name(v->schema, v->name));
+      report_drift("view", v->qualified_name());
       if (m_options.allow_drop || reads_changed_table(v->definition))
         drop.insert(key);
     }

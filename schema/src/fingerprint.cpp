@@ -1,8 +1,8 @@
 #include <xxhash.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "ferry/common/hash128.hpp"
 #include "ferry/schema/catalog_json.hpp"
 #include "ferry/schema/plan.hpp"
 
@@ -18,10 +18,7 @@ std::string fingerprint(const Catalog& catalog) {
     table.erase("row_estimate");
   const std::string text = doc.dump();
   const XXH128_hash_t h = XXH3_128bits(text.data(), text.size());
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return buf;
+  return Hash128{h.low64, h.high64}.hex();
 }
 
 }  // namespace ferry::schema

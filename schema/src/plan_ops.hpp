@@ -85,7 +85,6 @@ std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& mas
 std::string quote_literal(std::string_view text);  // 'it''s'
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 std::string describe(const Op& op);  // the human one-liner of an op
-std::string qualified_name(const std::string& schema, const std::string& name);
 // An identifier in `quote` characters, with inner quotes doubled.
 std::string quote_identifier(char quote, std::string_view name);
 // "a", "b" with each name quoted.

@@ -25,10 +25,6 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
   return out;
 }
 
-std::string qualified_name(const std::string& schema, const std::string& name) {
-  return schema.empty() ? name : schema + "." + name;
-}
-
 std::string quote_identifier(char quote, std::string_view name) {
   std::string out(1, quote);
   for (char c : name) {
@@ -63,7 +59,7 @@ std::string foreign_key_clause(char quote, const ForeignKey& fk, const std::stri
 namespace {
 
 std::string table_of(const Op& op) {
-  return op.table ? qualified_name(op.table->schema, op.table->name) : "";
+  return op.table ? op.table->qualified_name() : "";
 }
 
 std::string column_changes(const Op& op) {
@@ -96,30 +92,29 @@ std::string describe(const Op& op) {
     case OpKind::create_schema:
       return "create schema " + op.name;
     case OpKind::create_enum:
-      return "create enum " + qualified_name(op.enum_type->schema, op.enum_type->name);
+      return "create enum " + op.enum_type->qualified_name();
     case OpKind::add_enum_label:
-      return fmt::format("add label '{}' to enum {}", op.name,
-                         qualified_name(op.enum_type->schema, op.enum_type->name));
+      return fmt::format("add label '{}' to enum {}", op.name, op.enum_type->qualified_name());
     case OpKind::replace_enum:
-      return "enum " + qualified_name(op.enum_type->schema, op.enum_type->name) +
+      return "enum " + op.enum_type->qualified_name() +
              ": labels removed or reordered; recreate the type by hand";
     case OpKind::create_sequence:
-      return "create sequence " + qualified_name(op.sequence->schema, op.sequence->name);
+      return "create sequence " + op.sequence->qualified_name();
     case OpKind::alter_sequence:
-      return "alter sequence " + qualified_name(op.sequence->schema, op.sequence->name);
+      return "alter sequence " + op.sequence->qualified_name();
     case OpKind::set_sequence_owner:
-      return "sequence " + qualified_name(op.sequence->schema, op.sequence->name) + " owned by " +
+      return "sequence " + op.sequence->qualified_name() + " owned by " +
              op.sequence->owned_by.value_or("none");
     case OpKind::drop_sequence:
-      return "drop sequence " + qualified_name(op.sequence->schema, op.sequence->name);
+      return "drop sequence " + op.sequence->qualified_name();
     case OpKind::drop_enum:
-      return "drop enum " + qualified_name(op.enum_type->schema, op.enum_type->name);
+      return "drop enum " + op.enum_type->qualified_name();
     case OpKind::drop_view:
-      return "drop view " + qualified_name(op.view->schema, op.view->name);
+      return "drop view " + op.view->qualified_name();
     case OpKind::create_view:
-      return "create view " + qualified_name(op.view->schema, op.view->name);
+      return "create view " + op.view->qualified_name();
     case OpKind::set_view_comment:
-      return "comment on view " + qualified_name(op.view->schema, op.view->name);
+      return "comment on view " + op.view->qualified_name();
     case OpKind::drop_foreign_key:
       return "drop foreign key " + t + "." + op.foreign_key->name;
     case OpKind::add_foreign_key:

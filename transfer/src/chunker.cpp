@@ -5,14 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstdio>
 
 #include "ferry/common/error.hpp"
 
 namespace ferry::transfer {
 namespace {
-
-constexpr std::uint32_t k_max_chunk_size = 1u << 30;
 
 // How many bits harder (before avg_size) and easier (after) the cut condition is than one
 // cut per avg_size bytes: FastCDC's normalization level 2, which keeps most chunks within a
@@ -44,14 +41,7 @@ constexpr std::uint64_t high_bits(int bits) {
 
 }  // namespace
 
-std::string ChunkId::hex() const {
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(high),
-                static_cast<unsigned long long>(low));
-  return buf;
-}
-
-ChunkId ChunkId::of(const void* data, std::size_t size) {
+ChunkId chunk_id(const void* data, std::size_t size) {
   const XXH128_hash_t h = XXH3_128bits(data, size);
   return ChunkId{h.low64, h.high64};
 }
@@ -59,10 +49,11 @@ ChunkId ChunkId::of(const void* data, std::size_t size) {
 Chunker::Chunker(ChunkerParams params) : m_params(params) {
   if (params.min_size < 1 || params.min_size > params.avg_size ||
       params.avg_size > params.max_size || params.max_size > k_max_chunk_size) {
-    throw Error(ErrorKind::config,
-                "chunker: sizes must satisfy 1 <= min <= avg <= max <= 1 GiB (min " +
-                    std::to_string(params.min_size) + ", avg " + std::to_string(params.avg_size) +
-                    ", max " + std::to_string(params.max_size) + ")");
+    throw Error(ErrorKind::config, "chunker: sizes must satisfy 1 <= min <= avg <= max <= " +
+                                       std::to_string(k_max_chunk_size >> 20) + " MiB (min " +
+                                       std::to_string(params.min_size) + ", avg " +
+                                       std::to_string(params.avg_size) + ", max " +
+                                       std::to_string(params.max_size) + ")");
   }
   const int bits = std::bit_width(params.avg_size) - 1;  // floor(log2(avg_size))
   m_mask_small = high_bits(bits + k_normalization);

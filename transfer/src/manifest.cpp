@@ -6,6 +6,8 @@
 #include <unordered_set>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/hash128.hpp"
+#include "ferry/common/safe_fs.hpp"
 
 namespace ferry::transfer {
 namespace {
@@ -34,10 +36,8 @@ std::string describe(std::size_t index, std::string_view path) {
   for (const char c : path.substr(0, k_max_shown)) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte == 0x7f) {
-      constexpr char k_digits[] = "0123456789abcdef";
       out += "\\x";
-      out += k_digits[byte >> 4];
-      out += k_digits[byte & 15];
+      append_hex(out, std::string_view(&c, 1));
     } else {
       out += c;
     }
@@ -46,37 +46,9 @@ std::string describe(std::size_t index, std::string_view path) {
   return out;
 }
 
-// What is wrong with `path` as a path inside the tree, or nullptr.
-const char* path_problem(std::string_view path) {
-  if (path.empty()) {
-    return "path is empty";
-  }
-  if (path.find('\0') != std::string_view::npos) {
-    return "path holds a NUL byte";
-  }
-  if (path.front() == '/') {
-    return "path is absolute";
-  }
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t slash = path.find('/', start);
-    const std::string_view part = path.substr(start, slash - start);
-    if (part.empty()) {
-      return "path has an empty component";
-    }
-    if (part == "." || part == "..") {
-      return part.size() == 1 ? "path has a '.' component" : "path has a '..' component";
-    }
-    if (slash == std::string_view::npos) {
-      return nullptr;
-    }
-    start = slash + 1;
-  }
-}
-
 // What is wrong with `entry` on its own, or nullptr.
 const char* entry_problem(const Entry& entry) {
-  if (const char* problem = path_problem(entry.path)) {
+  if (const char* problem = relative_path_problem(entry.path)) {
     return problem;
   }
   if (entry.mode > k_mode_bits) {
@@ -107,6 +79,10 @@ const char* entry_problem(const Entry& entry) {
         if (chunk.size == 0) {
           return "a chunk is empty";
         }
+        static_assert(k_max_chunk_size == 64u << 20, "the message below names the cap");
+        if (!is_valid_chunk_size(chunk.size)) {
+          return "a chunk is larger than the chunk size cap of 64 MiB";
+        }
         sum += chunk.size;
         if (sum > entry.size) {
           return "chunk sizes add up to more than the file size";
@@ -119,30 +95,6 @@ const char* entry_problem(const Entry& entry) {
     }
   }
   return "unknown entry type";
-}
-
-// The rules of manifest.hpp over the whole list: each entry valid, paths strictly ascending
-// by bytes, every parent an earlier directory entry. The last rule is what lets a receiver
-// create entries in order without ever writing through a symlink.
-void check_entries(const std::vector<Entry>& entries) {
-  std::unordered_set<std::string_view> directories;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const Entry& entry = entries[i];
-    if (const char* problem = entry_problem(entry)) {
-      fail(describe(i, entry.path) + ": " + problem);
-    }
-    if (i > 0 && !(entries[i - 1].path < entry.path)) {
-      fail(describe(i, entry.path) + ": paths are not sorted, or repeat");
-    }
-    const std::string_view path = entry.path;
-    const std::size_t slash = path.rfind('/');
-    if (slash != std::string_view::npos && !directories.contains(path.substr(0, slash))) {
-      fail(describe(i, entry.path) + ": its parent is not a directory entry before it");
-    }
-    if (entry.type == EntryType::directory) {
-      directories.insert(path);
-    }
-  }
 }
 
 class Writer {
@@ -325,6 +277,31 @@ Entry read_entry(Reader& in, std::size_t index, const std::string& previous_path
 
 }  // namespace
 
+// The rules of manifest.hpp over the whole list: each entry valid, paths strictly ascending
+// by bytes, every parent an earlier directory entry. The last rule is what lets a receiver
+// create entries in order without ever writing through a symlink.
+void validate_manifest(const Manifest& manifest) {
+  const std::vector<Entry>& entries = manifest.entries;
+  std::unordered_set<std::string_view> directories;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Entry& entry = entries[i];
+    if (const char* problem = entry_problem(entry)) {
+      fail(describe(i, entry.path) + ": " + problem);
+    }
+    if (i > 0 && !(entries[i - 1].path < entry.path)) {
+      fail(describe(i, entry.path) + ": paths are not sorted, or repeat");
+    }
+    const std::string_view path = entry.path;
+    const std::size_t slash = path.rfind('/');
+    if (slash != std::string_view::npos && !directories.contains(path.substr(0, slash))) {
+      fail(describe(i, entry.path) + ": its parent is not a directory entry before it");
+    }
+    if (entry.type == EntryType::directory) {
+      directories.insert(path);
+    }
+  }
+}
+
 std::uint64_t Manifest::total_bytes() const {
   std::uint64_t total = 0;
   for (const Entry& entry : entries) {
@@ -344,7 +321,7 @@ std::size_t Manifest::chunk_count() const {
 }
 
 std::string encode(const Manifest& manifest) {
-  check_entries(manifest.entries);
+  validate_manifest(manifest);
   Writer out;
   out.out().reserve(64 + manifest.entries.size() * 48 + manifest.chunk_count() * 20);
   out.bytes(k_magic);
@@ -414,7 +391,7 @@ Manifest decode(std::string_view bytes) {
     fail(std::to_string(in.remaining()) + " bytes left over after the last entry at byte " +
          std::to_string(in.offset()));
   }
-  check_entries(manifest.entries);
+  validate_manifest(manifest);
   return manifest;
 }
 

@@ -258,7 +258,7 @@ bool chunk_file(const std::string& path, Entry& entry, FileStamp& stamp, const C
     while (filled - at >= max_size || (eof && at < filled)) {
       const std::size_t size = chunker.cut(buffer + at, filled - at);
       entry.chunks.push_back(
-          ChunkRef{ChunkId::of(buffer + at, size), static_cast<std::uint32_t>(size)});
+          ChunkRef{chunk_id(buffer + at, size), static_cast<std::uint32_t>(size)});
       at += size;
     }
     std::memmove(buffer, buffer + at, filled - at);

@@ -51,7 +51,7 @@ std::string ChunkSource::read(const ChunkId& id) const {
     got += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  if (got != data.size() || !(ChunkId::of(data.data(), data.size()) == id)) {
+  if (got != data.size() || !(chunk_id(data.data(), data.size()) == id)) {
     throw Error(ErrorKind::failure,
                 fmt::format("{} changed while it was being pushed; push again", file.string()));
   }

@@ -189,8 +189,10 @@ void decode_chunk_frame(std::string_view payload, ChunkFrame& out) {
   const std::uint32_t raw_size = get_u32(payload.data() + 16);
   const auto flags = static_cast<std::uint8_t>(payload[20]);
   const std::string_view body = payload.substr(k_chunk_header);
-  if (raw_size > k_max_frame)
-    throw Error(ErrorKind::failure, "protocol error: a chunk larger than a frame");
+  if (!is_valid_chunk_size(raw_size))
+    throw Error(ErrorKind::failure,
+                fmt::format("protocol error: a chunk of {} bytes (chunks are 1 to {} bytes)",
+                            raw_size, k_max_chunk_size));
   if (flags & k_compressed) {
     out.data.resize(raw_size);
     const std::size_t n = ZSTD_decompress(out.data.data(), raw_size, body.data(), body.size());
@@ -205,7 +207,7 @@ void decode_chunk_frame(std::string_view payload, ChunkFrame& out) {
                                                   out.id.hex(), body.size(), raw_size));
     out.data.assign(body);
   }
-  if (!(ChunkId::of(out.data.data(), out.data.size()) == out.id)) {
+  if (!(chunk_id(out.data.data(), out.data.size()) == out.id)) {
     throw Error(ErrorKind::failure,
                 fmt::format("chunk {}: its bytes do not match its hash", out.id.hex()));
   }

@@ -95,7 +95,7 @@ std::vector<std::string> require_row_key(const schema::Table& table) {
   std::vector<std::string> key = table.row_key();
   if (key.empty()) {
     throw Error(ErrorKind::failure,
-                "table " + (table.schema.empty() ? "" : table.schema + ".") + table.name +
+                "table " + table.qualified_name() +
                     " has no primary key and no unique NOT NULL key; ferry cannot order or "
                     "compare its rows (add a primary key)");
   }
@@ -109,7 +109,7 @@ bool is_integer(schema::LogicalType type) {
 
 std::vector<std::string> bucket_key(const schema::Table& table, const BucketScheme& scheme) {
   std::vector<std::string> key = require_row_key(table);
-  const std::string label = (table.schema.empty() ? "" : table.schema + ".") + table.name;
+  const std::string label = table.qualified_name();
   if (scheme.kind == BucketScheme::Kind::key_range) {
     const schema::LogicalType type =
         key.size() == 1 ? table.find_column(key[0])->type : schema::LogicalType::text;

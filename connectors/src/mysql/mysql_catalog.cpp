@@ -1,5 +1,6 @@
 // Catalog introspection for MySQL/MariaDB: a fixed set of information_schema queries for the
-// connected database, assembled in memory (DESIGN.md, "Catalog": never one query per table).
+// connected database, assembled in memory: never one query per table (docs/ARCHITECTURE.md,
+// "Connectors").
 #include <cctype>
 #include <charconv>
 #include <map>

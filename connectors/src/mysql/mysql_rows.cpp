@@ -11,6 +11,7 @@
 
 #include "common/sql_text.hpp"
 #include "ferry/common/error.hpp"
+#include "ferry/common/hash128.hpp"
 #include "mysql/mysql_session.hpp"
 
 namespace ferry::connectors::mysql {
@@ -33,17 +34,6 @@ bool is_integer(std::string_view s) {
   if (!s.empty() && s.front() == '-')
     s.remove_prefix(1);
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-void append_hex(std::string& out, std::string_view bytes) {
-  static constexpr char k_digits[] = "0123456789ABCDEF";
-  out += "X'";
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += k_digits[b >> 4];
-    out += k_digits[b & 0xF];
-  }
-  out += '\'';
 }
 
 void append_double(std::string& out, double value) {
@@ -382,7 +372,9 @@ void append_literal(std::string& out, const schema::Table& table, const schema::
       return;
     }
     case LogicalType::bytes:
+      out += "X'";
       append_hex(out, value);
+      out += '\'';
       return;
     case LogicalType::timestamptz: {
       std::string utc;

@@ -12,6 +12,7 @@
 
 #include "common/sql_text.hpp"
 #include "ferry/common/error.hpp"
+#include "ferry/common/hash128.hpp"
 #include "ferry/schema/row.hpp"
 #include "postgres/postgres_session.hpp"
 
@@ -20,7 +21,6 @@ namespace {
 
 using schema::LogicalType;
 
-constexpr std::string_view k_hex_digits = "0123456789abcdef";
 // Bytes handed to libpq per PQputCopyData call: large enough that the per-call cost vanishes,
 // small enough that a batch of wide rows does not double its memory in the buffer.
 constexpr std::size_t k_copy_chunk = 256 * 1024;
@@ -29,24 +29,6 @@ constexpr std::size_t k_value_excerpt = 60;
 struct CopyBufferDeleter {
   void operator()(char* buffer) const noexcept { PQfreemem(buffer); }
 };
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-void append_hex(std::string& out, std::string_view bytes) {
-  for (char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out += k_hex_digits[b >> 4];
-    out += k_hex_digits[b & 0x0f];
-  }
-}
 
 // Undoes COPY text escaping: \b \f \n \r \t \v, \\, \digits (octal), \xHH, and any other
 // backslashed character as itself.
@@ -84,8 +66,8 @@ void unescape_copy(std::string_view in, std::string& out) {
       case 'x': {
         int value = 0;
         int digits = 0;
-        while (digits < 2 && i + 1 < in.size() && hex_value(in[i + 1]) >= 0) {
-          value = value * 16 + hex_value(in[++i]);
+        while (digits < 2 && i + 1 < in.size() && hex_digit_value(in[i + 1]) >= 0) {
+          value = value * 16 + hex_digit_value(in[++i]);
           ++digits;
         }
         out += digits == 0 ? 'x' : static_cast<char>(value);
@@ -128,7 +110,7 @@ void escape_copy(std::string_view in, std::string& out) {
 }
 
 std::string table_label(const schema::Table& table) {
-  return table.schema + "." + table.name;
+  return table.qualified_name();
 }
 
 // A key bound as a typed literal, so comparisons use the column's own type and collation.
@@ -448,8 +430,8 @@ class PostgresRowReader final : public RowReader {
     if (!hex.starts_with("\\x") || hex.size() % 2 != 0)
       return false;
     for (std::size_t i = 2; i < hex.size(); i += 2) {
-      const int high = hex_value(hex[i]);
-      const int low = hex_value(hex[i + 1]);
+      const int high = hex_digit_value(hex[i]);
+      const int low = hex_digit_value(hex[i + 1]);
       if (high < 0 || low < 0)
         return false;
       out += static_cast<char>(high * 16 + low);

@@ -17,6 +17,7 @@
 #include "common/sql_text.hpp"
 #include "factories.hpp"
 #include "ferry/common/error.hpp"
+#include "ferry/common/hash128.hpp"
 #include "ferry/common/process.hpp"
 #include "sqlite/sqlite_catalog.hpp"
 
@@ -44,16 +45,6 @@ class Statement final {
  private:
   sqlite3_stmt* m_stmt = nullptr;
 };
-
-std::string hex(std::string_view bytes) {
-  static constexpr char k_hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char ch : bytes) {
-    out += k_hex[ch >> 4];
-    out += k_hex[ch & 15];
-  }
-  return out;
-}
 
 std::string column_text(sqlite3_stmt* stmt, int i) {
   const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, i));
@@ -141,7 +132,7 @@ class SqliteReader final : public RowReader {
         break;
       case LogicalType::uuid:
         ok = schema::canonical::uuid(
-            storage == SQLITE_BLOB ? hex(column_text(stmt, i)) : column_text(stmt, i), out);
+            storage == SQLITE_BLOB ? to_hex(column_text(stmt, i)) : column_text(stmt, i), out);
         break;
       default:
         out += column_text(stmt, i);
@@ -534,7 +525,7 @@ class SqliteConnector final : public SqlRowChanges {
       case LogicalType::numeric:
         return std::string(value);
       case LogicalType::bytes:
-        return "X'" + hex(value) + "'";
+        return "X'" + to_hex(value) + "'";
       default:
         return quote_with('\'', value);
     }

@@ -33,10 +33,10 @@ Entry file(std::string path, const std::string& content) {
   e.type = EntryType::file;
   e.mode = 0644;
   e.size = content.size();
-  e.hash = ChunkId::of(content.data(), content.size());
+  e.hash = transfer::chunk_id(content.data(), content.size());
   if (!content.empty())
-    e.chunks.push_back(
-        {ChunkId::of(content.data(), content.size()), static_cast<std::uint32_t>(content.size())});
+    e.chunks.push_back({transfer::chunk_id(content.data(), content.size()),
+                        static_cast<std::uint32_t>(content.size())});
   return e;
 }
 

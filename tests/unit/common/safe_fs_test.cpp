@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -167,6 +168,58 @@ TEST(SafeFs, OpenFileBeneathFollowsNoLink) {
   expect_error_mentioning([&] { open_file_beneath(root_fd.get(), "d"); }, "not a regular file");
   expect_error_mentioning([&] { open_file_beneath(root_fd.get(), "d/missing"); },
                           (root / "d" / "missing").string());
+}
+
+TEST(SafeFs, OpenBeneathIfExistsSaysMissingAndStillRefusesLinks) {
+  test::TempDir tmp;
+  const fs::path root = fs::path(tmp.path()) / "root";
+  const fs::path outside = fs::path(tmp.path()) / "outside";
+  fs::create_directories(root / "a" / "b");
+  fs::create_directories(outside / "x");
+  write_file(outside / "x" / "secret", "s");
+  write_file(root / "a" / "b" / "f", "inside");
+  write_file(root / "a" / "file", "x");
+  fs::create_directory_symlink(outside, root / "a" / "link");
+  fs::create_symlink(root / "nowhere", root / "a" / "dangling");
+  fs::create_symlink(root / "a" / "b" / "f", root / "a" / "file_link");
+  const Fd root_fd = open_root(root, false);
+
+  // What exists opens; what does not, at any depth, is "does not exist", not an error.
+  const std::optional<Fd> b = open_dir_beneath_if_exists(root_fd.get(), "a/b");
+  ASSERT_TRUE(b && *b);
+  EXPECT_EQ(read_fd(open_file_beneath(b->get(), "f").get()), "inside");
+  for (const char* missing : {"missing", "a/missing", "a/missing/deeper", "a/b/missing"})
+    EXPECT_FALSE(open_dir_beneath_if_exists(root_fd.get(), missing).has_value()) << missing;
+  const std::optional<Fd> f = open_file_beneath_if_exists(root_fd.get(), "a/b/f");
+  ASSERT_TRUE(f && *f);
+  EXPECT_EQ(read_fd(f->get()), "inside");
+  for (const char* missing : {"missing", "a/missing", "a/missing/f", "a/b/missing"})
+    EXPECT_FALSE(open_file_beneath_if_exists(root_fd.get(), missing).has_value()) << missing;
+
+  // A link anywhere on the way is refused, even where what lies behind it exists, and even a
+  // dangling one: never "does not exist".
+  const std::string link = (root / "a" / "link").string() + " is a symlink";
+  expect_error_mentioning([&] { open_dir_beneath_if_exists(root_fd.get(), "a/link"); }, link);
+  expect_error_mentioning([&] { open_dir_beneath_if_exists(root_fd.get(), "a/link/x"); }, link);
+  expect_error_mentioning([&] { open_dir_beneath_if_exists(root_fd.get(), "a/link/missing"); },
+                          link);
+  expect_error_mentioning([&] { open_dir_beneath_if_exists(root_fd.get(), "a/dangling"); },
+                          "is a symlink");
+  expect_error_mentioning([&] { open_file_beneath_if_exists(root_fd.get(), "a/link/x/secret"); },
+                          link);
+  expect_error_mentioning([&] { open_file_beneath_if_exists(root_fd.get(), "a/file_link"); },
+                          "is a symlink");
+  expect_error_mentioning([&] { open_file_beneath_if_exists(root_fd.get(), "a/dangling"); },
+                          "is a symlink");
+  // Something else where a directory or file should be is an error too.
+  expect_error_mentioning([&] { open_dir_beneath_if_exists(root_fd.get(), "a/file"); },
+                          "is not a directory");
+  expect_error_mentioning([&] { open_dir_beneath_if_exists(root_fd.get(), "a/file/x"); },
+                          "is not a directory");
+  expect_error_mentioning([&] { open_file_beneath_if_exists(root_fd.get(), "a/b"); },
+                          "not a regular file");
+  EXPECT_THROW(open_dir_beneath_if_exists(root_fd.get(), "../outside"), Error);
+  EXPECT_THROW(open_file_beneath_if_exists(root_fd.get(), "../outside/x/secret"), Error);
 }
 
 TEST(SafeFs, RemoveTreeNeverFollowsLinks) {

@@ -38,6 +38,19 @@ TEST(Catalog, SortIsCanonicalSoJsonIsStable) {
   EXPECT_EQ(to_json(one)["format"], k_catalog_format);
 }
 
+TEST(Catalog, QualifiedNamesHaveASchemaOnlyWhereThereIsOne) {
+  EXPECT_EQ(qualified_name("public", "orders"), "public.orders");
+  EXPECT_EQ(qualified_name("", "orders"), "orders");
+  Table t;
+  t.name = "orders";
+  EXPECT_EQ(t.qualified_name(), "orders");  // MySQL, SQLite
+  t.schema = "billing";
+  EXPECT_EQ(t.qualified_name(), "billing.orders");
+  EXPECT_EQ((View{.schema = "s", .name = "v"}).qualified_name(), "s.v");
+  EXPECT_EQ((Sequence{.schema = "", .name = "seq"}).qualified_name(), "seq");
+  EXPECT_EQ((EnumType{.schema = "s", .name = "mood"}).qualified_name(), "s.mood");
+}
+
 TEST(Catalog, RowKeyIsPrimaryKeyElseUniqueNotNull) {
   Table t = make_table("t");
   EXPECT_TRUE(t.row_key().empty());

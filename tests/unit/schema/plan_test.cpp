@@ -27,6 +27,7 @@
 #include <sstream>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/hash128.hpp"
 #include "ferry/schema/catalog.hpp"
 #include "ferry/schema/plan.hpp"
 
@@ -707,7 +708,9 @@ TEST(PlanFingerprint, IgnoresStatisticsAndServerButNotStructure) {
     for (Table& t : b.tables)
       t.row_estimate = 123456;
     EXPECT_EQ(fingerprint(a), fingerprint(b));
-    EXPECT_FALSE(fingerprint(a).empty());
+    // Hash128's hex form: 32 lowercase digits that read back as a hash.
+    EXPECT_EQ(fingerprint(a).size(), 32u);
+    EXPECT_EQ(Hash128::from_hex(fingerprint(a))->hex(), fingerprint(a));
     column_of(b, "people", "name").declared_type = "varchar(101)";
     EXPECT_NE(fingerprint(a), fingerprint(b));
   }

@@ -43,7 +43,7 @@ std::vector<ChunkId> chunk_ids(const Chunker& chunker, const std::vector<std::ui
   std::vector<ChunkId> ids;
   std::size_t at = 0;
   for (const std::size_t size : chunk_sizes(chunker, data)) {
-    ids.push_back(ChunkId::of(data.data() + at, size));
+    ids.push_back(chunk_id(data.data() + at, size));
     at += size;
   }
   return ids;
@@ -142,7 +142,7 @@ TEST(Chunker, InsertingBytesChangesOnlyNearbyChunks) {
   const Chunker chunker;
   const std::vector<ChunkId> before = chunk_ids(chunker, original);
   const std::vector<ChunkId> after = chunk_ids(chunker, edited);
-  const std::unordered_set<ChunkId, ChunkIdHash> known(before.begin(), before.end());
+  const std::unordered_set<ChunkId, Hash128Hash> known(before.begin(), before.end());
   std::size_t shared = 0;
   for (const ChunkId& id : after) {
     shared += known.contains(id) ? 1 : 0;
@@ -157,6 +157,9 @@ TEST(Chunker, RejectsInconsistentParams) {
   EXPECT_THROW(Chunker({8192, 4096, 16384}), Error);
   EXPECT_THROW(Chunker({1024, 32768, 16384}), Error);
   EXPECT_THROW(Chunker({1024, 4096, 2u << 30}), Error);
+  // No chunker cuts chunks that a manifest may not hold (k_max_chunk_size, the one cap).
+  EXPECT_THROW(Chunker({1024, 4096, k_max_chunk_size + 1}), Error);
+  EXPECT_NO_THROW(Chunker({1024, 4096, k_max_chunk_size}));
   try {
     Chunker({8192, 4096, 16384});
   } catch (const Error& e) {
@@ -170,11 +173,11 @@ TEST(ChunkId, IsXxh3Of128BitsOfTheBytes) {
   for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{17}, std::size_t{240},
                                  std::size_t{4096}, data.size()}) {
     const XXH128_hash_t expected = XXH3_128bits(data.data(), size);
-    const ChunkId id = ChunkId::of(data.data(), size);
+    const ChunkId id = chunk_id(data.data(), size);
     EXPECT_EQ(id.low, expected.low64) << size;
     EXPECT_EQ(id.high, expected.high64) << size;
   }
-  EXPECT_NE(ChunkId::of(data.data(), 100), ChunkId::of(data.data() + 1, 100));
+  EXPECT_NE(chunk_id(data.data(), 100), chunk_id(data.data() + 1, 100));
 }
 
 TEST(ChunkId, HexIsHighThenLowInLowercase) {
@@ -191,7 +194,7 @@ TEST(ChunkId, HexIsHighThenLowInLowercase) {
     expected += k_digits[byte >> 4];
     expected += k_digits[byte & 15];
   }
-  EXPECT_EQ(ChunkId::of(text, 5).hex(), expected);
+  EXPECT_EQ(chunk_id(text, 5).hex(), expected);
 }
 
 }  // namespace

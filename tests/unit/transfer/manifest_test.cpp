@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -111,10 +112,10 @@ Entry file(std::string path, std::vector<std::uint32_t> chunk_sizes, std::uint32
   e.type = EntryType::file;
   e.mode = mode;
   e.mtime_ns = 1'600'000'000'000'000'001;
-  e.hash = ChunkId::of(e.path.data(), e.path.size());
+  e.hash = chunk_id(e.path.data(), e.path.size());
   for (const std::uint32_t size : chunk_sizes) {
     const std::string seed = e.path + std::to_string(e.chunks.size());
-    e.chunks.push_back({ChunkId::of(seed.data(), seed.size()), size});
+    e.chunks.push_back({chunk_id(seed.data(), seed.size()), size});
     e.size += size;
   }
   return e;
@@ -131,6 +132,14 @@ Entry symlink(std::string path, std::string target) {
   return e;
 }
 
+// A file of more than 4 GiB in chunks at the cap, and a short last one: sizes past 32 bits.
+std::vector<std::uint32_t> big_file_chunks() {
+  std::vector<std::uint32_t> sizes(70, k_max_chunk_size);
+  sizes.push_back(3'000'000);
+  return sizes;
+}
+constexpr std::uint64_t k_big_file_bytes = 70 * std::uint64_t{k_max_chunk_size} + 3'000'000;
+
 Manifest sample() {
   Manifest m;
   m.entries = {
@@ -138,7 +147,7 @@ Manifest sample() {
       file("bin/ferry", {65536, 70000, 12}, 04755),
       symlink("dangling", "../nowhere/at/all"),
       directory("data", 01777),
-      file("data/big.db", {4'000'000'000u, 3'000'000'000u}),
+      file("data/big.db", big_file_chunks()),
       file("data/empty", {}),
       symlink("data/latest", "big.db"),
       directory("d\xc3\xa9j\xc3\xa0 vu"),
@@ -160,8 +169,9 @@ TEST(Manifest, RoundTripsEveryKindOfEntry) {
 
 TEST(Manifest, CountsFileBytesAndChunkReferences) {
   const Manifest m = sample();
-  EXPECT_EQ(m.total_bytes(), 65536u + 70000 + 12 + 7'000'000'000u + 3);
-  EXPECT_EQ(m.chunk_count(), 6u);
+  EXPECT_GT(k_big_file_bytes, std::uint64_t{1} << 32);
+  EXPECT_EQ(m.total_bytes(), 65536u + 70000 + 12 + k_big_file_bytes + 3);
+  EXPECT_EQ(m.chunk_count(), 3u + 71 + 1);
 }
 
 TEST(Manifest, EncodesTheDocumentedLayout) {
@@ -326,6 +336,53 @@ TEST(Manifest, EncodeRefusesWhatDecodeWouldReject) {
   Entry bad_mode = file("f", {1});
   bad_mode.mode = 0100644;
   expect_refused({bad_mode});
+}
+
+// The message of the Error(failure) that `action` throws; "" (and a failure) if it throws none.
+std::string refusal(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::failure);
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted";
+  return "";
+}
+
+// The sender (encode) and the receiver (decode) run one validator with one chunk cap, so a
+// manifest one side refuses is refused by the other, with the same words.
+TEST(Manifest, SenderAndReceiverRefuseTheSameManifests) {
+  // A chunk at the cap passes both ends.
+  Manifest at_cap;
+  at_cap.entries = {file("f", {k_max_chunk_size})};
+  EXPECT_NO_THROW(validate_manifest(at_cap));
+  EXPECT_EQ(decode(encode(at_cap)), at_cap);
+  EXPECT_EQ(decode(Raw().file(0, "f", k_max_chunk_size, {k_max_chunk_size}).framed(1))
+                .entries[0]
+                .chunks[0]
+                .size,
+            k_max_chunk_size);
+
+  // One byte more is refused by the sender before it sends and by the receiver on arrival.
+  Manifest over_cap;
+  over_cap.entries = {file("f", {k_max_chunk_size + 1})};
+  const std::string sender = refusal([&] { encode(over_cap); });
+  const std::string receiver = refusal(
+      [&] { decode(Raw().file(0, "f", k_max_chunk_size + 1, {k_max_chunk_size + 1}).framed(1)); });
+  EXPECT_NE(sender.find("entry 0 'f': a chunk is larger than the chunk size cap"),
+            std::string::npos)
+      << sender;
+  EXPECT_EQ(receiver, sender);
+  EXPECT_EQ(refusal([&] { validate_manifest(over_cap); }), sender);
+
+  // A path the node could not create (over 4096 bytes) is refused on both sides too.
+  const std::string long_name(4097, 'x');
+  Manifest long_path;
+  long_path.entries = {file(long_name, {1})};
+  const std::string long_sender = refusal([&] { encode(long_path); });
+  EXPECT_NE(long_sender.find("longer than 4096 bytes"), std::string::npos) << long_sender;
+  EXPECT_EQ(refusal([&] { decode(Raw().file(0, long_name, 1, {1}).framed(1)); }), long_sender);
 }
 
 }  // namespace

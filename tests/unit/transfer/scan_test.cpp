@@ -100,7 +100,7 @@ class ScanTest : public ::testing::Test {
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(content.data());
       for (std::size_t at = 0; at < content.size();) {
         const std::size_t size = chunker.cut(bytes + at, content.size() - at);
-        expected.push_back({ChunkId::of(bytes + at, size), static_cast<std::uint32_t>(size)});
+        expected.push_back({chunk_id(bytes + at, size), static_cast<std::uint32_t>(size)});
         at += size;
       }
       EXPECT_EQ(entry.chunks, expected) << relative;

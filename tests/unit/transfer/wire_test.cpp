@@ -96,7 +96,7 @@ TEST(Wire, ChunkFramesCompressWhenItPaysAndAlwaysVerify) {
   const std::string text(64 << 10, 'a');
   const std::string noise = random_bytes(64 << 10, 2);
   for (const std::string* raw : {&text, &noise}) {
-    const ChunkId id = ChunkId::of(raw->data(), raw->size());
+    const ChunkId id = chunk_id(raw->data(), raw->size());
     const std::string frame = encode_chunk_frame(id, *raw, 3);
     if (raw == &text)
       EXPECT_LT(frame.size(), raw->size() / 10);
@@ -112,13 +112,30 @@ TEST(Wire, ChunkFramesCompressWhenItPaysAndAlwaysVerify) {
     bad[bad.size() / 2 + 12] ^= 0x40;
     EXPECT_THROW(decode_chunk_frame(bad, decoded), Error);
     // A frame claiming another id is caught.
-    const ChunkId other = ChunkId::of("x", 1);
+    const ChunkId other = chunk_id("x", 1);
     EXPECT_THROW(decode_chunk_frame(
                      encode_chunk_frame(other, *raw, 3).substr(0, 16) + frame.substr(16), decoded),
                  Error);
   }
   ChunkFrame decoded;
   EXPECT_THROW(decode_chunk_frame("short", decoded), Error);
+}
+
+TEST(Wire, AChunkFrameOverTheChunkCapIsRefusedBeforeItIsRead) {
+  // The header announces one byte more than any manifest may hold in a chunk: refused at the
+  // header, as validate_manifest refuses such a chunk, before a buffer is sized for it.
+  std::string frame = encode_chunk_frame(ChunkId{}, "x", 1);
+  const std::uint32_t size = k_max_chunk_size + 1;
+  for (int i = 0; i < 4; ++i)
+    frame[16 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  ChunkFrame decoded;
+  try {
+    decode_chunk_frame(frame, decoded);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("chunks are 1 to 67108864 bytes"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Wire, ManifestsTravelCompressedAndGarbageIsRefused) {
@@ -131,7 +148,7 @@ TEST(Wire, ManifestsTravelCompressedAndGarbageIsRefused) {
 }
 
 TEST(Wire, ChunkIdListsRoundTripAndRefuseRaggedInput) {
-  const std::vector<ChunkId> ids = {ChunkId::of("a", 1), ChunkId::of("b", 1), ChunkId{1, 2}};
+  const std::vector<ChunkId> ids = {chunk_id("a", 1), chunk_id("b", 1), ChunkId{1, 2}};
   EXPECT_EQ(decode_chunk_ids(encode_chunk_ids(ids)), ids);
   EXPECT_THROW(decode_chunk_ids(std::string(17, 'x')), Error);
 }

@@ -1,4 +1,4 @@
-// Endpoints: where a database lives and how to log in.
+// Endpoints: where a database lives and how to log in (README.md, "Endpoints").
 //
 //   postgres://user[:password]@host[:port]/db[?param=value&...]   (also postgresql://)
 //   mysql://user[:password]@host[:port]/db[?...]                 (also mariadb://)

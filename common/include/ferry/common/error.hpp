@@ -19,7 +19,8 @@ enum class ErrorKind {
   failure,           // anything else that went wrong while working
 };
 
-// Process exit codes (DESIGN.md, "The CLI contract").
+// Process exit codes, the same for every command (README.md, "Exit codes";
+// docs/ARCHITECTURE.md, "Errors").
 enum class ExitCode : int {
   ok = 0,
   failure = 1,

@@ -41,9 +41,12 @@ class Fd {
   int m_fd = -1;
 };
 
-// Throws Error(failure) unless `path` is relative, '/'-separated, non-empty, has no empty,
-// "." or ".." component, no NUL byte, and is at most 4096 bytes. `what` names the path in
-// the message ("manifest entry", "release name").
+// The one rule for a path beneath a root (a manifest entry, a release name, anything opened
+// below): relative, '/'-separated, non-empty, no empty, "." or ".." component, no NUL byte,
+// at most 4096 bytes. relative_path_problem() says what is wrong ("path is absolute", ...),
+// or returns nullptr for a good path. check_relative_path() throws Error(failure) with that
+// reason; `what` names the path in the message ("manifest entry", "release name").
+const char* relative_path_problem(std::string_view path) noexcept;
 void check_relative_path(std::string_view path, std::string_view what);
 bool is_safe_relative_path(std::string_view path) noexcept;
 
@@ -57,6 +60,11 @@ Fd open_root(const std::filesystem::path& root, bool create);
 // directory is an Error naming it.
 Fd open_dir_beneath(int dir_fd, std::string_view rel, bool create, mode_t mode = 0755);
 
+// Opens the existing directory `rel` beneath `dir_fd` as open_dir_beneath(dir_fd, rel, false)
+// does, except that a component that does not exist is no error: std::nullopt. A component
+// that is a symlink (dangling or not) or not a directory is still an Error naming it.
+std::optional<Fd> open_dir_beneath_if_exists(int dir_fd, std::string_view rel);
+
 // Creates the new file `name` (a single component) in `dir_fd` for writing. Error when the
 // name exists already, symlink or not.
 Fd create_file_beneath(int dir_fd, std::string_view name, mode_t mode);
@@ -64,6 +72,9 @@ Fd create_file_beneath(int dir_fd, std::string_view name, mode_t mode);
 // Opens the existing regular file `rel` beneath `dir_fd` read-only, following no link at
 // any component.
 Fd open_file_beneath(int dir_fd, std::string_view rel);
+// The same, but std::nullopt when the file or a directory on its way does not exist; a
+// symlink anywhere on the way, or a leaf that is not a regular file, is still an Error.
+std::optional<Fd> open_file_beneath_if_exists(int dir_fd, std::string_view rel);
 
 // `rel` beneath `dir_fd` as an absolute path, for messages; just `rel` when the kernel does
 // not say where `dir_fd` is.

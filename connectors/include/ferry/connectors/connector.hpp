@@ -1,5 +1,5 @@
-// The Connector interface: the only door to a database (DESIGN.md, "Endpoints", "Catalog",
-// "Rows"). Concrete connectors live in connectors/src/<dialect>/ and are made by connect().
+// The Connector interface: the only door to a database (docs/ARCHITECTURE.md, "Connectors").
+// Concrete connectors live in connectors/src/<dialect>/ and are made by connect().
 //
 // Thread-safety: a Connector is one session on one server; use it from one thread at a time.
 // Parallel work opens one Connector per worker. A RowReader or RowWriter borrows its

@@ -1,5 +1,5 @@
 // Releases on a node: list, flip, rollback and purge in a release root whose layout is
-// common/include/ferry/common/node_layout.hpp (DESIGN.md, "Tree push").
+// common/include/ferry/common/node_layout.hpp (docs/push.md, "On the node").
 //
 // Everything beneath the root is opened relative to the root's directory fd without following
 // links, so a planted symlink cannot make a flip or a purge touch anything outside the root.
@@ -84,7 +84,6 @@ class ReleaseRoot {
 
   ReleaseRoot(std::filesystem::path path, Fd fd) : m_path(std::move(path)), m_fd(std::move(fd)) {}
 
-  std::optional<Fd> open_existing_dir(std::string_view rel) const;
   std::vector<Entry> scan() const;  // complete releases in list() order
   bool is_complete(std::string_view name) const;
   std::optional<std::string> read_current(bool strict) const;

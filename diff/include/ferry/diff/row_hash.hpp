@@ -1,4 +1,5 @@
-// Row hashes and chunk summaries over the canonical row form (DESIGN.md, "Data diff").
+// Row hashes and chunk summaries over the canonical row form (docs/data-sync.md, "How it
+// compares").
 //
 // A row's hash is XXH3-128 of its canonical encoding: per field a null flag byte, and for a
 // value a 4-byte little-endian length and the canonical bytes. A chunk's summary is its row
@@ -10,23 +11,13 @@
 #include <cstdint>
 #include <string>
 
+#include "ferry/common/hash128.hpp"
 #include "ferry/schema/row.hpp"
 
 namespace ferry::diff {
 
-struct Hash128 {
-  std::uint64_t low = 0;
-  std::uint64_t high = 0;
-
-  Hash128& operator+=(const Hash128& other) noexcept {
-    const std::uint64_t sum = low + other.low;
-    high += other.high + (sum < low ? 1 : 0);
-    low = sum;
-    return *this;
-  }
-  bool operator==(const Hash128&) const = default;
-  std::string hex() const;
-};
+// Row hashes and chunk sums are the project's one 128-bit hash value (common/hash128.hpp).
+using ferry::Hash128;
 
 // The hash of row `row` of `batch` over columns [first, first + count), or all columns.
 Hash128 hash_row(const schema::RowBatch& batch, std::size_t row);

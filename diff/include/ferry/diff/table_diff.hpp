@@ -1,4 +1,5 @@
-// Chunked hash diff of one table between a master and a tenant (DESIGN.md, "Data diff").
+// Chunked hash diff of one table between a master and a tenant (docs/ARCHITECTURE.md, "Data
+// diff"; docs/data-sync.md, "How it compares").
 //
 // The master is read once per run: its rows, in key order, are cut into chunks of about
 // chunk_rows rows, each summarized as (row count, sum of row hashes). Each tenant is then

@@ -1,4 +1,4 @@
-// The one catalog model every connector introspects into (DESIGN.md, "Catalog").
+// The one catalog model every connector introspects into (docs/ARCHITECTURE.md, schema/).
 // Plain values: cheap to copy, comparable, sorted by sort_catalog() into a canonical order so
 // two catalogs of equal structure compare equal and serialize identically.
 #pragma once
@@ -139,6 +139,7 @@ struct Table {
   // The key rows are ordered and compared by: the primary key, else the first unique
   // constraint whose columns are all NOT NULL. Empty when the table has neither.
   std::vector<std::string> row_key() const;
+  std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
 };
 
 struct Sequence {
@@ -151,13 +152,15 @@ struct Sequence {
   std::int64_t max_value = 0;
   bool cycle = false;
   std::optional<std::string> owned_by;  // "table.column" for serial/identity sequences
+  std::string qualified_name() const;   // "schema.name" or "name" (see qualified_name below)
   bool operator==(const Sequence&) const = default;
 };
 
 struct EnumType {
   std::string schema;
   std::string name;
-  std::vector<std::string> labels;  // in sort order
+  std::vector<std::string> labels;     // in sort order
+  std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
   bool operator==(const EnumType&) const = default;
 };
 
@@ -167,6 +170,7 @@ struct View {
   std::string definition;
   bool materialized = false;
   std::optional<std::string> comment;
+  std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
   bool operator==(const View&) const = default;
 };
 
@@ -182,6 +186,13 @@ struct Catalog {
 
   const Table* find_table(std::string_view schema, std::string_view name) const noexcept;
 };
+
+// How ferry names a table, view, sequence or enum in messages, reports and plans, and what
+// --tables and include/exclude patterns match: "schema.name", or just "name" where the
+// database is the namespace (MySQL, SQLite: schema is empty). Unquoted: SQL names are quoted
+// by each dialect (render_*.cpp, the connectors). Table, View, Sequence and EnumType have it
+// as qualified_name().
+std::string qualified_name(std::string_view schema, std::string_view name);
 
 // Sorts every list into canonical order: objects by (schema, name); columns by position;
 // constraints and indexes by name. Connectors call it before returning a catalog.

@@ -1,7 +1,7 @@
 // Structure plans: what it takes to make a tenant's structure equal to the master's
-// (DESIGN.md, "Plans"). diff() compares two catalogs of one dialect and returns an ordered
-// list of changes, each rendered to SQL in that dialect and tagged with a risk class.
-// Pure: no I/O, so plans and their SQL are unit-tested without a server.
+// (docs/ARCHITECTURE.md, "Plans"; docs/structure-sync.md). diff() compares two catalogs of one
+// dialect and returns an ordered list of changes, each rendered to SQL in that dialect and tagged
+// with a risk class. Pure: no I/O, so plans and their SQL are unit-tested without a server.
 #pragma once
 
 #include <string>
@@ -59,7 +59,8 @@ struct DiffOptions {
 Plan diff(const Catalog& master, const Catalog& tenant, const DiffOptions& options);
 
 // A stable hash of the structure (row estimates and server version excluded): tenants
-// with equal fingerprints get equal plans, so a plan is computed once per fingerprint.
+// with equal fingerprints get equal plans, so a plan is computed once per fingerprint. The
+// XXH3-128 of the catalog JSON without them, as Hash128::hex() (32 lowercase hex digits).
 std::string fingerprint(const Catalog& catalog);
 
 }  // namespace ferry::schema

@@ -1,4 +1,4 @@
-// Rows in canonical form (DESIGN.md, "Rows").
+// Rows in canonical form (docs/formats.md, "Canonical row form").
 //
 // A field's canonical value is a byte string that every dialect agrees on for the field's
 // LogicalType:

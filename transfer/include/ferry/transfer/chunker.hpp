@@ -1,35 +1,35 @@
-// Content-defined chunking for tree pushes (DESIGN.md, "Tree push").
+// Content-defined chunking for tree pushes (docs/push.md, "Transfer"; transfer/README.md).
 //
 // Files are split where their content says, not at fixed offsets, so inserting or deleting a
 // few bytes changes only the chunks around the edit and the rest travel as already known.
 // Chunks are named by the XXH3-128 of their bytes.
 #pragma once
 
-#include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <string>
+
+#include "ferry/common/hash128.hpp"
 
 namespace ferry::transfer {
 
-// The XXH3-128 of a chunk's bytes; also the whole-file hash in a manifest.
-struct ChunkId {
-  std::uint64_t low = 0;
-  std::uint64_t high = 0;
+// A chunk's id, and a file's hash in a manifest: the project's one 128-bit hash value
+// (common/hash128.hpp), hex() and all. Hash128Hash hashes it for unordered containers.
+using ChunkId = Hash128;
 
-  bool operator==(const ChunkId&) const = default;
-  auto operator<=>(const ChunkId&) const = default;
+// The XXH3-128 of `size` bytes at `data`: a chunk's id, or (over the whole content) a file's.
+ChunkId chunk_id(const void* data, std::size_t size);
 
-  // 32 lowercase hex digits, high word then low word (XXH3's canonical byte order).
-  std::string hex() const;
+// The largest chunk anything in a push accepts, one cap for both ends: a Chunker may not cut
+// larger chunks (its max_size), a manifest naming a larger chunk is refused by
+// validate_manifest() (so by encode() on the sender and decode() on the receiver), and so is
+// a chunk frame announcing one (decode_chunk_frame). It bounds what a receiver allocates for
+// one chunk and keeps every chunk frame far below the frame limit (wire.hpp, k_max_frame).
+inline constexpr std::uint32_t k_max_chunk_size = 64u << 20;
 
-  static ChunkId of(const void* data, std::size_t size);
-};
-
-// For unordered containers: the low word of a 128-bit hash is already uniformly spread.
-struct ChunkIdHash {
-  std::size_t operator()(const ChunkId& id) const noexcept { return id.low; }
-};
+// A chunk of `size` bytes is allowed: at least one byte, at most k_max_chunk_size.
+constexpr bool is_valid_chunk_size(std::uint64_t size) noexcept {
+  return size >= 1 && size <= k_max_chunk_size;
+}
 
 // Bounds on chunk sizes. Cut points depend on these, so sender and receiver of a push, and
 // every release whose chunks should be shared, must use the same values.
@@ -47,7 +47,7 @@ struct ChunkerParams {
 // Immutable after construction; one Chunker may be used from any number of threads.
 class Chunker {
  public:
-  // Throws Error(config) unless 1 <= min_size <= avg_size <= max_size <= 1 GiB.
+  // Throws Error(config) unless 1 <= min_size <= avg_size <= max_size <= k_max_chunk_size.
   explicit Chunker(ChunkerParams params = {});
 
   // Length of the first chunk of data[0, size): a content-defined cut point, or

@@ -1,5 +1,5 @@
 // The manifest of a tree push: every directory, file and symlink of a release, with each
-// file's content as an ordered list of chunks (DESIGN.md, "Tree push"). The sender builds it
+// file's content as an ordered list of chunks (docs/push.md, "Transfer"). The sender builds it
 // with scan_tree() and sends it first; the receiver answers with the chunks it lacks.
 #pragma once
 
@@ -64,15 +64,27 @@ struct Manifest {
 // The checksum is XXH3-64 (seed 0) of every byte before it. The form is canonical (minimal
 // varints, longest shared prefixes), so equal manifests encode to equal bytes.
 //
-// encode() throws Error(failure, "manifest: ...") for a manifest that breaks the rules
-// above (unsorted or duplicate paths, "." or ".." components, a parent that is not a
-// directory, sizes that do not add up), so whatever it writes, decode() accepts.
+// encode() runs validate_manifest() first, so whatever it writes, decode() accepts.
 std::string encode(const Manifest& manifest);
 
-// Throws Error(failure, "manifest: ...") on truncated, oversized or malformed input and on
-// every rule encode() enforces. Safe on arbitrary bytes: counts are bounded by the bytes
-// left before anything is allocated for them.
+// Throws Error(failure, "manifest: ...") on truncated, oversized or malformed input, and runs
+// validate_manifest() on what it read. Safe on arbitrary bytes: counts are bounded by the
+// bytes left before anything is allocated for them.
 Manifest decode(std::string_view bytes);
+
+// The one manifest validator: the sender runs it (encode) before sending and the receiver
+// (decode) before creating anything, so neither accepts what the other refuses. Throws
+// Error(failure, "manifest: entry N 'PATH': ...") at the first entry that breaks a rule:
+//   - every path is a safe relative path (relative_path_problem in safe_fs.hpp: no empty,
+//     "." or ".." component, no NUL byte, at most 4096 bytes);
+//   - paths strictly ascend by bytes (no repeats), and every entry's parent is a directory
+//     entry before it, so a receiver never creates anything beneath a symlink;
+//   - modes have no bits beyond 07777;
+//   - directories have no size, link target, hash or chunks; symlinks have a non-empty
+//     target without NUL bytes, their size is its length, and no hash or chunks; files have
+//     no link target, each chunk is 1 to k_max_chunk_size bytes (chunker.hpp), and the
+//     chunk sizes add up to the file size.
+void validate_manifest(const Manifest& manifest);
 
 struct ScanOptions {
   ChunkerParams chunker;

@@ -1,11 +1,12 @@
 // The node side of a push (docs/push.md): stages a release from a manifest, local chunks and
 // received ones, verifies it and publishes it as ROOT/releases/NAME.
 //
-// Nothing is written outside ROOT: the manifest's paths are checked before anything is
-// created, every directory is opened beneath ROOT without following links, and files are
-// created exclusively. A push stages into releases/NAME.partial/; an interrupted one is
-// picked up by the next push of the same release, which keeps what is complete and reuses
-// the verified prefix of what is not, so only missing chunks travel again.
+// Nothing is written outside ROOT: the manifest is checked before anything is created (decode
+// runs validate_manifest, the same function the sender's encode runs), every directory is
+// opened beneath ROOT without following links, and files are created exclusively. A push stages
+// into releases/NAME.partial/; an interrupted one is picked up by the next push of the same
+// release, which keeps what is complete and reuses the verified prefix of what is not, so only
+// missing chunks travel again.
 #pragma once
 
 #include <string>
@@ -24,10 +25,5 @@ namespace ferry::transfer {
 // caller reports them to the sender.
 nlohmann::json receive_push(Channel& channel, int root_fd, const std::string& root_display,
                             const nlohmann::json& request);
-
-// Checks a manifest received from a sender: every path relative and clean, sorted and
-// unique, each parent a directory of the manifest, file sizes equal to their chunks'. Error
-// naming the first bad entry.
-void validate_manifest(const Manifest& manifest);
 
 }  // namespace ferry::transfer

@@ -34,7 +34,7 @@ class ChunkSource {
   };
   std::filesystem::path m_root;
   const Manifest& m_manifest;
-  std::unordered_map<ChunkId, Location, ChunkIdHash> m_chunks;
+  std::unordered_map<ChunkId, Location, Hash128Hash> m_chunks;
 };
 
 // Chunk frames, compressed once and kept while they fit in `budget_bytes`, so that nodes
@@ -50,7 +50,7 @@ class ChunkFrames {
   int m_level;
   std::size_t m_budget;
   std::mutex m_mutex;
-  std::unordered_map<ChunkId, std::shared_ptr<const std::string>, ChunkIdHash> m_frames;
+  std::unordered_map<ChunkId, std::shared_ptr<const std::string>, Hash128Hash> m_frames;
   std::deque<ChunkId> m_order;  // oldest first, for eviction
   std::size_t m_bytes = 0;
   std::atomic<std::uint64_t> m_compressions{0};

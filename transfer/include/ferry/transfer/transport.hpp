@@ -1,6 +1,6 @@
 // Push targets and how ferry reaches them: `local:/abs/root` runs `ferry receive ROOT` as a
 // child process; `ssh://user@host[:port]/abs/root` runs it through ssh, so authentication,
-// host keys and jump hosts are SSH's business (DESIGN.md, "Tree push").
+// host keys and jump hosts are SSH's business (docs/push.md).
 #pragma once
 
 #include <sys/types.h>
