@@ -7,21 +7,12 @@
 #include <sstream>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/hash128.hpp"
 
 namespace ferry {
 namespace {
 
 constexpr std::string_view k_mask = "***";
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 std::string decode(std::string_view text, const UrlKind& kind, std::string_view part) {
   std::string out;
@@ -32,8 +23,8 @@ std::string decode(std::string_view text, const UrlKind& kind, std::string_view 
       continue;
     }
     const bool whole = i + 2 < part.size();
-    const int high = whole ? hex_digit(part[i + 1]) : -1;
-    const int low = whole ? hex_digit(part[i + 2]) : -1;
+    const int high = whole ? hex_digit_value(part[i + 1]) : -1;
+    const int low = whole ? hex_digit_value(part[i + 2]) : -1;
     if (high < 0 || low < 0)
       fail_url(text, kind, "invalid percent-escape");
     out += static_cast<char>(high * 16 + low);

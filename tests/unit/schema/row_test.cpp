@@ -4,10 +4,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
-#include <limits>
-#include <sstream>
 #include <string>
 
 #include "ferry/common/error.hpp"
@@ -108,21 +104,6 @@ TEST(RowBatch, KeepsNullsDistinctFromEmptyValues) {
   EXPECT_EQ(batch.rows(), 0u);
 }
 
-// MemAvailable from /proc/meminfo, in bytes (0 when unknown).
-std::uint64_t available_memory() {
-  std::ifstream in("/proc/meminfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with("MemAvailable:")) {
-      std::istringstream fields(line.substr(13));
-      std::uint64_t kib = 0;
-      fields >> kib;
-      return kib * 1024;
-    }
-  }
-  return 0;
-}
-
 TEST(RowBatch, FieldsAddressValuesBelow4GiBOfUpTo2GiB) {
   constexpr std::size_t k_4gib = std::size_t{1} << 32;
   constexpr std::size_t k_2gib = std::size_t{1} << 31;
@@ -137,52 +118,6 @@ TEST(RowBatch, FieldsAddressValuesBelow4GiBOfUpTo2GiB) {
     EXPECT_EQ(e.kind(), ErrorKind::failure);
     EXPECT_NE(std::string(e.what()).find("4 GiB"), std::string::npos) << e.what();
   }
-}
-
-// The same through a batch of 4 GiB of values: a minute or more where page faults are slow,
-// so it runs only when FERRY_TEST_4GIB_BATCH=1 (and 6 GiB of memory are free).
-TEST(RowBatch, ValuesPast4GiBOrLongerThan2GiBAreErrorsNotWrappedOffsets) {
-  constexpr std::size_t k_max_length = std::numeric_limits<std::int32_t>::max();
-  constexpr std::size_t k_4gib = std::size_t{1} << 32;
-  const char* enabled = std::getenv("FERRY_TEST_4GIB_BATCH");
-  if (enabled == nullptr || std::string(enabled) != "1")
-    GTEST_SKIP() << "set FERRY_TEST_4GIB_BATCH=1 to fill a batch with 4 GiB of values";
-  if (available_memory() < k_4gib + (std::size_t{2} << 30))
-    GTEST_SKIP() << "needs 6 GiB of free memory";
-  RowBatch batch(1);
-  std::string& buffer = batch.value_buffer();
-  buffer.reserve(k_4gib + 16);
-  // Two values of the largest length a field holds, then two of one byte: the last of them
-  // starts at the last offset a field holds (4 GiB - 1).
-  buffer.append(k_max_length, 'a');
-  batch.commit_value(0);
-  buffer.append(k_max_length, 'b');
-  batch.commit_value(k_max_length);
-  batch.add_value("c");
-  batch.add_value("d");
-  ASSERT_EQ(batch.byte_size(), k_4gib);
-  // The next value would start at 4 GiB: an error, and the batch stays as it was.
-  try {
-    batch.add_value("e");
-    ADD_FAILURE() << "a value at offset 4 GiB was added; it reads back as '"
-                  << batch.value(batch.rows() - 1, 0).substr(0, 8) << "'";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::failure);
-    EXPECT_NE(std::string(e.what()).find("4 GiB"), std::string::npos) << e.what();
-  }
-  ASSERT_EQ(batch.rows(), 4u);
-  EXPECT_EQ(batch.byte_size(), k_4gib);
-  EXPECT_EQ(batch.value(2, 0), "c");
-  EXPECT_EQ(batch.value(3, 0), "d");
-  EXPECT_EQ(batch.value(1, 0).size(), k_max_length);
-  EXPECT_EQ(batch.value(1, 0).front(), 'b');
-
-  // A value of 2 GiB does not fit a field's length.
-  batch.clear();
-  buffer.append(k_max_length + 1, 'x');
-  EXPECT_THROW(batch.commit_value(0), Error);
-  EXPECT_EQ(batch.rows(), 0u);
-  EXPECT_EQ(batch.byte_size(), 0u);
 }
 
 }  // namespace
