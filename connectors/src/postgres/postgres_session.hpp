@@ -1,7 +1,8 @@
 // Internal: one libpq session and the pieces of the PostgreSQL connector that share it.
 //
 // The connector talks to libpq directly rather than through libpqxx: libpqxx 6.4 gives no
-// supported access to its PGconn, and the COPY hot path needs PQgetCopyData/PQputCopyData.
+// supported access to its PGconn, and the COPY hot path needs PQgetCopyData/PQputCopyData
+// (docs/ARCHITECTURE.md, "Why libpq, not libpqxx", has the reasons and COPY timings).
 // libpq-fe.h stays inside the .cpp files; this header only names its opaque structs.
 #pragma once
 

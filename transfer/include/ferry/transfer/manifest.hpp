@@ -66,6 +66,9 @@ struct Manifest {
 //
 // encode() runs validate_manifest() first, so whatever it writes, decode() accepts.
 std::string encode(const Manifest& manifest);
+// The same bytes without the validation: what a broken or hostile sender could send. Only
+// for tests of the receiver; a sender uses encode().
+std::string encode_unvalidated(const Manifest& manifest);
 
 // Throws Error(failure, "manifest: ...") on truncated, oversized or malformed input, and runs
 // validate_manifest() on what it read. Safe on arbitrary bytes: counts are bounded by the
