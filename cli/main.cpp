@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "endpoints.hpp"
 #include "ferry/common/log.hpp"
+#include "ferry/common/url.hpp"
 
 namespace {
 
@@ -62,19 +63,26 @@ std::string unknown_command(CLI::App& app, const std::vector<std::string>& words
     if (subcommands.empty())
       return {};  // a positional argument
     CLI::App* next = nullptr;
-    std::string nearest;
-    std::size_t best = 3;  // suggest only names within two edits
+    // The nearest name within two edits, else the only one that `word` begins.
+    std::string nearest, prefixed;
+    std::size_t best = 3, prefixes = 0;
     for (CLI::App* sub : subcommands) {
       if (sub->check_name(word))
         next = sub;
       const std::size_t d = edit_distance(word, sub->get_name());
-      if (d < best || (nearest.empty() && sub->get_name().starts_with(word))) {
+      if (d < best) {
         best = d;
         nearest = sub->get_name();
       }
+      if (sub->get_name().starts_with(word)) {
+        ++prefixes;
+        prefixed = sub->get_name();
+      }
     }
+    if (nearest.empty() && prefixes == 1)
+      nearest = prefixed;
     if (next == nullptr) {
-      std::string message = "unknown command '" + word + "' for '" + path + "'";
+      std::string message = "unknown command '" + ferry::mask_url(word) + "' for '" + path + "'";
       if (!nearest.empty())
         message += "; did you mean '" + nearest + "'?";
       return message + " (see " + path + " --help)";
@@ -89,6 +97,21 @@ std::string unknown_command(CLI::App& app, const std::vector<std::string>& words
     return "'" + path + "' needs a command: " + names + " (see " + path + " --help)";
   }
   return {};
+}
+
+// CLI11 quotes the words it could not place: a URL among them is shown masked.
+std::string masked(std::string text, const std::vector<std::string>& words) {
+  for (const std::string& word : words) {
+    const std::string safe = ferry::mask_url(word);
+    if (safe == word)
+      continue;
+    std::size_t pos = 0;
+    while ((pos = text.find(word, pos)) != std::string::npos) {
+      text.replace(pos, word.size(), safe);
+      pos += safe.size();
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -134,9 +157,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const std::string unknown =
-        unknown_command(app, std::vector<std::string>(argv + 1, argv + argc));
-    std::cerr << "ferry: error: " << (unknown.empty() ? std::string(e.what()) : unknown) << '\n';
+    const std::vector<std::string> words(argv + 1, argv + argc);
+    const std::string unknown = unknown_command(app, words);
+    std::cerr << "ferry: error: " << (unknown.empty() ? masked(e.what(), words) : unknown) << '\n';
     return static_cast<int>(ExitCode::bad_input);
   } catch (const ferry::Error& e) {
     std::cerr << "ferry: error: " << e.what() << '\n';

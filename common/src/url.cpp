@@ -102,17 +102,33 @@ void parse_authority(std::string_view text, const UrlKind& kind, std::string_vie
     url.port = parse_port(text, kind, port);
 }
 
-// Replaces the value of every secret parameter in "k=v&k=v" with the mask.
+// A parameter name as a server would read it: percent-escapes decoded where they are valid.
+std::string loose_decode(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const int high = i + 2 < name.size() ? hex_digit_value(name[i + 1]) : -1;
+    const int low = i + 2 < name.size() ? hex_digit_value(name[i + 2]) : -1;
+    if (name[i] == '%' && high >= 0 && low >= 0) {
+      out += static_cast<char>(high * 16 + low);
+      i += 2;
+    } else {
+      out += name[i] == '+' ? ' ' : name[i];
+    }
+  }
+  return out;
+}
+
+// Replaces the value of every secret parameter in "k=v&k=v" with the mask. A value ends only
+// at '&', so that whatever follows a secret (a '#', say) stays masked.
 void mask_query(std::string& out, std::size_t start) {
   std::size_t pos = start;
   while (pos < out.size()) {
-    std::size_t end = out.find_first_of("&#", pos);
+    std::size_t end = out.find('&', pos);
     if (end == std::string::npos)
       end = out.size();
     const std::size_t eq = out.find('=', pos);
     if (eq != std::string::npos && eq < end) {
-      std::string name = out.substr(pos, eq - pos);
-      std::replace(name.begin(), name.end(), '+', ' ');
+      const std::string name = loose_decode(std::string_view(out).substr(pos, eq - pos));
       if (is_secret_param(name) && end > eq + 1) {
         out.replace(eq + 1, end - eq - 1, k_mask);
         end = eq + 1 + k_mask.size();
@@ -171,23 +187,24 @@ bool is_secret_param(std::string_view name) noexcept {
   return false;
 }
 
+// Masks more than a parser would find rather than less: a password may hold '/', '?', '#' or
+// '@' unescaped, so the user info runs from the first ':' after "://" to the last '@', and the
+// query starts at the first '?' after that.
 std::string mask_url(std::string_view text) {
   std::string out(text);
-  const std::size_t query = out.find('?');
-  if (query != std::string::npos)
+  std::size_t after_userinfo = 0;
+  if (const auto scheme_end = out.find("://"); scheme_end != std::string::npos) {
+    const auto authority_start = scheme_end + 3;
+    const auto at = out.rfind('@');
+    const auto colon = out.find(':', authority_start);
+    if (at != std::string::npos && at > authority_start && colon != std::string::npos &&
+        colon < at) {
+      out.replace(colon + 1, at - colon - 1, k_mask);
+      after_userinfo = colon + 1 + k_mask.size();
+    }
+  }
+  if (const std::size_t query = out.find('?', after_userinfo); query != std::string::npos)
     mask_query(out, query + 1);
-  const auto scheme_end = out.find("://");
-  if (scheme_end == std::string::npos || (query != std::string::npos && scheme_end > query))
-    return out;
-  const auto authority_start = scheme_end + 3;
-  const auto authority_end = out.find_first_of("/?#", authority_start);
-  const auto at = out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
-  if (at == std::string::npos || at < authority_start)
-    return out;
-  const auto colon = out.find(':', authority_start);
-  if (colon == std::string::npos || colon > at)
-    return out;
-  out.replace(colon + 1, at - colon - 1, k_mask);
   return out;
 }
 

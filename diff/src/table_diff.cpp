@@ -311,21 +311,11 @@ void ChunkFeed::finish(std::exception_ptr error) {
   m_changed.notify_all();
 }
 
-void require_row_key(const schema::Table& table) {
-  if (table.row_key().empty()) {
-    throw Error(ErrorKind::usage, "table " + table.qualified_name() +
-                                      " has no primary key and no unique NOT NULL key; ferry "
-                                      "cannot compare its rows (add a primary key, or leave the "
-                                      "table out of the sync)");
-  }
-}
-
 MasterTable master_table(Dialect dialect, const schema::Table& table, bool client_chunks) {
   MasterTable out;
   out.table = table;
   out.dialect = dialect;
-  require_row_key(table);
-  out.key = table.row_key();
+  out.key = table.required_row_key();
   out.key_index = key_positions(table, out.key);
   if (client_chunks)
     out.chunks = std::make_shared<ChunkFeed>();

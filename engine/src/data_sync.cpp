@@ -39,7 +39,7 @@ std::vector<const schema::Table*> select_tables(const schema::Catalog& master,
     }
   }
   for (const schema::Table* t : chosen)
-    diff::require_row_key(*t);
+    t->required_row_key();
   // Topological order by foreign keys among the chosen tables; a cycle keeps given order.
   std::vector<const schema::Table*> ordered;
   std::set<const schema::Table*> placed;
@@ -88,8 +88,8 @@ schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& m
   for (const schema::Column& m : master.columns) {
     const schema::Column* c = tenant->find_column(m.name);
     if (c == nullptr) {
-      throw Error(ErrorKind::failure, "table " + master.qualified_name() + " has no column " + m.name +
-                                          " on the tenant; run ferry schema sync first");
+      throw Error(ErrorKind::failure, "table " + master.qualified_name() + " has no column " +
+                                          m.name + " on the tenant; run ferry schema sync first");
     }
     view.columns.push_back(*c);
   }
@@ -99,7 +99,8 @@ schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& m
       continue;
     }
     throw Error(ErrorKind::failure,
-                "table " + master.qualified_name() + " has a column of the tenant's own, " + c.name +
+                "table " + master.qualified_name() + " has a column of the tenant's own, " +
+                    c.name +
                     ", NOT NULL without a default, so the master's rows cannot be inserted: "
                     "drop it (ferry schema sync --allow-drop), give it a default, or leave " +
                     master.qualified_name() + " out of the sync's tables");

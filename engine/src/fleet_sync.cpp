@@ -359,8 +359,10 @@ FleetReport run_fleet_sync(const Config& config, const FleetOptions& options,
       failed_group = group.empty() ? "(ungrouped)" : group;
     }
   }
-  if (journal && failed_group.empty() && report.exit_code() == ExitCode::ok)
-    journal->finish();
+  // A run that reached its end is over, whatever failed in it: --resume continues only a run
+  // that was cut short (kill -9, a crash), and the next run retries what failed.
+  if (journal && !options.dry_run)
+    journal->finish(static_cast<int>(report.exit_code()));
   report.seconds = seconds_since(start);
   return report;
 }

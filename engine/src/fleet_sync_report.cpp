@@ -3,26 +3,28 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "ferry/engine/fleet_sync.hpp"
 
 namespace ferry::engine {
 
 std::string render_text(const FleetReport& report) {
-  std::size_t width = 6, group_width = 5;
+  std::size_t width = 6, group_width = 5, status_width = 6;
   for (const FleetTenant& t : report.tenants) {
     width = std::max(width, t.name.size());
     group_width = std::max(group_width, t.group.size());
+    status_width = std::max(status_width, std::string_view(to_string(t.status)).size());
   }
   std::string out =
-      fmt::format("{:<{}}  {:<{}}  {:<9}  {:<7}  {:>9}  {:>10}  {:>8}\n", "tenant", width, "group",
-                  group_width, "mode", "status", "structure", "rows moved", "time");
+      fmt::format("{:<{}}  {:<{}}  {:<9}  {:<{}}  {:>9}  {:>10}  {:>8}\n", "tenant", width, "group",
+                  group_width, "mode", "status", status_width, "structure", "rows moved", "time");
   std::size_t changes = 0, rows = 0;
   for (const FleetTenant& t : report.tenants) {
     changes += t.structure_changes;
     rows += t.rows_moved;
-    out += fmt::format("{:<{}}  {:<{}}  {:<9}  {:<7}  {:>9}  {:>10}  {:>7.2f}s\n", t.name, width,
-                       t.group, group_width, to_string(t.mode), to_string(t.status),
+    out += fmt::format("{:<{}}  {:<{}}  {:<9}  {:<{}}  {:>9}  {:>10}  {:>7.2f}s\n", t.name, width,
+                       t.group, group_width, to_string(t.mode), to_string(t.status), status_width,
                        t.structure_changes, t.rows_moved, t.seconds);
   }
   out += fmt::format("{} tenant(s), {} structure change(s), {} row(s) {}, {:.2f}s{}\n",
@@ -54,7 +56,8 @@ nlohmann::json to_json(const FleetReport& report) {
           {"mode_reason", report.mode_reason},
           {"dry_run", report.dry_run},
           {"resumed", report.resumed},
-          {"resume_note", report.resume_note},
+          {"resume_note", report.resume_note.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(report.resume_note)},
           {"tenants", std::move(tenants)},
           {"seconds", report.seconds},
           {"exit_code", static_cast<int>(report.exit_code())}};

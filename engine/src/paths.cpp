@@ -1,6 +1,7 @@
 #include "ferry/engine/paths.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,34 +27,37 @@ std::filesystem::path default_state_dir() {
 void write_file_atomically(const std::filesystem::path& file, std::string_view text) {
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
-  const std::filesystem::path temp = file.string() + ".tmp";
-  const auto fail = [&](const char* what) {
-    const std::string why = std::strerror(errno);
-    throw Error(ErrorKind::failure, std::string(what) + " " + temp.string() + ": " + why);
-  };
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    fail("cannot create");
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      const int saved = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      errno = saved;
-      fail("cannot write");
-    }
-    written += static_cast<std::size_t>(n);
+  // A temporary name of its own (mkstemp), so two writers of one file never share it.
+  std::string temp = file.string() + ".XXXXXX";
+  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) {
+    throw Error(ErrorKind::failure,
+                "cannot create a file beside " + file.string() + ": " + std::strerror(errno));
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  const auto fail = [&](const char* what, int error) {
     ::unlink(temp.c_str());
-    fail("cannot write");
+    throw Error(ErrorKind::failure,
+                std::string(what) + " " + file.string() + ": " + std::strerror(error));
+  };
+  std::size_t written = 0;
+  int error = 0;
+  while (error == 0 && written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n > 0)
+      written += static_cast<std::size_t>(n);
+    else if (n == 0)
+      error = ENOSPC;
+    else if (errno != EINTR)
+      error = errno;
   }
+  if (error == 0 && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0))
+    error = errno;
+  if (::close(fd) != 0 && error == 0)
+    error = errno;
+  if (error != 0)
+    fail("cannot write", error);
   if (::rename(temp.c_str(), file.c_str()) != 0)
-    fail("cannot rename into place");
+    fail("cannot replace", errno);
 }
 
 }  // namespace ferry::engine

@@ -94,6 +94,7 @@ std::optional<RunJournal> RunJournal::last(const std::filesystem::path& state_di
     j.m_started = doc.at("started");
     j.m_finished = doc.at("finished");
     j.m_finished_at = doc.value("finished_at", std::string("an unknown time"));
+    j.m_exit_code = doc.value("exit_code", -1);
     for (const auto& t : doc.at("tenants")) {
       const std::string name = t.at("name");
       j.m_order.push_back(name);
@@ -133,9 +134,10 @@ void RunJournal::tenant_finished(const std::string& tenant) {
   save();
 }
 
-void RunJournal::finish() {
+void RunJournal::finish(int exit_code) {
   std::lock_guard lock(*m_mutex);
   m_finished = true;
+  m_exit_code = exit_code;
   m_finished_at = now_utc("%Y-%m-%dT%H:%M:%SZ");
   save();
 }
@@ -154,6 +156,7 @@ void RunJournal::save() const {
                            {"started", m_started},
                            {"finished", m_finished},
                            {"finished_at", m_finished_at},
+                           {"exit_code", m_exit_code},
                            {"process", process_label()},
                            {"tenants", std::move(tenants)}};
   write_file_atomically(m_dir / (m_id + ".json"), doc.dump(2) + "\n");

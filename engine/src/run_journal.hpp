@@ -57,7 +57,8 @@ class RunJournal {
   void structure_done(const std::string& tenant);
   void table_done(const std::string& tenant, const std::string& table);
   void tenant_finished(const std::string& tenant);
-  void finish();
+  // The run reached its end, with this exit code (0, or 4/1 when tenants failed).
+  void finish(int exit_code);
 
  private:
   RunJournal() = default;
@@ -69,6 +70,7 @@ class RunJournal {
   std::string m_started;
   bool m_finished = false;
   std::string m_finished_at;
+  int m_exit_code = -1;
   std::vector<std::string> m_order;
   std::map<std::string, TenantProgress> m_progress;
   mutable std::unique_ptr<std::mutex> m_mutex = std::make_unique<std::mutex>();  // guards all

@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include "ferry/common/error.hpp"
+
 namespace ferry::schema {
 namespace {
 
@@ -118,6 +120,17 @@ std::vector<std::string> Table::row_key() const {
       return u.columns;
   }
   return {};
+}
+
+std::vector<std::string> Table::required_row_key() const {
+  std::vector<std::string> key = row_key();
+  if (key.empty()) {
+    throw Error(ErrorKind::usage,
+                "table " + qualified_name() +
+                    " has no primary key and no unique NOT NULL key; ferry cannot order or "
+                    "compare its rows (add a primary key, or leave the table out of the sync)");
+  }
+  return key;
 }
 
 std::string qualified_name(std::string_view schema, std::string_view name) {

@@ -50,7 +50,7 @@ void upsert_rows_via_temp(Connector& connector, const DialectSql& sql, const sch
                           const schema::RowBatch& rows) {
   if (rows.empty())
     return;
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   const std::vector<std::string> columns = writable_columns(table);
   // Generated columns are derived: project them out of the batch.
   std::vector<std::size_t> positions;
@@ -93,7 +93,7 @@ void delete_rows_by_key(Connector& connector, const DialectSql& sql, const schem
                         const std::vector<schema::KeyValue>& keys) {
   if (keys.empty())
     return;
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   std::vector<std::string> statements;
   for (std::size_t start = 0; start < keys.size(); start += k_keys_per_statement) {
     const std::size_t end = std::min(keys.size(), start + k_keys_per_statement);

@@ -91,24 +91,13 @@ std::string key_range_where(const schema::Table& table, const std::vector<std::s
   return out;
 }
 
-std::vector<std::string> require_row_key(const schema::Table& table) {
-  std::vector<std::string> key = table.row_key();
-  if (key.empty()) {
-    throw Error(ErrorKind::failure,
-                "table " + table.qualified_name() +
-                    " has no primary key and no unique NOT NULL key; ferry cannot order or "
-                    "compare its rows (add a primary key)");
-  }
-  return key;
-}
-
 bool is_integer(schema::LogicalType type) {
   return type == schema::LogicalType::int16 || type == schema::LogicalType::int32 ||
          type == schema::LogicalType::int64;
 }
 
 std::vector<std::string> bucket_key(const schema::Table& table, const BucketScheme& scheme) {
-  std::vector<std::string> key = require_row_key(table);
+  std::vector<std::string> key = table.required_row_key();
   const std::string label = table.qualified_name();
   if (scheme.kind == BucketScheme::Kind::key_range) {
     const schema::LogicalType type =

@@ -41,9 +41,6 @@ std::string key_order(const schema::Table& table, const std::vector<std::string>
 // "k1, k2" quoted, for ORDER BY.
 std::string column_list(const std::vector<std::string>& columns, const QuoteFn& quote);
 
-// The table's row key, or Error(failure) naming the table when it has none.
-std::vector<std::string> require_row_key(const schema::Table& table);
-
 // int16, int32 or int64.
 bool is_integer(schema::LogicalType type);
 

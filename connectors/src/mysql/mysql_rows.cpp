@@ -401,7 +401,7 @@ void append_literal(std::string& out, const schema::Table& table, const schema::
 
 std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
                                            const ReadOptions& options) {
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   std::string select;
   for (const schema::Column& column : table.columns)
     select += (select.empty() ? "" : ", ") + read_expression(column);
@@ -513,7 +513,7 @@ std::string key_hash_select(const schema::Table& table, const std::vector<std::s
 
 std::unique_ptr<RowReader> make_key_hash_reader(Session& session, const schema::Table& table,
                                                 std::size_t batch_rows) {
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   return std::make_unique<MysqlRowReader>(session, key_hash_table(table, key),
                                           key_hash_select(table, key, quote_name(table.name)) +
                                               " ORDER BY " + key_order(table, key, key_expr),
@@ -560,7 +560,7 @@ std::unique_ptr<RowReader> make_bucket_key_hash_reader(Session& session, const s
 
 std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(
     Session& session, const schema::Table& table) {
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   if (key.size() != 1 || !connectors::is_integer(table.find_column(key[0])->type))
     return std::nullopt;
   const std::string k = quote_name(key[0]);

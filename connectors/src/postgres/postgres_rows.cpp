@@ -578,7 +578,7 @@ class PostgresRowWriter final : public RowWriter {
 
 std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
                                            const ReadOptions& options) {
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   std::vector<std::string> names;
   std::vector<PostgresRowReader::ColumnInfo> columns;
   for (const schema::Column& c : table.columns) {
@@ -595,7 +595,7 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
 
 std::unique_ptr<RowReader> make_key_hash_reader(Session& session, const schema::Table& table,
                                                 std::size_t batch_rows) {
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   std::vector<PostgresRowReader::ColumnInfo> columns;
   for (const std::string& k : key)
     columns.push_back({k, table.find_column(k)->type});
@@ -660,7 +660,7 @@ std::unique_ptr<RowReader> make_bucket_key_hash_reader(Session& session, const s
 
 std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(
     Session& session, const schema::Table& table) {
-  const std::vector<std::string> key = require_row_key(table);
+  const std::vector<std::string> key = table.required_row_key();
   if (key.size() != 1 || !is_integer(table.find_column(key[0])->type))
     return std::nullopt;
   const auto rows = session.query("SELECT min(" + quote(key[0]) + ")::text, max(" + quote(key[0]) +

@@ -435,7 +435,7 @@ class SqliteConnector final : public SqlRowChanges {
 
   std::unique_ptr<RowReader> read_rows(const schema::Table& table,
                                        const ReadOptions& options) override {
-    const std::vector<std::string> key = require_row_key(table);
+    const std::vector<std::string> key = table.required_row_key();
     const QuoteFn quote = [this](std::string_view n) { return quote_identifier(n); };
     // Text keys in byte order whatever the column's collation (see sql_text.hpp).
     const KeyExprFn key_expr = [&](const schema::Column& c) {

@@ -115,6 +115,7 @@ TEST_F(CommandLine, PurgeKeepsAtLeastOneRelease) {
   EXPECT_TRUE(contains(zero.output, "--keep must be at least 1")) << zero.output;
   const auto negative = run_ferry("release purge --keep -1 --on local:" + root.string());
   EXPECT_EQ(negative.exit_code, 2) << negative.output;
+  EXPECT_TRUE(contains(negative.output, "--keep must be at least 1")) << negative.output;
 }
 
 }  // namespace

@@ -174,6 +174,16 @@ TEST_F(Secrets, FleetSyncReportsJournalsAndLocksShowNoSecret) {
   expect_clean_tree(dir.path() + "/state");
 }
 
+TEST_F(Secrets, ArgumentErrorsShowNoSecret) {
+  const std::string url = "postgres://app:" + std::string(k_wrong) + "@h/db?api_token=" + k_param;
+  for (const std::string& args : {"data '" + url + "'", "inspect '" + url + "' '" + url + "'",
+                                  "'" + url + "'", "schema diff '" + url + "'"}) {
+    const auto out = run(args);
+    EXPECT_EQ(out.exit_code, 2) << args << "\n" << out.output;
+    EXPECT_TRUE(out.output.starts_with("ferry: error: ")) << out.output;
+  }
+}
+
 TEST_F(Secrets, ConfigErrorsShowNoSecret) {
   test::TempDir dir;
   const std::string c = "-c " + dir.path() + "/ferry.yaml ";
@@ -182,7 +192,10 @@ TEST_F(Secrets, ConfigErrorsShowNoSecret) {
       "postgres://app@h/db?password=" + std::string(k_wrong) + "&x",
       "mysql://app:" + std::string(k_wrong) + "@h/db?connect_timeout=soon",
       "postgres://app:" + std::string(k_wrong) + "@h/db${UNTERMINATED",
+      "postgres://app:ab/cd" + std::string(k_wrong) + "@h/db",
+      "postgres://app:${FERRY_SECRETS_TEST_SLASHED}@h:5432/db",
   };
+  ::setenv("FERRY_SECRETS_TEST_SLASHED", (std::string("x/y?z#") + k_wrong).c_str(), 1);
   for (const std::string& url : bad_urls) {
     std::ofstream(dir.path() + "/ferry.yaml")
         << "master: sqlite:m.db\ntenants:\n  - name: t\n    url: " << url << "\n";

@@ -273,6 +273,34 @@ TEST_F(FleetSync, ResumeAfterAFinishedRunSaysSoAndStartsANewRun) {
   EXPECT_TRUE(colors("t1") == k_master_colors);
 }
 
+TEST_F(FleetSync, ResumeAfterARunWithFailuresStartsANewRunAndADryRunWritesNoJournal) {
+  make_fleet({{"t1", ""}, {"t2", ""}}, k_sync);
+  std::filesystem::remove(db("t2"));
+  std::ofstream(db("t2")) << "not an SQLite database\n";
+  const CommandOutput failed = ferry("sync --mode full --json");
+  ASSERT_EQ(failed.exit_code, 4) << failed.output;
+  const std::string id = json_report(failed.output).at("run_id");
+  EXPECT_EQ(last_journal(dir() / "state").at("exit_code"), 4);
+  // A dry run, resumed or not, leaves the journal as it was.
+  const std::string journal = read_text(dir() / "state" / "runs" / (id + ".json"));
+  EXPECT_EQ(ferry("sync --mode full --resume --dry-run").exit_code, 4);
+  EXPECT_TRUE(read_text(dir() / "state" / "runs" / (id + ".json")) == journal);
+  // t2 is repaired; the next --resume is a new run over every tenant, not t1 skipped.
+  std::filesystem::remove(db("t2"));
+  exec(db("t2"), k_tenant);
+  exec(db("t1"), {"UPDATE colors SET name = 'rouge' WHERE id = 1"});
+  const CommandOutput next = ferry("sync --mode full --resume --json");
+  ASSERT_EQ(next.exit_code, 0) << next.output;
+  EXPECT_TRUE(contains(next.output, "nothing to resume: run " + id + " finished at "))
+      << next.output;
+  const nlohmann::json report = json_report(next.output);
+  EXPECT_EQ(tenant_entry(report, "t1").at("status"), "done");
+  EXPECT_EQ(tenant_entry(report, "t1").at("rows_moved"), 1);
+  EXPECT_EQ(tenant_entry(report, "t2").at("status"), "done");
+  EXPECT_TRUE(colors("t1") == k_master_colors);
+  EXPECT_TRUE(colors("t2") == k_master_colors);
+}
+
 TEST_F(FleetSync, ATableThatCannotBeSyncedStopsTheRunBeforeAnyTenantChanges) {
   make_fleet({{"t1", ""}}, "");
   exec(db("master"), {"CREATE TABLE logs (at TEXT, line TEXT)"});

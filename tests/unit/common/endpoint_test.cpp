@@ -142,6 +142,22 @@ TEST(EndpointSecrets, UnparsableUrlsAreQuotedMasked) {
   EXPECT_EQ(mask_url("x://u:p@h/d?token=t&mode=rwc#f"), "x://u:***@h/d?token=***&mode=rwc#f");
 }
 
+TEST(EndpointSecrets, PasswordsWithReservedCharactersStayMasked) {
+  // Unescaped '/', '?', '#' and '@' in a password (as ${VAR} may put there) break the URL;
+  // its error must still not show them.
+  for (const std::string password : {"ab/cd", "ab?cd", "ab#cd", "ab@cd", "a/b?c#d@e"}) {
+    const std::string url = "postgres://app:" + password + "hunter2@db:99999/main";
+    try {
+      parse_endpoint(url);
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(mask_url(url).find("hunter2"), std::string::npos) << mask_url(url);
+  }
+  EXPECT_EQ(mask_url("p://h/d?password=ab#cdhunter2&x=1").find("hunter2"), std::string::npos);
+  EXPECT_EQ(mask_url("p://h/d?p%61ssword=hunter2").find("hunter2"), std::string::npos);
+}
+
 TEST(EndpointSecrets, SecretParameterNames) {
   for (const char* name :
        {"password", "sslpassword", "PASS", "secret", "api_token", "key", "private_key_data"})

@@ -114,6 +114,7 @@ TEST(RowBatch, FieldsAddressValuesBelow4GiBOfUpTo2GiB) {
   EXPECT_THROW(RowBatch::check_field(0, k_2gib), Error);
   try {
     RowBatch::check_field(k_4gib, 10);
+    ADD_FAILURE() << "an offset of 4 GiB was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::failure);
     EXPECT_NE(std::string(e.what()).find("4 GiB"), std::string::npos) << e.what();

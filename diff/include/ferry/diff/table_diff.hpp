@@ -142,9 +142,6 @@ struct DiffSettings {
 // server_summary is left to the caller, who fills it when some tenant compares on the
 // servers, e.g. in the background (server_summaries()).
 MasterTable master_table(Dialect dialect, const schema::Table& table, bool client_chunks);
-// Throws Error(usage) naming `table` when it has no primary key and no unique NOT NULL key:
-// rows without a key cannot be matched. master_table() calls it; planners call it first.
-void require_row_key(const schema::Table& table);
 
 // Reads the master's rows of `table` in key order and publishes them in chunks of
 // settings.chunk_rows rows (fewer when they pass settings.chunk_bytes), each with its

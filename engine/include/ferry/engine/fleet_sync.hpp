@@ -43,8 +43,8 @@ struct FleetOptions {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 
-// A dry run ends each tenant as would_apply or in_sync, a real run as done (or skipped: done
-// earlier in the run it resumed).
+// A dry run ends each tenant as would_apply or in_sync, a real run as done; a tenant done
+// earlier in a resumed run is skipped.
 enum class FleetStatus { done, failed, skipped, not_run, would_apply, in_sync };
 const char* to_string(FleetStatus status) noexcept;
 
@@ -78,8 +78,9 @@ std::pair<SyncMode, std::string> choose_mode(const Config& config, ModeChoice ch
                                              std::chrono::system_clock::time_point now);
 
 // `on_mode` is called once the mode is chosen, before any tenant is touched. With `resume`,
-// continues the latest run when it is unfinished; otherwise says so in resume_note and
-// starts a new run (a sync is idempotent). In full mode the tables of sync.tables are
+// continues the latest run when it was cut short (killed before its end); when it reached
+// its end, whatever failed in it, says so in resume_note and starts a new run (a sync is
+// idempotent). A dry run never writes the journal. In full mode the tables of sync.tables are
 // checked on the master first: Error(usage) naming a table that cannot be synced, before any
 // tenant is changed.
 FleetReport run_fleet_sync(const Config& config, const FleetOptions& options,

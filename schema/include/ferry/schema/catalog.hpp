@@ -139,6 +139,9 @@ struct Table {
   // The key rows are ordered and compared by: the primary key, else the first unique
   // constraint whose columns are all NOT NULL. Empty when the table has neither.
   std::vector<std::string> row_key() const;
+  // row_key(), or Error(usage) naming the table when it has none: rows without a key cannot
+  // be ordered, matched or compared.
+  std::vector<std::string> required_row_key() const;
   std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
 };
 
