@@ -76,8 +76,10 @@ const schema::Table* find_same(const schema::Catalog& catalog, const schema::Tab
 // The tenant's table as the master's columns see it: the master's columns, in the master's
 // order, as the tenant defines them; ferry reads, hashes and writes only these. A tenant may
 // keep columns of its own where the master's rows can be inserted without them (nullable, a
-// default, generated or identity): ferry leaves them alone.
-schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& master) {
+// default, generated or identity): ferry leaves them alone. Only a run that writes (`writes`)
+// refuses a tenant column that inserts could not fill; a comparison reads around it.
+schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& master,
+                          bool writes) {
   const schema::Table* tenant = find_same(catalog, master);
   if (tenant == nullptr) {
     throw Error(ErrorKind::failure, "table " + master.qualified_name() +
@@ -94,8 +96,8 @@ schema::Table tenant_view(const schema::Catalog& catalog, const schema::Table& m
     view.columns.push_back(*c);
   }
   for (const schema::Column& c : tenant->columns) {
-    if (master.find_column(c.name) != nullptr || c.nullable || c.default_expr || c.generated_expr ||
-        c.identity != schema::Identity::none) {
+    if (!writes || master.find_column(c.name) != nullptr || c.nullable || c.default_expr ||
+        c.generated_expr || c.identity != schema::Identity::none) {
       continue;
     }
     throw Error(ErrorKind::failure,
@@ -352,7 +354,7 @@ class TenantSync {
     const diff::MasterTable& m = m_tables[i];
     out.table = m.table.qualified_name();
     try {
-      const schema::Table t = tenant_view(catalog, m.table);
+      const schema::Table t = tenant_view(catalog, m.table, !m_options.dry_run);
       changes = compare(m, *m_master_conn, tenant, t, i, out.hashed_on_servers);
       out.rows_compared = changes.rows_compared;
       out.chunks = changes.chunks;
@@ -378,7 +380,7 @@ class TenantSync {
     if (out.error.empty()) {
       try {
         const diff::MasterTable& m = m_tables[i];
-        const schema::Table t = tenant_view(catalog, m.table);
+        const schema::Table t = tenant_view(catalog, m.table, !m_options.dry_run);
         std::vector<schema::KeyValue> deleted;
         if (!m_options.dry_run && m_options.deletes == DeletesPolicy::propagate &&
             !changes.deletes.empty()) {
