@@ -602,7 +602,7 @@ TEST_F(MysqlConnector, TableWithoutRowKeyCannotBeRead) {
     db().read_rows(table, {});
     FAIL() << "read_rows accepted a table without a row key";
   } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::failure);
+    EXPECT_EQ(e.kind(), ErrorKind::usage);  // exit 2: the table needs a key, not a retry
     EXPECT_NE(std::string(e.what()).find("nokey"), std::string::npos) << e.what();
   }
 }
