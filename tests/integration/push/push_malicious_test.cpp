@@ -73,7 +73,8 @@ class MaliciousSender : public ::testing::Test {
     auto& channel = conn->channel();
     try {
       channel.send_json(FrameType::request, {{"op", "push"}, {"release", name}});
-      channel.send(FrameType::manifest, transfer::compress_manifest(transfer::encode_unvalidated(manifest)));
+      channel.send(FrameType::manifest,
+                   transfer::compress_manifest(transfer::encode_unvalidated(manifest)));
       channel.expect_json(FrameType::reply);
       const auto need = transfer::decode_chunk_ids(channel.expect(FrameType::need).payload);
       for (const ChunkId& id : need)
