@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "data_sync_support.hpp"
+#include "ferry/common/hash128.hpp"
 
 namespace ferry::test::data {
 namespace {
@@ -82,17 +83,6 @@ BigTable tenant_rows() {
   return rows;
 }
 
-std::string hex(const std::string& bytes) {
-  static constexpr char k_digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += k_digits[c >> 4];
-    out += k_digits[c & 15];
-  }
-  return out;
-}
-
 std::vector<std::string> create_big(Dialect dialect) {
   switch (dialect) {
     case Dialect::postgres:
@@ -115,9 +105,9 @@ void insert_rows(connectors::Connector& db, Dialect dialect, const BigTable& row
     if (!row.data) {
       sql += "NULL";
     } else if (dialect == Dialect::postgres) {
-      sql += "'\\x" + hex(row.data->make()) + "'::bytea";
+      sql += "'\\x" + to_hex(row.data->make()) + "'::bytea";
     } else {
-      sql += "X'" + hex(row.data->make()) + "'";
+      sql += "X'" + to_hex(row.data->make()) + "'";
     }
     sql += ")";
     db.execute({sql});
@@ -129,6 +119,24 @@ void insert_rows(connectors::Connector& db, Dialect dialect, const BigTable& row
 struct ServerRow {
   std::optional<std::string> body_length, data_length, body, data_hex;
 };
+
+// Appends to `out` how one column of a row differs: NULL where a value is expected or the
+// reverse, another byte length, other bytes (as the server shows them: hex for bytes).
+void check_value(std::string& out, const std::string& what, const std::optional<Value>& expected,
+                 const std::optional<std::string>& length, const std::optional<std::string>& actual,
+                 bool as_hex) {
+  if (!expected) {
+    if (actual)
+      out += what + " is not NULL\n";
+    return;
+  }
+  const std::string value = expected->make();
+  if (length != std::to_string(value.size()))
+    out += what + " has " + length.value_or("NULL") + " bytes, not " +
+           std::to_string(value.size()) + "\n";
+  else if (actual != (as_hex ? to_hex(value) : value))
+    out += what + " differs\n";
+}
 
 ServerRow server_row(connectors::Connector& db, Dialect dialect, std::int64_t id) {
   std::string sql;
@@ -173,30 +181,8 @@ std::string differences(connectors::Connector& db, Dialect dialect, const BigTab
   for (const auto& [id, row] : expected) {
     const ServerRow actual = server_row(db, dialect, id);
     const std::string at = "row " + std::to_string(id) + ": ";
-    if (!row.body) {
-      if (actual.body)
-        out += at + "body is not NULL\n";
-    } else {
-      const std::string body = row.body->make();
-      if (actual.body_length != std::to_string(body.size())) {
-        out += at + "body has " + actual.body_length.value_or("NULL") + " bytes, not " +
-               std::to_string(body.size()) + "\n";
-      } else if (actual.body != body) {
-        out += at + "body differs\n";
-      }
-    }
-    if (!row.data) {
-      if (actual.data_hex)
-        out += at + "data is not NULL\n";
-    } else {
-      const std::string data = row.data->make();
-      if (actual.data_length != std::to_string(data.size())) {
-        out += at + "data has " + actual.data_length.value_or("NULL") + " bytes, not " +
-               std::to_string(data.size()) + "\n";
-      } else if (actual.data_hex != hex(data)) {
-        out += at + "data differs\n";
-      }
-    }
+    check_value(out, at + "body", row.body, actual.body_length, actual.body, false);
+    check_value(out, at + "data", row.data, actual.data_length, actual.data_hex, true);
   }
   return out;
 }
