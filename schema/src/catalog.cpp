@@ -43,7 +43,43 @@ void sort_by_qualified_name(std::vector<T>& items) {
   });
 }
 
+constexpr std::array<std::pair<ObjectKind, const char*>, 11> k_object_kind_names{{
+    {ObjectKind::extension, "extension"},
+    {ObjectKind::collation, "collation"},
+    {ObjectKind::domain, "domain"},
+    {ObjectKind::composite_type, "type"},
+    {ObjectKind::function, "function"},
+    {ObjectKind::procedure, "procedure"},
+    {ObjectKind::constraint, "constraint"},
+    {ObjectKind::trigger, "trigger"},
+    {ObjectKind::policy, "policy"},
+    {ObjectKind::rule, "rule"},
+    {ObjectKind::event, "event"},
+}};
+
 }  // namespace
+
+const char* to_string(ObjectKind kind) noexcept {
+  for (const auto& [k, name] : k_object_kind_names) {
+    if (k == kind)
+      return name;
+  }
+  return "object";
+}
+
+std::optional<ObjectKind> object_kind_from_string(std::string_view name) noexcept {
+  for (const auto& [k, n] : k_object_kind_names) {
+    if (n == name)
+      return k;
+  }
+  return std::nullopt;
+}
+
+std::string SchemaObject::qualified_name() const {
+  if (!table.empty())
+    return schema::qualified_name(schema, table) + "." + name;
+  return schema::qualified_name(schema, name) + signature;
+}
 
 const char* to_string(LogicalType type) noexcept {
   for (const auto& [value, name] : k_type_names) {
@@ -171,6 +207,16 @@ void sort_catalog(Catalog& catalog) {
   sort_by_qualified_name(catalog.sequences);
   sort_by_qualified_name(catalog.enums);
   sort_by_qualified_name(catalog.views);
+  std::sort(catalog.objects.begin(), catalog.objects.end(),
+            [](const SchemaObject& a, const SchemaObject& b) {
+              return std::make_tuple(a.kind, a.qualified_name()) <
+                     std::make_tuple(b.kind, b.qualified_name());
+            });
+  std::sort(catalog.unmodelled.begin(), catalog.unmodelled.end(),
+            [](const UnmodelledObject& a, const UnmodelledObject& b) {
+              return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+            });
+  std::sort(catalog.available_extensions.begin(), catalog.available_extensions.end());
   for (Table& t : catalog.tables) {
     std::sort(t.columns.begin(), t.columns.end(),
               [](const Column& a, const Column& b) { return a.position < b.position; });

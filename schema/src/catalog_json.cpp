@@ -78,7 +78,9 @@ json table_json(const Table& t) {
               {"uniques", std::move(uniques)},
               {"indexes", std::move(indexes)},
               {"foreign_keys", std::move(fks)},
-              {"checks", std::move(checks)}};
+              {"checks", std::move(checks)},
+              {"row_security", t.row_security},
+              {"force_row_security", t.force_row_security}};
 }
 
 }  // namespace
@@ -111,6 +113,21 @@ json to_json(const Catalog& catalog) {
                          {"materialized", v.materialized},
                          {"comment", optional_text(v.comment)}});
   }
+  json objects = json::array();
+  for (const SchemaObject& o : catalog.objects) {
+    objects.push_back(json{{"kind", to_string(o.kind)},
+                           {"schema", o.schema},
+                           {"name", o.name},
+                           {"signature", o.signature},
+                           {"table", o.table},
+                           {"definition", o.definition},
+                           {"replace_key", o.replace_key},
+                           {"version", optional_text(o.version)},
+                           {"uses", o.uses}});
+  }
+  json unmodelled = json::array();
+  for (const UnmodelledObject& u : catalog.unmodelled)
+    unmodelled.push_back(json{{"kind", u.kind}, {"name", u.name}});
   return json{{"format", k_catalog_format},
               {"dialect", to_string(catalog.dialect)},
               {"server_version", catalog.server_version},
@@ -119,7 +136,9 @@ json to_json(const Catalog& catalog) {
               {"tables", std::move(tables)},
               {"sequences", std::move(sequences)},
               {"enums", std::move(enums)},
-              {"views", std::move(views)}};
+              {"views", std::move(views)},
+              {"objects", std::move(objects)},
+              {"unmodelled", std::move(unmodelled)}};
 }
 
 }  // namespace ferry::schema

@@ -133,6 +133,8 @@ struct Table {
   std::vector<ForeignKey> foreign_keys;
   std::vector<Check> checks;
   std::optional<std::string> comment;
+  bool row_security = false;        // PostgreSQL ENABLE ROW LEVEL SECURITY
+  bool force_row_security = false;  // PostgreSQL FORCE ROW LEVEL SECURITY
   std::int64_t row_estimate = -1;  // from statistics; -1 when unknown. Not part of equality.
 
   const Column* find_column(std::string_view column) const noexcept;
@@ -177,6 +179,62 @@ struct View {
   bool operator==(const View&) const = default;
 };
 
+// The kinds of objects ferry compares by the definition the server prints for them and makes
+// again from it (SchemaObject). In creation order: a kind may use the kinds before it.
+enum class ObjectKind {
+  extension,       // PostgreSQL
+  collation,       // PostgreSQL CREATE COLLATION
+  domain,          // PostgreSQL CREATE DOMAIN, with its checks
+  composite_type,  // PostgreSQL CREATE TYPE ... AS (...)
+  function,        // PostgreSQL and MySQL stored functions
+  procedure,       // PostgreSQL and MySQL stored procedures
+  constraint,      // PostgreSQL table constraints the table model has no field for (EXCLUDE)
+  trigger,         // PostgreSQL (also constraint triggers), MySQL and SQLite triggers
+  policy,          // PostgreSQL row-level security policies
+  rule,            // PostgreSQL rewrite rules (CREATE RULE)
+  event,           // MySQL scheduled events
+};
+
+const char* to_string(ObjectKind kind) noexcept;
+std::optional<ObjectKind> object_kind_from_string(std::string_view name) noexcept;
+
+// An object compared by its definition: two are equal when the server prints them alike, and
+// a changed one is made again from the master's statements. Bodies are compared as they are
+// stored: whitespace inside a function body is part of it.
+struct SchemaObject {
+  ObjectKind kind = ObjectKind::function;
+  std::string schema;
+  std::string name;
+  // PostgreSQL routines: the identity argument types, as in "DROP FUNCTION f(integer, text)".
+  // Two functions of one name with other arguments are two objects.
+  std::string signature;
+  std::string table;  // triggers, policies, rules, constraints: the table (or view) they are on
+  // The statements that create the object, in order (for a trigger that is disabled, its
+  // CREATE TRIGGER and the ALTER TABLE ... DISABLE TRIGGER after it).
+  std::vector<std::string> definition;
+  // Routines: what CREATE OR REPLACE cannot change (the return type, argument names and
+  // kinds). A routine whose key is unchanged is replaced in place; otherwise it is dropped and
+  // created again with every object that uses it.
+  std::string replace_key;
+  std::optional<std::string> version;  // extensions: the installed version
+  // Qualified names ("schema.name") of the tables, views, types and routines it uses, from the
+  // server's dependency records: what must exist first, and what a recreation takes along.
+  std::vector<std::string> uses;
+
+  // "schema.name", "schema.name(args)" for routines, "schema.table.name" for objects on a
+  // table: unique per kind within a catalog.
+  std::string qualified_name() const;
+  bool operator==(const SchemaObject&) const = default;
+};
+
+// Something the server holds that ferry does not model (an aggregate, a foreign table, a
+// publication, ...): listed as "not compared", so two catalogs are never called equal over it.
+struct UnmodelledObject {
+  std::string kind;  // as the server's catalogs name it: "aggregate", "foreign table", ...
+  std::string name;  // qualified
+  bool operator==(const UnmodelledObject&) const = default;
+};
+
 struct Catalog {
   Dialect dialect = Dialect::sqlite;
   std::string server_version;
@@ -186,6 +244,11 @@ struct Catalog {
   std::vector<Sequence> sequences;
   std::vector<EnumType> enums;
   std::vector<View> views;
+  std::vector<SchemaObject> objects;  // sorted by (kind, qualified name)
+  std::vector<UnmodelledObject> unmodelled;  // sorted by (kind, name)
+  // PostgreSQL: the extensions the server can install (pg_available_extensions). Not part of
+  // the structure; lets a plan say which package a tenant's server lacks.
+  std::vector<std::string> available_extensions;
 
   const Table* find_table(std::string_view schema, std::string_view name) const noexcept;
 };
