@@ -111,6 +111,8 @@ json to_json(const Catalog& catalog) {
                          {"name", v.name},
                          {"definition", v.definition},
                          {"materialized", v.materialized},
+                         {"options", v.options},
+                         {"check_option", v.check_option},
                          {"comment", optional_text(v.comment)}});
   }
   json objects = json::array();

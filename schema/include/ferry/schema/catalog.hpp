@@ -175,6 +175,11 @@ struct View {
   std::string definition;
   bool materialized = false;
   std::optional<std::string> comment;
+  // MySQL: what CREATE VIEW says before the name besides DEFINER, as
+  // "ALGORITHM=MERGE SQL SECURITY INVOKER", and after the body ("WITH CASCADED CHECK OPTION").
+  // PostgreSQL: the view's WITH (...) options, e.g. "security_barrier=true".
+  std::string options;
+  std::string check_option;
   std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
   bool operator==(const View&) const = default;
 };
