@@ -30,16 +30,20 @@ ExitCode run_diff(const DiffOptions& options) {
     nlohmann::json doc = engine::plan_json(plan);
     doc["from"] = from.redacted();
     doc["to"] = to.redacted();
-    doc["equal"] = plan.empty();
+    doc["equal"] = plan.equal();
     std::cout << doc.dump(2) << '\n';
-  } else if (plan.empty()) {
+  } else if (plan.equal()) {
     std::cout << "-- " << to.redacted() << " has the structure of " << from.redacted() << '\n'
+              << engine::render_plan(plan);
+  } else if (plan.empty()) {
+    std::cout << "-- nothing to change in what ferry compares, but " << to.redacted() << " and "
+              << from.redacted() << " hold objects it does not model:\n"
               << engine::render_plan(plan);
   } else {
     std::cout << "-- to make " << to.redacted() << " match " << from.redacted() << ":\n"
               << engine::render_plan(plan);
   }
-  return plan.empty() ? ExitCode::ok : ExitCode::differences;
+  return plan.equal() ? ExitCode::ok : ExitCode::differences;
 }
 
 struct SyncOptions {

@@ -116,7 +116,7 @@ class FleetRun {
       FleetTenant& t = m_report.tenants[i];
       t.seconds += r.seconds;
       if (r.status == TenantStatus::applied || r.status == TenantStatus::in_sync ||
-          r.status == TenantStatus::planned) {
+          r.status == TenantStatus::unverified || r.status == TenantStatus::planned) {
         t.structure_changes = r.plan.changes.size();
         if (r.status == TenantStatus::planned && !r.plan.changes.empty())
           structure_pending.insert(i);

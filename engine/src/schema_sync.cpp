@@ -106,6 +106,10 @@ void filter_catalog(schema::Catalog& catalog, const SchemaSyncOptions& options) 
   prune(catalog.views);
   prune(catalog.sequences);
   prune(catalog.enums);
+  // Objects on a table or view follow it; the others go by their own name.
+  std::erase_if(catalog.objects, [&](const schema::SchemaObject& o) {
+    return !keep(o.schema, o.table.empty() ? o.name : o.table);
+  });
 }
 
 std::vector<std::string> descriptions(const std::vector<const schema::Change*>& changes) {
@@ -185,7 +189,8 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, const schem
     result.plan = plans.plan_for(before, result.plan_reused);
     const auto destructive = result.plan.destructive();
     if (result.plan.empty()) {
-      result.status = TenantStatus::in_sync;
+      result.status =
+          result.plan.not_compared.empty() ? TenantStatus::in_sync : TenantStatus::unverified;
     } else if (!destructive.empty() && !options.allow_drop) {
       result.status = TenantStatus::blocked;
       result.error = "needs --allow-drop for " + joined(descriptions(destructive));
@@ -222,6 +227,8 @@ const char* to_string(TenantStatus status) noexcept {
   switch (status) {
     case TenantStatus::in_sync:
       return "in sync";
+    case TenantStatus::unverified:
+      return "unverified";
     case TenantStatus::planned:
       return "planned";
     case TenantStatus::applied:

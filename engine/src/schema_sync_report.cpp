@@ -22,6 +22,16 @@ std::string render_plan(const schema::Plan& plan) {
     for (const schema::Drift& d : plan.drift)
       out += fmt::format("--   {} {}\n", d.kind, d.name);
   }
+  for (const std::string& note : plan.notes)
+    out += fmt::format("-- note: {}\n", note);
+  if (!plan.not_compared.empty()) {
+    out += fmt::format(
+        "-- not compared: {} object(s) of kinds ferry does not model, so the two "
+        "cannot be called equal:\n",
+        plan.not_compared.size());
+    for (const schema::NotCompared& n : plan.not_compared)
+      out += fmt::format("--   {}: {} {}\n", n.side, n.kind, n.name);
+  }
   return out;
 }
 
@@ -34,9 +44,14 @@ nlohmann::json plan_json(const schema::Plan& plan) {
   nlohmann::json drift = nlohmann::json::array();
   for (const schema::Drift& d : plan.drift)
     drift.push_back({{"kind", d.kind}, {"name", d.name}});
+  nlohmann::json not_compared = nlohmann::json::array();
+  for (const schema::NotCompared& n : plan.not_compared)
+    not_compared.push_back({{"side", n.side}, {"kind", n.kind}, {"name", n.name}});
   return {{"dialect", to_string(plan.dialect)},
           {"changes", std::move(changes)},
-          {"drift", std::move(drift)}};
+          {"drift", std::move(drift)},
+          {"notes", plan.notes},
+          {"not_compared", std::move(not_compared)}};
 }
 
 std::string render_text(const SchemaSyncReport& report) {
@@ -58,6 +73,12 @@ std::string render_text(const SchemaSyncReport& report) {
   for (const TenantResult& t : report.tenants) {
     if (!t.error.empty())
       out += fmt::format("{}: {}: {}\n", t.tenant, to_string(t.status), t.error);
+    if (!t.plan.not_compared.empty()) {
+      std::string names;
+      for (const schema::NotCompared& n : t.plan.not_compared)
+        names += fmt::format("{}{} {} ({})", names.empty() ? "" : ", ", n.kind, n.name, n.side);
+      out += fmt::format("{}: not compared (ferry does not model them): {}\n", t.tenant, names);
+    }
   }
   return out;
 }

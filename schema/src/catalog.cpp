@@ -43,7 +43,7 @@ void sort_by_qualified_name(std::vector<T>& items) {
   });
 }
 
-constexpr std::array<std::pair<ObjectKind, const char*>, 11> k_object_kind_names{{
+constexpr std::array<std::pair<ObjectKind, const char*>, 12> k_object_kind_names{{
     {ObjectKind::extension, "extension"},
     {ObjectKind::collation, "collation"},
     {ObjectKind::domain, "domain"},
@@ -51,6 +51,7 @@ constexpr std::array<std::pair<ObjectKind, const char*>, 11> k_object_kind_names
     {ObjectKind::function, "function"},
     {ObjectKind::procedure, "procedure"},
     {ObjectKind::constraint, "constraint"},
+    {ObjectKind::index, "index"},
     {ObjectKind::trigger, "trigger"},
     {ObjectKind::policy, "policy"},
     {ObjectKind::rule, "rule"},

@@ -79,13 +79,18 @@ class Differ {
   Differ(const Catalog& master, const Catalog& tenant, const DiffOptions& options)
       : m_master(master), m_tenant(tenant), m_options(options) {}
 
+  std::vector<std::string> take_notes() { return std::move(m_notes); }
+
   std::vector<Op> run(std::vector<Drift>& drift) {
     schemas();
     enums();
     sequences();
     tables();
     lift_dependent_foreign_keys();
+    objects();
     views();
+    objects_on_dropped_relations();
+    emit_objects();
     drift = std::move(m_drift);
     return ordered();
   }
@@ -229,6 +234,8 @@ class Differ {
     }
     if (t.comment)
       add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t});
+    if (t.row_security || t.force_row_security)
+      add(m_table_options, Op{.kind = OpKind::set_row_security, .table = &t});
     for (const Column& c : t.columns) {
       if (c.comment) {
         add(m_comments, Op{.kind = OpKind::set_column_comment, .table = &t, .column = &c});
@@ -325,6 +332,27 @@ class Differ {
       m_changed_tables.insert(t.name);
     if (t.comment != old.comment) {
       add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t, .old_table = &old});
+    }
+    if (t.row_security != old.row_security || t.force_row_security != old.force_row_security) {
+      add(m_table_options, Op{.kind = OpKind::set_row_security, .table = &t, .old_table = &old});
+    }
+    column_order(t, old);
+  }
+
+  // PostgreSQL cannot reorder columns: an order that differs is a note, never a change.
+  void column_order(const Table& t, const Table& old) {
+    std::vector<std::string> want, have;
+    for (const Column& c : t.columns) {
+      if (old.find_column(c.name) != nullptr)
+        want.push_back(c.name);
+    }
+    for (const Column& c : old.columns) {
+      if (t.find_column(c.name) != nullptr)
+        have.push_back(c.name);
+    }
+    if (want != have) {
+      m_notes.push_back("column order of " + t.qualified_name() + " differs (master: " +
+                        join(want) + "; tenant: " + join(have) + "); not changed");
     }
   }
 
@@ -462,6 +490,216 @@ class Differ {
   static void set_object(Op& op, const Index& i) { op.index = &i; }
   static void set_object(Op& op, const ForeignKey& f) { op.foreign_key = &f; }
 
+  // Objects compared by definition (SchemaObject): created, replaced in place (routines whose
+  // CREATE OR REPLACE can), or dropped and created again together with every object that uses
+  // them. Views that name a recreated routine or type are recreated by views().
+  using ObjectKey = std::pair<ObjectKind, std::string>;  // (kind, qualified name)
+
+  static ObjectKey key_of(const SchemaObject& o) { return {o.kind, o.qualified_name()}; }
+
+  static bool type_like(ObjectKind kind) {
+    return kind == ObjectKind::extension || kind == ObjectKind::collation ||
+           kind == ObjectKind::domain || kind == ObjectKind::composite_type;
+  }
+
+  static bool routine(ObjectKind kind) {
+    return kind == ObjectKind::function || kind == ObjectKind::procedure;
+  }
+
+  // Whether any column of `catalog` is declared with the type `o` (a domain or composite).
+  static bool used_by_columns(const Catalog& catalog, const SchemaObject& o) {
+    for (const Table& t : catalog.tables) {
+      for (const Column& c : t.columns) {
+        if (mentions(c.declared_type, o.name))
+          return true;
+      }
+    }
+    return false;
+  }
+
+  void objects() {
+    std::map<ObjectKey, const SchemaObject*> tenant, master;
+    for (const SchemaObject& o : m_tenant.objects)
+      tenant[key_of(o)] = &o;
+    for (const SchemaObject& o : m_master.objects)
+      master[key_of(o)] = &o;
+    const std::set<std::string> available(m_tenant.available_extensions.begin(),
+                                          m_tenant.available_extensions.end());
+    for (const auto& [key, o] : master) {
+      const auto it = tenant.find(key);
+      if (it == tenant.end()) {
+        if (o->kind == ObjectKind::extension && !m_tenant.available_extensions.empty() &&
+            !available.contains(o->name)) {
+          add(m_first, Op{.kind = OpKind::missing_extension, .object = o});
+        } else {
+          m_object_creates.push_back(o);
+        }
+        continue;
+      }
+      const SchemaObject& old = *it->second;
+      if (o->definition == old.definition && o->replace_key == old.replace_key) {
+        if (o->version != old.version)
+          add(m_first, Op{.kind = OpKind::alter_extension, .object = o});
+        continue;
+      }
+      if (o->kind == ObjectKind::extension) {
+        add(m_first, Op{.kind = OpKind::manual_object, .object = o});
+      } else if (routine(o->kind) && m_master.dialect == Dialect::postgres &&
+                 o->replace_key == old.replace_key) {
+        m_object_replaces.push_back(o);
+      } else if (type_like(o->kind) && used_by_columns(m_tenant, old)) {
+        add(m_first, Op{.kind = OpKind::manual_object, .object = o});
+      } else {
+        m_object_recreate.insert(key);
+      }
+    }
+    for (const auto& [key, o] : tenant) {
+      if (master.contains(key))
+        continue;
+      report_drift(to_string(o->kind), o->qualified_name());
+      if (m_options.allow_drop)
+        m_object_drops.insert(key);
+    }
+    // What uses a recreated object is recreated with it (a trigger calling a function whose
+    // return type changed): dropped first, created again after.
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto& [key, o] : tenant) {
+        if (m_object_recreate.contains(key) || m_object_drops.contains(key))
+          continue;
+        const bool uses_recreated = std::any_of(o->uses.begin(), o->uses.end(), [&](auto& u) {
+          return std::any_of(m_object_recreate.begin(), m_object_recreate.end(),
+                             [&](const ObjectKey& r) { return r.second == u; });
+        });
+        if (uses_recreated) {
+          m_object_recreate.insert(key);
+          grew = true;
+        }
+      }
+    }
+    // Views naming a recreated routine or type go and come back around it.
+    for (const ObjectKey& key : m_object_recreate) {
+      const SchemaObject* o = tenant.at(key);
+      if (routine(o->kind) || type_like(o->kind))
+        m_changed_tables.insert(o->name);
+    }
+  }
+
+  // Triggers and rules on a view that is dropped go with it; SQLite's triggers go with a
+  // table it rebuilds. Both are created again after.
+  void objects_on_dropped_relations() {
+    for (const SchemaObject& o : m_tenant.objects) {
+      if (o.table.empty())
+        continue;
+      const ObjectKey key = key_of(o);
+      const bool on_dropped_view = m_dropped_views.contains({o.schema, o.table});
+      const bool on_rebuilt_table =
+          m_master.dialect == Dialect::sqlite && m_changed_tables.contains(o.table);
+      if (on_dropped_view)
+        m_implicitly_dropped.insert(key);
+      if ((on_dropped_view || on_rebuilt_table) && !m_object_drops.contains(key))
+        m_object_recreate.insert(key);
+    }
+  }
+
+  // `objects` ordered so that each comes after those in the list it uses; ties by kind, then
+  // name. A cycle is placed in catalog order.
+  static std::vector<const SchemaObject*> dependency_order(std::vector<const SchemaObject*> in) {
+    std::stable_sort(in.begin(), in.end(), [](const SchemaObject* a, const SchemaObject* b) {
+      return a->kind < b->kind;
+    });
+    std::vector<const SchemaObject*> out;
+    std::set<const SchemaObject*> placed;
+    for (std::size_t round = 0; round <= in.size() && out.size() < in.size(); ++round) {
+      for (const SchemaObject* o : in) {
+        if (placed.contains(o))
+          continue;
+        const bool ready = std::none_of(in.begin(), in.end(), [&](const SchemaObject* other) {
+          return other != o && !placed.contains(other) &&
+                 std::find(o->uses.begin(), o->uses.end(), other->qualified_name()) !=
+                     o->uses.end();
+        });
+        if (ready || round == in.size()) {
+          out.push_back(o);
+          placed.insert(o);
+        }
+      }
+    }
+    return out;
+  }
+
+  // Routines and types that use no table or view of the master are created before the tables
+  // (column types, defaults and checks may use them); the rest after the views.
+  bool created_early(const SchemaObject& o) const {
+    if (type_like(o.kind))
+      return true;
+    if (!routine(o.kind))
+      return false;
+    return std::none_of(o.uses.begin(), o.uses.end(), [&](const std::string& u) {
+      for (const Table& t : m_master.tables) {
+        if (t.qualified_name() == u)
+          return true;
+      }
+      for (const View& v : m_master.views) {
+        if (v.qualified_name() == u)
+          return true;
+      }
+      return false;
+    });
+  }
+
+  void emit_objects() {
+    std::map<ObjectKey, const SchemaObject*> tenant, master;
+    for (const SchemaObject& o : m_tenant.objects)
+      tenant[key_of(o)] = &o;
+    for (const SchemaObject& o : m_master.objects)
+      master[key_of(o)] = &o;
+    // Drops: users before what they use (reverse dependency order).
+    std::vector<const SchemaObject*> early_drops, late_drops;
+    for (const auto& [key, o] : tenant) {
+      if (m_implicitly_dropped.contains(key))
+        continue;
+      if (m_object_recreate.contains(key)) {
+        early_drops.push_back(o);
+      } else if (m_object_drops.contains(key)) {
+        // Tenant-only routines and types may be used by columns or defaults this plan drops:
+        // they go after the tables.
+        (routine(o->kind) || type_like(o->kind) ? late_drops : early_drops).push_back(o);
+      }
+    }
+    for (auto [list, phase] :
+         {std::pair{&early_drops, &m_drop_objects}, std::pair{&late_drops, &m_drop_late}}) {
+      std::vector<const SchemaObject*> order = dependency_order(*list);
+      std::reverse(order.begin(), order.end());
+      for (const SchemaObject* o : order) {
+        const bool drift = !master.contains(key_of(*o));
+        add(*phase, Op{.kind = OpKind::drop_object,
+                       .risk = drift ? Risk::destructive : Risk::safe,
+                       .object = o});
+      }
+    }
+    // Creates and in-place replaces, in dependency order.
+    std::vector<const SchemaObject*> creates = m_object_creates;
+    for (const ObjectKey& key : m_object_recreate) {
+      const auto it = master.find(key);
+      if (it != master.end()) {
+        creates.push_back(it->second);
+      } else if (!m_options.allow_drop) {
+        creates.push_back(tenant.at(key));  // a tenant-only object taken along: put back
+      }
+    }
+    creates.insert(creates.end(), m_object_replaces.begin(), m_object_replaces.end());
+    std::set<const SchemaObject*> replaces(m_object_replaces.begin(), m_object_replaces.end());
+    for (const SchemaObject* o : dependency_order(creates)) {
+      const bool replace = replaces.contains(o);
+      const Risk risk = o->kind == ObjectKind::constraint ? Risk::data_dependent : Risk::safe;
+      add(created_early(*o) ? m_create_early : m_create_late,
+          Op{.kind = replace ? OpKind::replace_object : OpKind::create_object,
+             .risk = risk,
+             .object = o});
+    }
+  }
+
   // Views: a changed view, or one that reads a table whose columns change, is dropped before
   // the change and created again after it; so is every view that reads a dropped view.
   void views() {
@@ -522,6 +760,7 @@ class Differ {
         }
       }
     }
+    m_dropped_views = drop;
     for (const Key& key : drop_order) {
       const View* v = tenant.at(key);
       const bool drift_drop = !master.contains(key) && m_options.allow_drop;
@@ -578,9 +817,10 @@ class Differ {
 
   std::vector<Op> ordered() {
     std::vector<Op> out;
-    for (auto* phase : {&m_first, &m_drop_views, &m_drop_fks, &m_drop_keys, &m_create_tables,
-                        &m_column_ops, &m_drop_columns, &m_add_keys, &m_add_fks, &m_owners,
-                        &m_create_views, &m_comments, &m_drop_tables, &m_last}) {
+    for (auto* phase : {&m_first, &m_drop_views, &m_drop_objects, &m_create_early, &m_drop_fks,
+                        &m_drop_keys, &m_create_tables, &m_column_ops, &m_drop_columns, &m_add_keys,
+                        &m_add_fks, &m_owners, &m_create_views, &m_create_late, &m_table_options,
+                        &m_comments, &m_drop_tables, &m_drop_late, &m_last}) {
       for (Op& op : *phase)
         out.push_back(std::move(op));
     }
@@ -591,10 +831,17 @@ class Differ {
   const Catalog& m_tenant;
   const DiffOptions& m_options;
   std::vector<Drift> m_drift;
-  std::set<std::string> m_changed_tables;  // tables whose columns change or go
+  std::vector<std::string> m_notes;
+  // Tables whose columns change or go, and routines and types that are recreated: views that
+  // name one are recreated.
+  std::set<std::string> m_changed_tables;
+  std::set<Key> m_dropped_views;
+  std::vector<const SchemaObject*> m_object_creates, m_object_replaces;
+  std::set<ObjectKey> m_object_recreate, m_object_drops, m_implicitly_dropped;
   // Phases, in execution order (ordered()).
-  std::vector<Op> m_first, m_drop_views, m_drop_fks, m_drop_keys, m_create_tables, m_column_ops,
-      m_drop_columns, m_add_keys, m_add_fks, m_owners, m_create_views, m_comments, m_drop_tables,
+  std::vector<Op> m_first, m_drop_views, m_drop_objects, m_create_early, m_drop_fks, m_drop_keys,
+      m_create_tables, m_column_ops, m_drop_columns, m_add_keys, m_add_fks, m_owners,
+      m_create_views, m_create_late, m_table_options, m_comments, m_drop_tables, m_drop_late,
       m_last;
 };
 
@@ -651,6 +898,11 @@ Plan diff(const Catalog& master, const Catalog& tenant, const DiffOptions& optio
   plan.dialect = master.dialect;
   detail::Differ differ(master, tenant, options);
   const std::vector<detail::Op> ops = differ.run(plan.drift);
+  plan.notes = differ.take_notes();
+  for (const auto& [side, catalog] : {std::pair{"master", &master}, std::pair{"tenant", &tenant}}) {
+    for (const UnmodelledObject& u : catalog->unmodelled)
+      plan.not_compared.push_back({side, u.kind, u.name});
+  }
   switch (master.dialect) {
     case Dialect::postgres:
       plan.changes = detail::render_postgres(ops);

@@ -40,6 +40,13 @@ enum class OpKind {
   drop_table,
   drop_sequence,
   drop_enum,
+  create_object,   // runs the object's definition
+  replace_object,  // a routine's CREATE OR REPLACE definition, in place
+  drop_object,
+  alter_extension,    // ALTER EXTENSION ... UPDATE TO the master's version
+  missing_extension,  // the tenant's server cannot install it: by hand
+  manual_object,      // a changed type or domain that columns use: by hand
+  set_row_security,
 };
 
 // Which attributes of a column differ.
@@ -69,6 +76,7 @@ struct Op {
   const View* view = nullptr;
   const Sequence* sequence = nullptr;
   const EnumType* enum_type = nullptr;
+  const SchemaObject* object = nullptr;
   std::string name;    // schema name, enum label
   std::string after;   // enum label to add after, or
   std::string before;  // the label to add before when the new one comes first
@@ -80,6 +88,9 @@ std::vector<Change> render_mysql(const std::vector<Op>& ops);
 // SQLite lacks most ALTERs: ops on one table collapse into a rebuild of that table.
 std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& master,
                                   const Catalog& tenant, bool allow_drop);
+
+// The statements of create_object, replace_object and drop_object ops, in any dialect.
+std::vector<std::string> object_statements(Dialect dialect, const Op& op);
 
 // Shared rendering helpers.
 std::string quote_literal(std::string_view text);  // 'it''s'

@@ -56,6 +56,47 @@ std::string foreign_key_clause(char quote, const ForeignKey& fk, const std::stri
   return out;
 }
 
+std::vector<std::string> object_statements(Dialect dialect, const Op& op) {
+  const SchemaObject& o = *op.object;
+  if (op.kind != OpKind::drop_object)
+    return o.definition;
+  const char q = dialect == Dialect::mysql ? '`' : '"';
+  const auto name = [&](const std::string& n) {
+    return o.schema.empty() ? quote_identifier(q, n)
+                            : quote_identifier(q, o.schema) + "." + quote_identifier(q, n);
+  };
+  const std::string on_table = " ON " + name(o.table);
+  switch (o.kind) {
+    case ObjectKind::extension:
+      return {"DROP EXTENSION " + quote_identifier(q, o.name)};
+    case ObjectKind::collation:
+      return {"DROP COLLATION " + name(o.name)};
+    case ObjectKind::domain:
+      return {"DROP DOMAIN " + name(o.name)};
+    case ObjectKind::composite_type:
+      return {"DROP TYPE " + name(o.name)};
+    case ObjectKind::function:
+      return {"DROP FUNCTION " + name(o.name) + o.signature};
+    case ObjectKind::procedure:
+      return {"DROP PROCEDURE " + name(o.name) + o.signature};
+    case ObjectKind::constraint:
+      return {"ALTER TABLE " + name(o.table) + " DROP CONSTRAINT " + quote_identifier(q, o.name)};
+    case ObjectKind::index:
+      return {"DROP INDEX " + name(o.name)};
+    case ObjectKind::trigger:
+      if (dialect == Dialect::postgres)
+        return {"DROP TRIGGER " + quote_identifier(q, o.name) + on_table};
+      return {"DROP TRIGGER " + name(o.name)};
+    case ObjectKind::policy:
+      return {"DROP POLICY " + quote_identifier(q, o.name) + on_table};
+    case ObjectKind::rule:
+      return {"DROP RULE " + quote_identifier(q, o.name) + on_table};
+    case ObjectKind::event:
+      return {"DROP EVENT " + name(o.name)};
+  }
+  return {};
+}
+
 namespace {
 
 std::string table_of(const Op& op) {
@@ -151,6 +192,31 @@ std::string describe(const Op& op) {
       return "comment on table " + t;
     case OpKind::set_column_comment:
       return "comment on column " + t + "." + op.column->name;
+    case OpKind::create_object:
+      return fmt::format("create {} {}", to_string(op.object->kind), op.object->qualified_name());
+    case OpKind::replace_object:
+      return fmt::format("replace {} {}", to_string(op.object->kind), op.object->qualified_name());
+    case OpKind::drop_object:
+      return fmt::format("drop {} {}", to_string(op.object->kind), op.object->qualified_name());
+    case OpKind::alter_extension:
+      return fmt::format("update extension {} to version {}", op.object->name,
+                         op.object->version.value_or("?"));
+    case OpKind::missing_extension:
+      return fmt::format(
+          "extension {} is not available on the tenant's server: install the package that "
+          "provides it there (on Debian, postgresql-<major version>-{} or, for the "
+          "extensions that come with PostgreSQL, postgresql-contrib)",
+          op.object->name, op.object->name);
+    case OpKind::manual_object:
+      return fmt::format("{} {} differs and {}: change it by hand", to_string(op.object->kind),
+                         op.object->qualified_name(),
+                         op.object->kind == ObjectKind::extension
+                             ? "moving an extension drops what depends on it"
+                             : "columns use it");
+    case OpKind::set_row_security:
+      return fmt::format("row level security of {}: {}{}", t,
+                         op.table->row_security ? "enabled" : "disabled",
+                         op.table->force_row_security ? ", forced" : "");
   }
   return "change";
 }

@@ -195,6 +195,15 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::set_column_comment:
       // Column comments are part of the column definition: set on create or with MODIFY.
       return {};
+    case OpKind::create_object:
+    case OpKind::replace_object:
+    case OpKind::drop_object:
+      return object_statements(Dialect::mysql, op);
+    case OpKind::alter_extension:
+    case OpKind::missing_extension:
+    case OpKind::manual_object:
+    case OpKind::set_row_security:
+      return {};
   }
   return {};
 }
@@ -205,7 +214,7 @@ std::vector<Change> render_mysql(const std::vector<Op>& ops) {
   std::vector<Change> out;
   for (const Op& op : ops) {
     std::vector<std::string> sql = render(op);
-    if (sql.empty())
+    if (sql.empty() && op.kind != OpKind::manual_object)
       continue;
     out.push_back(Change{.risk = op.risk, .description = describe(op), .sql = std::move(sql)});
   }

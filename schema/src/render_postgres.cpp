@@ -263,6 +263,21 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::set_column_comment:
       return {"COMMENT ON COLUMN " + table_name(*op.table) + "." + qi(op.column->name) + " IS " +
               comment_value(op.column->comment)};
+    case OpKind::create_object:
+    case OpKind::replace_object:
+    case OpKind::drop_object:
+      return object_statements(Dialect::postgres, op);
+    case OpKind::alter_extension:
+      return {"ALTER EXTENSION " + qi(op.object->name) + " UPDATE TO " +
+              quote_literal(op.object->version.value_or(""))};
+    case OpKind::missing_extension:
+    case OpKind::manual_object:
+      return {};  // blocks the tenant until done by hand
+    case OpKind::set_row_security:
+      return {
+          alter_table() + (op.table->row_security ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY",
+          alter_table() + (op.table->force_row_security ? "FORCE" : "NO FORCE") +
+              " ROW LEVEL SECURITY"};
   }
   return {};
 }

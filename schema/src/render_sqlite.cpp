@@ -197,6 +197,10 @@ std::vector<std::string> render(const Op& op) {
       return {"CREATE VIEW " + qi(op.view->name) + " AS " + op.view->definition};
     case OpKind::drop_view:
       return {"DROP VIEW " + qi(op.view->name)};
+    case OpKind::create_object:
+    case OpKind::replace_object:
+    case OpKind::drop_object:
+      return object_statements(Dialect::sqlite, op);
     default:
       return {};  // no schemas, sequences, enums or comments in SQLite
   }
@@ -244,7 +248,7 @@ std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& mas
       continue;
     }
     std::vector<std::string> sql = render(op);
-    if (sql.empty())
+    if (sql.empty() && op.kind != OpKind::manual_object)
       continue;
     out.push_back(Change{.risk = op.risk, .description = describe(op), .sql = std::move(sql)});
   }

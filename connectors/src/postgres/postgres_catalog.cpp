@@ -1,4 +1,4 @@
-// Introspection: nine pg_catalog queries per database, whatever the number of tables, all in
+// Introspection: eleven pg_catalog queries per database, whatever the number of tables, all in
 // one REPEATABLE READ snapshot so the pieces agree with each other.
 #include <charconv>
 #include <cstdint>
@@ -37,7 +37,8 @@ std::string with_user_tables(std::string_view select) {
 }
 
 constexpr std::string_view k_database_query =
-    "SELECT current_database(), current_setting('server_version')";
+    "SELECT current_database(), current_setting('server_version'), "
+    "ARRAY(SELECT name FROM pg_available_extensions)";
 
 std::string schemas_query() {
   return "SELECT n.nspname FROM pg_namespace n WHERE " + user_schema("n");
@@ -47,7 +48,7 @@ std::string tables_query() {
   return with_user_tables(
       "SELECT c.oid, n.nspname, c.relname, "
       "CASE WHEN c.reltuples < 0 THEN -1 ELSE c.reltuples::bigint END, "
-      "obj_description(c.oid, 'pg_class') "
+      "obj_description(c.oid, 'pg_class'), c.relrowsecurity, c.relforcerowsecurity "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.oid IN (SELECT oid FROM user_tables)");
 }
@@ -172,33 +173,6 @@ bool to_bool(const TextRow& row, std::size_t column) {
   return text(row, column) == "t";
 }
 
-// Parses a one-dimensional array in PostgreSQL's text form ({a,"b c","d\"e"}).
-std::vector<std::string> parse_text_array(const std::string& in) {
-  std::vector<std::string> out;
-  if (in.size() < 2 || in.front() != '{' || in.back() != '}')
-    return out;
-  std::size_t i = 1;
-  const std::size_t end = in.size() - 1;
-  while (i < end) {
-    std::string item;
-    if (in[i] == '"') {
-      for (++i; i < end && in[i] != '"'; ++i) {
-        if (in[i] == '\\' && i + 1 < end)
-          ++i;
-        item += in[i];
-      }
-      ++i;  // closing quote
-    } else {
-      for (; i < end && in[i] != ','; ++i)
-        item += in[i];
-    }
-    out.push_back(std::move(item));
-    if (i < end && in[i] == ',')
-      ++i;
-  }
-  return out;
-}
-
 LogicalType logical_type(std::string_view type_name, std::string_view type_kind) {
   if (type_kind == "e")
     return LogicalType::enumeration;
@@ -247,6 +221,7 @@ class CatalogReader {
     const auto header = fetch(k_database_query, "database");
     m_catalog.database = text(header.at(0), 0);
     m_catalog.server_version = text(header.at(0), 1);
+    m_catalog.available_extensions = parse_text_array(text(header.at(0), 2));
     for (const TextRow& row : fetch(schemas_query(), "schemas")) {
       m_catalog.schemas.push_back(text(row, 0));
     }
@@ -257,6 +232,7 @@ class CatalogReader {
     read_sequences();
     read_enums();
     read_views();
+    read_objects(m_session, m_catalog);
     schema::sort_catalog(m_catalog);
     return std::move(m_catalog);
   }
@@ -280,6 +256,8 @@ class CatalogReader {
       t.name = text(row, 2);
       t.row_estimate = to_int64(row, 3);
       t.comment = row[4];
+      t.row_security = to_bool(row, 5);
+      t.force_row_security = to_bool(row, 6);
       m_tables_by_oid.emplace(text(row, 0), m_catalog.tables.size());
       m_catalog.tables.push_back(std::move(t));
     }
@@ -458,6 +436,32 @@ class CatalogReader {
 };
 
 }  // namespace
+
+std::vector<std::string> parse_text_array(const std::string& in) {
+  std::vector<std::string> out;
+  if (in.size() < 2 || in.front() != '{' || in.back() != '}')
+    return out;
+  std::size_t i = 1;
+  const std::size_t end = in.size() - 1;
+  while (i < end) {
+    std::string item;
+    if (in[i] == '"') {
+      for (++i; i < end && in[i] != '"'; ++i) {
+        if (in[i] == '\\' && i + 1 < end)
+          ++i;
+        item += in[i];
+      }
+      ++i;  // closing quote
+    } else {
+      for (; i < end && in[i] != ','; ++i)
+        item += in[i];
+    }
+    out.push_back(std::move(item));
+    if (i < end && in[i] == ',')
+      ++i;
+  }
+  return out;
+}
 
 schema::Catalog introspect_catalog(Session& session) {
   session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the catalog snapshot");

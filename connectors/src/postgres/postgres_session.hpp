@@ -61,6 +61,11 @@ std::string one_line(std::string_view message);
 
 // Introspects every user schema of the session's database (postgres_catalog.cpp).
 schema::Catalog introspect_catalog(Session& session);
+// Part of introspect_catalog(): the objects compared by definition and the unmodelled ones
+// (postgres_objects.cpp), read in the caller's snapshot.
+void read_objects(Session& session, schema::Catalog& catalog);
+// A one-dimensional array in PostgreSQL's text form ({a,"b c","d\"e"}) as its elements.
+std::vector<std::string> parse_text_array(const std::string& in);
 
 // COPY-based row streams (postgres_rows.cpp). Both borrow the session until destroyed.
 std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,

@@ -35,12 +35,14 @@ struct SchemaSyncOptions {
 };
 
 enum class TenantStatus {
-  in_sync,  // nothing to do
-  planned,  // dry run: the plan was printed, nothing applied
-  applied,  // the plan ran and the re-read catalog matches the master
-  blocked,  // destructive changes without allow_drop: nothing applied
-  locked,   // another sync holds this tenant's lock: nothing applied
-  failed,   // an error, or differences left after applying
+  in_sync,     // nothing to do, and everything on both sides was compared
+  unverified,  // nothing to do in what ferry compares, but a side holds objects it does not
+               // model (plan.not_compared): never called "in sync"
+  planned,     // dry run: the plan was printed, nothing applied
+  applied,     // the plan ran and the re-read catalog matches the master
+  blocked,     // destructive changes without allow_drop: nothing applied
+  locked,      // another sync holds this tenant's lock: nothing applied
+  failed,      // an error, or differences left after applying
 };
 
 const char* to_string(TenantStatus status) noexcept;
@@ -63,8 +65,8 @@ struct SchemaSyncReport {
   std::vector<TenantResult> tenants;  // in the order the tenants were given
   double seconds = 0;
 
-  // 0 when every tenant is in sync, applied or planned; 4 when some failed and others did
-  // not; 1 when all failed.
+  // 0 when every tenant is in sync, unverified, applied or planned; 4 when some failed and
+  // others did not; 1 when all failed.
   ExitCode exit_code() const noexcept;
 };
 

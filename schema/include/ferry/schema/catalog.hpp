@@ -135,7 +135,7 @@ struct Table {
   std::optional<std::string> comment;
   bool row_security = false;        // PostgreSQL ENABLE ROW LEVEL SECURITY
   bool force_row_security = false;  // PostgreSQL FORCE ROW LEVEL SECURITY
-  std::int64_t row_estimate = -1;  // from statistics; -1 when unknown. Not part of equality.
+  std::int64_t row_estimate = -1;   // from statistics; -1 when unknown. Not part of equality.
 
   const Column* find_column(std::string_view column) const noexcept;
   // The key rows are ordered and compared by: the primary key, else the first unique
@@ -194,6 +194,7 @@ enum class ObjectKind {
   function,        // PostgreSQL and MySQL stored functions
   procedure,       // PostgreSQL and MySQL stored procedures
   constraint,      // PostgreSQL table constraints the table model has no field for (EXCLUDE)
+  index,           // PostgreSQL indexes on materialized views (tables' indexes are in Table)
   trigger,         // PostgreSQL (also constraint triggers), MySQL and SQLite triggers
   policy,          // PostgreSQL row-level security policies
   rule,            // PostgreSQL rewrite rules (CREATE RULE)
@@ -249,7 +250,7 @@ struct Catalog {
   std::vector<Sequence> sequences;
   std::vector<EnumType> enums;
   std::vector<View> views;
-  std::vector<SchemaObject> objects;  // sorted by (kind, qualified name)
+  std::vector<SchemaObject> objects;         // sorted by (kind, qualified name)
   std::vector<UnmodelledObject> unmodelled;  // sorted by (kind, name)
   // PostgreSQL: the extensions the server can install (pg_available_extensions). Not part of
   // the structure; lets a plan say which package a tenant's server lacks.

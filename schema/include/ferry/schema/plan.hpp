@@ -35,12 +35,27 @@ struct Drift {
   std::string name;  // qualified: "public.orders", "public.orders.note"
 };
 
+// Something one side holds that ferry does not model (Catalog::unmodelled). Such a pair is
+// never called equal: `schema diff` exits 3 and sync reports list it.
+struct NotCompared {
+  std::string side;  // "master" or "tenant"
+  std::string kind;
+  std::string name;
+  bool operator==(const NotCompared&) const = default;
+};
+
 struct Plan {
   Dialect dialect = Dialect::sqlite;
   std::vector<Change> changes;  // in the order they must run
   std::vector<Drift> drift;     // tenant-only objects (dropped by `changes` when allow_drop)
+  std::vector<NotCompared> not_compared;
+  // Differences reported and never applied: PostgreSQL cannot reorder columns, so a column
+  // order that differs is information, not a change.
+  std::vector<std::string> notes;
 
   bool empty() const noexcept { return changes.empty(); }
+  // Nothing to change and nothing left uncompared: the two structures are equal.
+  bool equal() const noexcept { return changes.empty() && not_compared.empty(); }
   // Changes that need --allow-drop (risk destructive). A tenant with any of them and no
   // --allow-drop is blocked: nothing of its plan runs.
   std::vector<const Change*> destructive() const;

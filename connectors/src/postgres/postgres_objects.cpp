@@ -1,0 +1,303 @@
+// Introspection of the objects compared by definition (schema::SchemaObject): extensions,
+// collations, domains, composite types, routines, exclusion constraints, materialized views'
+// indexes, triggers, policies and rules; and the list of what ferry does not model. Part of
+// the catalog snapshot (postgres_catalog.cpp): one query per kind, whatever the number of
+// objects.
+#include <string>
+
+#include "ferry/schema/catalog.hpp"
+#include "postgres/postgres_session.hpp"
+
+namespace ferry::connectors::postgres {
+namespace {
+
+using schema::ObjectKind;
+
+// Schemas the user owns: not the system ones, not TOAST or temp schemas, not an extension's.
+std::string in_user_schema(std::string_view ns) {
+  const std::string n(ns);
+  return n + ".nspname NOT IN ('pg_catalog', 'information_schema') AND " + n +
+         ".nspname !~ '^pg_(toast|temp)' AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE "
+         "e.classid = 'pg_namespace'::regclass AND e.objid = " +
+         n + ".oid AND e.deptype = 'e')";
+}
+
+std::string not_member_of_extension(std::string_view catalog, std::string_view oid) {
+  return "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" + std::string(catalog) +
+         "'::regclass AND e.objid = " + std::string(oid) + " AND e.deptype = 'e')";
+}
+
+// The qualified names of what an object uses, from pg_depend, in the form of
+// schema::SchemaObject::qualified_name() and Table::qualified_name(): relations as
+// "schema.name" (a table's row type names the table), types as "schema.name", routines as
+// "schema.name(argument types)". System objects are left out.
+std::string uses(std::string_view catalog, std::string_view oid) {
+  return "ARRAY(SELECT DISTINCT u FROM (SELECT CASE d.refclassid "
+         "WHEN 'pg_class'::regclass THEN (SELECT rn.nspname || '.' || rc.relname FROM pg_class rc "
+         "  JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = d.refobjid) "
+         "WHEN 'pg_type'::regclass THEN (SELECT CASE WHEN rc.relkind IS NOT NULL "
+         "  AND rc.relkind <> 'c' THEN rn.nspname || '.' || rc.relname "
+         "  ELSE tn.nspname || '.' || t.typname END FROM pg_type t "
+         "  JOIN pg_namespace tn ON tn.oid = t.typnamespace "
+         "  LEFT JOIN pg_class rc ON rc.oid = t.typrelid "
+         "  LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE t.oid = d.refobjid) "
+         "WHEN 'pg_proc'::regclass THEN (SELECT pn.nspname || '.' || pp.proname || '(' || "
+         "  pg_get_function_identity_arguments(pp.oid) || ')' FROM pg_proc pp "
+         "  JOIN pg_namespace pn ON pn.oid = pp.pronamespace WHERE pp.oid = d.refobjid) "
+         "END AS u FROM pg_depend d WHERE d.classid = '" +
+         std::string(catalog) + "'::regclass AND d.objid = " + std::string(oid) +
+         " AND d.refobjid >= 16384 AND d.deptype IN ('n', 'a')) x WHERE u IS NOT NULL "
+         "ORDER BY u)";
+}
+
+// Each query returns: schema, name, signature, table, the statements that create the object
+// (a text array), replace key, version, uses.
+std::string extensions_query() {
+  return "SELECT '', e.extname, '', '', ARRAY[format('CREATE EXTENSION IF NOT EXISTS %I WITH "
+         "SCHEMA %I', e.extname, n.nspname)], '', e.extversion, '{}'::text[] "
+         "FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+         "WHERE e.extname <> 'plpgsql'";
+}
+
+std::string collations_query() {
+  return "SELECT n.nspname, co.collname, '', '', ARRAY[format('CREATE COLLATION %I.%I (%s, "
+         "deterministic = %s)', n.nspname, co.collname, CASE co.collprovider "
+         "WHEN 'i' THEN format('provider = icu, locale = %L', "
+         "  COALESCE(to_jsonb(co) ->> 'colliculocale', to_jsonb(co) ->> 'colllocale')) "
+         "ELSE format('provider = libc, lc_collate = %L, lc_ctype = %L', co.collcollate, "
+         "  co.collctype) END, co.collisdeterministic)], '', NULL, '{}'::text[] "
+         "FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_collation", "co.oid");
+}
+
+std::string domains_query() {
+  return "SELECT n.nspname, t.typname, '', '', ARRAY[format('CREATE DOMAIN %I.%I AS %s', "
+         "n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod)) || "
+         "CASE WHEN t.typcollation <> bt.typcollation THEN ' COLLATE ' || "
+         "  (SELECT quote_ident(cn.nspname) || '.' || quote_ident(c.collname) FROM pg_collation c "
+         "   JOIN pg_namespace cn ON cn.oid = c.collnamespace WHERE c.oid = t.typcollation) "
+         "ELSE '' END || COALESCE(' DEFAULT ' || t.typdefault, '') || "
+         "CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END || COALESCE((SELECT "
+         "string_agg(' CONSTRAINT ' || quote_ident(con.conname) || ' ' || "
+         "pg_get_constraintdef(con.oid), '' ORDER BY con.conname) FROM pg_constraint con "
+         "WHERE con.contypid = t.oid), '')] || ARRAY(SELECT format('COMMENT ON DOMAIN %I.%I IS "
+         "%L', n.nspname, t.typname, d.description) FROM pg_description d WHERE d.objoid = "
+         "t.oid AND d.classoid = 'pg_type'::regclass), '', NULL, " +
+         uses("pg_type", "t.oid") +
+         " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+         "JOIN pg_type bt ON bt.oid = t.typbasetype WHERE t.typtype = 'd' AND " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_type", "t.oid");
+}
+
+std::string composite_types_query() {
+  return "SELECT n.nspname, t.typname, '', '', ARRAY[format('CREATE TYPE %I.%I AS (%s)', "
+         "n.nspname, t.typname, (SELECT string_agg(quote_ident(a.attname) || ' ' || "
+         "format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attcollation <> at.typcollation "
+         "THEN ' COLLATE ' || (SELECT quote_ident(cn.nspname) || '.' || quote_ident(c.collname) "
+         "FROM pg_collation c JOIN pg_namespace cn ON cn.oid = c.collnamespace WHERE c.oid = "
+         "a.attcollation) ELSE '' END, ', ' ORDER BY a.attnum) FROM pg_attribute a "
+         "JOIN pg_type at ON at.oid = a.atttypid WHERE a.attrelid = t.typrelid AND a.attnum > 0 "
+         "AND NOT a.attisdropped))], '', NULL, " +
+         uses("pg_class", "t.typrelid") +
+         " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+         "JOIN pg_class c ON c.oid = t.typrelid WHERE t.typtype = 'c' AND c.relkind = 'c' AND " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_type", "t.oid");
+}
+
+// pg_get_functiondef prints CREATE OR REPLACE with every attribute (language, volatility,
+// strictness, security, SET clauses, cost, rows, parallel) and the body as stored. What OR
+// REPLACE cannot change is the return type and the arguments' names, modes and defaults.
+std::string routines_query() {
+  return "SELECT n.nspname, p.proname, '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+         "CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, "
+         "ARRAY[pg_get_functiondef(p.oid)] || ARRAY(SELECT format('COMMENT ON %s %I.%I(%s) IS "
+         "%L', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, n.nspname, "
+         "p.proname, pg_get_function_identity_arguments(p.oid), d.description) "
+         "FROM pg_description d WHERE d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass), "
+         "COALESCE(pg_get_function_result(p.oid), '') || ' <- ' || "
+         "pg_get_function_arguments(p.oid), NULL, " +
+         uses("pg_proc", "p.oid") +
+         " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+         "WHERE p.prokind IN ('f', 'p') AND " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_proc", "p.oid");
+}
+
+std::string exclusion_constraints_query() {
+  return "SELECT n.nspname, con.conname, '', c.relname, ARRAY[format('ALTER TABLE %I.%I ADD "
+         "CONSTRAINT %I %s', n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid))], "
+         "'', NULL, " +
+         uses("pg_constraint", "con.oid") +
+         " FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE con.contype = 'x' "
+         "AND con.conparentid = 0 AND " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+}
+
+std::string matview_indexes_query() {
+  return "SELECT n.nspname, ic.relname, '', c.relname, ARRAY[pg_get_indexdef(i.indexrelid)], "
+         "'', NULL, '{}'::text[] FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+         "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+         "WHERE c.relkind = 'm' AND " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+}
+
+// Internal triggers (foreign keys') are part of their constraint, and a partition's clone of
+// its parent's trigger is part of the parent's. A trigger that is not plainly enabled carries
+// the ALTER TABLE that sets its state.
+std::string triggers_query() {
+  return "SELECT n.nspname, t.tgname, '', c.relname, ARRAY[pg_get_triggerdef(t.oid)] || "
+         "CASE t.tgenabled WHEN 'O' THEN '{}'::text[] ELSE ARRAY[format('ALTER TABLE %I.%I %s "
+         "TRIGGER %I', n.nspname, c.relname, CASE t.tgenabled WHEN 'D' THEN 'DISABLE' "
+         "WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'ENABLE ALWAYS' END, t.tgname)] END || "
+         "ARRAY(SELECT format('COMMENT ON TRIGGER %I ON %I.%I IS %L', t.tgname, n.nspname, "
+         "c.relname, d.description) FROM pg_description d WHERE d.objoid = t.oid AND "
+         "d.classoid = 'pg_trigger'::regclass), '', NULL, " +
+         uses("pg_trigger", "t.oid") +
+         " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal "
+         "AND t.tgparentid = 0 AND " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+}
+
+std::string policies_query() {
+  return "SELECT p.schemaname, p.policyname, '', p.tablename, ARRAY[format('CREATE POLICY %I ON "
+         "%I.%I AS %s FOR %s TO %s', p.policyname, p.schemaname, p.tablename, p.permissive, "
+         "p.cmd, (SELECT string_agg(CASE WHEN r = 'public' THEN 'PUBLIC' ELSE quote_ident(r) END, "
+         "', ' ORDER BY r) FROM unnest(p.roles) r)) || COALESCE(' USING (' || p.qual || ')', '') "
+         "|| COALESCE(' WITH CHECK (' || p.with_check || ')', '')], '', NULL, " +
+         uses("pg_policy", "pol.oid") +
+         " FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname "
+         "JOIN pg_class c ON c.relname = p.tablename AND c.relnamespace = n.oid "
+         "JOIN pg_policy pol ON pol.polrelid = c.oid AND pol.polname = p.policyname WHERE " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+}
+
+std::string rules_query() {
+  return "SELECT n.nspname, r.rulename, '', c.relname, ARRAY[pg_get_ruledef(r.oid)], '', NULL, " +
+         uses("pg_rewrite", "r.oid") +
+         " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
+         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rulename <> '_RETURN' AND " +
+         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+}
+
+// What ferry does not model, by the catalogs' own names, so a pair holding any of it is never
+// called equal. User objects only: not the system's, not an extension's.
+std::string unmodelled_query() {
+  const std::string ns = in_user_schema("n");
+  const auto object = [&](std::string_view kind, std::string_view name, std::string_view from,
+                          std::string_view catalog, std::string_view oid) {
+    return "SELECT '" + std::string(kind) + "', " + std::string(name) + " FROM " +
+           std::string(from) + " WHERE " + ns + " AND " + not_member_of_extension(catalog, oid);
+  };
+  const std::string parts[] = {
+      object("aggregate",
+             "n.nspname || '.' || p.proname || '(' || "
+             "pg_get_function_identity_arguments(p.oid) || ')'",
+             "pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND p.prokind IN ('a', "
+             "'w')",
+             "pg_proc", "p.oid"),
+      object("foreign table", "n.nspname || '.' || c.relname",
+             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND c.relkind = 'f'",
+             "pg_class", "c.oid"),
+      object("partition", "n.nspname || '.' || c.relname",
+             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND (c.relispartition "
+             "OR c.relkind = 'p')",
+             "pg_class", "c.oid"),
+      object("inherited table", "n.nspname || '.' || c.relname",
+             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND NOT c.relispartition "
+             "AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = "
+             "c.oid)",
+             "pg_class", "c.oid"),
+      object("type", "n.nspname || '.' || t.typname",
+             "pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace AND t.typtype IN ('b', "
+             "'r', 'p') AND t.typcategory <> 'A'",
+             "pg_type", "t.oid"),
+      object("operator", "n.nspname || '.' || o.oprname",
+             "pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace", "pg_operator", "o.oid"),
+      object("operator class", "n.nspname || '.' || o.opcname",
+             "pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace", "pg_opclass", "o.oid"),
+      object("operator family", "n.nspname || '.' || o.opfname",
+             "pg_opfamily o JOIN pg_namespace n ON n.oid = o.opfnamespace", "pg_opfamily", "o.oid"),
+      object("conversion", "n.nspname || '.' || o.conname",
+             "pg_conversion o JOIN pg_namespace n ON n.oid = o.connamespace", "pg_conversion",
+             "o.oid"),
+      object("text search configuration", "n.nspname || '.' || o.cfgname",
+             "pg_ts_config o JOIN pg_namespace n ON n.oid = o.cfgnamespace", "pg_ts_config",
+             "o.oid"),
+      object("text search dictionary", "n.nspname || '.' || o.dictname",
+             "pg_ts_dict o JOIN pg_namespace n ON n.oid = o.dictnamespace", "pg_ts_dict", "o.oid"),
+      object("statistics object", "n.nspname || '.' || o.stxname",
+             "pg_statistic_ext o JOIN pg_namespace n ON n.oid = o.stxnamespace", "pg_statistic_ext",
+             "o.oid"),
+      object("not valid constraint", "n.nspname || '.' || c.relname || '.' || con.conname",
+             "pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON "
+             "n.oid = c.relnamespace AND NOT con.convalidated",
+             "pg_class", "c.oid"),
+      "SELECT 'cast', format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, "
+      "NULL) FROM pg_cast c WHERE c.oid >= 16384 AND " +
+          not_member_of_extension("pg_cast", "c.oid"),
+      "SELECT 'event trigger', et.evtname FROM pg_event_trigger et WHERE " +
+          not_member_of_extension("pg_event_trigger", "et.oid"),
+      "SELECT 'publication', p.pubname FROM pg_publication p",
+      "SELECT 'foreign data wrapper', w.fdwname FROM pg_foreign_data_wrapper w WHERE " +
+          not_member_of_extension("pg_foreign_data_wrapper", "w.oid"),
+      "SELECT 'foreign server', s.srvname FROM pg_foreign_server s WHERE " +
+          not_member_of_extension("pg_foreign_server", "s.oid"),
+      "SELECT 'language', l.lanname FROM pg_language l WHERE l.oid >= 16384 AND " +
+          not_member_of_extension("pg_language", "l.oid"),
+      "SELECT 'transform', format_type(t.trftype, NULL) FROM pg_transform t WHERE " +
+          not_member_of_extension("pg_transform", "t.oid"),
+  };
+  std::string out;
+  for (const std::string& part : parts)
+    out += (out.empty() ? "" : " UNION ALL ") + part;
+  return out;
+}
+
+}  // namespace
+
+void read_objects(Session& session, schema::Catalog& catalog) {
+  struct Source {
+    ObjectKind kind;
+    std::string query;
+  };
+  const Source sources[] = {
+      {ObjectKind::extension, extensions_query()},
+      {ObjectKind::collation, collations_query()},
+      {ObjectKind::domain, domains_query()},
+      {ObjectKind::composite_type, composite_types_query()},
+      {ObjectKind::function, routines_query()},
+      {ObjectKind::constraint, exclusion_constraints_query()},
+      {ObjectKind::index, matview_indexes_query()},
+      {ObjectKind::trigger, triggers_query()},
+      {ObjectKind::policy, policies_query()},
+      {ObjectKind::rule, rules_query()},
+  };
+  // One round trip: every kind's rows, tagged with the kind's position in `sources`.
+  std::string all;
+  for (std::size_t i = 0; i < std::size(sources); ++i) {
+    all += (i == 0 ? "" : " UNION ALL ") + ("SELECT " + std::to_string(i) + ", * FROM (" +
+                                            sources[i].query + ") q" + std::to_string(i));
+  }
+  for (const TextRow& row : session.query(all, "reading the catalog (routines, triggers, ...)")) {
+    const auto value = [&](std::size_t i) { return row[i] ? *row[i] : std::string(); };
+    schema::SchemaObject o;
+    o.kind = sources[std::stoul(value(0))].kind;
+    if (o.kind == ObjectKind::function && value(4) == "procedure")
+      o.kind = ObjectKind::procedure;
+    o.schema = value(1);
+    o.name = value(2);
+    o.signature = value(3);
+    o.table = o.kind == ObjectKind::function || o.kind == ObjectKind::procedure ? "" : value(4);
+    o.definition = parse_text_array(value(5));
+    o.replace_key = value(6);
+    o.version = row[7];
+    o.uses = parse_text_array(value(8));
+    catalog.objects.push_back(std::move(o));
+  }
+  for (const TextRow& row : session.query(unmodelled_query(), "reading the catalog (others)")) {
+    catalog.unmodelled.push_back({row[0].value_or(""), row[1].value_or("")});
+  }
+}
+
+}  // namespace ferry::connectors::postgres
