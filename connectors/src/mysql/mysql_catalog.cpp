@@ -345,16 +345,36 @@ class CatalogReader final {
     return false;
   }
 
+  // A view's ALGORITHM and SQL SECURITY as SHOW CREATE VIEW prints them (both always, defaults
+  // included), and its check option: "CASCADED", "LOCAL" or "" for none. The DEFINER is left
+  // out: it names an account of one server, not the view's structure. MariaDB lists ALGORITHM
+  // in information_schema.VIEWS; MySQL 8 only in SHOW CREATE VIEW, one per view.
   void read_views() {
-    for (const TextRow& row :
-         m_session.query("SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
-                         "WHERE TABLE_SCHEMA = " +
-                         m_db)) {
+    const bool mariadb = m_session.server().mariadb;
+    for (const TextRow& row : m_session.query(
+             std::string("SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, ") +
+             (mariadb ? "ALGORITHM" : "NULL") +
+             " FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + m_db)) {
       schema::View view;
       view.name = text(row, 0);
       view.definition = strip_database(text(row, 1), m_database);
+      const std::string algorithm = mariadb ? text(row, 4) : view_algorithm(view.name);
+      view.options = "ALGORITHM=" + algorithm + " SQL SECURITY " + text(row, 3);
+      if (text(row, 2) != "NONE")
+        view.check_option = text(row, 2);
       m_catalog.views.push_back(std::move(view));
     }
+  }
+
+  std::string view_algorithm(const std::string& view) {
+    const std::vector<TextRow> rows = m_session.query(
+        "SHOW CREATE VIEW " + quote_with('`', m_database) + "." + quote_with('`', view));
+    const std::string create = rows.empty() || rows.front().size() < 2 ? "" : text(rows.front(), 1);
+    const auto at = create.find("ALGORITHM=");
+    if (at == std::string::npos)
+      return "UNDEFINED";
+    const auto begin = at + std::string_view("ALGORITHM=").size();
+    return create.substr(begin, create.find(' ', begin) - begin);
   }
 
   // MariaDB sequences are tables with one row of settings; one UNION ALL reads them all.
