@@ -1,6 +1,7 @@
 // Catalog introspection for MySQL/MariaDB: a fixed set of information_schema queries for the
 // connected database, assembled in memory: never one query per table (docs/ARCHITECTURE.md,
 // "Connectors").
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <map>
@@ -129,6 +130,178 @@ std::string strip_database(std::string definition, const std::string& database) 
   return definition;
 }
 
+// How an object's SQL text was parsed: its own sql_mode, as the server stored it with it.
+struct SqlMode {
+  bool ansi_quotes = false;       // "..." is an identifier
+  bool backslash_escapes = true;  // '\'' is a quote inside a string
+  explicit SqlMode(std::string_view sql_mode)
+      : ansi_quotes(sql_mode.find("ANSI_QUOTES") != std::string_view::npos),
+        backslash_escapes(sql_mode.find("NO_BACKSLASH_ESCAPES") == std::string_view::npos) {}
+};
+
+// A token of stored SQL text: just enough to find names outside strings and comments.
+struct Token {
+  enum Kind { word, quoted, string, punct } kind;
+  std::size_t begin;
+  std::size_t end;
+  std::string name;  // word: as written; quoted identifier: unquoted; punct: the character
+  bool is(char c) const { return kind == punct && name[0] == c; }
+  bool is_name() const { return kind == word || kind == quoted; }
+};
+
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Comments are skipped, except versioned ones (/*! ... */, /*M! ... */): the server runs
+// their text, so it is read as code.
+std::vector<Token> tokenize(std::string_view sql, const SqlMode& mode) {
+  std::vector<Token> out;
+  const std::size_t n = sql.size();
+  std::size_t i = 0;
+  bool in_versioned_comment = false;
+  const auto at = [&](std::size_t k, char c) { return k < n && sql[k] == c; };
+  while (i < n) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '#' || (c == '-' && at(i + 1, '-') &&
+                            (i + 2 >= n || std::isspace(static_cast<unsigned char>(sql[i + 2]))))) {
+      while (i < n && sql[i] != '\n')
+        ++i;
+    } else if (c == '/' && at(i + 1, '*')) {
+      if (at(i + 2, '!') || (at(i + 2, 'M') && at(i + 3, '!'))) {
+        i += at(i + 2, '!') ? 3 : 4;
+        while (i < n && std::isdigit(static_cast<unsigned char>(sql[i])))
+          ++i;
+        in_versioned_comment = true;
+      } else {
+        const auto close = sql.find("*/", i + 2);
+        i = close == std::string_view::npos ? n : close + 2;
+      }
+    } else if (in_versioned_comment && c == '*' && at(i + 1, '/')) {
+      in_versioned_comment = false;
+      i += 2;
+    } else if (c == '`' || c == '"' || c == '\'') {
+      const bool identifier = c == '`' || (c == '"' && mode.ansi_quotes);
+      std::string name;
+      std::size_t j = i + 1;
+      while (j < n) {
+        if (!identifier && mode.backslash_escapes && sql[j] == '\\' && j + 1 < n) {
+          j += 2;
+        } else if (sql[j] == c && at(j + 1, c)) {
+          name += c;
+          j += 2;
+        } else if (sql[j] == c) {
+          break;
+        } else {
+          name += sql[j++];
+        }
+      }
+      const std::size_t end = std::min(j + 1, n);
+      out.push_back({identifier ? Token::quoted : Token::string, i, end, std::move(name)});
+      i = end;
+    } else if (word_char(c)) {
+      std::size_t j = i;
+      while (j < n && word_char(sql[j]))
+        ++j;
+      out.push_back({Token::word, i, j, std::string(sql.substr(i, j - i))});
+      i = j;
+    } else {
+      out.push_back({Token::punct, i, i + 1, std::string(1, c)});
+      ++i;
+    }
+  }
+  return out;
+}
+
+// Removes the database's own name where it qualifies an object of the database ("db.t",
+// "`db`.`t`", "db.t.col"), so a body reads the same in every tenant database whatever its
+// name; inside the database an unqualified name means the same object. "alias.column" where
+// an alias happens to be spelt like the database is kept: the name after the dot must be one
+// of `objects` (lowercase: tables, views, sequences, routines) or be followed by another dot.
+std::string strip_own_database(std::string_view sql, const std::string& database,
+                               const std::set<std::string>& objects, const SqlMode& mode) {
+  const std::vector<Token> tokens = tokenize(sql, mode);
+  std::string out;
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i + 2 < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (!t.is_name() || t.name != database || (i > 0 && tokens[i - 1].is('.')))
+      continue;
+    if (!tokens[i + 1].is('.') || !tokens[i + 2].is_name())
+      continue;
+    const bool chain = i + 3 < tokens.size() && tokens[i + 3].is('.');
+    if (!chain && !objects.contains(lowercase(tokens[i + 2].name)))
+      continue;
+    out.append(sql.substr(copied, t.begin - copied));
+    copied = tokens[i + 1].end;
+  }
+  out.append(sql.substr(copied));
+  return out;
+}
+
+// The lowercase names the text calls: a name followed by "(" or after CALL, not qualified by
+// another database. Matched against the database's routines by the caller.
+std::set<std::string> called_names(std::string_view sql, const SqlMode& mode) {
+  const std::vector<Token> tokens = tokenize(sql, mode);
+  std::set<std::string> out;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (!t.is_name() || (i > 0 && tokens[i - 1].is('.')))
+      continue;
+    const bool call = i + 1 < tokens.size() && tokens[i + 1].is('(');
+    const bool after_call =
+        i > 0 && tokens[i - 1].kind == Token::word && lowercase(tokens[i - 1].name) == "call";
+    if (call || after_call)
+      out.insert(lowercase(t.name));
+  }
+  return out;
+}
+
+// "CREATE DEFINER=`user`@`host` FUNCTION ..." -> "CREATE FUNCTION ...": the definer names an
+// account of one server, and the statement run without it makes the connected user the
+// definer, as the server printed before.
+std::string strip_definer(std::string statement) {
+  const std::string_view prefix = "CREATE DEFINER=";
+  if (!statement.starts_with(prefix))
+    return statement;
+  std::size_t i = prefix.size();
+  const auto skip_part = [&] {  // `quoted`, 'quoted' or bare
+    if (i < statement.size() && (statement[i] == '`' || statement[i] == '\'')) {
+      const char q = statement[i++];
+      while (i < statement.size()) {
+        if (statement[i] == q && i + 1 < statement.size() && statement[i + 1] == q) {
+          i += 2;
+        } else if (statement[i++] == q) {
+          break;
+        }
+      }
+    } else {
+      while (i < statement.size() && statement[i] != '@' && statement[i] != ' ')
+        ++i;
+    }
+  };
+  skip_part();
+  if (i < statement.size() && statement[i] == '@') {
+    ++i;
+    skip_part();
+  }
+  if (i >= statement.size() || statement[i] != ' ')
+    return statement;  // not the form the server prints: keep it whole
+  return "CREATE " + statement.substr(i + 1);
+}
+
+// Replaces the first `from` in the text before " DO " (an event's schedule), if any.
+void replace_in_schedule(std::string& create_event, const std::string& from,
+                         const std::string& to) {
+  const auto body = create_event.find(" DO ");
+  const auto at = create_event.find(from);
+  if (at != std::string::npos && (body == std::string::npos || at < body))
+    create_event.replace(at, from.size(), to);
+}
+
 class CatalogReader final {
  public:
   CatalogReader(Session& session, std::string database)
@@ -146,6 +319,9 @@ class CatalogReader final {
     read_indexes();
     read_views();
     read_sequences();
+    read_routines();
+    read_triggers();
+    read_events();
     for (auto& [name, table] : m_tables)
       m_catalog.tables.push_back(std::move(table));
     schema::sort_catalog(m_catalog);
@@ -402,6 +578,191 @@ class CatalogReader final {
     }
   }
 
+  // Every name an object body may qualify with the database (see strip_own_database).
+  std::set<std::string> object_names() const {
+    std::set<std::string> names;
+    for (const auto& [name, table] : m_tables)
+      names.insert(lowercase(name));
+    for (const schema::View& view : m_catalog.views)
+      names.insert(lowercase(view.name));
+    for (const std::string& name : m_sequence_names)
+      names.insert(lowercase(name));
+    for (const auto& [lower, routines] : m_routines)
+      names.insert(lower);
+    return names;
+  }
+
+  // The routines `body` calls (qualified names), besides `self`.
+  std::vector<std::string> routines_called(std::string_view body, const SqlMode& mode,
+                                           const std::string& self) const {
+    std::set<std::string> uses;
+    for (const std::string& name : called_names(body, mode)) {
+      const auto it = m_routines.find(name);
+      if (it == m_routines.end())
+        continue;
+      for (const std::string& routine : it->second) {
+        if (routine != self)
+          uses.insert(routine);
+      }
+    }
+    return {uses.begin(), uses.end()};
+  }
+
+  std::string qualified(const std::string& name) const {
+    return quote_with('`', m_database) + "." + quote_with('`', name);
+  }
+
+  // Stored functions and procedures: listed from information_schema.ROUTINES, each defined by
+  // SHOW CREATE FUNCTION|PROCEDURE without its DEFINER. The routine's sql_mode is not part of
+  // the definition: the statement is run in ferry's session (its sql_mode), and a body that
+  // depends on a mode (ANSI_QUOTES, PIPES_AS_CONCAT) may read otherwise there.
+  void read_routines() {
+    struct Listed {
+      std::string name;
+      std::string type;
+      std::string sql_mode;
+    };
+    std::vector<Listed> listed;
+    for (const TextRow& row : m_session.query(
+             "SELECT ROUTINE_NAME, ROUTINE_TYPE, SQL_MODE FROM information_schema.ROUTINES "
+             "WHERE ROUTINE_SCHEMA = " +
+             m_db)) {
+      Listed& routine = listed.emplace_back(Listed{text(row, 0), text(row, 1), text(row, 2)});
+      if (routine.type == "FUNCTION" || routine.type == "PROCEDURE")
+        m_routines[lowercase(routine.name)].push_back(routine.name);
+    }
+    if (listed.empty())
+      return;
+    const std::set<std::string> names = object_names();
+    for (const Listed& routine : listed) {
+      if (routine.type != "FUNCTION" && routine.type != "PROCEDURE") {
+        // MariaDB's PACKAGE and PACKAGE BODY (sql_mode=ORACLE).
+        m_catalog.unmodelled.push_back({lowercase(routine.type), routine.name});
+        continue;
+      }
+      const std::vector<TextRow> rows =
+          m_session.query("SHOW CREATE " + routine.type + " " + qualified(routine.name));
+      const auto kind =
+          routine.type == "FUNCTION" ? schema::ObjectKind::function : schema::ObjectKind::procedure;
+      // Without the privilege to read it (the definer, or SELECT on mysql.proc / SHOW_ROUTINE)
+      // the server returns NULL: the routine cannot be compared.
+      if (rows.empty() || rows.front().size() < 3 || !rows.front().at(2)) {
+        m_catalog.unmodelled.push_back({lowercase(routine.type), routine.name});
+        continue;
+      }
+      const SqlMode mode(routine.sql_mode);
+      schema::SchemaObject object;
+      object.kind = kind;
+      object.name = routine.name;
+      const std::string create =
+          strip_own_database(strip_definer(*rows.front().at(2)), m_database, names, mode);
+      object.uses = routines_called(create, mode, routine.name);
+      object.definition = {create};
+      m_catalog.objects.push_back(std::move(object));
+    }
+  }
+
+  // Triggers, from information_schema.TRIGGERS alone: the statement SHOW CREATE TRIGGER prints
+  // is the one the user typed, with the database wherever they wrote it and without the
+  // FOLLOWS / PRECEDES that ordered it. The definition is rebuilt in one form instead:
+  //   CREATE TRIGGER `name` AFTER INSERT ON `table` FOR EACH ROW [FOLLOWS `previous`] body
+  // where `previous` is the trigger before it for the same table, timing and event
+  // (ACTION_ORDER), so the order of several triggers is compared and made again; the previous
+  // trigger is in `uses`. The body is kept as stored, less the database's own name. The
+  // trigger's sql_mode is not part of the definition (see read_routines).
+  void read_triggers() {
+    const std::vector<TextRow> rows = m_session.query(
+        "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, "
+        "ACTION_STATEMENT, SQL_MODE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
+        m_db + " ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER");
+    if (rows.empty())
+      return;
+    const std::set<std::string> names = object_names();
+    std::string group, previous;  // (table, timing, event) and the last trigger in it
+    for (const TextRow& row : rows) {
+      const SqlMode mode(text(row, 5));
+      schema::SchemaObject object;
+      object.kind = schema::ObjectKind::trigger;
+      object.name = text(row, 0);
+      object.table = text(row, 1);
+      const std::string this_group = object.table + '\n' + text(row, 2) + '\n' + text(row, 3);
+      if (this_group != group) {
+        group = this_group;
+        previous.clear();
+      }
+      std::string create = "CREATE TRIGGER " + quote_with('`', object.name) + " " + text(row, 2) +
+                           " " + text(row, 3) + " ON " + quote_with('`', object.table) +
+                           " FOR EACH ROW ";
+      if (!previous.empty())
+        create += "FOLLOWS " + quote_with('`', previous) + " ";
+      const std::string body = strip_own_database(text(row, 4), m_database, names, mode);
+      create += body;
+      object.uses = routines_called(body, mode, "");
+      object.uses.push_back(object.table);
+      if (!previous.empty())
+        object.uses.push_back(schema::qualified_name("", object.table) + "." + previous);
+      std::sort(object.uses.begin(), object.uses.end());
+      object.uses.erase(std::unique(object.uses.begin(), object.uses.end()), object.uses.end());
+      object.definition = {std::move(create)};
+      previous = object.name;
+      m_catalog.objects.push_back(std::move(object));
+    }
+  }
+
+  // Events: listed from information_schema.EVENTS, each defined by SHOW CREATE EVENT without
+  // its DEFINER, and with its schedule's times made comparable:
+  // - The times are printed in the event's own time zone (the creating session's). ferry's
+  //   session is UTC, so AT, STARTS and ENDS are rewritten in UTC: run there, the statement
+  //   makes the same instants, and two events at one instant read alike whatever zone each
+  //   was created in. A zone the server cannot convert (named, without time zone tables)
+  //   leaves the text as printed.
+  // - An EVERY event created without STARTS starts when it was created, and the server prints
+  //   that moment as STARTS: two events made from one statement would never read alike. A
+  //   STARTS equal to the event's CREATED or LAST_ALTERED time is taken as defaulted and left
+  //   out, so the event is made again with the same default; the cost is that an event started
+  //   explicitly at the second of its creation reads as defaulted (it means the same then).
+  // The event's sql_mode is not part of the definition (see read_routines).
+  void read_events() {
+    const std::vector<TextRow> rows = m_session.query(
+        "SELECT EVENT_NAME, SQL_MODE, STARTS, CONVERT_TZ(STARTS, TIME_ZONE, '+00:00'), ENDS, "
+        "CONVERT_TZ(ENDS, TIME_ZONE, '+00:00'), EXECUTE_AT, "
+        "CONVERT_TZ(EXECUTE_AT, TIME_ZONE, '+00:00'), CREATED, LAST_ALTERED "
+        "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
+        m_db);
+    if (rows.empty())
+      return;
+    const std::set<std::string> names = object_names();
+    for (const TextRow& row : rows) {
+      schema::SchemaObject object;
+      object.kind = schema::ObjectKind::event;
+      object.name = text(row, 0);
+      const std::vector<TextRow> shown =
+          m_session.query("SHOW CREATE EVENT " + qualified(object.name));
+      if (shown.empty() || shown.front().size() < 4 || !shown.front().at(3)) {
+        m_catalog.unmodelled.push_back({"event", object.name});
+        continue;
+      }
+      std::string create = strip_definer(*shown.front().at(3));
+      if (row.at(2)) {
+        const std::string starts = " STARTS '" + *row.at(2) + "'";
+        if (row.at(3) && (*row.at(3) == text(row, 8) || *row.at(3) == text(row, 9))) {
+          replace_in_schedule(create, starts, "");
+        } else if (row.at(3)) {
+          replace_in_schedule(create, starts, " STARTS '" + *row.at(3) + "'");
+        }
+      }
+      if (row.at(4) && row.at(5))
+        replace_in_schedule(create, " ENDS '" + *row.at(4) + "'", " ENDS '" + *row.at(5) + "'");
+      if (row.at(6) && row.at(7))
+        replace_in_schedule(create, " AT '" + *row.at(6) + "'", " AT '" + *row.at(7) + "'");
+      const SqlMode mode(text(row, 1));
+      create = strip_own_database(create, m_database, names, mode);
+      object.uses = routines_called(create, mode, "");
+      object.definition = {std::move(create)};
+      m_catalog.objects.push_back(std::move(object));
+    }
+  }
+
   Session& m_session;
   std::string m_database;
   std::string m_db;  // m_database as an SQL string literal
@@ -410,6 +771,9 @@ class CatalogReader final {
   std::map<std::string, std::string> m_table_collation;
   std::set<std::pair<std::string, std::string>> m_json_columns;  // (table, column)
   std::vector<std::string> m_sequence_names;
+  // The database's functions and procedures by lowercase name (routine names are not case
+  // sensitive; a function and a procedure may share one).
+  std::map<std::string, std::vector<std::string>> m_routines;
 };
 
 }  // namespace
