@@ -119,6 +119,30 @@ std::optional<std::string> default_expression(const ServerInfo& server,
   }
 }
 
+// The space-separated words of `s`.
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto end = std::min(s.find(' ', i), s.size());
+    if (end > i)
+      out.push_back(s.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+// Whether the server's version ("10.11.6-MariaDB-...", "8.0.36") is at least major.minor.
+bool at_least(const ServerInfo& server, int major, int minor) {
+  int have_major = 0, have_minor = 0;
+  const char* p = server.version.data();
+  const char* end = p + server.version.size();
+  p = std::from_chars(p, end, have_major).ptr;
+  if (p < end && *p == '.')
+    std::from_chars(p + 1, end, have_minor);
+  return have_major > major || (have_major == major && have_minor >= minor);
+}
+
 // Removes "`db`." qualifiers that MariaDB writes into every view definition, so a view reads
 // the same in every tenant database whatever its name.
 std::string strip_database(std::string definition, const std::string& database) {
@@ -304,8 +328,14 @@ void replace_in_schedule(std::string& create_event, const std::string& from,
 
 class CatalogReader final {
  public:
-  CatalogReader(Session& session, std::string database)
-      : m_session(session), m_database(std::move(database)), m_db(string_literal(m_database)) {}
+  // `collation` and `engine`: the database's default collation and the server's default
+  // storage engine, what a table made without saying gets.
+  CatalogReader(Session& session, std::string database, std::string collation, std::string engine)
+      : m_session(session),
+        m_database(std::move(database)),
+        m_db(string_literal(m_database)),
+        m_collation(std::move(collation)),
+        m_engine(lowercase(std::move(engine))) {}
 
   schema::Catalog read() {
     m_catalog.dialect = Dialect::mysql;
@@ -324,6 +354,8 @@ class CatalogReader final {
     read_events();
     for (auto& [name, table] : m_tables)
       m_catalog.tables.push_back(std::move(table));
+    for (const auto& [kind, name] : m_unmodelled)
+      m_catalog.unmodelled.push_back({kind, name});
     schema::sort_catalog(m_catalog);
     return std::move(m_catalog);
   }
@@ -334,10 +366,21 @@ class CatalogReader final {
     return it == m_tables.end() ? nullptr : &it->second;
   }
 
+  // What ferry reads but does not model, named "table", "table.column" or "table.index". Each
+  // is something two databases can differ in that a plan would not make alike, so it is listed
+  // rather than ignored: the model has no field for it.
+  void unmodelled(std::string kind, std::string name) {
+    m_unmodelled.emplace(std::move(kind), std::move(name));
+  }
+
+  // Tables. Not modelled, so listed in unmodelled when they differ from what a plain CREATE
+  // TABLE makes: MariaDB system versioning, partitioning, a storage engine other than the
+  // server's default, table options (ROW_FORMAT, KEY_BLOCK_SIZE, STATS_*, ... as
+  // CREATE_OPTIONS lists them) and a default collation other than the database's.
   void read_tables() {
     for (const TextRow& row : m_session.query(
-             "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT "
-             "FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+             "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT, ENGINE, "
+             "CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
              m_db)) {
       const std::string& name = text(row, 0);
       const std::string& type = text(row, 1);
@@ -351,19 +394,27 @@ class CatalogReader final {
       schema::Table& table = m_tables[name];
       table.name = name;
       table.row_estimate = row.at(2) ? to_int64(*row.at(2), -1) : -1;
-      m_table_collation[name] = text(row, 3);
       table.comment = non_empty(row, 4);
+      if (type == "SYSTEM VERSIONED")
+        unmodelled("system versioning", name);
+      if (row.at(5) && lowercase(*row.at(5)) != m_engine)
+        unmodelled("storage engine", name);
+      for (const std::string& option : words(text(row, 6)))
+        unmodelled(option == "partitioned" ? "partitioning" : "table options", name);
+      if (row.at(3) && *row.at(3) != m_collation)
+        unmodelled("table collation", name);
     }
   }
 
   void read_checks() {
     // MariaDB names checks per table (CONSTRAINT_1 may repeat), MySQL 8 per database.
+    // MySQL 8 may keep a check NOT ENFORCED, which the model cannot say: listed as unmodelled.
     const std::string sql =
         m_session.server().mariadb
-            ? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL "
+            ? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL, 'YES' "
               "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = " +
                   m_db
-            : "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, 'Table' "
+            : "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, 'Table', tc.ENFORCED "
               "FROM information_schema.TABLE_CONSTRAINTS tc "
               "JOIN information_schema.CHECK_CONSTRAINTS cc "
               "ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "
@@ -380,6 +431,8 @@ class CatalogReader final {
         m_json_columns.insert({table->name, name});
         continue;
       }
+      if (text(row, 4) == "NO")
+        unmodelled("not enforced check", table->name + "." + name);
       table->checks.push_back(schema::Check{name, clause});
     }
   }
@@ -406,6 +459,12 @@ class CatalogReader final {
       }
       column.nullable = text(row, 5) == "YES";
       const std::string& extra = text(row, 7);
+      const std::string qualified = table->name + "." + column.name;
+      // ON UPDATE CURRENT_TIMESTAMP and INVISIBLE have no field in the model.
+      if (lowercase(extra).find("on update") != std::string::npos)
+        unmodelled("on update", qualified);
+      if (lowercase(extra).find("invisible") != std::string::npos)
+        unmodelled("invisible column", qualified);
       if (extra.find("auto_increment") != std::string::npos) {
         column.identity = schema::Identity::auto_increment;
       }
@@ -416,8 +475,10 @@ class CatalogReader final {
       } else {
         column.default_expr = default_expression(m_session.server(), row.at(6), extra, column.type);
       }
-      // JSON's utf8mb4_bin is part of the type, not a choice the user made.
-      if (row.at(9) && !json && *row.at(9) != m_table_collation[table->name]) {
+      // Set when it differs from the database's default collation (not the table's: a table
+      // made again from the model gets the database's default). JSON's utf8mb4_bin is part of
+      // the type, not a choice the user made.
+      if (row.at(9) && !json && *row.at(9) != m_collation) {
         column.collation = row.at(9);
       }
       column.comment = non_empty(row, 10);
@@ -479,20 +540,39 @@ class CatalogReader final {
 
   // Secondary indexes only: the primary key's, the unique constraints' and the index InnoDB
   // adds for a foreign key under the key's own name are part of those constraints.
+  // Not modelled, so listed in unmodelled: key prefixes (name(10)), index comments, indexes
+  // the optimizer ignores (MariaDB IGNORED, MySQL INVISIBLE), and DESC in a primary key or
+  // unique constraint (whose model is a column list).
   void read_indexes() {
-    const std::string expression = m_session.server().mariadb ? "NULL" : "EXPRESSION";
+    const ServerInfo& server = m_session.server();
+    const std::string expression = server.mariadb ? "NULL" : "EXPRESSION";
+    const std::string hidden = !server.mariadb           ? "IF(IS_VISIBLE = 'NO', 'YES', 'NO')"
+                               : at_least(server, 10, 6) ? "IGNORED"
+                                                         : "'NO'";
+    const std::string hidden_kind = server.mariadb ? "ignored index" : "invisible index";
     schema::Index* current = nullptr;
     std::string current_table;
     for (const TextRow& row : m_session.query(
              "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, INDEX_TYPE, " +
-             expression + " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db +
+             expression + ", SUB_PART, INDEX_COMMENT, " + hidden +
+             " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db +
              " ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")) {
       schema::Table* table = find_table(text(row, 0));
       if (table == nullptr)
         continue;
       const std::string& name = text(row, 1);
-      if (name == "PRIMARY" || backs_constraint(*table, name))
+      const std::string qualified = table->name + "." + name;
+      if (row.at(7))
+        unmodelled("index prefix", qualified);
+      if (!text(row, 8).empty())
+        unmodelled("index comment", qualified);
+      if (text(row, 9) == "YES")
+        unmodelled(hidden_kind, qualified);
+      if (name == "PRIMARY" || backs_constraint(*table, name)) {
+        if (text(row, 4) == "D")
+          unmodelled("descending key", qualified);
         continue;
+      }
       if (current == nullptr || current_table != table->name || current->name != name) {
         current = &table->indexes.emplace_back();
         current_table = table->name;
@@ -562,7 +642,8 @@ class CatalogReader final {
       if (!sql.empty())
         sql += " UNION ALL ";
       sql += "SELECT " + string_literal(name) +
-             ", start_value, increment, minimum_value, maximum_value, cycle_option FROM " +
+             ", start_value, increment, minimum_value, maximum_value, cycle_option, cache_size "
+             "FROM " +
              quote_with('`', m_database) + "." + quote_with('`', name);
     }
     for (const TextRow& row : m_session.query(sql)) {
@@ -574,6 +655,8 @@ class CatalogReader final {
       sequence.min_value = to_int64(text(row, 3), 1);
       sequence.max_value = to_int64(text(row, 4), 0);
       sequence.cycle = text(row, 5) == "1";
+      if (text(row, 6) != "1000")  // the default CACHE, which the model has no field for
+        unmodelled("sequence cache", sequence.name);
       m_catalog.sequences.push_back(std::move(sequence));
     }
   }
@@ -768,7 +851,9 @@ class CatalogReader final {
   std::string m_db;  // m_database as an SQL string literal
   schema::Catalog m_catalog;
   std::map<std::string, schema::Table> m_tables;
-  std::map<std::string, std::string> m_table_collation;
+  std::string m_collation;  // the database's default collation
+  std::string m_engine;     // the server's default storage engine, lowercase
+  std::set<std::pair<std::string, std::string>> m_unmodelled;    // (kind, name)
   std::set<std::pair<std::string, std::string>> m_json_columns;  // (table, column)
   std::vector<std::string> m_sequence_names;
   // The database's functions and procedures by lowercase name (routine names are not case
@@ -779,13 +864,15 @@ class CatalogReader final {
 }  // namespace
 
 schema::Catalog read_catalog(Session& session) {
-  const std::vector<TextRow> database = session.query("SELECT DATABASE()");
+  const std::vector<TextRow> database =
+      session.query("SELECT DATABASE(), @@collation_database, @@default_storage_engine");
   if (database.empty() || !database.front().at(0)) {
     throw Error(ErrorKind::bad_endpoint,
                 session.endpoint().redacted() + " names no database; add one: mysql://host/db");
   }
   try {
-    return CatalogReader(session, *database.front().at(0)).read();
+    const TextRow& row = database.front();
+    return CatalogReader(session, *row.at(0), text(row, 1), text(row, 2)).read();
   } catch (const Error& e) {
     throw Error(e.kind(), "cannot introspect the database: " + std::string(e.what()),
                 e.retryable());

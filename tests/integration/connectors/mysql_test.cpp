@@ -190,7 +190,7 @@ TEST_F(MysqlConnector, IntrospectsTablesColumnsAndConstraints) {
   EXPECT_EQ(status.declared_type, "enum('active','blocked')");
   EXPECT_EQ(status.type, LogicalType::enumeration);
   EXPECT_EQ(status.default_expr, "'active'");
-  EXPECT_EQ(status.collation, std::nullopt);  // the table's default
+  EXPECT_EQ(status.collation, std::nullopt);  // the database's default
   const schema::Column& created = column_named(customers, "created_at");
   EXPECT_EQ(created.type, LogicalType::timestamptz);
   EXPECT_EQ(created.declared_type, "timestamp(6)");
@@ -458,6 +458,44 @@ TEST_F(MysqlConnector, ChangedObjectsReadOtherwise) {
   }
   EXPECT_EQ(object_named(before, ObjectKind::trigger, "items.items_ai"),
             object_named(after, ObjectKind::trigger, "items.items_ai"));
+}
+
+// What ferry does not model is listed, never silently taken as equal.
+TEST_F(MysqlConnector, ListsWhatItDoesNotModel) {
+  db().execute({
+      "CREATE TABLE plain (id INT NOT NULL PRIMARY KEY, name VARCHAR(40))",
+      "CREATE TABLE versioned (id INT NOT NULL PRIMARY KEY) WITH SYSTEM VERSIONING",
+      "CREATE TABLE parted (id INT NOT NULL PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2",
+      "CREATE TABLE misc (id INT NOT NULL, name VARCHAR(100), secret INT INVISIBLE,"
+      "  touched TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
+      "  PRIMARY KEY (id DESC), INDEX misc_name (name(10)) COMMENT 'short',"
+      "  INDEX misc_touched (touched) IGNORED)"
+      " ENGINE=MyISAM ROW_FORMAT=FIXED DEFAULT CHARSET=latin1",
+      "CREATE SEQUENCE cached_seq CACHE 10",
+  });
+  const schema::Catalog catalog = db().introspect();
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const schema::UnmodelledObject& u : catalog.unmodelled)
+    listed.emplace_back(u.kind, u.name);
+  EXPECT_EQ(listed, (std::vector<std::pair<std::string, std::string>>{
+                        {"descending key", "misc.PRIMARY"},
+                        {"ignored index", "misc.misc_touched"},
+                        {"index comment", "misc.misc_name"},
+                        {"index prefix", "misc.misc_name"},
+                        {"invisible column", "misc.secret"},
+                        {"on update", "misc.touched"},
+                        {"partitioning", "parted"},
+                        {"sequence cache", "cached_seq"},
+                        {"storage engine", "misc"},
+                        {"system versioning", "versioned"},
+                        {"table collation", "misc"},
+                        {"table options", "misc"},
+                    }));
+  // The columns still read in full; a collation is the column's own, not the table's default.
+  EXPECT_EQ(column_named(table_named(catalog, "misc"), "name").collation, "latin1_swedish_ci");
+  EXPECT_EQ(column_named(table_named(catalog, "plain"), "name").collation, std::nullopt);
+  EXPECT_NE(catalog.find_table("", "versioned"), nullptr);
+  EXPECT_NE(catalog.find_table("", "parted"), nullptr);
 }
 
 TEST_F(MysqlConnector, RoundTripsEveryTypeInCanonicalForm) {
