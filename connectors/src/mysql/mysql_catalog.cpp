@@ -1,6 +1,7 @@
 // Catalog introspection for MySQL/MariaDB: a fixed set of information_schema queries for the
 // connected database, assembled in memory: never one query per table (docs/ARCHITECTURE.md,
-// "Connectors").
+// "Connectors"). Only what information_schema does not hold is read one by one: the SHOW CREATE
+// of each stored routine and event, and on MySQL 8 of each view (for its ALGORITHM).
 #include <algorithm>
 #include <cctype>
 #include <charconv>
