@@ -1,6 +1,8 @@
 // Catalog introspection for MySQL/MariaDB: a fixed set of information_schema queries for the
 // connected database, assembled in memory: never one query per table (docs/ARCHITECTURE.md,
-// "Connectors").
+// "Connectors"). Only what information_schema does not hold is read one by one: the SHOW CREATE
+// of each stored routine and event, and on MySQL 8 of each view (for its ALGORITHM).
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <map>
@@ -118,6 +120,30 @@ std::optional<std::string> default_expression(const ServerInfo& server,
   }
 }
 
+// The space-separated words of `s`.
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto end = std::min(s.find(' ', i), s.size());
+    if (end > i)
+      out.push_back(s.substr(i, end - i));
+    i = end + 1;
+  }
+  return out;
+}
+
+// Whether the server's version ("10.11.6-MariaDB-...", "8.0.36") is at least major.minor.
+bool at_least(const ServerInfo& server, int major, int minor) {
+  int have_major = 0, have_minor = 0;
+  const char* p = server.version.data();
+  const char* end = p + server.version.size();
+  p = std::from_chars(p, end, have_major).ptr;
+  if (p < end && *p == '.')
+    std::from_chars(p + 1, end, have_minor);
+  return have_major > major || (have_major == major && have_minor >= minor);
+}
+
 // Removes "`db`." qualifiers that MariaDB writes into every view definition, so a view reads
 // the same in every tenant database whatever its name.
 std::string strip_database(std::string definition, const std::string& database) {
@@ -129,10 +155,188 @@ std::string strip_database(std::string definition, const std::string& database) 
   return definition;
 }
 
+// How an object's SQL text was parsed: its own sql_mode, as the server stored it with it.
+struct SqlMode {
+  bool ansi_quotes = false;       // "..." is an identifier
+  bool backslash_escapes = true;  // '\'' is a quote inside a string
+  explicit SqlMode(std::string_view sql_mode)
+      : ansi_quotes(sql_mode.find("ANSI_QUOTES") != std::string_view::npos),
+        backslash_escapes(sql_mode.find("NO_BACKSLASH_ESCAPES") == std::string_view::npos) {}
+};
+
+// A token of stored SQL text: just enough to find names outside strings and comments.
+struct Token {
+  enum Kind { word, quoted, string, punct } kind;
+  std::size_t begin;
+  std::size_t end;
+  std::string name;  // word: as written; quoted identifier: unquoted; punct: the character
+  bool is(char c) const { return kind == punct && name[0] == c; }
+  bool is_name() const { return kind == word || kind == quoted; }
+};
+
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Comments are skipped, except versioned ones (/*! ... */, /*M! ... */): the server runs
+// their text, so it is read as code.
+std::vector<Token> tokenize(std::string_view sql, const SqlMode& mode) {
+  std::vector<Token> out;
+  const std::size_t n = sql.size();
+  std::size_t i = 0;
+  bool in_versioned_comment = false;
+  const auto at = [&](std::size_t k, char c) { return k < n && sql[k] == c; };
+  while (i < n) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '#' || (c == '-' && at(i + 1, '-') &&
+                            (i + 2 >= n || std::isspace(static_cast<unsigned char>(sql[i + 2]))))) {
+      while (i < n && sql[i] != '\n')
+        ++i;
+    } else if (c == '/' && at(i + 1, '*')) {
+      if (at(i + 2, '!') || (at(i + 2, 'M') && at(i + 3, '!'))) {
+        i += at(i + 2, '!') ? 3 : 4;
+        while (i < n && std::isdigit(static_cast<unsigned char>(sql[i])))
+          ++i;
+        in_versioned_comment = true;
+      } else {
+        const auto close = sql.find("*/", i + 2);
+        i = close == std::string_view::npos ? n : close + 2;
+      }
+    } else if (in_versioned_comment && c == '*' && at(i + 1, '/')) {
+      in_versioned_comment = false;
+      i += 2;
+    } else if (c == '`' || c == '"' || c == '\'') {
+      const bool identifier = c == '`' || (c == '"' && mode.ansi_quotes);
+      std::string name;
+      std::size_t j = i + 1;
+      while (j < n) {
+        if (!identifier && mode.backslash_escapes && sql[j] == '\\' && j + 1 < n) {
+          j += 2;
+        } else if (sql[j] == c && at(j + 1, c)) {
+          name += c;
+          j += 2;
+        } else if (sql[j] == c) {
+          break;
+        } else {
+          name += sql[j++];
+        }
+      }
+      const std::size_t end = std::min(j + 1, n);
+      out.push_back({identifier ? Token::quoted : Token::string, i, end, std::move(name)});
+      i = end;
+    } else if (word_char(c)) {
+      std::size_t j = i;
+      while (j < n && word_char(sql[j]))
+        ++j;
+      out.push_back({Token::word, i, j, std::string(sql.substr(i, j - i))});
+      i = j;
+    } else {
+      out.push_back({Token::punct, i, i + 1, std::string(1, c)});
+      ++i;
+    }
+  }
+  return out;
+}
+
+// Removes the database's own name where it qualifies an object of the database ("db.t",
+// "`db`.`t`", "db.t.col"), so a body reads the same in every tenant database whatever its
+// name; inside the database an unqualified name means the same object. "alias.column" where
+// an alias happens to be spelt like the database is kept: the name after the dot must be one
+// of `objects` (lowercase: tables, views, sequences, routines) or be followed by another dot.
+std::string strip_own_database(std::string_view sql, const std::string& database,
+                               const std::set<std::string>& objects, const SqlMode& mode) {
+  const std::vector<Token> tokens = tokenize(sql, mode);
+  std::string out;
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i + 2 < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (!t.is_name() || t.name != database || (i > 0 && tokens[i - 1].is('.')))
+      continue;
+    if (!tokens[i + 1].is('.') || !tokens[i + 2].is_name())
+      continue;
+    const bool chain = i + 3 < tokens.size() && tokens[i + 3].is('.');
+    if (!chain && !objects.contains(lowercase(tokens[i + 2].name)))
+      continue;
+    out.append(sql.substr(copied, t.begin - copied));
+    copied = tokens[i + 1].end;
+  }
+  out.append(sql.substr(copied));
+  return out;
+}
+
+// The lowercase names the text calls: a name followed by "(" or after CALL, not qualified by
+// another database. Matched against the database's routines by the caller.
+std::set<std::string> called_names(std::string_view sql, const SqlMode& mode) {
+  const std::vector<Token> tokens = tokenize(sql, mode);
+  std::set<std::string> out;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (!t.is_name() || (i > 0 && tokens[i - 1].is('.')))
+      continue;
+    const bool call = i + 1 < tokens.size() && tokens[i + 1].is('(');
+    const bool after_call =
+        i > 0 && tokens[i - 1].kind == Token::word && lowercase(tokens[i - 1].name) == "call";
+    if (call || after_call)
+      out.insert(lowercase(t.name));
+  }
+  return out;
+}
+
+// "CREATE DEFINER=`user`@`host` FUNCTION ..." -> "CREATE FUNCTION ...": the definer names an
+// account of one server, and the statement run without it makes the connected user the
+// definer, as the server printed before.
+std::string strip_definer(std::string statement) {
+  const std::string_view prefix = "CREATE DEFINER=";
+  if (!statement.starts_with(prefix))
+    return statement;
+  std::size_t i = prefix.size();
+  const auto skip_part = [&] {  // `quoted`, 'quoted' or bare
+    if (i < statement.size() && (statement[i] == '`' || statement[i] == '\'')) {
+      const char q = statement[i++];
+      while (i < statement.size()) {
+        if (statement[i] == q && i + 1 < statement.size() && statement[i + 1] == q) {
+          i += 2;
+        } else if (statement[i++] == q) {
+          break;
+        }
+      }
+    } else {
+      while (i < statement.size() && statement[i] != '@' && statement[i] != ' ')
+        ++i;
+    }
+  };
+  skip_part();
+  if (i < statement.size() && statement[i] == '@') {
+    ++i;
+    skip_part();
+  }
+  if (i >= statement.size() || statement[i] != ' ')
+    return statement;  // not the form the server prints: keep it whole
+  return "CREATE " + statement.substr(i + 1);
+}
+
+// Replaces the first `from` in the text before " DO " (an event's schedule), if any.
+void replace_in_schedule(std::string& create_event, const std::string& from,
+                         const std::string& to) {
+  const auto body = create_event.find(" DO ");
+  const auto at = create_event.find(from);
+  if (at != std::string::npos && (body == std::string::npos || at < body))
+    create_event.replace(at, from.size(), to);
+}
+
 class CatalogReader final {
  public:
-  CatalogReader(Session& session, std::string database)
-      : m_session(session), m_database(std::move(database)), m_db(string_literal(m_database)) {}
+  // `collation` and `engine`: the database's default collation and the server's default
+  // storage engine, what a table made without saying gets.
+  CatalogReader(Session& session, std::string database, std::string collation, std::string engine)
+      : m_session(session),
+        m_database(std::move(database)),
+        m_db(string_literal(m_database)),
+        m_collation(std::move(collation)),
+        m_engine(lowercase(std::move(engine))) {}
 
   schema::Catalog read() {
     m_catalog.dialect = Dialect::mysql;
@@ -146,8 +350,13 @@ class CatalogReader final {
     read_indexes();
     read_views();
     read_sequences();
+    read_routines();
+    read_triggers();
+    read_events();
     for (auto& [name, table] : m_tables)
       m_catalog.tables.push_back(std::move(table));
+    for (const auto& [kind, name] : m_unmodelled)
+      m_catalog.unmodelled.push_back({kind, name});
     schema::sort_catalog(m_catalog);
     return std::move(m_catalog);
   }
@@ -158,10 +367,21 @@ class CatalogReader final {
     return it == m_tables.end() ? nullptr : &it->second;
   }
 
+  // What ferry reads but does not model, named "table", "table.column" or "table.index". Each
+  // is something two databases can differ in that a plan would not make alike, so it is listed
+  // rather than ignored: the model has no field for it.
+  void unmodelled(std::string kind, std::string name) {
+    m_unmodelled.emplace(std::move(kind), std::move(name));
+  }
+
+  // Tables. Not modelled, so listed in unmodelled when they differ from what a plain CREATE
+  // TABLE makes: MariaDB system versioning, partitioning, a storage engine other than the
+  // server's default, table options (ROW_FORMAT, KEY_BLOCK_SIZE, STATS_*, ... as
+  // CREATE_OPTIONS lists them) and a default collation other than the database's.
   void read_tables() {
     for (const TextRow& row : m_session.query(
-             "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT "
-             "FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+             "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT, ENGINE, "
+             "CREATE_OPTIONS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
              m_db)) {
       const std::string& name = text(row, 0);
       const std::string& type = text(row, 1);
@@ -175,19 +395,27 @@ class CatalogReader final {
       schema::Table& table = m_tables[name];
       table.name = name;
       table.row_estimate = row.at(2) ? to_int64(*row.at(2), -1) : -1;
-      m_table_collation[name] = text(row, 3);
       table.comment = non_empty(row, 4);
+      if (type == "SYSTEM VERSIONED")
+        unmodelled("system versioning", name);
+      if (row.at(5) && lowercase(*row.at(5)) != m_engine)
+        unmodelled("storage engine", name);
+      for (const std::string& option : words(text(row, 6)))
+        unmodelled(option == "partitioned" ? "partitioning" : "table options", name);
+      if (row.at(3) && *row.at(3) != m_collation)
+        unmodelled("table collation", name);
     }
   }
 
   void read_checks() {
     // MariaDB names checks per table (CONSTRAINT_1 may repeat), MySQL 8 per database.
+    // MySQL 8 may keep a check NOT ENFORCED, which the model cannot say: listed as unmodelled.
     const std::string sql =
         m_session.server().mariadb
-            ? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL "
+            ? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL, 'YES' "
               "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = " +
                   m_db
-            : "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, 'Table' "
+            : "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, 'Table', tc.ENFORCED "
               "FROM information_schema.TABLE_CONSTRAINTS tc "
               "JOIN information_schema.CHECK_CONSTRAINTS cc "
               "ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA "
@@ -204,6 +432,8 @@ class CatalogReader final {
         m_json_columns.insert({table->name, name});
         continue;
       }
+      if (text(row, 4) == "NO")
+        unmodelled("not enforced check", table->name + "." + name);
       table->checks.push_back(schema::Check{name, clause});
     }
   }
@@ -230,6 +460,12 @@ class CatalogReader final {
       }
       column.nullable = text(row, 5) == "YES";
       const std::string& extra = text(row, 7);
+      const std::string qualified = table->name + "." + column.name;
+      // ON UPDATE CURRENT_TIMESTAMP and INVISIBLE have no field in the model.
+      if (lowercase(extra).find("on update") != std::string::npos)
+        unmodelled("on update", qualified);
+      if (lowercase(extra).find("invisible") != std::string::npos)
+        unmodelled("invisible column", qualified);
       if (extra.find("auto_increment") != std::string::npos) {
         column.identity = schema::Identity::auto_increment;
       }
@@ -240,8 +476,10 @@ class CatalogReader final {
       } else {
         column.default_expr = default_expression(m_session.server(), row.at(6), extra, column.type);
       }
-      // JSON's utf8mb4_bin is part of the type, not a choice the user made.
-      if (row.at(9) && !json && *row.at(9) != m_table_collation[table->name]) {
+      // Set when it differs from the database's default collation (not the table's: a table
+      // made again from the model gets the database's default). JSON's utf8mb4_bin is part of
+      // the type, not a choice the user made.
+      if (row.at(9) && !json && *row.at(9) != m_collation) {
         column.collation = row.at(9);
       }
       column.comment = non_empty(row, 10);
@@ -303,20 +541,39 @@ class CatalogReader final {
 
   // Secondary indexes only: the primary key's, the unique constraints' and the index InnoDB
   // adds for a foreign key under the key's own name are part of those constraints.
+  // Not modelled, so listed in unmodelled: key prefixes (name(10)), index comments, indexes
+  // the optimizer ignores (MariaDB IGNORED, MySQL INVISIBLE), and DESC in a primary key or
+  // unique constraint (whose model is a column list).
   void read_indexes() {
-    const std::string expression = m_session.server().mariadb ? "NULL" : "EXPRESSION";
+    const ServerInfo& server = m_session.server();
+    const std::string expression = server.mariadb ? "NULL" : "EXPRESSION";
+    const std::string hidden = !server.mariadb           ? "IF(IS_VISIBLE = 'NO', 'YES', 'NO')"
+                               : at_least(server, 10, 6) ? "IGNORED"
+                                                         : "'NO'";
+    const std::string hidden_kind = server.mariadb ? "ignored index" : "invisible index";
     schema::Index* current = nullptr;
     std::string current_table;
     for (const TextRow& row : m_session.query(
              "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, INDEX_TYPE, " +
-             expression + " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db +
+             expression + ", SUB_PART, INDEX_COMMENT, " + hidden +
+             " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db +
              " ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")) {
       schema::Table* table = find_table(text(row, 0));
       if (table == nullptr)
         continue;
       const std::string& name = text(row, 1);
-      if (name == "PRIMARY" || backs_constraint(*table, name))
+      const std::string qualified = table->name + "." + name;
+      if (row.at(7))
+        unmodelled("index prefix", qualified);
+      if (!text(row, 8).empty())
+        unmodelled("index comment", qualified);
+      if (text(row, 9) == "YES")
+        unmodelled(hidden_kind, qualified);
+      if (name == "PRIMARY" || backs_constraint(*table, name)) {
+        if (text(row, 4) == "D")
+          unmodelled("descending key", qualified);
         continue;
+      }
       if (current == nullptr || current_table != table->name || current->name != name) {
         current = &table->indexes.emplace_back();
         current_table = table->name;
@@ -345,16 +602,36 @@ class CatalogReader final {
     return false;
   }
 
+  // A view's ALGORITHM and SQL SECURITY as SHOW CREATE VIEW prints them (both always, defaults
+  // included), and its check option: "CASCADED", "LOCAL" or "" for none. The DEFINER is left
+  // out: it names an account of one server, not the view's structure. MariaDB lists ALGORITHM
+  // in information_schema.VIEWS; MySQL 8 only in SHOW CREATE VIEW, one per view.
   void read_views() {
-    for (const TextRow& row :
-         m_session.query("SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
-                         "WHERE TABLE_SCHEMA = " +
-                         m_db)) {
+    const bool mariadb = m_session.server().mariadb;
+    for (const TextRow& row : m_session.query(
+             std::string("SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, ") +
+             (mariadb ? "ALGORITHM" : "NULL") +
+             " FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + m_db)) {
       schema::View view;
       view.name = text(row, 0);
       view.definition = strip_database(text(row, 1), m_database);
+      const std::string algorithm = mariadb ? text(row, 4) : view_algorithm(view.name);
+      view.options = "ALGORITHM=" + algorithm + " SQL SECURITY " + text(row, 3);
+      if (text(row, 2) != "NONE")
+        view.check_option = text(row, 2);
       m_catalog.views.push_back(std::move(view));
     }
+  }
+
+  std::string view_algorithm(const std::string& view) {
+    const std::vector<TextRow> rows = m_session.query(
+        "SHOW CREATE VIEW " + quote_with('`', m_database) + "." + quote_with('`', view));
+    const std::string create = rows.empty() || rows.front().size() < 2 ? "" : text(rows.front(), 1);
+    const auto at = create.find("ALGORITHM=");
+    if (at == std::string::npos)
+      return "UNDEFINED";
+    const auto begin = at + std::string_view("ALGORITHM=").size();
+    return create.substr(begin, create.find(' ', begin) - begin);
   }
 
   // MariaDB sequences are tables with one row of settings; one UNION ALL reads them all.
@@ -366,7 +643,8 @@ class CatalogReader final {
       if (!sql.empty())
         sql += " UNION ALL ";
       sql += "SELECT " + string_literal(name) +
-             ", start_value, increment, minimum_value, maximum_value, cycle_option FROM " +
+             ", start_value, increment, minimum_value, maximum_value, cycle_option, cache_size "
+             "FROM " +
              quote_with('`', m_database) + "." + quote_with('`', name);
     }
     for (const TextRow& row : m_session.query(sql)) {
@@ -378,7 +656,194 @@ class CatalogReader final {
       sequence.min_value = to_int64(text(row, 3), 1);
       sequence.max_value = to_int64(text(row, 4), 0);
       sequence.cycle = text(row, 5) == "1";
+      if (text(row, 6) != "1000")  // the default CACHE, which the model has no field for
+        unmodelled("sequence cache", sequence.name);
       m_catalog.sequences.push_back(std::move(sequence));
+    }
+  }
+
+  // Every name an object body may qualify with the database (see strip_own_database).
+  std::set<std::string> object_names() const {
+    std::set<std::string> names;
+    for (const auto& [name, table] : m_tables)
+      names.insert(lowercase(name));
+    for (const schema::View& view : m_catalog.views)
+      names.insert(lowercase(view.name));
+    for (const std::string& name : m_sequence_names)
+      names.insert(lowercase(name));
+    for (const auto& [lower, routines] : m_routines)
+      names.insert(lower);
+    return names;
+  }
+
+  // The routines `body` calls (qualified names), besides `self`.
+  std::vector<std::string> routines_called(std::string_view body, const SqlMode& mode,
+                                           const std::string& self) const {
+    std::set<std::string> uses;
+    for (const std::string& name : called_names(body, mode)) {
+      const auto it = m_routines.find(name);
+      if (it == m_routines.end())
+        continue;
+      for (const std::string& routine : it->second) {
+        if (routine != self)
+          uses.insert(routine);
+      }
+    }
+    return {uses.begin(), uses.end()};
+  }
+
+  std::string qualified(const std::string& name) const {
+    return quote_with('`', m_database) + "." + quote_with('`', name);
+  }
+
+  // Stored functions and procedures: listed from information_schema.ROUTINES, each defined by
+  // SHOW CREATE FUNCTION|PROCEDURE without its DEFINER. The routine's sql_mode is not part of
+  // the definition: the statement is run in ferry's session (its sql_mode), and a body that
+  // depends on a mode (ANSI_QUOTES, PIPES_AS_CONCAT) may read otherwise there.
+  void read_routines() {
+    struct Listed {
+      std::string name;
+      std::string type;
+      std::string sql_mode;
+    };
+    std::vector<Listed> listed;
+    for (const TextRow& row : m_session.query(
+             "SELECT ROUTINE_NAME, ROUTINE_TYPE, SQL_MODE FROM information_schema.ROUTINES "
+             "WHERE ROUTINE_SCHEMA = " +
+             m_db)) {
+      Listed& routine = listed.emplace_back(Listed{text(row, 0), text(row, 1), text(row, 2)});
+      if (routine.type == "FUNCTION" || routine.type == "PROCEDURE")
+        m_routines[lowercase(routine.name)].push_back(routine.name);
+    }
+    if (listed.empty())
+      return;
+    const std::set<std::string> names = object_names();
+    for (const Listed& routine : listed) {
+      if (routine.type != "FUNCTION" && routine.type != "PROCEDURE") {
+        // MariaDB's PACKAGE and PACKAGE BODY (sql_mode=ORACLE).
+        m_catalog.unmodelled.push_back({lowercase(routine.type), routine.name});
+        continue;
+      }
+      const std::vector<TextRow> rows =
+          m_session.query("SHOW CREATE " + routine.type + " " + qualified(routine.name));
+      const auto kind =
+          routine.type == "FUNCTION" ? schema::ObjectKind::function : schema::ObjectKind::procedure;
+      // Without the privilege to read it (the definer, or SELECT on mysql.proc / SHOW_ROUTINE)
+      // the server returns NULL: the routine cannot be compared.
+      if (rows.empty() || rows.front().size() < 3 || !rows.front().at(2)) {
+        m_catalog.unmodelled.push_back({lowercase(routine.type), routine.name});
+        continue;
+      }
+      const SqlMode mode(routine.sql_mode);
+      schema::SchemaObject object;
+      object.kind = kind;
+      object.name = routine.name;
+      const std::string create =
+          strip_own_database(strip_definer(*rows.front().at(2)), m_database, names, mode);
+      object.uses = routines_called(create, mode, routine.name);
+      object.definition = {create};
+      m_catalog.objects.push_back(std::move(object));
+    }
+  }
+
+  // Triggers, from information_schema.TRIGGERS alone: the statement SHOW CREATE TRIGGER prints
+  // is the one the user typed, with the database wherever they wrote it and without the
+  // FOLLOWS / PRECEDES that ordered it. The definition is rebuilt in one form instead:
+  //   CREATE TRIGGER `name` AFTER INSERT ON `table` FOR EACH ROW [FOLLOWS `previous`] body
+  // where `previous` is the trigger before it for the same table, timing and event
+  // (ACTION_ORDER), so the order of several triggers is compared and made again; the previous
+  // trigger is in `uses`. The body is kept as stored, less the database's own name. The
+  // trigger's sql_mode is not part of the definition (see read_routines).
+  void read_triggers() {
+    const std::vector<TextRow> rows = m_session.query(
+        "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, "
+        "ACTION_STATEMENT, SQL_MODE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
+        m_db + " ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER");
+    if (rows.empty())
+      return;
+    const std::set<std::string> names = object_names();
+    std::string group, previous;  // (table, timing, event) and the last trigger in it
+    for (const TextRow& row : rows) {
+      const SqlMode mode(text(row, 5));
+      schema::SchemaObject object;
+      object.kind = schema::ObjectKind::trigger;
+      object.name = text(row, 0);
+      object.table = text(row, 1);
+      const std::string this_group = object.table + '\n' + text(row, 2) + '\n' + text(row, 3);
+      if (this_group != group) {
+        group = this_group;
+        previous.clear();
+      }
+      std::string create = "CREATE TRIGGER " + quote_with('`', object.name) + " " + text(row, 2) +
+                           " " + text(row, 3) + " ON " + quote_with('`', object.table) +
+                           " FOR EACH ROW ";
+      if (!previous.empty())
+        create += "FOLLOWS " + quote_with('`', previous) + " ";
+      const std::string body = strip_own_database(text(row, 4), m_database, names, mode);
+      create += body;
+      object.uses = routines_called(body, mode, "");
+      object.uses.push_back(object.table);
+      if (!previous.empty())
+        object.uses.push_back(schema::qualified_name("", object.table) + "." + previous);
+      std::sort(object.uses.begin(), object.uses.end());
+      object.uses.erase(std::unique(object.uses.begin(), object.uses.end()), object.uses.end());
+      object.definition = {std::move(create)};
+      previous = object.name;
+      m_catalog.objects.push_back(std::move(object));
+    }
+  }
+
+  // Events: listed from information_schema.EVENTS, each defined by SHOW CREATE EVENT without
+  // its DEFINER, and with its schedule's times made comparable:
+  // - The times are printed in the event's own time zone (the creating session's). ferry's
+  //   session is UTC, so AT, STARTS and ENDS are rewritten in UTC: run there, the statement
+  //   makes the same instants, and two events at one instant read alike whatever zone each
+  //   was created in. A zone the server cannot convert (named, without time zone tables)
+  //   leaves the text as printed.
+  // - An EVERY event created without STARTS starts when it was created, and the server prints
+  //   that moment as STARTS: two events made from one statement would never read alike. A
+  //   STARTS equal to the event's CREATED or LAST_ALTERED time is taken as defaulted and left
+  //   out, so the event is made again with the same default; the cost is that an event started
+  //   explicitly at the second of its creation reads as defaulted (it means the same then).
+  // The event's sql_mode is not part of the definition (see read_routines).
+  void read_events() {
+    const std::vector<TextRow> rows = m_session.query(
+        "SELECT EVENT_NAME, SQL_MODE, STARTS, CONVERT_TZ(STARTS, TIME_ZONE, '+00:00'), ENDS, "
+        "CONVERT_TZ(ENDS, TIME_ZONE, '+00:00'), EXECUTE_AT, "
+        "CONVERT_TZ(EXECUTE_AT, TIME_ZONE, '+00:00'), CREATED, LAST_ALTERED "
+        "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
+        m_db);
+    if (rows.empty())
+      return;
+    const std::set<std::string> names = object_names();
+    for (const TextRow& row : rows) {
+      schema::SchemaObject object;
+      object.kind = schema::ObjectKind::event;
+      object.name = text(row, 0);
+      const std::vector<TextRow> shown =
+          m_session.query("SHOW CREATE EVENT " + qualified(object.name));
+      if (shown.empty() || shown.front().size() < 4 || !shown.front().at(3)) {
+        m_catalog.unmodelled.push_back({"event", object.name});
+        continue;
+      }
+      std::string create = strip_definer(*shown.front().at(3));
+      if (row.at(2)) {
+        const std::string starts = " STARTS '" + *row.at(2) + "'";
+        if (row.at(3) && (*row.at(3) == text(row, 8) || *row.at(3) == text(row, 9))) {
+          replace_in_schedule(create, starts, "");
+        } else if (row.at(3)) {
+          replace_in_schedule(create, starts, " STARTS '" + *row.at(3) + "'");
+        }
+      }
+      if (row.at(4) && row.at(5))
+        replace_in_schedule(create, " ENDS '" + *row.at(4) + "'", " ENDS '" + *row.at(5) + "'");
+      if (row.at(6) && row.at(7))
+        replace_in_schedule(create, " AT '" + *row.at(6) + "'", " AT '" + *row.at(7) + "'");
+      const SqlMode mode(text(row, 1));
+      create = strip_own_database(create, m_database, names, mode);
+      object.uses = routines_called(create, mode, "");
+      object.definition = {std::move(create)};
+      m_catalog.objects.push_back(std::move(object));
     }
   }
 
@@ -387,21 +852,28 @@ class CatalogReader final {
   std::string m_db;  // m_database as an SQL string literal
   schema::Catalog m_catalog;
   std::map<std::string, schema::Table> m_tables;
-  std::map<std::string, std::string> m_table_collation;
+  std::string m_collation;  // the database's default collation
+  std::string m_engine;     // the server's default storage engine, lowercase
+  std::set<std::pair<std::string, std::string>> m_unmodelled;    // (kind, name)
   std::set<std::pair<std::string, std::string>> m_json_columns;  // (table, column)
   std::vector<std::string> m_sequence_names;
+  // The database's functions and procedures by lowercase name (routine names are not case
+  // sensitive; a function and a procedure may share one).
+  std::map<std::string, std::vector<std::string>> m_routines;
 };
 
 }  // namespace
 
 schema::Catalog read_catalog(Session& session) {
-  const std::vector<TextRow> database = session.query("SELECT DATABASE()");
+  const std::vector<TextRow> database =
+      session.query("SELECT DATABASE(), @@collation_database, @@default_storage_engine");
   if (database.empty() || !database.front().at(0)) {
     throw Error(ErrorKind::bad_endpoint,
                 session.endpoint().redacted() + " names no database; add one: mysql://host/db");
   }
   try {
-    return CatalogReader(session, *database.front().at(0)).read();
+    const TextRow& row = database.front();
+    return CatalogReader(session, *row.at(0), text(row, 1), text(row, 2)).read();
   } catch (const Error& e) {
     throw Error(e.kind(), "cannot introspect the database: " + std::string(e.what()),
                 e.retryable());

@@ -107,11 +107,36 @@ void read_columns(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows&
   }
 }
 
+// What an index's keys say that the model has no field for: a collation other than the
+// column's own on a key (CREATE INDEX i ON t (name COLLATE NOCASE)), and DESC on a primary key
+// or unique constraint. Listed as unmodelled, named "table.index" (or "table.constraint").
+void unmodelled_key_options(const schema::Table& t, const std::string& index,
+                            const std::string& origin, const std::vector<TextRow>& keys,
+                            const sqlite_ddl::IndexDef& parsed,
+                            std::vector<schema::UnmodelledObject>& unmodelled) {
+  bool collation = false, descending = false;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (number(keys[i], 2) >= 0) {
+      const schema::Column* c = t.find_column(text(keys[i], 3));
+      const std::string own = c && c->collation ? upper(*c->collation) : "BINARY";
+      collation = collation || upper(text(keys[i], 5)) != own;
+    } else if (i < parsed.keys.size() && parsed.keys[i].collation) {
+      collation = collation || upper(*parsed.keys[i].collation) != "BINARY";
+    }
+    descending = descending || (origin != "c" && number(keys[i], 4) != 0);
+  }
+  if (collation)
+    unmodelled.push_back({"index key collation", t.name + "." + index});
+  if (descending)
+    unmodelled.push_back({"descending key", t.name + "." + index});
+}
+
 void read_indexes(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows& indexes,
                   const std::map<std::string, std::vector<TextRow>>& keys_by_index,
-                  const std::map<std::string, std::string>& index_sql) {
+                  const std::map<std::string, std::string>& index_sql,
+                  std::vector<schema::UnmodelledObject>& unmodelled) {
   // indexes: m.name, il.name, il.unique, il.origin, il.partial
-  // keys: il.name, seqno, cid, name, desc
+  // keys: il.name, seqno, cid, name, desc, coll
   for (const TextRow& r : indexes.of(t.name)) {
     const std::string& name = text(r, 1);
     const std::string& origin = text(r, 3);
@@ -120,24 +145,29 @@ void read_indexes(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows&
         keys_it == keys_by_index.end() ? std::vector<TextRow>{} : keys_it->second;
     std::sort(keys.begin(), keys.end(),
               [](const TextRow& a, const TextRow& b) { return number(a, 1) < number(b, 1); });
+    const auto sql = index_sql.find(name);
+    const sqlite_ddl::IndexDef parsed =
+        sqlite_ddl::parse_create_index(sql == index_sql.end() ? "" : sql->second);
     if (origin == "u") {
       schema::UniqueConstraint u;
       for (const TextRow& k : keys)
         u.columns.push_back(text(k, 3));
-      const auto* parsed = find_by_columns(def.uniques, u.columns);
-      u.name = parsed && parsed->name ? *parsed->name : joined(t.name, u.columns, "key");
+      const auto* declared = find_by_columns(def.uniques, u.columns);
+      u.name = declared && declared->name ? *declared->name : joined(t.name, u.columns, "key");
+      unmodelled_key_options(t, u.name, origin, keys, parsed, unmodelled);
       t.uniques.push_back(std::move(u));
       continue;
     }
-    if (origin != "c")
-      continue;  // "pk": the primary key's own index
+    if (origin != "c") {  // "pk": the primary key's own index
+      unmodelled_key_options(t, t.primary_key ? t.primary_key->name : name, origin, keys, parsed,
+                             unmodelled);
+      continue;
+    }
+    unmodelled_key_options(t, name, origin, keys, parsed, unmodelled);
     schema::Index index;
     index.name = name;
     index.unique = number(r, 2) != 0;
     index.method = "btree";
-    const auto sql = index_sql.find(name);
-    const sqlite_ddl::IndexDef parsed =
-        sqlite_ddl::parse_create_index(sql == index_sql.end() ? "" : sql->second);
     for (std::size_t i = 0; i < keys.size(); ++i) {
       schema::IndexKey key;
       key.descending = number(keys[i], 4) != 0;
@@ -276,26 +306,38 @@ schema::Catalog introspect_sqlite(Connector& db) {
   catalog.database = db.endpoint().database;
 
   const auto objects = db.query("SELECT type, name, tbl_name, sql FROM sqlite_schema");
+  // The pragmas run on ordinary tables only: a virtual table's module may not be loaded here
+  // (pragma_table_xinfo would fail), and it is not modelled anyway.
+  const std::string user_tables =
+      " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+      "AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%'";
   Rows columns, indexes, fks;
   columns.add(
       db.query("SELECT m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden "
-               "FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p "
-               "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+               "FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p" +
+               user_tables));
   indexes.add(
       db.query("SELECT m.name, il.name, il.\"unique\", il.origin, il.partial "
-               "FROM sqlite_schema m JOIN pragma_index_list(m.name) il "
-               "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+               "FROM sqlite_schema m JOIN pragma_index_list(m.name) il" +
+               user_tables));
   std::map<std::string, std::vector<TextRow>> keys_by_index;
-  for (TextRow& r : db.query("SELECT il.name, ix.seqno, ix.cid, ix.name, ix.\"desc\" "
+  for (TextRow& r : db.query("SELECT il.name, ix.seqno, ix.cid, ix.name, ix.\"desc\", ix.coll "
                              "FROM sqlite_schema m JOIN pragma_index_list(m.name) il "
-                             "JOIN pragma_index_xinfo(il.name) ix "
-                             "WHERE m.type = 'table' AND ix.key = 1")) {
+                             "JOIN pragma_index_xinfo(il.name) ix" +
+                             user_tables + " AND ix.key = 1")) {
     keys_by_index[text(r, 0)].push_back(std::move(r));
   }
   fks.add(db.query(
       "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete "
-      "FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f "
-      "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+      "FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f" +
+      user_tables));
+  // What kind of table each is (pragma_table_list, SQLite 3.37): shadow tables belong to a
+  // virtual table, and STRICT and WITHOUT ROWID are not in the model.
+  std::map<std::string, TextRow> table_kinds;
+  for (TextRow& r :
+       db.query("SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'")) {
+    table_kinds[text(r, 0)] = std::move(r);
+  }
 
   std::map<std::string, std::string> index_sql;
   std::vector<std::pair<schema::Table, sqlite_ddl::TableDef>> tables;
@@ -308,18 +350,43 @@ schema::Catalog introspect_sqlite(Connector& db) {
     if (name.starts_with("sqlite_"))
       continue;
     if (type == "table") {
+      const auto kind = table_kinds.find(name);
+      const std::string table_kind = kind == table_kinds.end() ? "table" : text(kind->second, 1);
+      if (table_kind == "shadow")
+        continue;  // FTS5's docs_data, R*Tree's box_node, ...: part of their virtual table
+      if (table_kind == "virtual" || text(o, 3).starts_with("CREATE VIRTUAL TABLE")) {
+        catalog.unmodelled.push_back({"virtual table", name});
+        continue;
+      }
+      if (kind != table_kinds.end() && number(kind->second, 2) != 0)
+        catalog.unmodelled.push_back({"without rowid table", name});
+      if (kind != table_kinds.end() && number(kind->second, 3) != 0)
+        catalog.unmodelled.push_back({"strict table", name});
       schema::Table t;
       t.name = name;
       tables.emplace_back(std::move(t), sqlite_ddl::parse_create_table(text(o, 3)));
+      if (tables.back().second.conflict_clause)
+        catalog.unmodelled.push_back({"conflict clause", name});
     } else if (type == "index" && o[3]) {
       index_sql[name] = *o[3];
     } else if (type == "view") {
       catalog.views.push_back({"", name, sqlite_ddl::view_definition(text(o, 3))});
+    } else if (type == "trigger") {
+      // Compared and made again by the CREATE TRIGGER text SQLite stores: the statement as
+      // written, from the trigger's name on (SQLite drops TEMP, IF NOT EXISTS and a schema
+      // qualifier before the name).
+      schema::SchemaObject trigger;
+      trigger.kind = schema::ObjectKind::trigger;
+      trigger.name = name;
+      trigger.table = text(o, 2);
+      trigger.definition = {text(o, 3)};
+      trigger.uses = {trigger.table};
+      catalog.objects.push_back(std::move(trigger));
     }
   }
   for (auto& [t, def] : tables) {
     read_columns(t, def, columns);
-    read_indexes(t, def, indexes, keys_by_index, index_sql);
+    read_indexes(t, def, indexes, keys_by_index, index_sql, catalog.unmodelled);
     read_checks(t, def);
   }
   for (auto& [t, def] : tables)

@@ -300,6 +300,12 @@ TableDef parse_create_table(std::string_view sql) {
     return def;
   Cursor whole{tokens, sql, open, tokens.size()};
   const std::size_t close = whole.matching_paren();
+  for (std::size_t i = open; i + 1 < close; ++i) {
+    if (tokens[i].kind == TokenKind::word && tokens[i].upper == "ON" &&
+        tokens[i + 1].kind == TokenKind::word && tokens[i + 1].upper == "CONFLICT") {
+      def.conflict_clause = true;
+    }
+  }
   for (const auto& [begin, end] : split_items(tokens, open + 1, close - 1)) {
     if (begin >= end)
       continue;
@@ -337,6 +343,7 @@ IndexDef parse_create_index(std::string_view sql) {
     }
     if (last - begin >= 2 && tokens[last - 2].kind == TokenKind::word &&
         tokens[last - 2].upper == "COLLATE") {
+      key.collation = tokens[last - 1].text;
       last -= 2;
     }
     if (last - begin == 1 && is_name(tokens[begin])) {

@@ -43,6 +43,7 @@ struct TableDef {
   std::vector<NamedColumns> uniques;
   std::vector<ForeignKeyDef> foreign_keys;
   std::vector<CheckDef> checks;
+  bool conflict_clause = false;  // an ON CONFLICT clause on any of its constraints
 };
 
 // Parses "CREATE TABLE ... ( ... )". Unknown clauses are skipped, never fatal.
@@ -51,6 +52,7 @@ TableDef parse_create_table(std::string_view sql);
 struct IndexKeyDef {
   std::string text;  // column name (unquoted) or expression text
   bool descending = false;
+  std::optional<std::string> collation;  // from a COLLATE after the key, not part of `text`
 };
 
 struct IndexDef {

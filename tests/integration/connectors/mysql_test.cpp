@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -188,7 +190,7 @@ TEST_F(MysqlConnector, IntrospectsTablesColumnsAndConstraints) {
   EXPECT_EQ(status.declared_type, "enum('active','blocked')");
   EXPECT_EQ(status.type, LogicalType::enumeration);
   EXPECT_EQ(status.default_expr, "'active'");
-  EXPECT_EQ(status.collation, std::nullopt);  // the table's default
+  EXPECT_EQ(status.collation, std::nullopt);  // the database's default
   const schema::Column& created = column_named(customers, "created_at");
   EXPECT_EQ(created.type, LogicalType::timestamptz);
   EXPECT_EQ(created.declared_type, "timestamp(6)");
@@ -289,12 +291,211 @@ TEST_F(MysqlConnector, IntrospectsTablesColumnsAndConstraints) {
   EXPECT_EQ(catalog.sequences[0].increment, 5);
   EXPECT_FALSE(catalog.sequences[0].cycle);
   EXPECT_TRUE(catalog.enums.empty());
+  EXPECT_EQ(catalog.views[0].options, "ALGORITHM=UNDEFINED SQL SECURITY DEFINER");
+  EXPECT_EQ(catalog.views[0].check_option, "");
+  EXPECT_TRUE(catalog.objects.empty());
+  EXPECT_TRUE(catalog.unmodelled.empty());
 }
 
 TEST_F(MysqlConnector, IntrospectionIsStable) {
   const schema::Catalog first = fixture();
   const schema::Catalog second = db().introspect();
   EXPECT_EQ(schema::to_json(first).dump(), schema::to_json(second).dump());
+}
+
+// Triggers, routines and events, some naming their own database as a user may: `database` is
+// the database they are created in.
+std::vector<std::string> objects_fixture(const std::string& database) {
+  return {
+      "CREATE TABLE items (id INT NOT NULL PRIMARY KEY, qty INT NOT NULL)",
+      "CREATE TABLE item_log (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, note TEXT)",
+      "CREATE FUNCTION doubled(x INT) RETURNS INT DETERMINISTIC RETURN x * 2",
+      "CREATE PROCEDURE " + database +
+          ".log_note(IN n TEXT) MODIFIES SQL DATA\n"
+          "BEGIN\n  INSERT INTO `" +
+          database + "`.item_log (note) VALUES (n); -- keep this comment\nEND",
+      "CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW\n"
+      "BEGIN\n  CALL log_note(CONCAT('added ', doubled(NEW.qty)));\nEND",
+      "CREATE TRIGGER " + database + ".items_ai_first AFTER INSERT ON " + database +
+          ".items FOR EACH ROW PRECEDES items_ai INSERT INTO item_log (note) VALUES ('first')",
+      "CREATE TRIGGER items_bu BEFORE UPDATE ON items FOR EACH ROW SET NEW.qty = NEW.qty + 0",
+      "CREATE EVENT purge_log ON SCHEDULE EVERY 1 DAY DO DELETE FROM item_log WHERE id < 0",
+      "CREATE EVENT yearly ON SCHEDULE EVERY 1 YEAR STARTS '2030-01-01 00:00:00' "
+      "ENDS '2035-01-01 00:00:00' ON COMPLETION PRESERVE DISABLE COMMENT 'later' "
+      "DO DELETE FROM item_log",
+      "CREATE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW big_items AS "
+      "SELECT id, qty FROM items WHERE qty > 10 WITH LOCAL CHECK OPTION",
+  };
+}
+
+const schema::SchemaObject& object_named(const schema::Catalog& catalog, schema::ObjectKind kind,
+                                         const std::string& qualified) {
+  for (const schema::SchemaObject& o : catalog.objects) {
+    if (o.kind == kind && o.qualified_name() == qualified)
+      return o;
+  }
+  throw std::runtime_error("no " + std::string(schema::to_string(kind)) + " " + qualified);
+}
+
+// Runs the objects' definitions in an order where each comes after what it uses, as a plan
+// does.
+void create_objects(Connector& db, const std::vector<schema::SchemaObject>& objects) {
+  std::vector<const schema::SchemaObject*> left;
+  for (const auto& o : objects)
+    left.push_back(&o);
+  std::set<std::string> made;
+  while (!left.empty()) {
+    const auto ready = std::find_if(left.begin(), left.end(), [&](const auto* o) {
+      return std::all_of(o->uses.begin(), o->uses.end(), [&](const std::string& u) {
+        return made.contains(u) || std::none_of(left.begin(), left.end(), [&](const auto* other) {
+                 return other->qualified_name() == u;
+               });
+      });
+    });
+    ASSERT_NE(ready, left.end()) << "a cycle in uses";
+    db.execute((*ready)->definition);
+    made.insert((*ready)->qualified_name());
+    left.erase(ready);
+  }
+}
+
+TEST_F(MysqlConnector, IntrospectsTriggersRoutinesAndEvents) {
+  db().execute(objects_fixture(m_temp.name()));
+  const schema::Catalog catalog = db().introspect();
+  using schema::ObjectKind;
+  ASSERT_EQ(catalog.objects.size(), 7u);
+  for (const schema::SchemaObject& o : catalog.objects) {
+    ASSERT_EQ(o.definition.size(), 1u) << o.name;
+    EXPECT_EQ(o.definition[0].find("DEFINER"), std::string::npos) << o.definition[0];
+    EXPECT_EQ(o.definition[0].find(m_temp.name()), std::string::npos) << o.definition[0];
+    EXPECT_EQ(o.schema, "");
+    EXPECT_EQ(o.signature, "");
+  }
+
+  const auto& doubled = object_named(catalog, ObjectKind::function, "doubled");
+  EXPECT_TRUE(doubled.definition[0].starts_with("CREATE FUNCTION `doubled`(x INT) RETURNS int"))
+      << doubled.definition[0];
+  EXPECT_TRUE(doubled.uses.empty());
+  const auto& log_note = object_named(catalog, ObjectKind::procedure, "log_note");
+  EXPECT_NE(log_note.definition[0].find(
+                "BEGIN\n  INSERT INTO item_log (note) VALUES (n); -- keep this comment\nEND"),
+            std::string::npos)
+      << log_note.definition[0];
+
+  const auto& first = object_named(catalog, ObjectKind::trigger, "items.items_ai_first");
+  EXPECT_EQ(first.table, "items");
+  EXPECT_EQ(first.definition[0],
+            "CREATE TRIGGER `items_ai_first` AFTER INSERT ON `items` FOR EACH ROW "
+            "INSERT INTO item_log (note) VALUES ('first')");
+  EXPECT_EQ(first.uses, (std::vector<std::string>{"items"}));
+  const auto& after = object_named(catalog, ObjectKind::trigger, "items.items_ai");
+  EXPECT_EQ(after.definition[0],
+            "CREATE TRIGGER `items_ai` AFTER INSERT ON `items` FOR EACH ROW "
+            "FOLLOWS `items_ai_first` BEGIN\n"
+            "  CALL log_note(CONCAT('added ', doubled(NEW.qty)));\nEND");
+  EXPECT_EQ(after.uses,
+            (std::vector<std::string>{"doubled", "items", "items.items_ai_first", "log_note"}));
+  EXPECT_EQ(object_named(catalog, ObjectKind::trigger, "items.items_bu").table, "items");
+
+  const auto& purge = object_named(catalog, ObjectKind::event, "purge_log");
+  EXPECT_EQ(purge.definition[0],
+            "CREATE EVENT `purge_log` ON SCHEDULE EVERY 1 DAY ON COMPLETION NOT PRESERVE ENABLE "
+            "DO DELETE FROM item_log WHERE id < 0");  // the defaulted STARTS is left out
+  const auto& yearly = object_named(catalog, ObjectKind::event, "yearly");
+  EXPECT_NE(yearly.definition[0].find(
+                "EVERY 1 YEAR STARTS '2030-01-01 00:00:00' ENDS '2035-01-01 00:00:00' "
+                "ON COMPLETION PRESERVE DISABLE COMMENT 'later'"),
+            std::string::npos)
+      << yearly.definition[0];
+
+  ASSERT_EQ(catalog.views.size(), 1u);
+  EXPECT_EQ(catalog.views[0].options, "ALGORITHM=MERGE SQL SECURITY INVOKER");
+  EXPECT_EQ(catalog.views[0].check_option, "LOCAL");
+  EXPECT_TRUE(catalog.unmodelled.empty());
+}
+
+// The property a schema diff relies on: the same objects read alike in two databases (other
+// names, created at other times), and the definitions read from one make the same objects in
+// a third.
+TEST_F(MysqlConnector, ObjectsFromTheSameSqlCompareEqual) {
+  db().execute(objects_fixture(m_temp.name()));
+  const schema::Catalog first = db().introspect();
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // another CREATED second
+  test::TempDatabase other(Dialect::mysql);
+  auto other_db = other.connect();
+  other_db->execute(objects_fixture(other.name()));
+  const schema::Catalog second = other_db->introspect();
+  EXPECT_EQ(schema::to_json(first)["objects"].dump(1), schema::to_json(second)["objects"].dump(1));
+  EXPECT_EQ(first.views, second.views);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  test::TempDatabase copy(Dialect::mysql);
+  auto copy_db = copy.connect();
+  const std::vector<std::string> fixture = objects_fixture(copy.name());
+  copy_db->execute({fixture[0], fixture[1]});  // the tables
+  create_objects(*copy_db, first.objects);
+  EXPECT_EQ(schema::to_json(first)["objects"].dump(1),
+            schema::to_json(copy_db->introspect())["objects"].dump(1));
+}
+
+TEST_F(MysqlConnector, ChangedObjectsReadOtherwise) {
+  db().execute(objects_fixture(m_temp.name()));
+  const schema::Catalog before = db().introspect();
+  db().execute({"DROP TRIGGER items_bu",
+                "CREATE TRIGGER items_bu BEFORE UPDATE ON items FOR EACH ROW "
+                "SET NEW.qty = NEW.qty + 1",
+                "ALTER EVENT purge_log ON SCHEDULE EVERY 2 DAY", "DROP FUNCTION doubled",
+                "CREATE FUNCTION doubled(x INT) RETURNS INT DETERMINISTIC RETURN x * 3"});
+  const schema::Catalog after = db().introspect();
+  using schema::ObjectKind;
+  for (const auto& [kind, name] :
+       {std::pair{ObjectKind::trigger, "items.items_bu"}, std::pair{ObjectKind::event, "purge_log"},
+        std::pair{ObjectKind::function, "doubled"}}) {
+    EXPECT_NE(object_named(before, kind, name).definition,
+              object_named(after, kind, name).definition)
+        << name;
+  }
+  EXPECT_EQ(object_named(before, ObjectKind::trigger, "items.items_ai"),
+            object_named(after, ObjectKind::trigger, "items.items_ai"));
+}
+
+// What ferry does not model is listed, never silently taken as equal.
+TEST_F(MysqlConnector, ListsWhatItDoesNotModel) {
+  db().execute({
+      "CREATE TABLE plain (id INT NOT NULL PRIMARY KEY, name VARCHAR(40))",
+      "CREATE TABLE versioned (id INT NOT NULL PRIMARY KEY) WITH SYSTEM VERSIONING",
+      "CREATE TABLE parted (id INT NOT NULL PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2",
+      "CREATE TABLE misc (id INT NOT NULL, name VARCHAR(100), secret INT INVISIBLE,"
+      "  touched TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
+      "  PRIMARY KEY (id DESC), INDEX misc_name (name(10)) COMMENT 'short',"
+      "  INDEX misc_touched (touched) IGNORED)"
+      " ENGINE=MyISAM ROW_FORMAT=FIXED DEFAULT CHARSET=latin1",
+      "CREATE SEQUENCE cached_seq CACHE 10",
+  });
+  const schema::Catalog catalog = db().introspect();
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const schema::UnmodelledObject& u : catalog.unmodelled)
+    listed.emplace_back(u.kind, u.name);
+  EXPECT_EQ(listed, (std::vector<std::pair<std::string, std::string>>{
+                        {"descending key", "misc.PRIMARY"},
+                        {"ignored index", "misc.misc_touched"},
+                        {"index comment", "misc.misc_name"},
+                        {"index prefix", "misc.misc_name"},
+                        {"invisible column", "misc.secret"},
+                        {"on update", "misc.touched"},
+                        {"partitioning", "parted"},
+                        {"sequence cache", "cached_seq"},
+                        {"storage engine", "misc"},
+                        {"system versioning", "versioned"},
+                        {"table collation", "misc"},
+                        {"table options", "misc"},
+                    }));
+  // The columns still read in full; a collation is the column's own, not the table's default.
+  EXPECT_EQ(column_named(table_named(catalog, "misc"), "name").collation, "latin1_swedish_ci");
+  EXPECT_EQ(column_named(table_named(catalog, "plain"), "name").collation, std::nullopt);
+  EXPECT_NE(catalog.find_table("", "versioned"), nullptr);
+  EXPECT_NE(catalog.find_table("", "parted"), nullptr);
 }
 
 TEST_F(MysqlConnector, RoundTripsEveryTypeInCanonicalForm) {

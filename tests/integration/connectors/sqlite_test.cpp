@@ -160,6 +160,108 @@ TEST(SqliteConnector, IntrospectsTheFixtureFieldByField) {
   EXPECT_EQ(catalog.views[0].name, "active_prices");
   EXPECT_EQ(catalog.views[0].definition,
             "SELECT product_id, currency, amount FROM prices WHERE active = 1");
+  EXPECT_TRUE(catalog.objects.empty());
+  EXPECT_TRUE(catalog.unmodelled.empty());
+}
+
+constexpr const char* k_triggers[] = {
+    "CREATE TRIGGER prices_audit AFTER UPDATE OF amount ON prices FOR EACH ROW\n"
+    "BEGIN\n  INSERT INTO audit (product_id, currency, note) VALUES (NEW.product_id, "
+    "NEW.currency, 'amount changed');\nEND",
+    "CREATE TEMP TRIGGER IF NOT EXISTS temp_only AFTER INSERT ON audit BEGIN SELECT 1; END",
+    "create trigger if not exists main.active_prices_insert instead of insert on active_prices "
+    "begin insert into prices (product_id, currency, amount) "
+    "values (new.product_id, new.currency, new.amount); end",
+};
+
+schema::Catalog with_triggers(const TempDatabase& db) {
+  auto c = fixture(db);
+  c->execute(std::vector<std::string>(std::begin(k_triggers), std::end(k_triggers)));
+  return c->introspect();
+}
+
+TEST(SqliteConnector, ReadsTriggersByTheirStoredText) {
+  TempDatabase db(Dialect::sqlite);
+  const schema::Catalog catalog = with_triggers(db);
+  ASSERT_EQ(catalog.objects.size(), 2u);  // the TEMP trigger is not the database's
+  const schema::SchemaObject& instead = catalog.objects[0];  // sorted by table, then name
+  EXPECT_EQ(instead.kind, schema::ObjectKind::trigger);
+  EXPECT_EQ(instead.qualified_name(), "active_prices.active_prices_insert");
+  EXPECT_EQ(instead.table, "active_prices");
+  EXPECT_EQ(instead.uses, std::vector<std::string>{"active_prices"});
+  // As SQLite stores it: from the name on as written, without IF NOT EXISTS and "main.".
+  EXPECT_EQ(instead.definition,
+            std::vector<std::string>{
+                "CREATE TRIGGER active_prices_insert instead of insert on active_prices "
+                "begin insert into prices (product_id, currency, amount) "
+                "values (new.product_id, new.currency, new.amount); end"});
+  const schema::SchemaObject& audit = catalog.objects[1];
+  EXPECT_EQ(audit.name, "prices_audit");
+  EXPECT_EQ(audit.table, "prices");
+  EXPECT_EQ(audit.uses, std::vector<std::string>{"prices"});
+  EXPECT_EQ(audit.definition, std::vector<std::string>{k_triggers[0]});
+  EXPECT_TRUE(catalog.unmodelled.empty());
+}
+
+// The property a schema diff relies on: one script read alike in two databases, and the
+// definitions read from one make the same triggers in a third; another body reads otherwise.
+TEST(SqliteConnector, TriggersFromTheSameSqlCompareEqual) {
+  TempDatabase first_db(Dialect::sqlite), second_db(Dialect::sqlite), copy_db(Dialect::sqlite);
+  const schema::Catalog first = with_triggers(first_db);
+  EXPECT_EQ(first.objects, with_triggers(second_db).objects);
+
+  auto copy = fixture(copy_db);
+  for (const schema::SchemaObject& o : first.objects)
+    copy->execute(o.definition);
+  EXPECT_EQ(copy->introspect().objects, first.objects);
+
+  copy->execute({"DROP TRIGGER prices_audit",
+                 "CREATE TRIGGER prices_audit AFTER UPDATE OF amount ON prices FOR EACH ROW\n"
+                 "BEGIN\n  INSERT INTO audit (product_id, currency, note) VALUES "
+                 "(NEW.product_id, NEW.currency, 'amount was changed');\nEND"});
+  const schema::Catalog changed = copy->introspect();
+  ASSERT_EQ(changed.objects.size(), 2u);
+  EXPECT_EQ(changed.objects[0], first.objects[0]);
+  EXPECT_EQ(changed.objects[1].qualified_name(), first.objects[1].qualified_name());
+  EXPECT_NE(changed.objects[1].definition, first.objects[1].definition);
+}
+
+// What ferry does not model is listed, never silently taken as equal: virtual tables (whose
+// shadow tables are theirs, not tables of the database), STRICT and WITHOUT ROWID tables,
+// ON CONFLICT clauses, a key collation other than the column's, DESC in a primary key.
+TEST(SqliteConnector, ListsWhatItDoesNotModel) {
+  TempDatabase db(Dialect::sqlite);
+  auto conn = db.connect();
+  conn->execute({
+      "CREATE VIRTUAL TABLE docs USING fts5(title, body)",
+      "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1)",
+      "CREATE TABLE strict_t (id INTEGER PRIMARY KEY, v TEXT) STRICT",
+      "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID",
+      "CREATE TABLE tags (id INTEGER PRIMARY KEY, tag TEXT UNIQUE ON CONFLICT REPLACE)",
+      "CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT, nick TEXT COLLATE NOCASE)",
+      "CREATE INDEX names_name_nocase ON names (name COLLATE NOCASE)",
+      "CREATE INDEX names_nick ON names (nick COLLATE NOCASE)",  // the column's own
+      "CREATE INDEX names_lower ON names (lower(name) COLLATE RTRIM)",
+      "CREATE TABLE ranked (score INTEGER, name TEXT, PRIMARY KEY (score DESC, name))",
+  });
+  const schema::Catalog catalog = conn->introspect();
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const schema::UnmodelledObject& u : catalog.unmodelled)
+    listed.emplace_back(u.kind, u.name);
+  EXPECT_EQ(listed, (std::vector<std::pair<std::string, std::string>>{
+                        {"conflict clause", "tags"},
+                        {"descending key", "ranked.ranked_pkey"},
+                        {"index key collation", "names.names_lower"},
+                        {"index key collation", "names.names_name_nocase"},
+                        {"strict table", "strict_t"},
+                        {"virtual table", "boxes"},
+                        {"virtual table", "docs"},
+                        {"without rowid table", "kv"},
+                    }));
+  std::vector<std::string> tables;
+  for (const schema::Table& t : catalog.tables)
+    tables.push_back(t.name);
+  EXPECT_EQ(tables, (std::vector<std::string>{"kv", "names", "ranked", "strict_t", "tags"}));
 }
 
 TEST(SqliteConnector, RowEstimatesAreExactWithoutStatistics) {
