@@ -5,6 +5,13 @@
 # Prints wall time and time per tenant, with `pg_dump --schema-only` of one database as a
 # yardstick (reading one catalog the way the usual scripts do).
 #
+# Every table has, besides its columns, keys, checks and indexes, a sequence (standalone on
+# odd tables, owned by a column on even ones), a PL/pgSQL trigger function that uses it and
+# a trigger; every tenth table has row-level security and a policy. Before the syncs, the
+# no-op check of one identical tenant, `ferry schema diff MASTER TENANT`, is timed side by
+# side with `pg_dump --schema-only TENANT` (FERRY_BENCH_REPS runs each, alternating, after
+# one warm-up run of each; medians), and their ratio printed: the target is under 0.5.
+#
 #   bench/schema_sync_bench.sh [build/cli/ferry]
 # Uses the servers named by FERRY_TEST_PG, or starts throwaway ones (scripts/test-servers).
 set -euo pipefail
@@ -13,6 +20,7 @@ ferry=$(realpath "${1:-build/cli/ferry}")
 tables=${FERRY_BENCH_TABLES:-200}
 tenants=${FERRY_BENCH_TENANTS:-20}
 jobs=${FERRY_BENCH_JOBS:-8}
+reps=${FERRY_BENCH_REPS:-7}
 
 started_servers=""
 if [ -z "${FERRY_TEST_PG:-}" ]; then
@@ -53,6 +61,27 @@ CREATE INDEX t${i}_created ON t$i (created_at DESC);
 CREATE INDEX t${i}_name_lower ON t$i (lower(name)) WHERE state <> 'closed';
 COMMENT ON TABLE t$i IS 'table $i';
 SQL
+    if [ $((i % 2)) -eq 1 ]; then
+      echo "CREATE SEQUENCE t${i}_code_seq;"
+    else
+      echo "CREATE SEQUENCE t${i}_code_seq OWNED BY t$i.code;"
+    fi
+    cat <<SQL
+CREATE FUNCTION t${i}_fill() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN
+  IF NEW.code IS NULL OR NEW.code = '' THEN
+    NEW.code := 'T$i-' || nextval('t${i}_code_seq');
+  END IF;
+  NEW.name := btrim(NEW.name);
+  RETURN NEW;
+END
+\$\$;
+CREATE TRIGGER t${i}_fill BEFORE INSERT OR UPDATE ON t$i FOR EACH ROW EXECUTE FUNCTION t${i}_fill();
+SQL
+    if [ $((i % 10)) -eq 0 ]; then
+      echo "ALTER TABLE t$i ENABLE ROW LEVEL SECURITY;"
+      echo "CREATE POLICY t${i}_open ON t$i USING (state <> 'closed');"
+    fi
     [ $((i % 20)) -eq 0 ] && echo "CREATE VIEW v$i AS SELECT id, code, amount FROM t$i WHERE state = 'active';"
   done
 } | psql "$base/${prefix}_m" >/dev/null
@@ -67,6 +96,45 @@ t0=$(now)
 "$pg_bin/pg_dump" --schema-only -d "$base/${prefix}_m" >/dev/null
 t1=$(now)
 dump=$(elapsed "$t0" "$t1")
+
+objects=$(psql "$base/${prefix}_m" -A -t -F ' ' -c "
+  SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace),
+         (SELECT count(*) FROM pg_class WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace),
+         (SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace),
+         (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal),
+         (SELECT count(*) FROM pg_policy)")
+read -r n_tables n_sequences n_functions n_triggers n_policies <<<"$objects"
+
+# No-op check of one identical tenant against one pg_dump of it, alternating.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+time_diff() {  # sets took
+  local t0 t1 rc=0
+  t0=$(now)
+  "$ferry" -q schema diff "$base/${prefix}_m" "${targets[0]}" >/tmp/${prefix}_diff.sql || rc=$?
+  t1=$(now)
+  [ $rc -eq 0 ] || diff_rc=$rc
+  took=$(elapsed "$t0" "$t1")
+}
+time_dump() {  # sets took
+  local t0 t1
+  t0=$(now)
+  "$pg_bin/pg_dump" --schema-only -d "${targets[0]}" >/dev/null
+  t1=$(now)
+  took=$(elapsed "$t0" "$t1")
+}
+diff_rc=0
+time_diff
+time_dump
+diff_times=()
+dump_times=()
+for _ in $(seq 1 "$reps"); do
+  time_diff
+  diff_times+=("$took")
+  time_dump
+  dump_times+=("$took")
+done
+noop_diff=$(printf '%s\n' "${diff_times[@]}" | median)
+noop_dump=$(printf '%s\n' "${dump_times[@]}" | median)
 
 run_sync() {
   local t0 t1
@@ -108,3 +176,17 @@ printf '%-34s %9.2f %14.3f\n' "(b) 10-change plan ($applied applied)" "$change" 
 printf '%-34s %9.2f %14.3f\n' "(c) again, nothing to do" "$again" "$(per "$again")"
 printf '%-34s %9.2f\n' "pg_dump --schema-only, 1 database" "$dump"
 awk -v a="$(per "$noop")" -v d="$dump" 'BEGIN { printf "ratio (a) per tenant / pg_dump -s: %.2f\n", a / d }'
+
+printf '\nno-op check of one identical tenant, median of %s runs each\n' "$reps"
+printf 'master: %s tables, %s sequences (identity ones included), %s functions, %s triggers, %s policies\n' \
+  "$n_tables" "$n_sequences" "$n_functions" "$n_triggers" "$n_policies"
+printf '%-34s %9.3f   (runs: %s)\n' "ferry schema diff MASTER TENANT" "$noop_diff" "${diff_times[*]}"
+printf '%-34s %9.3f   (runs: %s)\n' "pg_dump --schema-only TENANT" "$noop_dump" "${dump_times[*]}"
+awk -v a="$noop_diff" -v d="$noop_dump" 'BEGIN {
+  r = a / d
+  printf "ratio diff / pg_dump -s: %.2f (target < 0.5: %s)\n", r, (r < 0.5) ? "met" : "not met" }'
+if [ "$diff_rc" -ne 0 ]; then
+  echo "warning: ferry schema diff of an identical tenant exited $diff_rc; its plan:"
+  sed -n 1,40p /tmp/${prefix}_diff.sql
+fi
+rm -f /tmp/${prefix}_diff.sql
