@@ -23,7 +23,8 @@ json column_json(const Column& c) {
               {"generated", optional_text(c.generated_expr)},
               {"generated_stored", c.generated_stored},
               {"collation", optional_text(c.collation)},
-              {"comment", optional_text(c.comment)}};
+              {"comment", optional_text(c.comment)},
+              {"inherited", c.inherited}};
 }
 
 json index_json(const Index& index) {
@@ -79,6 +80,10 @@ json table_json(const Table& t) {
               {"indexes", std::move(indexes)},
               {"foreign_keys", std::move(fks)},
               {"checks", std::move(checks)},
+              {"partition_by", optional_text(t.partition_by)},
+              {"partition_of", optional_text(t.partition_of)},
+              {"partition_bound", optional_text(t.partition_bound)},
+              {"inherits", t.inherits},
               {"row_security", t.row_security},
               {"force_row_security", t.force_row_security}};
 }

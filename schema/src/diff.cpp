@@ -229,8 +229,10 @@ class Differ {
     for (const Index& i : t.indexes) {
       add(m_add_keys, Op{.kind = OpKind::create_index, .table = &t, .index = &i});
     }
+    // A partition gets its parent's foreign keys as clones when it is created.
     for (const ForeignKey& fk : t.foreign_keys) {
-      add(m_add_fks, Op{.kind = OpKind::add_foreign_key, .table = &t, .foreign_key = &fk});
+      if (!t.partition_of)
+        add(m_add_fks, Op{.kind = OpKind::add_foreign_key, .table = &t, .foreign_key = &fk});
     }
     if (t.comment)
       add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t});
@@ -333,6 +335,24 @@ class Differ {
     if (t.comment != old.comment) {
       add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t, .old_table = &old});
     }
+    if (t.partition_by != old.partition_by) {
+      add(m_table_options, Op{.kind = OpKind::change_partition_key,
+                              .risk = Risk::destructive,
+                              .table = &t,
+                              .old_table = &old});
+    }
+    if (t.partition_of != old.partition_of || t.partition_bound != old.partition_bound) {
+      add(m_table_options, Op{.kind = OpKind::set_partition_of,
+                              .risk = Risk::data_dependent,
+                              .table = &t,
+                              .old_table = &old});
+    }
+    if (t.inherits != old.inherits) {
+      add(m_table_options, Op{.kind = OpKind::set_inherits,
+                              .risk = Risk::data_dependent,
+                              .table = &t,
+                              .old_table = &old});
+    }
     if (t.row_security != old.row_security || t.force_row_security != old.force_row_security) {
       add(m_table_options, Op{.kind = OpKind::set_row_security, .table = &t, .old_table = &old});
     }
@@ -358,6 +378,10 @@ class Differ {
 
   void columns(const Table& t, const Table& old) {
     for (const Column& c : t.columns) {
+      // A parent's column is changed on the parent, and reaches the child from there; a
+      // plain table that is to be attached gets it first.
+      if (c.inherited && (old.partition_of || !old.inherits.empty()))
+        continue;
       const Column* o = old.find_column(c.name);
       if (o == nullptr) {
         // A NOT NULL column without a default fails on a table that has rows.
@@ -411,7 +435,7 @@ class Differ {
                            .delta = d});
     }
     for (const Column& o : old.columns) {
-      if (t.find_column(o.name) != nullptr)
+      if (t.find_column(o.name) != nullptr || o.inherited)
         continue;
       report_drift("column", old.qualified_name() + "." + o.name);
       if (m_options.allow_drop) {
@@ -815,7 +839,35 @@ class Differ {
                        [&](const std::string& t) { return mentions(definition, t); });
   }
 
+  // How many parents above a table (partitions and INHERITS children): parents are created
+  // before their children and dropped after them.
+  static int depth(const Catalog& catalog, const Table& t) {
+    int d = 0;
+    const Table* at = &t;
+    while (at != nullptr && d <= static_cast<int>(catalog.tables.size())) {
+      const std::optional<std::string> parent =
+          at->partition_of
+              ? at->partition_of
+              : (at->inherits.empty() ? std::nullopt : std::optional(at->inherits.front()));
+      if (!parent)
+        break;
+      at = nullptr;
+      for (const Table& p : catalog.tables) {
+        if (p.qualified_name() == *parent)
+          at = &p;
+      }
+      ++d;
+    }
+    return d;
+  }
+
   std::vector<Op> ordered() {
+    std::stable_sort(m_create_tables.begin(), m_create_tables.end(), [&](auto& a, auto& b) {
+      return depth(m_master, *a.table) < depth(m_master, *b.table);
+    });
+    std::stable_sort(m_drop_tables.begin(), m_drop_tables.end(), [&](auto& a, auto& b) {
+      return depth(m_tenant, *a.table) > depth(m_tenant, *b.table);
+    });
     std::vector<Op> out;
     for (auto* phase : {&m_first, &m_drop_views, &m_drop_objects, &m_create_early, &m_drop_fks,
                         &m_drop_keys, &m_create_tables, &m_column_ops, &m_drop_columns, &m_add_keys,

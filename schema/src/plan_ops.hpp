@@ -47,6 +47,9 @@ enum class OpKind {
   missing_extension,  // the tenant's server cannot install it: by hand
   manual_object,      // a changed type or domain that columns use: by hand
   set_row_security,
+  change_partition_key,  // PostgreSQL cannot repartition a table in place: by hand
+  set_partition_of,      // DETACH from the tenant's parent, ATTACH to the master's
+  set_inherits,          // INHERIT / NO INHERIT
 };
 
 // Which attributes of a column differ.

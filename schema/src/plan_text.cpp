@@ -213,6 +213,22 @@ std::string describe(const Op& op) {
                          op.object->kind == ObjectKind::extension
                              ? "moving an extension drops what depends on it"
                              : "columns use it");
+    case OpKind::change_partition_key:
+      return fmt::format(
+          "partitioning of {}: {} -> {}; a table cannot be repartitioned in "
+          "place: recreate it by hand",
+          t, op.old_table->partition_by.value_or("none"), op.table->partition_by.value_or("none"));
+    case OpKind::set_partition_of:
+      return fmt::format("partition {}: {} -> {}", t,
+                         op.old_table->partition_of ? *op.old_table->partition_of + " " +
+                                                          op.old_table->partition_bound.value_or("")
+                                                    : std::string("none"),
+                         op.table->partition_of ? *op.table->partition_of + " " +
+                                                      op.table->partition_bound.value_or("")
+                                                : std::string("none"));
+    case OpKind::set_inherits:
+      return fmt::format("{} inherits ({}) instead of ({})", t, join(op.table->inherits),
+                         join(op.old_table->inherits));
     case OpKind::set_row_security:
       return fmt::format("row level security of {}: {}{}", t,
                          op.table->row_security ? "enabled" : "disabled",

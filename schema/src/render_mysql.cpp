@@ -203,6 +203,9 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::missing_extension:
     case OpKind::manual_object:
     case OpKind::set_row_security:
+    case OpKind::change_partition_key:
+    case OpKind::set_partition_of:
+    case OpKind::set_inherits:
       return {};
   }
   return {};

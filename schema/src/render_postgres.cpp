@@ -2,6 +2,8 @@
 // ops is the only order constraint.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "plan_ops.hpp"
 
 namespace ferry::schema::detail {
@@ -13,6 +15,12 @@ std::string qi(std::string_view name) {
 
 std::string qn(const std::string& schema, const std::string& name) {
   return schema.empty() ? qi(name) : qi(schema) + "." + qi(name);
+}
+
+// "schema.name" as the catalog writes a parent table, quoted.
+std::string qualified(const std::string& name) {
+  const auto dot = name.find('.');
+  return dot == std::string::npos ? qi(name) : qn(name.substr(0, dot), name.substr(dot + 1));
 }
 
 std::string table_name(const Table& t) {
@@ -235,8 +243,19 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::create_table: {
       const Table& t = *op.table;
       std::vector<std::string> parts;
-      for (const Column& c : t.columns)
-        parts.push_back(column_definition(c));
+      for (const Column& c : t.columns) {
+        if (!c.inherited)
+          parts.push_back(column_definition(c));
+      }
+      // A partition's keys are clones of its parent's, made with it.
+      if (t.partition_of) {
+        for (const Check& c : t.checks)
+          parts.push_back("CONSTRAINT " + qi(c.name) + " CHECK (" + c.expression + ")");
+        return {"CREATE TABLE " + table_name(t) + " PARTITION OF " + qualified(*t.partition_of) +
+                (parts.empty() ? "" : " (\n  " + join(parts, ",\n  ") + "\n)") + " " +
+                t.partition_bound.value_or("DEFAULT") +
+                (t.partition_by ? " PARTITION BY " + *t.partition_by : "")};
+      }
       if (t.primary_key) {
         parts.push_back("CONSTRAINT " + qi(t.primary_key->name) + " PRIMARY KEY (" +
                         columns(t.primary_key->columns) + ")");
@@ -247,7 +266,12 @@ std::vector<std::string> render(const Op& op) {
       for (const Check& c : t.checks) {
         parts.push_back("CONSTRAINT " + qi(c.name) + " CHECK (" + c.expression + ")");
       }
-      return {"CREATE TABLE " + table_name(t) + " (\n  " + join(parts, ",\n  ") + "\n)"};
+      std::vector<std::string> parents;
+      for (const std::string& p : t.inherits)
+        parents.push_back(qualified(p));
+      return {"CREATE TABLE " + table_name(t) + " (\n  " + join(parts, ",\n  ") + "\n)" +
+              (parents.empty() ? "" : " INHERITS (" + join(parents) + ")") +
+              (t.partition_by ? " PARTITION BY " + *t.partition_by : "")};
     }
     case OpKind::drop_table:
       return {"DROP TABLE " + table_name(*op.table)};
@@ -273,6 +297,34 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::missing_extension:
     case OpKind::manual_object:
       return {};  // blocks the tenant until done by hand
+    case OpKind::change_partition_key:
+      return {};  // blocks the tenant until done by hand
+    case OpKind::set_partition_of: {
+      std::vector<std::string> out;
+      if (op.old_table->partition_of) {
+        out.push_back("ALTER TABLE " + qualified(*op.old_table->partition_of) +
+                      " DETACH PARTITION " + table_name(*op.table));
+      }
+      if (op.table->partition_of) {
+        out.push_back("ALTER TABLE " + qualified(*op.table->partition_of) + " ATTACH PARTITION " +
+                      table_name(*op.table) + " " + op.table->partition_bound.value_or(""));
+      }
+      return out;
+    }
+    case OpKind::set_inherits: {
+      std::vector<std::string> out;
+      for (const std::string& p : op.old_table->inherits) {
+        if (std::find(op.table->inherits.begin(), op.table->inherits.end(), p) ==
+            op.table->inherits.end())
+          out.push_back(alter_table() + "NO INHERIT " + qualified(p));
+      }
+      for (const std::string& p : op.table->inherits) {
+        if (std::find(op.old_table->inherits.begin(), op.old_table->inherits.end(), p) ==
+            op.old_table->inherits.end())
+          out.push_back(alter_table() + "INHERIT " + qualified(p));
+      }
+      return out;
+    }
     case OpKind::set_row_security:
       return {
           alter_table() + (op.table->row_security ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY",

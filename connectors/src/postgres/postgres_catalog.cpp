@@ -48,7 +48,17 @@ std::string tables_query() {
   return with_user_tables(
       "SELECT c.oid, n.nspname, c.relname, "
       "CASE WHEN c.reltuples < 0 THEN -1 ELSE c.reltuples::bigint END, "
-      "obj_description(c.oid, 'pg_class'), c.relrowsecurity, c.relforcerowsecurity "
+      "obj_description(c.oid, 'pg_class'), c.relrowsecurity, c.relforcerowsecurity, "
+      "pg_get_partkeydef(c.oid), "
+      "(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i "
+      "  JOIN pg_class pc ON pc.oid = i.inhparent "
+      "  JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+      "  WHERE c.relispartition AND i.inhrelid = c.oid), "
+      "CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, "
+      "ARRAY(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i "
+      "  JOIN pg_class pc ON pc.oid = i.inhparent "
+      "  JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+      "  WHERE NOT c.relispartition AND i.inhrelid = c.oid ORDER BY i.inhseqno) "
       "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.oid IN (SELECT oid FROM user_tables)");
 }
@@ -63,7 +73,7 @@ std::string columns_query() {
       "CASE WHEN a.attcollation <> t.typcollation THEN "
       "  CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname "
       "  ELSE cn.nspname || '.' || co.collname END END, "
-      "col_description(a.attrelid, a.attnum) "
+      "col_description(a.attrelid, a.attnum), NOT a.attislocal "
       "FROM pg_attribute a "
       "JOIN pg_type t ON t.oid = a.atttypid "
       "LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype "
@@ -91,7 +101,10 @@ std::string constraints_query() {
       "LEFT JOIN pg_class fc ON fc.oid = con.confrelid "
       "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
       "WHERE con.conrelid IN (SELECT oid FROM user_tables) "
-      "AND con.contype IN ('p', 'u', 'f', 'c')");
+      "AND con.contype IN ('p', 'u', 'f', 'c') "
+      // Checks a child inherits are the parent's. A partition's clones of its parent's keys
+      // stay: they are its row key.
+      "AND (con.contype <> 'c' OR con.conislocal)");
 }
 
 // One row per index key part. Indexes that back a primary key or unique constraint are part
@@ -112,7 +125,8 @@ std::string indexes_query() {
       "CROSS JOIN LATERAL generate_series(1, i.indnkeyatts) AS k(n) "
       "LEFT JOIN pg_attribute a ON i.indkey[k.n - 1] <> 0 AND a.attrelid = i.indrelid "
       "  AND a.attnum = i.indkey[k.n - 1] "
-      "WHERE i.indrelid IN (SELECT oid FROM user_tables) AND NOT EXISTS ("
+      "WHERE i.indrelid IN (SELECT oid FROM user_tables) AND NOT ic.relispartition "
+      "AND NOT EXISTS ("
       "  SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid "
       "  AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')) "
       "ORDER BY i.indrelid, ic.relname, k.n");
@@ -258,6 +272,10 @@ class CatalogReader {
       t.comment = row[4];
       t.row_security = to_bool(row, 5);
       t.force_row_security = to_bool(row, 6);
+      t.partition_by = row[7];
+      t.partition_of = row[8];
+      t.partition_bound = row[9];
+      t.inherits = parse_text_array(text(row, 10));
       m_tables_by_oid.emplace(text(row, 0), m_catalog.tables.size());
       m_catalog.tables.push_back(std::move(t));
     }
@@ -288,6 +306,7 @@ class CatalogReader {
       }
       c.collation = row[10];
       c.comment = row[11];
+      c.inherited = to_bool(row, 12);
       t->columns.push_back(std::move(c));
     }
   }

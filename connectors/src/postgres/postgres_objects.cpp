@@ -199,15 +199,6 @@ std::string unmodelled_query() {
       object("foreign table", "n.nspname || '.' || c.relname",
              "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND c.relkind = 'f'",
              "pg_class", "c.oid"),
-      object("partition", "n.nspname || '.' || c.relname",
-             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND (c.relispartition "
-             "OR c.relkind = 'p')",
-             "pg_class", "c.oid"),
-      object("inherited table", "n.nspname || '.' || c.relname",
-             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND NOT c.relispartition "
-             "AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = "
-             "c.oid)",
-             "pg_class", "c.oid"),
       object("type", "n.nspname || '.' || t.typname",
              "pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace AND t.typtype IN ('b', "
              "'r', 'p') AND t.typcategory <> 'A'",

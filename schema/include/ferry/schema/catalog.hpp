@@ -62,6 +62,9 @@ struct Column {
   bool generated_stored = false;
   std::optional<std::string> collation;  // only when it differs from the database default
   std::optional<std::string> comment;
+  // PostgreSQL: the column comes from a parent (a partition's columns, an INHERITS child's
+  // inherited ones) and is changed there, never on the child.
+  bool inherited = false;
 
   bool operator==(const Column&) const = default;
 };
@@ -133,6 +136,14 @@ struct Table {
   std::vector<ForeignKey> foreign_keys;
   std::vector<Check> checks;
   std::optional<std::string> comment;
+  // PostgreSQL partitioning and inheritance: the partition key of a partitioned table
+  // ("RANGE (created_at)"), the parent a partition belongs to ("schema.name") with its bound
+  // ("FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')", "DEFAULT"), and the parents of an
+  // INHERITS child.
+  std::optional<std::string> partition_by;
+  std::optional<std::string> partition_of;
+  std::optional<std::string> partition_bound;
+  std::vector<std::string> inherits;
   bool row_security = false;        // PostgreSQL ENABLE ROW LEVEL SECURITY
   bool force_row_security = false;  // PostgreSQL FORCE ROW LEVEL SECURITY
   std::int64_t row_estimate = -1;   // from statistics; -1 when unknown. Not part of equality.
