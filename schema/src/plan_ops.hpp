@@ -47,6 +47,11 @@ enum class OpKind {
   missing_extension,  // the tenant's server cannot install it: by hand
   manual_object,      // a changed type or domain that columns use: by hand
   set_row_security,
+  // MySQL: the table's engine, default collation, or partitioning removed (before the
+  // table's columns and keys change: what the old partitioning or engine forbids may follow).
+  alter_table_options,
+  partition_table,    // MySQL: PARTITION BY the master's clause (after the keys change)
+  set_index_ignored,  // MariaDB: ALTER INDEX ... [NOT] IGNORED
 };
 
 // Which attributes of a column differ.
@@ -58,6 +63,7 @@ struct ColumnDelta {
   bool generated = false;
   bool collation = false;
   bool comment = false;
+  bool on_update = false;
 };
 
 struct Op {
@@ -72,6 +78,8 @@ struct Op {
   const UniqueConstraint* unique = nullptr;
   const Index* index = nullptr;
   const ForeignKey* foreign_key = nullptr;
+  // MySQL alter_column and add_column: the column-level check the column keeps (MariaDB drops
+  // one that MODIFY COLUMN does not restate), if any.
   const Check* check = nullptr;
   const View* view = nullptr;
   const Sequence* sequence = nullptr;
