@@ -24,7 +24,8 @@ json column_json(const Column& c) {
               {"generated_stored", c.generated_stored},
               {"collation", optional_text(c.collation)},
               {"comment", optional_text(c.comment)},
-              {"inherited", c.inherited}};
+              {"inherited", c.inherited},
+              {"on_update", optional_text(c.on_update)}};
 }
 
 json index_json(const Index& index) {
@@ -33,11 +34,13 @@ json index_json(const Index& index) {
     keys.push_back(json{{"column", k.expression ? json(nullptr) : json(k.column)},
                         {"expression", optional_text(k.expression)},
                         {"descending", k.descending},
-                        {"opclass", optional_text(k.opclass)}});
+                        {"opclass", optional_text(k.opclass)},
+                        {"length", k.length ? json(*k.length) : json(nullptr)}});
   }
   return json{{"name", index.name},       {"unique", index.unique},
               {"method", index.method},   {"keys", std::move(keys)},
-              {"include", index.include}, {"predicate", optional_text(index.predicate)}};
+              {"include", index.include}, {"predicate", optional_text(index.predicate)},
+              {"ignored", index.ignored}};
 }
 
 json table_json(const Table& t) {
@@ -65,7 +68,9 @@ json table_json(const Table& t) {
   }
   json checks = json::array();
   for (const Check& c : t.checks) {
-    checks.push_back(json{{"name", c.name}, {"expression", c.expression}});
+    checks.push_back(json{{"name", c.name},
+                          {"expression", c.expression},
+                          {"column", c.column.empty() ? json(nullptr) : json(c.column)}});
   }
   json pk = nullptr;
   if (t.primary_key)
@@ -85,7 +90,10 @@ json table_json(const Table& t) {
               {"partition_bound", optional_text(t.partition_bound)},
               {"inherits", t.inherits},
               {"row_security", t.row_security},
-              {"force_row_security", t.force_row_security}};
+              {"force_row_security", t.force_row_security},
+              {"engine", optional_text(t.engine)},
+              {"collation", optional_text(t.collation)},
+              {"partitioning", optional_text(t.partitioning)}};
 }
 
 }  // namespace

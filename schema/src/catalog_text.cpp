@@ -36,13 +36,17 @@ std::string column_flags(const Column& c) {
     add("GENERATED AS (" + *c.generated_expr + ")");
   if (c.collation)
     add("COLLATE " + *c.collation);
+  if (c.on_update)
+    add("ON UPDATE " + *c.on_update);
   return out;
 }
 
 std::string index_keys(const Index& index) {
   std::vector<std::string> parts;
   for (const IndexKey& k : index.keys) {
-    parts.push_back((k.expression ? *k.expression : k.column) + (k.descending ? " DESC" : ""));
+    parts.push_back((k.expression ? *k.expression : k.column) +
+                    (k.length ? fmt::format("({})", *k.length) : "") +
+                    (k.descending ? " DESC" : ""));
   }
   return join(parts);
 }
@@ -71,8 +75,9 @@ void table_block(const Table& t, std::string& out) {
     out += "  unique " + u.name + " (" + join(u.columns) + ")\n";
   }
   for (const Index& i : t.indexes) {
-    out += fmt::format("  {}index {} {} ({}){}\n", i.unique ? "unique " : "", i.name, i.method,
-                       index_keys(i), i.predicate ? " WHERE " + *i.predicate : "");
+    out += fmt::format("  {}index {} {} ({}){}{}\n", i.unique ? "unique " : "", i.name, i.method,
+                       index_keys(i), i.predicate ? " WHERE " + *i.predicate : "",
+                       i.ignored ? " IGNORED" : "");
   }
   for (const ForeignKey& fk : t.foreign_keys) {
     out += fmt::format("  foreign key {} ({}) -> {} ({}) ON DELETE {} ON UPDATE {}{}\n", fk.name,
@@ -81,7 +86,17 @@ void table_block(const Table& t, std::string& out) {
                        fk.deferrable ? " DEFERRABLE" : "");
   }
   for (const Check& c : t.checks)
-    out += "  check " + c.name + " (" + c.expression + ")\n";
+    out += "  check " + c.name + " (" + c.expression + ")" +
+           (c.column.empty() ? "" : " on column " + c.column) + "\n";
+  if (t.engine)
+    out += "  engine " + *t.engine + "\n";
+  if (t.collation)
+    out += "  collation " + *t.collation + "\n";
+  if (t.partitioning) {
+    std::string clause = *t.partitioning;
+    std::replace(clause.begin(), clause.end(), '\n', ' ');
+    out += "  " + clause + "\n";
+  }
   out += '\n';
 }
 

@@ -50,9 +50,18 @@ bool mentions(std::string_view text, std::string_view word) {
   return false;
 }
 
+// Equal whether IGNORED or not: MariaDB changes that in place (set_index_ignored).
 bool same_index(const Index& a, const Index& b) {
   return a.keys == b.keys && a.include == b.include && a.unique == b.unique &&
          a.method == b.method && a.predicate == b.predicate;
+}
+
+// The collation a column has: its own, else, for a character column, its table's default
+// (MySQL; tables elsewhere have none).
+std::optional<std::string> effective_collation(const Table& t, const Column& c) {
+  if (c.collation || (c.type != LogicalType::text && c.type != LogicalType::enumeration))
+    return c.collation;
+  return t.collation;
 }
 
 // Identity columns own a sequence the server makes and drops with them: not planned alone.
@@ -356,7 +365,32 @@ class Differ {
     if (t.row_security != old.row_security || t.force_row_security != old.force_row_security) {
       add(m_table_options, Op{.kind = OpKind::set_row_security, .table = &t, .old_table = &old});
     }
+    table_options(t, old);
     column_order(t, old);
+  }
+
+  // MySQL: engine, default collation and partitioning. What the tenant's engine or partitioning
+  // forbids (foreign keys, FULLTEXT indexes, keys without the partitioning columns) may be in
+  // the plan: they change after the table's keys are dropped and before its columns and keys
+  // change (a column's MODIFY without COLLATE takes the new default), partitioning after
+  // them. A changed partitioning is removed first, then made again. AUTO_INCREMENT counters
+  // are data: never compared.
+  void table_options(const Table& t, const Table& old) {
+    const bool partitioning = t.partitioning != old.partitioning;
+    if (t.engine != old.engine || t.collation != old.collation ||
+        (partitioning && old.partitioning)) {
+      const bool rewrite = t.engine != old.engine || partitioning;
+      add(m_drop_keys, Op{.kind = OpKind::alter_table_options,
+                          .risk = rewrite ? Risk::rewrite : Risk::safe,
+                          .table = &t,
+                          .old_table = &old});
+    }
+    if (partitioning && t.partitioning) {
+      add(m_table_options, Op{.kind = OpKind::partition_table,
+                              .risk = Risk::data_dependent,
+                              .table = &t,
+                              .old_table = &old});
+    }
   }
 
   // PostgreSQL cannot reorder columns: an order that differs is a note, never a change.
@@ -391,7 +425,8 @@ class Differ {
                              .risk = needs_data ? Risk::data_dependent : Risk::safe,
                              .table = &t,
                              .old_table = &old,
-                             .column = &c});
+                             .column = &c,
+                             .check = kept_column_check(t, old, c)});
         if (c.comment) {
           add(m_comments, Op{.kind = OpKind::set_column_comment, .table = &t, .column = &c});
         }
@@ -404,10 +439,11 @@ class Differ {
       d.identity = c.identity != o->identity || c.identity_options != o->identity_options;
       d.generated =
           c.generated_expr != o->generated_expr || c.generated_stored != o->generated_stored;
-      d.collation = c.collation != o->collation;
+      d.collation = effective_collation(t, c) != effective_collation(old, *o);
       d.comment = c.comment != o->comment;
+      d.on_update = c.on_update != o->on_update;
       if (!(d.type || d.nullable || d.default_expr || d.identity || d.generated || d.collation ||
-            d.comment)) {
+            d.comment || d.on_update)) {
         continue;
       }
       Risk risk = Risk::safe;
@@ -419,8 +455,8 @@ class Differ {
         risk = std::max(risk, Risk::rewrite);
       if (d.nullable && !c.nullable)
         risk = std::max(risk, Risk::data_dependent);
-      const bool only_comment =
-          !(d.type || d.nullable || d.default_expr || d.identity || d.generated || d.collation);
+      const bool only_comment = !(d.type || d.nullable || d.default_expr || d.identity ||
+                                  d.generated || d.collation || d.on_update);
       if (only_comment && m_master.dialect == Dialect::postgres) {
         add(m_comments,
             Op{.kind = OpKind::set_column_comment, .table = &t, .column = &c, .old_column = o});
@@ -432,7 +468,8 @@ class Differ {
                            .old_table = &old,
                            .column = &c,
                            .old_column = o,
-                           .delta = d});
+                           .delta = d,
+                           .check = kept_column_check(t, old, c)});
     }
     for (const Column& o : old.columns) {
       if (t.find_column(o.name) != nullptr || o.inherited)
@@ -468,11 +505,21 @@ class Differ {
     match(t, old, t.uniques, old.uniques, "unique", OpKind::add_unique, OpKind::drop_unique,
           Risk::data_dependent, m_add_keys, m_drop_keys,
           [](const UniqueConstraint& a, const UniqueConstraint& b) { return a == b; });
+    const std::size_t drops_before = m_drop_keys.size(), adds_before = m_add_keys.size();
     match(t, old, t.checks, old.checks, "check", OpKind::add_check, OpKind::drop_check,
           Risk::data_dependent, m_add_keys, m_drop_keys,
-          [](const Check& a, const Check& b) { return a == b; });
+          [](const Check& a, const Check& b) { return a.expression == b.expression; });
+    column_checks(t, old, drops_before, adds_before);
     match(t, old, t.indexes, old.indexes, "index", OpKind::create_index, OpKind::drop_index,
           Risk::safe, m_add_keys, m_drop_keys, same_index);
+    for (const Index& i : t.indexes) {
+      for (const Index& h : old.indexes) {
+        if (h.name == i.name && same_index(i, h) && h.ignored != i.ignored) {
+          add(m_add_keys,
+              Op{.kind = OpKind::set_index_ignored, .table = &t, .old_table = &old, .index = &i});
+        }
+      }
+    }
     match(t, old, t.foreign_keys, old.foreign_keys, "foreign key", OpKind::add_foreign_key,
           OpKind::drop_foreign_key, Risk::data_dependent, m_add_fks, m_drop_fks,
           [](const ForeignKey& a, const ForeignKey& b) { return a == b; });
@@ -507,6 +554,75 @@ class Differ {
       set_object(drop, h);
       add(drop_phase, drop);
     }
+  }
+
+  // MariaDB: the column-level check column `c` of `t` is to carry after the plan, which each
+  // ADD or MODIFY COLUMN of it restates (MODIFY drops one it does not): the master's, unless
+  // the tenant has it as an equal table constraint, which stays (and would clash by name);
+  // else the tenant's own where it stays: equal to the master's table constraint, or drift.
+  const Check* kept_column_check(const Table& t, const Table& old, const Column& c) const {
+    const auto named = [&](const Table& table) -> const Check* {
+      for (const Check& k : table.checks) {
+        if (k.name == c.name)
+          return &k;
+      }
+      return nullptr;
+    };
+    const Check* want = named(t);
+    const Check* have = named(old);
+    if (have != nullptr && !have->column.empty() && have->column != c.name)
+      have = nullptr;
+    if (want != nullptr && want->column == c.name) {
+      const bool kept_as_table_check =
+          have != nullptr && have->column.empty() && have->expression == want->expression;
+      return kept_as_table_check ? nullptr : want;
+    }
+    if (have == nullptr || have->column.empty())
+      return nullptr;
+    if (want != nullptr)
+      return want->expression == have->expression ? have : nullptr;
+    return m_options.allow_drop ? nullptr : have;
+  }
+
+  // MariaDB's column-level checks are added and dropped by MODIFY COLUMN (DROP CONSTRAINT does
+  // not find them); not at all where the column's own ADD or MODIFY in this plan restates
+  // what it keeps (kept_column_check), or where a column-level check replaces one (MODIFY
+  // replaces it). The ops match() made since `drops_before` and `adds_before` are fixed up.
+  void column_checks(const Table& t, const Table& old, std::size_t drops_before,
+                     std::size_t adds_before) {
+    const auto restated = [&](const std::string& column) {
+      return std::any_of(m_column_ops.begin(), m_column_ops.end(), [&](const Op& op) {
+        return op.table == &t && op.column->name == column &&
+               (op.kind == OpKind::add_column || op.kind == OpKind::alter_column);
+      });
+    };
+    const auto fix = [&](std::vector<Op>& phase, std::size_t from, auto drop_it) {
+      for (std::size_t i = from; i < phase.size();) {
+        Op& op = phase[i];
+        const bool column_level = (op.kind == OpKind::add_check || op.kind == OpKind::drop_check) &&
+                                  !op.check->column.empty();
+        if (column_level) {
+          op.column = t.find_column(op.check->column);
+          if (op.column == nullptr)
+            op.column = old.find_column(op.check->column);
+        }
+        if (column_level && (op.column == nullptr || drop_it(op))) {
+          phase.erase(phase.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+          ++i;
+        }
+      }
+    };
+    fix(m_add_keys, adds_before, [&](const Op& op) { return restated(op.check->column); });
+    fix(m_drop_keys, drops_before, [&](const Op& op) {
+      if (restated(op.check->column))
+        return true;
+      for (const Check& k : t.checks) {
+        if (k.name == op.check->name && k.column == op.check->column)
+          return true;  // replaced by the master's, in the same column
+      }
+      return false;
+    });
   }
 
   static void set_object(Op& op, const UniqueConstraint& u) { op.unique = &u; }

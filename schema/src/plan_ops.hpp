@@ -50,6 +50,11 @@ enum class OpKind {
   change_partition_key,  // PostgreSQL cannot repartition a table in place: by hand
   set_partition_of,      // DETACH from the tenant's parent, ATTACH to the master's
   set_inherits,          // INHERIT / NO INHERIT
+  // MySQL: the table's engine, default collation, or partitioning removed (before the
+  // table's columns and keys change: what the old partitioning or engine forbids may follow).
+  alter_table_options,
+  partition_table,    // MySQL: PARTITION BY the master's clause (after the keys change)
+  set_index_ignored,  // MariaDB: ALTER INDEX ... [NOT] IGNORED
 };
 
 // Which attributes of a column differ.
@@ -61,6 +66,7 @@ struct ColumnDelta {
   bool generated = false;
   bool collation = false;
   bool comment = false;
+  bool on_update = false;
 };
 
 struct Op {
@@ -75,6 +81,8 @@ struct Op {
   const UniqueConstraint* unique = nullptr;
   const Index* index = nullptr;
   const ForeignKey* foreign_key = nullptr;
+  // MySQL alter_column and add_column: the column-level check the column keeps (MariaDB drops
+  // one that MODIFY COLUMN does not restate), if any.
   const Check* check = nullptr;
   const View* view = nullptr;
   const Sequence* sequence = nullptr;

@@ -116,12 +116,21 @@ std::string column_changes(const Op& op) {
   }
   if (op.delta.identity)
     parts.push_back(std::string("identity ") + to_string(c.identity));
-  if (op.delta.generated)
+  if (op.delta.generated && c.generated_expr && o.generated_expr &&
+      c.generated_stored != o.generated_stored) {
+    parts.push_back(c.generated_stored ? "generated STORED" : "generated VIRTUAL");
+  } else if (op.delta.generated) {
     parts.push_back("generated expression");
-  if (op.delta.collation)
-    parts.push_back("collation " + c.collation.value_or("default"));
+  }
+  if (op.delta.collation) {
+    parts.push_back("collation " +
+                    c.collation.value_or(
+                        op.table->collation ? "of the table, " + *op.table->collation : "default"));
+  }
   if (op.delta.comment)
     parts.push_back("comment");
+  if (op.delta.on_update)
+    parts.push_back(c.on_update ? "on update " + *c.on_update : "drop on update");
   return join(parts);
 }
 
@@ -229,6 +238,24 @@ std::string describe(const Op& op) {
     case OpKind::set_inherits:
       return fmt::format("{} inherits ({}) instead of ({})", t, join(op.table->inherits),
                          join(op.old_table->inherits));
+    case OpKind::alter_table_options: {
+      std::vector<std::string> parts;
+      const Table& old = *op.old_table;
+      if (old.partitioning && op.table->partitioning != old.partitioning)
+        parts.push_back("remove partitioning");
+      if (op.table->engine != old.engine)
+        parts.push_back("engine " + op.table->engine.value_or("?"));
+      if (op.table->collation != old.collation)
+        parts.push_back("default collation " + op.table->collation.value_or("?"));
+      return "table options of " + t + ": " + join(parts);
+    }
+    case OpKind::partition_table: {
+      const std::string& clause = *op.table->partitioning;
+      return "partition table " + t + ": " + clause.substr(0, clause.find('\n'));
+    }
+    case OpKind::set_index_ignored:
+      return fmt::format("index {}.{}: {}", t, op.index->name,
+                         op.index->ignored ? "ignored" : "not ignored");
     case OpKind::set_row_security:
       return fmt::format("row level security of {}: {}{}", t,
                          op.table->row_security ? "enabled" : "disabled",

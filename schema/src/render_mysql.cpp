@@ -47,7 +47,13 @@ std::string default_clause(const std::string& expr) {
   return bare ? expr : "(" + expr + ")";
 }
 
-std::string column_definition(const Column& c) {
+// A collation's character set: the first word of its name (utf8mb4_unicode_ci).
+std::string charset_of(const std::string& collation) {
+  return collation.substr(0, collation.find('_'));
+}
+
+// `check`: the column-level check the column carries (MariaDB), if any.
+std::string column_definition(const Column& c, const Check* check = nullptr) {
   std::string out = qi(c.name) + " " + c.declared_type;
   if (c.collation)
     out += " COLLATE " + *c.collation;
@@ -58,12 +64,28 @@ std::string column_definition(const Column& c) {
     out += c.nullable ? " NULL" : " NOT NULL";
     if (c.default_expr)
       out += " DEFAULT " + default_clause(*c.default_expr);
+    if (c.on_update)
+      out += " ON UPDATE " + *c.on_update;
     if (c.identity == Identity::auto_increment)
       out += " AUTO_INCREMENT";
   }
+  if (check != nullptr)
+    out += " CHECK (" + check->expression + ")";
   if (c.comment)
     out += " COMMENT " + literal(*c.comment);
   return out;
+}
+
+bool is_virtual(const Column& c) {
+  return c.generated_expr && !c.generated_stored;
+}
+
+const Check* column_check(const Table& t, const Column& c) {
+  for (const Check& k : t.checks) {
+    if (k.column == c.name)
+      return &k;
+  }
+  return nullptr;
 }
 
 std::string fk_clause(const ForeignKey& fk) {
@@ -74,16 +96,53 @@ std::string index_keys(const Index& index) {
   std::vector<std::string> keys;
   for (const IndexKey& k : index.keys) {
     keys.push_back((k.expression ? "(" + *k.expression + ")" : qi(k.column)) +
+                   (k.length ? fmt::format("({})", *k.length) : "") +
                    (k.descending ? " DESC" : ""));
   }
   return join(keys);
 }
 
 std::string index_statement(const Table& t, const Index& index) {
-  std::string out = fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
-                                qi(index.name), qi(t.name), index_keys(index));
+  const char* kind = index.unique                 ? "UNIQUE "
+                     : index.method == "fulltext" ? "FULLTEXT "
+                     : index.method == "spatial"  ? "SPATIAL "
+                                                  : "";
+  std::string out = fmt::format("CREATE {}INDEX {} ON {} ({})", kind, qi(index.name), qi(t.name),
+                                index_keys(index));
   if (index.method == "hash")
     out += " USING HASH";
+  if (index.ignored)
+    out += " IGNORED";
+  return out;
+}
+
+// Engine, default character set and collation, partitioning: what CREATE TABLE says after
+// the columns.
+std::string table_options(const Table& t) {
+  std::string out;
+  if (t.engine)
+    out += " ENGINE=" + *t.engine;
+  if (t.collation)
+    out += " DEFAULT CHARSET=" + charset_of(*t.collation) + " COLLATE=" + *t.collation;
+  if (t.partitioning)
+    out += "\n" + *t.partitioning;
+  return out;
+}
+
+std::vector<std::string> alter_table_options(const Op& op) {
+  const Table& t = *op.table;
+  const Table& old = *op.old_table;
+  const std::string alter = "ALTER TABLE " + qi(t.name) + " ";
+  std::vector<std::string> out;
+  if (old.partitioning && t.partitioning != old.partitioning)
+    out.push_back(alter + "REMOVE PARTITIONING");
+  if (t.engine && t.engine != old.engine)
+    out.push_back(alter + "ENGINE=" + *t.engine);
+  // The table's default only: its columns keep their collations (each carries its own).
+  if (t.collation && t.collation != old.collation) {
+    out.push_back(alter + "DEFAULT CHARACTER SET " + charset_of(*t.collation) + " COLLATE " +
+                  *t.collation);
+  }
   return out;
 }
 
@@ -144,8 +203,13 @@ std::vector<std::string> render(const Op& op) {
       return {alter_table() + "ADD CONSTRAINT " + qi(op.foreign_key->name) + " " +
               fk_clause(*op.foreign_key)};
     case OpKind::drop_check:
+      // A column-level check goes with a MODIFY COLUMN that does not restate it.
+      if (!op.check->column.empty())
+        return {alter_table() + "MODIFY COLUMN " + column_definition(*op.column)};
       return {alter_table() + "DROP CONSTRAINT " + qi(op.check->name)};
     case OpKind::add_check:
+      if (!op.check->column.empty())
+        return {alter_table() + "MODIFY COLUMN " + column_definition(*op.column, op.check)};
       return {alter_table() + "ADD CONSTRAINT " + qi(op.check->name) + " CHECK (" +
               op.check->expression + ")"};
     case OpKind::drop_unique:
@@ -168,28 +232,36 @@ std::vector<std::string> render(const Op& op) {
       const Table& t = *op.table;
       std::vector<std::string> parts;
       for (const Column& c : t.columns)
-        parts.push_back(column_definition(c));
+        parts.push_back(column_definition(c, column_check(t, c)));
       if (t.primary_key)
         parts.push_back("PRIMARY KEY (" + columns(t.primary_key->columns) + ")");
       for (const UniqueConstraint& u : t.uniques) {
         parts.push_back("CONSTRAINT " + qi(u.name) + " UNIQUE (" + columns(u.columns) + ")");
       }
       for (const Check& c : t.checks) {
-        parts.push_back("CONSTRAINT " + qi(c.name) + " CHECK (" + c.expression + ")");
+        if (c.column.empty())
+          parts.push_back("CONSTRAINT " + qi(c.name) + " CHECK (" + c.expression + ")");
       }
       // The table comment follows as its own op (set_table_comment).
-      return {"CREATE TABLE " + qi(t.name) + " (\n  " + join(parts, ",\n  ") + "\n)"};
+      return {"CREATE TABLE " + qi(t.name) + " (\n  " + join(parts, ",\n  ") + "\n)" +
+              table_options(t)};
     }
     case OpKind::drop_table:
       return {"DROP TABLE " + qi(op.table->name)};
     case OpKind::add_column:
-      return {alter_table() + "ADD COLUMN " + column_definition(*op.column) +
+      return {alter_table() + "ADD COLUMN " + column_definition(*op.column, op.check) +
               position_clause(*op.table, *op.column)};
     case OpKind::drop_column:
       return {alter_table() + "DROP COLUMN " + qi(op.column->name)};
     case OpKind::alter_column:
+      // MariaDB cannot MODIFY a column into or out of VIRTUAL ("not yet supported for
+      // generated columns"); dropped and added in one statement, its indexes stay.
+      if (is_virtual(*op.column) != is_virtual(*op.old_column)) {
+        return {alter_table() + "DROP COLUMN " + qi(op.column->name) + ", ADD COLUMN " +
+                column_definition(*op.column, op.check) + position_clause(*op.table, *op.column)};
+      }
       // MODIFY restates the whole column, so one statement carries every attribute.
-      return {alter_table() + "MODIFY COLUMN " + column_definition(*op.column)};
+      return {alter_table() + "MODIFY COLUMN " + column_definition(*op.column, op.check)};
     case OpKind::set_table_comment:
       return {alter_table() + "COMMENT=" + literal(op.table->comment.value_or(""))};
     case OpKind::set_column_comment:
@@ -199,6 +271,13 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::replace_object:
     case OpKind::drop_object:
       return object_statements(Dialect::mysql, op);
+    case OpKind::alter_table_options:
+      return alter_table_options(op);
+    case OpKind::partition_table:
+      return {alter_table() + *op.table->partitioning};
+    case OpKind::set_index_ignored:
+      return {alter_table() + "ALTER INDEX " + qi(op.index->name) +
+              (op.index->ignored ? " IGNORED" : " NOT IGNORED")};
     case OpKind::alter_extension:
     case OpKind::missing_extension:
     case OpKind::manual_object:

@@ -325,6 +325,10 @@ std::vector<std::string> render(const Op& op) {
       }
       return out;
     }
+    case OpKind::alter_table_options:
+    case OpKind::partition_table:
+    case OpKind::set_index_ignored:
+      return {};  // MySQL only: never planned for PostgreSQL
     case OpKind::set_row_security:
       return {
           alter_table() + (op.table->row_security ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY",

@@ -1,7 +1,8 @@
 // Catalog introspection for MySQL/MariaDB: a fixed set of information_schema queries for the
 // connected database, assembled in memory: never one query per table (docs/ARCHITECTURE.md,
 // "Connectors"). Only what information_schema does not hold is read one by one: the SHOW CREATE
-// of each stored routine and event, and on MySQL 8 of each view (for its ALGORITHM).
+// of each stored routine and event, of each partitioned table (for its PARTITION BY clause),
+// and on MySQL 8 of each view (for its ALGORITHM).
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -329,20 +330,19 @@ void replace_in_schedule(std::string& create_event, const std::string& from,
 
 class CatalogReader final {
  public:
-  // `collation` and `engine`: the database's default collation and the server's default
-  // storage engine, what a table made without saying gets.
-  CatalogReader(Session& session, std::string database, std::string collation, std::string engine)
+  // `collation`: the database's default collation, what a table made without saying gets.
+  CatalogReader(Session& session, std::string database, std::string collation)
       : m_session(session),
         m_database(std::move(database)),
         m_db(string_literal(m_database)),
-        m_collation(std::move(collation)),
-        m_engine(lowercase(std::move(engine))) {}
+        m_collation(std::move(collation)) {}
 
   schema::Catalog read() {
     m_catalog.dialect = Dialect::mysql;
     m_catalog.server_version = m_session.server().version;
     m_catalog.database = m_database;
     read_tables();
+    read_partitioning();
     read_checks();  // before columns: MariaDB's JSON columns are recognized by their check
     read_columns();
     read_key_columns();
@@ -374,10 +374,10 @@ class CatalogReader final {
     m_unmodelled.emplace(std::move(kind), std::move(name));
   }
 
-  // Tables. Not modelled, so listed in unmodelled when they differ from what a plain CREATE
-  // TABLE makes: MariaDB system versioning, partitioning, a storage engine other than the
-  // server's default, table options (ROW_FORMAT, KEY_BLOCK_SIZE, STATS_*, ... as
-  // CREATE_OPTIONS lists them) and a default collation other than the database's.
+  // Tables, with their engine and default collation (partitioning: read_partitioning). Not
+  // modelled, so listed in unmodelled when they differ from what a plain CREATE TABLE makes:
+  // MariaDB system versioning and table options (ROW_FORMAT, KEY_BLOCK_SIZE, STATS_*, ... as
+  // CREATE_OPTIONS lists them). The AUTO_INCREMENT counter is data, not structure: not read.
   void read_tables() {
     for (const TextRow& row : m_session.query(
              "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT, ENGINE, "
@@ -396,14 +396,48 @@ class CatalogReader final {
       table.name = name;
       table.row_estimate = row.at(2) ? to_int64(*row.at(2), -1) : -1;
       table.comment = non_empty(row, 4);
+      table.engine = non_empty(row, 5);
+      table.collation = non_empty(row, 3);
       if (type == "SYSTEM VERSIONED")
         unmodelled("system versioning", name);
-      if (row.at(5) && lowercase(*row.at(5)) != m_engine)
-        unmodelled("storage engine", name);
-      for (const std::string& option : words(text(row, 6)))
-        unmodelled(option == "partitioned" ? "partitioning" : "table options", name);
-      if (row.at(3) && *row.at(3) != m_collation)
-        unmodelled("table collation", name);
+      for (const std::string& option : words(text(row, 6))) {
+        if (option == "partitioned") {
+          m_partitioned.push_back(name);
+        } else {
+          unmodelled("table options", name);
+        }
+      }
+    }
+  }
+
+  // The PARTITION BY clause of each partitioned table, as SHOW CREATE TABLE prints it after
+  // the table options (MySQL 8 inside a versioned comment, /*!50100 ... */), without the
+  // "ENGINE = <the table's engine>" the server adds to each partition.
+  void read_partitioning() {
+    for (const std::string& name : m_partitioned) {
+      schema::Table& table = m_tables.at(name);
+      const std::vector<TextRow> rows = m_session.query("SHOW CREATE TABLE " + qualified(name));
+      const std::string create =
+          rows.empty() || rows.front().size() < 2 ? "" : text(rows.front(), 1);
+      // Column and key lines start with two spaces: the first ") " line ends the list.
+      const auto options = create.find("\n) ");
+      const auto at = options == std::string::npos ? options : create.find("PARTITION BY", options);
+      if (at == std::string::npos) {
+        unmodelled("partitioning", name);
+        continue;
+      }
+      std::string clause = create.substr(at);
+      if (create.compare(at - std::min<std::size_t>(at, 9), 9, "/*!50100 ") == 0 &&
+          clause.ends_with(" */")) {
+        clause.resize(clause.size() - 3);
+      }
+      if (table.engine) {
+        const std::string engine = " ENGINE = " + *table.engine;
+        for (auto pos = clause.find(engine); pos != std::string::npos;
+             pos = clause.find(engine, pos))
+          clause.erase(pos, engine.size());
+      }
+      table.partitioning = std::move(clause);
     }
   }
 
@@ -434,7 +468,9 @@ class CatalogReader final {
       }
       if (text(row, 4) == "NO")
         unmodelled("not enforced check", table->name + "." + name);
-      table->checks.push_back(schema::Check{name, clause});
+      // MariaDB names a column-level check after its column.
+      table->checks.push_back(
+          schema::Check{name, clause, text(row, 3) == "Column" ? name : std::string{}});
     }
   }
 
@@ -461,9 +497,13 @@ class CatalogReader final {
       column.nullable = text(row, 5) == "YES";
       const std::string& extra = text(row, 7);
       const std::string qualified = table->name + "." + column.name;
-      // ON UPDATE CURRENT_TIMESTAMP and INVISIBLE have no field in the model.
-      if (lowercase(extra).find("on update") != std::string::npos)
-        unmodelled("on update", qualified);
+      // "on update current_timestamp()" (MariaDB), "DEFAULT_GENERATED on update
+      // CURRENT_TIMESTAMP(3)" (MySQL 8): the expression is the word after it.
+      if (const auto at = lowercase(extra).find("on update "); at != std::string::npos) {
+        const auto begin = at + std::string_view("on update ").size();
+        column.on_update = extra.substr(begin, extra.find_first_of(" ,", begin) - begin);
+      }
+      // INVISIBLE has no field in the model.
       if (lowercase(extra).find("invisible") != std::string::npos)
         unmodelled("invisible column", qualified);
       if (extra.find("auto_increment") != std::string::npos) {
@@ -476,10 +516,10 @@ class CatalogReader final {
       } else {
         column.default_expr = default_expression(m_session.server(), row.at(6), extra, column.type);
       }
-      // Set when it differs from the database's default collation (not the table's: a table
-      // made again from the model gets the database's default). JSON's utf8mb4_bin is part of
-      // the type, not a choice the user made.
-      if (row.at(9) && !json && *row.at(9) != m_collation) {
+      // Set when it differs from the table's default collation, as SHOW CREATE TABLE prints
+      // it (a table made again from the model gets its default). JSON's utf8mb4_bin is part
+      // of the type, not a choice the user made.
+      if (row.at(9) && !json && *row.at(9) != table->collation.value_or(m_collation)) {
         column.collation = row.at(9);
       }
       column.comment = non_empty(row, 10);
@@ -540,10 +580,11 @@ class CatalogReader final {
   }
 
   // Secondary indexes only: the primary key's, the unique constraints' and the index InnoDB
-  // adds for a foreign key under the key's own name are part of those constraints.
-  // Not modelled, so listed in unmodelled: key prefixes (name(10)), index comments, indexes
-  // the optimizer ignores (MariaDB IGNORED, MySQL INVISIBLE), and DESC in a primary key or
-  // unique constraint (whose model is a column list).
+  // adds for a foreign key under the key's own name are part of those constraints. Key
+  // prefixes (name(10)) and MariaDB's IGNORED are read for secondary indexes; a SPATIAL
+  // index's prefix is the server's own (SUB_PART 32), not one the user wrote.
+  // Not modelled, so listed in unmodelled: index comments, MySQL 8 INVISIBLE, and prefixes,
+  // IGNORED and DESC in a primary key or unique constraint (whose model is a column list).
   void read_indexes() {
     const ServerInfo& server = m_session.server();
     const std::string expression = server.mariadb ? "NULL" : "EXPRESSION";
@@ -563,28 +604,34 @@ class CatalogReader final {
         continue;
       const std::string& name = text(row, 1);
       const std::string qualified = table->name + "." + name;
-      if (row.at(7))
-        unmodelled("index prefix", qualified);
+      const bool hidden_index = text(row, 9) == "YES";
       if (!text(row, 8).empty())
         unmodelled("index comment", qualified);
-      if (text(row, 9) == "YES")
-        unmodelled(hidden_kind, qualified);
       if (name == "PRIMARY" || backs_constraint(*table, name)) {
         if (text(row, 4) == "D")
           unmodelled("descending key", qualified);
+        if (row.at(7))
+          unmodelled("index prefix", qualified);
+        if (hidden_index)
+          unmodelled(hidden_kind, qualified);
         continue;
       }
+      if (hidden_index && !server.mariadb)
+        unmodelled(hidden_kind, qualified);
       if (current == nullptr || current_table != table->name || current->name != name) {
         current = &table->indexes.emplace_back();
         current_table = table->name;
         current->name = name;
         current->unique = text(row, 2) == "0";
         current->method = lowercase(text(row, 5));
+        current->ignored = hidden_index && server.mariadb;
       }
       schema::IndexKey key;
       key.column = text(row, 3);
       if (row.at(6))
         key.expression = row.at(6);
+      if (row.at(7) && current->method != "spatial")
+        key.length = static_cast<int>(to_int64(*row.at(7), 0));
       key.descending = text(row, 4) == "D";
       current->keys.push_back(std::move(key));
     }
@@ -852,11 +899,11 @@ class CatalogReader final {
   std::string m_db;  // m_database as an SQL string literal
   schema::Catalog m_catalog;
   std::map<std::string, schema::Table> m_tables;
-  std::string m_collation;  // the database's default collation
-  std::string m_engine;     // the server's default storage engine, lowercase
+  std::string m_collation;                                       // the database's default collation
   std::set<std::pair<std::string, std::string>> m_unmodelled;    // (kind, name)
   std::set<std::pair<std::string, std::string>> m_json_columns;  // (table, column)
   std::vector<std::string> m_sequence_names;
+  std::vector<std::string> m_partitioned;  // tables CREATE_OPTIONS calls partitioned
   // The database's functions and procedures by lowercase name (routine names are not case
   // sensitive; a function and a procedure may share one).
   std::map<std::string, std::vector<std::string>> m_routines;
@@ -865,15 +912,14 @@ class CatalogReader final {
 }  // namespace
 
 schema::Catalog read_catalog(Session& session) {
-  const std::vector<TextRow> database =
-      session.query("SELECT DATABASE(), @@collation_database, @@default_storage_engine");
+  const std::vector<TextRow> database = session.query("SELECT DATABASE(), @@collation_database");
   if (database.empty() || !database.front().at(0)) {
     throw Error(ErrorKind::bad_endpoint,
                 session.endpoint().redacted() + " names no database; add one: mysql://host/db");
   }
   try {
     const TextRow& row = database.front();
-    return CatalogReader(session, *row.at(0), text(row, 1), text(row, 2)).read();
+    return CatalogReader(session, *row.at(0), text(row, 1)).read();
   } catch (const Error& e) {
     throw Error(e.kind(), "cannot introspect the database: " + std::string(e.what()),
                 e.retryable());

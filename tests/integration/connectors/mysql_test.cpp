@@ -477,25 +477,84 @@ TEST_F(MysqlConnector, ListsWhatItDoesNotModel) {
   std::vector<std::pair<std::string, std::string>> listed;
   for (const schema::UnmodelledObject& u : catalog.unmodelled)
     listed.emplace_back(u.kind, u.name);
+  // ON UPDATE, the key prefix, IGNORED, partitioning, the engine and the table's collation
+  // are modelled (ReadsTableColumnAndIndexAttributes).
   EXPECT_EQ(listed, (std::vector<std::pair<std::string, std::string>>{
                         {"descending key", "misc.PRIMARY"},
-                        {"ignored index", "misc.misc_touched"},
                         {"index comment", "misc.misc_name"},
-                        {"index prefix", "misc.misc_name"},
                         {"invisible column", "misc.secret"},
-                        {"on update", "misc.touched"},
-                        {"partitioning", "parted"},
                         {"sequence cache", "cached_seq"},
-                        {"storage engine", "misc"},
                         {"system versioning", "versioned"},
-                        {"table collation", "misc"},
                         {"table options", "misc"},
                     }));
-  // The columns still read in full; a collation is the column's own, not the table's default.
-  EXPECT_EQ(column_named(table_named(catalog, "misc"), "name").collation, "latin1_swedish_ci");
-  EXPECT_EQ(column_named(table_named(catalog, "plain"), "name").collation, std::nullopt);
   EXPECT_NE(catalog.find_table("", "versioned"), nullptr);
   EXPECT_NE(catalog.find_table("", "parted"), nullptr);
+}
+
+TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
+  db().execute({
+      "CREATE TABLE plain (id INT NOT NULL PRIMARY KEY, name VARCHAR(40))",
+      "CREATE TABLE parted (id INT NOT NULL PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 2",
+      "CREATE TABLE ranged (id INT NOT NULL, d DATE NOT NULL, PRIMARY KEY (id, d)) "
+      "PARTITION BY RANGE (YEAR(d)) (PARTITION p0 VALUES LESS THAN (2000), "
+      "PARTITION p1 VALUES LESS THAN MAXVALUE)",
+      "CREATE TABLE misc (id INT NOT NULL PRIMARY KEY, name VARCHAR(100),"
+      "  other VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, body TEXT,"
+      "  qty INT CHECK (qty > 0), doubled INT AS (qty * 2) VIRTUAL,"
+      "  touched TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
+      "  changed DATETIME(3) NULL ON UPDATE CURRENT_TIMESTAMP(3),"
+      "  INDEX misc_name (name(10), id), INDEX misc_touched (touched) IGNORED,"
+      "  FULLTEXT INDEX misc_body (body), CONSTRAINT misc_qty CHECK (qty < 100))"
+      " ENGINE=MyISAM DEFAULT CHARSET=latin1",
+      "CREATE TABLE shapes (id INT NOT NULL PRIMARY KEY, g GEOMETRY NOT NULL,"
+      "  SPATIAL INDEX shapes_g (g)) AUTO_INCREMENT=50",
+  });
+  const schema::Catalog catalog = db().introspect();
+  EXPECT_TRUE(catalog.unmodelled.empty());
+
+  const schema::Table& plain = table_named(catalog, "plain");
+  EXPECT_EQ(plain.engine, "InnoDB");
+  EXPECT_EQ(plain.collation, "utf8mb4_unicode_ci");  // the test server's database default
+  EXPECT_EQ(plain.partitioning, std::nullopt);
+  EXPECT_EQ(column_named(plain, "name").collation, std::nullopt);
+
+  EXPECT_EQ(table_named(catalog, "parted").partitioning, "PARTITION BY HASH (`id`)\nPARTITIONS 2");
+  EXPECT_EQ(table_named(catalog, "ranged").partitioning,
+            "PARTITION BY RANGE (year(`d`))\n(PARTITION `p0` VALUES LESS THAN (2000),\n "
+            "PARTITION `p1` VALUES LESS THAN MAXVALUE)");
+
+  const schema::Table& misc = table_named(catalog, "misc");
+  EXPECT_EQ(misc.engine, "MyISAM");
+  EXPECT_EQ(misc.collation, "latin1_swedish_ci");
+  // A column's collation is set when it is not the table's default, as SHOW CREATE TABLE says.
+  EXPECT_EQ(column_named(misc, "name").collation, std::nullopt);
+  EXPECT_EQ(column_named(misc, "other").collation, "utf8mb4_bin");
+  EXPECT_EQ(column_named(misc, "touched").on_update, "current_timestamp()");
+  EXPECT_EQ(column_named(misc, "touched").default_expr, "current_timestamp()");
+  EXPECT_EQ(column_named(misc, "changed").on_update, "current_timestamp(3)");
+  EXPECT_EQ(column_named(misc, "name").on_update, std::nullopt);
+  const schema::Column& doubled = column_named(misc, "doubled");
+  EXPECT_EQ(doubled.generated_expr, "`qty` * 2");
+  EXPECT_FALSE(doubled.generated_stored);
+  ASSERT_EQ(misc.checks.size(), 2u);
+  EXPECT_EQ(misc.checks[0], (schema::Check{"misc_qty", "`qty` < 100", ""}));
+  EXPECT_EQ(misc.checks[1], (schema::Check{"qty", "`qty` > 0", "qty"}));  // column-level
+  ASSERT_EQ(misc.indexes.size(), 3u);
+  const schema::Index& body = misc.indexes[0];
+  EXPECT_EQ(body.name, "misc_body");
+  EXPECT_EQ(body.method, "fulltext");
+  const schema::Index& name = misc.indexes[1];
+  EXPECT_EQ(name.name, "misc_name");
+  ASSERT_EQ(name.keys.size(), 2u);
+  EXPECT_EQ(name.keys[0].length, 10);
+  EXPECT_EQ(name.keys[1].length, std::nullopt);
+  EXPECT_FALSE(name.ignored);
+  EXPECT_TRUE(misc.indexes[2].ignored);
+
+  const schema::Table& shapes = table_named(catalog, "shapes");
+  ASSERT_EQ(shapes.indexes.size(), 1u);
+  EXPECT_EQ(shapes.indexes[0].method, "spatial");
+  EXPECT_EQ(shapes.indexes[0].keys.at(0).length, std::nullopt);  // the server's own prefix
 }
 
 TEST_F(MysqlConnector, RoundTripsEveryTypeInCanonicalForm) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -121,6 +122,43 @@ std::vector<std::string> structure(const TempDatabase& db) {
   return lines;
 }
 
+// SHOW CREATE TABLE without the AUTO_INCREMENT counter, which is data and never synced, and
+// with its secondary keys in name order: the server lists them in the order they were made.
+std::string show_create(const TempDatabase& db, const std::string& table) {
+  const auto rows = query(db, "SHOW CREATE TABLE `" + table + "`");
+  if (rows.empty() || rows[0].size() < 2 || !rows[0].at(1))
+    return "no table " + table;
+  static const std::regex k_counter(" AUTO_INCREMENT=[0-9]+");
+  static const std::regex k_key("^  (UNIQUE |FULLTEXT |SPATIAL )?KEY `([^`]*)`");
+  std::vector<std::string> lines;
+  std::string text = std::regex_replace(*rows[0].at(1), k_counter, "");
+  for (std::size_t at = 0; at <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    std::string line = text.substr(at, end - at);
+    if (line.ends_with(","))
+      line.pop_back();
+    lines.push_back(std::move(line));
+    at = end + 1;
+  }
+  const auto is_key = [](const std::string& line) { return std::regex_search(line, k_key); };
+  const auto by_name = [](const std::string& a, const std::string& b) {
+    std::smatch ma, mb;
+    std::regex_search(a, ma, k_key);
+    std::regex_search(b, mb, k_key);
+    return ma[2].str() < mb[2].str();
+  };
+  for (auto first = lines.begin(); first != lines.end();) {
+    first = std::find_if(first, lines.end(), is_key);
+    const auto last = std::find_if_not(first, lines.end(), is_key);
+    std::sort(first, last, by_name);
+    first = last;
+  }
+  std::string out;
+  for (const std::string& line : lines)
+    out += line + "\n";
+  return out;
+}
+
 std::string column_type(const TempDatabase& db, const std::string& table,
                         const std::string& column) {
   return scalar(db, "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '" +
@@ -202,6 +240,15 @@ class SchemaSyncMysql : public ::testing::Test {
     const auto sql = all_sql(tenant);
     return std::any_of(sql.begin(), sql.end(),
                        [&](const std::string& s) { return contains(s, part); });
+  }
+
+  // Syncs, then expects every table's SHOW CREATE TABLE alike on both sides (expect_synced
+  // checks the re-diff and information_schema). Returns the tenant's report.
+  Json expect_same_tables(const std::vector<std::string>& tables, const std::string& options = "") {
+    Json tenant = expect_synced(options);
+    for (const std::string& t : tables)
+      EXPECT_EQ(show_create(m_tenant, t), show_create(m_master, t)) << t;
+    return tenant;
   }
 
   static std::vector<std::string> drift(const Json& tenant) {
@@ -436,6 +483,225 @@ TEST_F(SchemaSyncMysql, ChangesTableAndColumnComments) {
                    "WHERE TABLE_SCHEMA = '" +
                        m_tenant.name() + "' AND TABLE_NAME = 't'"),
             "the table's comment");
+}
+
+// MySQL table, column and index attributes: the master has them, the tenant lacks them, has
+// others or has them otherwise; after a sync SHOW CREATE TABLE reads alike.
+
+TEST_F(SchemaSyncMysql, SyncsOnUpdateCurrentTimestamp) {
+  exec(m_tenant,
+       {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, "
+        "touched timestamp NOT NULL DEFAULT current_timestamp(), "
+        "seen datetime(3) NULL ON UPDATE current_timestamp(3), n int NULL)",
+        "INSERT INTO t (id, touched, seen, n) VALUES (1, '2001-01-01 00:00:00', NULL, 1)"});
+  exec(m_master,
+       {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, "
+        "touched timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), "
+        "seen datetime(3) NULL, n int NULL)",
+        "CREATE TABLE u (id int NOT NULL PRIMARY KEY, "
+        "at datetime(6) NOT NULL DEFAULT current_timestamp(6) ON UPDATE current_timestamp(6))"});
+  EXPECT_EQ(diff_exit(m_tenant), 3);
+  const Json tenant = expect_same_tables({"t", "u"});
+  EXPECT_TRUE(has_statement(tenant, "ON UPDATE current_timestamp()"));
+  exec(m_tenant, {"UPDATE t SET n = 2"});
+  EXPECT_EQ(scalar(m_tenant, "SELECT touched > '2001-01-01' AND seen IS NULL FROM t"), "1");
+}
+
+TEST_F(SchemaSyncMysql, SyncsIndexPrefixes) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, name varchar(100) NULL, "
+                  "code varchar(20) NULL, KEY k_name (name), KEY k_pair (name(8), code), "
+                  "KEY k_code (code(4)))"});
+  exec(m_master,
+       {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, name varchar(100) NULL, "
+        "code varchar(20) NULL, KEY k_name (name(10)), KEY k_pair (name(5), code), "
+        "KEY k_code (code))",
+        "CREATE TABLE u (id int NOT NULL PRIMARY KEY, doc text NULL, KEY k_doc (doc(32)))"});
+  const Json tenant = expect_same_tables({"t", "u"});
+  EXPECT_TRUE(has_statement(tenant, "CREATE INDEX `k_name` ON `t` (`name`(10))"));
+  EXPECT_TRUE(has_statement(tenant, "CREATE INDEX `k_doc` ON `u` (`doc`(32))"));
+}
+
+TEST_F(SchemaSyncMysql, SyncsFulltextAndSpatialIndexes) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, title varchar(100) NULL, "
+                  "body text NULL, g geometry NOT NULL, KEY ft_title (title))",
+                  "INSERT INTO t VALUES (1, 'ferry', 'structure sync', POINT(1, 2))"});
+  exec(m_master, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, title varchar(100) NULL, "
+                  "body text NULL, g geometry NOT NULL, FULLTEXT KEY ft_title (title), "
+                  "FULLTEXT KEY ft_all (title, body), SPATIAL KEY sp_g (g))",
+                  "CREATE TABLE u (id int NOT NULL PRIMARY KEY, body text NULL, FULLTEXT KEY "
+                  "ft_body (body))"});
+  const Json tenant = expect_same_tables({"t", "u"});
+  EXPECT_TRUE(has_statement(tenant, "CREATE FULLTEXT INDEX `ft_all` ON `t` (`title`, `body`)"));
+  EXPECT_TRUE(has_statement(tenant, "CREATE SPATIAL INDEX `sp_g` ON `t` (`g`)"));
+  EXPECT_EQ(scalar(m_tenant, "SELECT id FROM t WHERE MATCH (title, body) AGAINST ('structure')"),
+            "1");
+}
+
+TEST_F(SchemaSyncMysql, SyncsIgnoredIndexesInPlace) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, a int NULL, b int NULL, "
+                  "KEY k_a (a), KEY k_b (b) IGNORED)"});
+  exec(m_master, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, a int NULL, b int NULL, "
+                  "c int NULL, KEY k_a (a) IGNORED, KEY k_b (b), KEY k_c (c) IGNORED)"});
+  const Json tenant = expect_same_tables({"t"});
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `t` ALTER INDEX `k_a` IGNORED"));
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `t` ALTER INDEX `k_b` NOT IGNORED"));
+  EXPECT_FALSE(has_statement(tenant, "DROP INDEX"));
+  EXPECT_TRUE(has_statement(tenant, "CREATE INDEX `k_c` ON `t` (`c`) IGNORED"));
+}
+
+TEST_F(SchemaSyncMysql, SyncsPartitioning) {
+  exec(m_tenant,
+       {// Not partitioned here; by range of year in the master, with a wider primary key.
+        "CREATE TABLE added (id int NOT NULL PRIMARY KEY, d date NOT NULL)",
+        // Partitioned otherwise.
+        "CREATE TABLE changed (id int NOT NULL PRIMARY KEY) PARTITION BY KEY (id) PARTITIONS 2",
+        // Partitioned here only; the master has a FULLTEXT index, which needs it gone.
+        "CREATE TABLE removed (id int NOT NULL PRIMARY KEY, body text NULL) "
+        "PARTITION BY HASH (id) PARTITIONS 3",
+        "INSERT INTO added VALUES (1, '1999-05-01'), (2, '2024-05-01')",
+        "INSERT INTO changed VALUES (1), (2), (3)",
+        "INSERT INTO removed VALUES (1, 'a'), (2, 'b')"});
+  exec(m_master,
+       {"CREATE TABLE added (id int NOT NULL, d date NOT NULL, PRIMARY KEY (id, d)) "
+        "PARTITION BY RANGE (YEAR(d)) (PARTITION p_old VALUES LESS THAN (2000), "
+        "PARTITION p_new VALUES LESS THAN MAXVALUE)",
+        "CREATE TABLE changed (id int NOT NULL PRIMARY KEY) PARTITION BY HASH (id) PARTITIONS 4",
+        "CREATE TABLE removed (id int NOT NULL PRIMARY KEY, body text NULL, "
+        "FULLTEXT KEY ft_body (body))",
+        "CREATE TABLE fresh (id int NOT NULL, k int NOT NULL, PRIMARY KEY (id, k)) "
+        "PARTITION BY LIST (k) (PARTITION p_a VALUES IN (1, 2), PARTITION p_b VALUES IN (3))"});
+  EXPECT_EQ(diff_exit(m_tenant), 3);
+  const Json tenant = expect_same_tables({"added", "changed", "removed", "fresh"});
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `removed` REMOVE PARTITIONING"));
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `changed` PARTITION BY HASH (`id`)"));
+  EXPECT_EQ(scalar(m_tenant, "SELECT COUNT(*) FROM added PARTITION (p_old)"), "1");
+  EXPECT_EQ(scalar(m_tenant, "SELECT COUNT(*) FROM changed"), "3");
+  EXPECT_EQ(scalar(m_tenant, "SELECT COUNT(*) FROM removed"), "2");
+}
+
+TEST_F(SchemaSyncMysql, SyncsTableCharsetAndCollationWithoutConvertingColumns) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, name varchar(20) NULL, "
+                  "keep varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL)",
+                  "CREATE TABLE u (id int NOT NULL PRIMARY KEY, name varchar(20) NULL) "
+                  "DEFAULT CHARSET=latin1",
+                  "CREATE TABLE v (id int NOT NULL PRIMARY KEY, name varchar(20) NULL)",
+                  "INSERT INTO t VALUES (1, 'caf\u00e9', 'x')", "INSERT INTO u VALUES (1, 'abc')"});
+  exec(m_master,
+       {// The default changes and so do the columns that have it; `keep` keeps its own.
+        "CREATE TABLE t (id int NOT NULL PRIMARY KEY, name varchar(20) NULL, "
+        "keep varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL) "
+        "DEFAULT CHARSET=latin1 COLLATE=latin1_general_ci",
+        // Back to the database's default, a column keeping latin1.
+        "CREATE TABLE u (id int NOT NULL PRIMARY KEY, "
+        "name varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci NULL)",
+        // Only the table's default changes: its column keeps the database's collation.
+        "CREATE TABLE v (id int NOT NULL PRIMARY KEY, "
+        "name varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NULL) "
+        "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+        "CREATE TABLE w (id int NOT NULL PRIMARY KEY, a varchar(5) NULL, "
+        "b varchar(5) CHARACTER SET utf8mb4 NULL) DEFAULT CHARSET=latin1"});
+  const Json tenant = expect_same_tables({"t", "u", "v", "w"});
+  EXPECT_TRUE(has_statement(
+      tenant, "ALTER TABLE `t` DEFAULT CHARACTER SET latin1 COLLATE latin1_general_ci"));
+  EXPECT_TRUE(
+      has_statement(tenant, "ALTER TABLE `v` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"));
+  EXPECT_FALSE(has_statement(tenant, "CONVERT TO"));
+  EXPECT_FALSE(has_statement(tenant, "MODIFY COLUMN `name` varchar(20) COLLATE"));
+  EXPECT_EQ(scalar(m_tenant, "SELECT name FROM t"), "caf\u00e9");
+  EXPECT_EQ(scalar(m_tenant, "SELECT name FROM u"), "abc");
+}
+
+TEST_F(SchemaSyncMysql, SyncsTheStorageEngine) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, n int NULL)",
+                  "CREATE TABLE u (id int NOT NULL PRIMARY KEY) ENGINE=MyISAM",
+                  "INSERT INTO t VALUES (1, 1)", "INSERT INTO u VALUES (1)"});
+  exec(m_master, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, n int NULL) ENGINE=MyISAM",
+                  "CREATE TABLE u (id int NOT NULL PRIMARY KEY)",
+                  "CREATE TABLE w (id int NOT NULL PRIMARY KEY, n int NULL) ENGINE=MyISAM"});
+  const Json tenant = expect_same_tables({"t", "u", "w"});
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `t` ENGINE=MyISAM"));
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `u` ENGINE=InnoDB"));
+  EXPECT_EQ(scalar(m_tenant, "SELECT COUNT(*) FROM t"), "1");
+}
+
+TEST_F(SchemaSyncMysql, SyncsColumnAndTableChecks) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, qty int NULL, price int NULL, "
+                  "rate int NULL CHECK (rate < 10), n int NULL CHECK (n > 0))",
+                  "INSERT INTO t VALUES (1, 5, 5, 5, 5)"});
+  exec(m_master,
+       {// qty gains a column check, price a table check; rate's changes; n's goes (drift, kept
+        // below) while n is widened: the MODIFY restates it.
+        "CREATE TABLE t (id int NOT NULL PRIMARY KEY, qty int NULL CHECK (qty > 0), "
+        "price int NULL, rate int NULL CHECK (rate < 100), n bigint NULL, "
+        "CONSTRAINT chk_price CHECK (price >= 0))",
+        "CREATE TABLE u (id int NOT NULL PRIMARY KEY, a int NULL CHECK (a <> 0), "
+        "CONSTRAINT chk_a CHECK (a < 5))"});
+  const Json kept = sync_json("", 0).at("tenants").at(0);
+  EXPECT_EQ(kept.at("status"), "applied");
+  EXPECT_EQ(drift(kept), std::vector<std::string>{"check t.n"});
+  EXPECT_EQ(diff_exit(m_tenant), 0);
+  EXPECT_EQ(show_create(m_tenant, "u"), show_create(m_master, "u"));
+  EXPECT_TRUE(contains(show_create(m_tenant, "t"), "`n` bigint(20) DEFAULT NULL CHECK (`n` > 0)"))
+      << show_create(m_tenant, "t");
+  EXPECT_ANY_THROW(exec(m_tenant, {"INSERT INTO t (id, qty) VALUES (2, 0)"}));
+  EXPECT_ANY_THROW(exec(m_tenant, {"INSERT INTO t (id, price) VALUES (3, -1)"}));
+  exec(m_tenant, {"INSERT INTO t (id, rate) VALUES (4, 50)"});
+
+  expect_same_tables({"t", "u"}, "--allow-drop");
+}
+
+// MariaDB prints a column's check in the column or as a table constraint named after it: the
+// same check either way.
+TEST_F(SchemaSyncMysql, ColumnAndTableChecksOfOneMeaningCompareEqual) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, qty int NULL, n int NULL CHECK "
+                  "(n > 0), CONSTRAINT qty CHECK (qty > 0))"});
+  exec(m_master, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, qty int NULL CHECK (qty > 0), "
+                  "n int NULL, CONSTRAINT n CHECK (n > 0))"});
+  EXPECT_EQ(diff_exit(m_tenant), 0);
+  EXPECT_EQ(diff_exit(m_tenant, "--allow-drop"), 0);
+  // Widened, both keep their check, each where it is.
+  exec(m_master, {"ALTER TABLE t MODIFY qty bigint NULL CHECK (qty > 0), MODIFY n bigint NULL"});
+  expect_synced("--allow-drop");
+  EXPECT_ANY_THROW(exec(m_tenant, {"INSERT INTO t (id, qty) VALUES (1, 0)"}));
+  EXPECT_ANY_THROW(exec(m_tenant, {"INSERT INTO t (id, n) VALUES (2, 0)"}));
+}
+
+TEST_F(SchemaSyncMysql, SyncsVirtualAndStoredGeneratedColumns) {
+  exec(m_tenant,
+       {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, qty int NOT NULL, "
+        "v int GENERATED ALWAYS AS (qty * 2) STORED, s int GENERATED ALWAYS AS (qty * 3) VIRTUAL, "
+        "e int GENERATED ALWAYS AS (qty + 1) VIRTUAL, r int NULL, g int GENERATED ALWAYS AS "
+        "(qty - 1) VIRTUAL, KEY k_v (v), KEY k_s (s, qty))",
+        "INSERT INTO t (id, qty, r) VALUES (1, 5, 7)"});
+  exec(m_master,
+       {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, qty int NOT NULL, "
+        "v int GENERATED ALWAYS AS (qty * 2) VIRTUAL, s int GENERATED ALWAYS AS (qty * 3) STORED, "
+        "e int GENERATED ALWAYS AS (qty + 2) VIRTUAL, r int GENERATED ALWAYS AS (qty * 10) "
+        "VIRTUAL, g int NULL, KEY k_v (v), KEY k_s (s, qty))",
+        "CREATE TABLE u (id int NOT NULL PRIMARY KEY, a int NULL, "
+        "b int GENERATED ALWAYS AS (a * a) VIRTUAL, c int AS (a + 1) PERSISTENT)"});
+  const Json tenant = expect_same_tables({"t", "u"});
+  EXPECT_TRUE(has_statement(tenant,
+                            "DROP COLUMN `v`, ADD COLUMN `v` int(11) GENERATED ALWAYS AS "
+                            "(`qty` * 2) VIRTUAL AFTER `qty`"));
+  EXPECT_EQ(scalar(m_tenant, "SELECT CONCAT_WS(',', v, s, e, r, IFNULL(g, '-')) FROM t"),
+            "10,15,7,50,-");
+  EXPECT_EQ(count_objects(m_tenant, "STATISTICS", "INDEX_NAME = 'k_s'"), 2u);
+}
+
+TEST_F(SchemaSyncMysql, AutoIncrementCountersAreNeverSynced) {
+  exec(m_master, {"CREATE TABLE t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, n int NULL) "
+                  "AUTO_INCREMENT=1000",
+                  "INSERT INTO t (n) VALUES (1), (2)"});
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, n int NULL)",
+                  "INSERT INTO t (n) VALUES (1)"});
+  EXPECT_EQ(diff_exit(m_tenant), 0);
+  const Json tenant = sync_json("", 0).at("tenants").at(0);
+  EXPECT_EQ(tenant.at("status"), "in sync");
+  EXPECT_TRUE(tenant.at("plan").at("changes").empty());
+  EXPECT_EQ(show_create(m_tenant, "t"), show_create(m_master, "t"));
+  exec(m_tenant, {"INSERT INTO t (n) VALUES (2)"});
+  EXPECT_EQ(scalar(m_tenant, "SELECT MAX(id) FROM t"), "2");
 }
 
 // Runs: repeated, dry, with drift.

@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "ferry/common/error.hpp"
@@ -689,6 +690,75 @@ TEST(PlanBug, SqliteRebuildWithAllowDropDropsDriftIndex) {
   EXPECT_EQ(statement_index(plan.changes[0].sql, "t_qty_idx"), -1) << plan_text(plan);
 }
 
+// MySQL table options, ON UPDATE, key prefixes, FULLTEXT, IGNORED, column-level checks and
+// generated columns into and out of VIRTUAL.
+Catalog mysql_attributes(bool master) {
+  const Dialect d = Dialect::mysql;
+  Column touched = column("touched", "timestamp", Null::not_null, "current_timestamp()");
+  if (master)
+    touched.on_update = "current_timestamp()";
+  Column doubled = column("doubled", "int");
+  doubled.generated_expr = "`qty` * 2";
+  doubled.generated_stored = !master;
+  Column name = column("name", "varchar(100)");
+  if (!master)
+    name.collation = "utf8mb4_bin";
+  Table events = table(d, "events", {plain_id(d), column("qty", "int"), doubled, name, touched});
+  events.engine = master ? "MyISAM" : "InnoDB";
+  events.collation = master ? "latin1_swedish_ci" : "utf8mb4_unicode_ci";
+  // FULLTEXT indexes cannot be on a partitioned table: the tenant's partitioning goes first.
+  events.partitioning =
+      master ? std::nullopt : std::optional<std::string>("PARTITION BY HASH (`id`)\nPARTITIONS 4");
+  IndexKey prefixed{.column = "name", .length = master ? std::optional<int>(10) : std::nullopt};
+  events.indexes = {index("events_name", {prefixed}), index("events_qty", {{.column = "qty"}})};
+  events.indexes[1].ignored = master;
+  if (master) {
+    Index body = index("events_text", {{.column = "name"}});
+    body.method = "fulltext";
+    events.indexes.push_back(body);
+    events.checks = {Check{.name = "qty", .expression = "`qty` > 0", .column = "qty"}};
+  }
+  std::vector<Table> tables{events};
+  if (master) {
+    Table logs = table(d, "logs", {plain_id(d), column("qty", "int"), column("at", "timestamp")});
+    logs.columns[2].on_update = "current_timestamp()";
+    logs.engine = "InnoDB";
+    logs.collation = "utf8mb4_bin";
+    logs.partitioning = "PARTITION BY KEY (`id`)\nPARTITIONS 2";
+    logs.checks = {Check{.name = "logs_qty", .expression = "`qty` < 10"},
+                   Check{.name = "qty", .expression = "`qty` > 0", .column = "qty"}};
+    tables.push_back(logs);
+  }
+  return catalog(d, tables);
+}
+
+TEST(PlanGolden, MysqlTableColumnAndIndexAttributes) {
+  const Plan plan =
+      expect_golden("table_attributes", mysql_attributes(true), mysql_attributes(false));
+  const std::vector<std::string> sql = plan.statements();
+  // Engine, collation and the tenant's partitioning before the columns and keys change.
+  EXPECT_LT(statement_index(sql, "ENGINE=MyISAM"), statement_index(sql, "MODIFY COLUMN `name`"));
+  EXPECT_LT(statement_index(sql, "REMOVE PARTITIONING"), statement_index(sql, "CREATE FULLTEXT"));
+  EXPECT_TRUE(diff(mysql_attributes(true), mysql_attributes(true), {}).equal());
+}
+
+// A check written in its column or as a table constraint of the same name means the same.
+TEST(PlanGolden, MysqlColumnAndTableChecksCompareByMeaning) {
+  Catalog master = mysql_attributes(true);
+  Catalog tenant = master;
+  find(tenant, "events")->checks[0].column.clear();
+  EXPECT_TRUE(diff(master, tenant, {.allow_drop = true}).equal());
+  // A MODIFY of the column leaves the tenant's table constraint be: no CHECK in it to clash.
+  column_of(master, "events", "qty").declared_type = "bigint";
+  const std::vector<std::string> sql = diff(master, tenant, {}).statements();
+  ASSERT_EQ(sql.size(), 1u);
+  EXPECT_EQ(sql[0], "ALTER TABLE `events` MODIFY COLUMN `qty` bigint NULL");
+  // The other way round, the tenant's column-level check is restated.
+  const std::vector<std::string> back = diff(tenant, master, {}).statements();
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0], "ALTER TABLE `events` MODIFY COLUMN `qty` int NULL CHECK (`qty` > 0)");
+}
+
 TEST(PlanGolden, EqualCatalogsGiveAnEmptyPlan) {
   for (Dialect d : k_dialects) {
     const Catalog c = billing(d);
@@ -712,6 +782,20 @@ TEST(PlanFingerprint, IgnoresStatisticsAndServerButNotStructure) {
     EXPECT_EQ(fingerprint(a).size(), 32u);
     EXPECT_EQ(Hash128::from_hex(fingerprint(a))->hex(), fingerprint(a));
     column_of(b, "people", "name").declared_type = "varchar(101)";
+    EXPECT_NE(fingerprint(a), fingerprint(b));
+  }
+  const Catalog a = mysql_attributes(true);
+  for (const auto& change : std::vector<std::function<void(Catalog&)>>{
+           [](Catalog& c) { c.tables[0].engine = "Aria"; },
+           [](Catalog& c) { c.tables[0].collation = "latin1_bin"; },
+           [](Catalog& c) { c.tables[1].partitioning.reset(); },
+           [](Catalog& c) { c.tables[0].indexes[0].ignored = true; },
+           [](Catalog& c) { c.tables[0].indexes[0].keys[0].length = 12; },
+           [](Catalog& c) { c.tables[0].checks[0].column.clear(); },
+           [](Catalog& c) { c.tables[0].columns[4].on_update.reset(); },
+       }) {
+    Catalog b = a;
+    change(b);
     EXPECT_NE(fingerprint(a), fingerprint(b));
   }
 }

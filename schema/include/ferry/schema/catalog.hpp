@@ -59,12 +59,17 @@ struct Column {
   // "START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 NO CYCLE".
   std::optional<std::string> identity_options;
   std::optional<std::string> generated_expr;  // generated (computed) column expression
-  bool generated_stored = false;
-  std::optional<std::string> collation;  // only when it differs from the database default
+  bool generated_stored = false;              // STORED (MariaDB PERSISTENT), else VIRTUAL
+  // Only when it differs from the table's default collation (MySQL: Table::collation) or,
+  // where tables have none, from the database's default.
+  std::optional<std::string> collation;
   std::optional<std::string> comment;
   // PostgreSQL: the column comes from a parent (a partition's columns, an INHERITS child's
   // inherited ones) and is changed there, never on the child.
   bool inherited = false;
+  // MySQL: the ON UPDATE expression of a TIMESTAMP or DATETIME column, as the server prints
+  // it: "current_timestamp()", "current_timestamp(3)".
+  std::optional<std::string> on_update;
 
   bool operator==(const Column&) const = default;
 };
@@ -87,6 +92,7 @@ struct IndexKey {
   std::optional<std::string> expression;
   bool descending = false;
   std::optional<std::string> opclass;  // a non-default operator class (PostgreSQL)
+  std::optional<int> length;           // MySQL key prefix: the first `length` characters
   bool operator==(const IndexKey&) const = default;
 };
 
@@ -96,8 +102,9 @@ struct Index {
   std::vector<IndexKey> keys;
   std::vector<std::string> include;  // covering columns (PostgreSQL INCLUDE)
   bool unique = false;
-  std::string method;                    // btree, hash, gin, ...
+  std::string method;                    // btree, hash, gin, ...; MySQL fulltext, spatial
   std::optional<std::string> predicate;  // partial index WHERE clause
+  bool ignored = false;                  // MariaDB IGNORED: kept up to date, never used
   bool operator==(const Index&) const = default;
 };
 
@@ -123,6 +130,10 @@ struct ForeignKey {
 struct Check {
   std::string name;
   std::string expression;
+  // MariaDB column-level check (written in the column's definition, named after it): the
+  // column. "" for a table constraint. A check means the same either way: the level is not
+  // compared (diff), only kept where the server allows it.
+  std::string column;
   bool operator==(const Check&) const = default;
 };
 
@@ -146,7 +157,14 @@ struct Table {
   std::vector<std::string> inherits;
   bool row_security = false;        // PostgreSQL ENABLE ROW LEVEL SECURITY
   bool force_row_security = false;  // PostgreSQL FORCE ROW LEVEL SECURITY
-  std::int64_t row_estimate = -1;   // from statistics; -1 when unknown. Not part of equality.
+  // MySQL: the storage engine ("InnoDB") and default collation ("utf8mb4_unicode_ci"; its
+  // character set is the name's first word) as the server names them, and the partitioning
+  // clause as SHOW CREATE TABLE prints it ("PARTITION BY HASH (`id`)\nPARTITIONS 4"), less
+  // "ENGINE = <the table's engine>" in each partition. Unset elsewhere.
+  std::optional<std::string> engine;
+  std::optional<std::string> collation;
+  std::optional<std::string> partitioning;
+  std::int64_t row_estimate = -1;  // from statistics; -1 when unknown. Not part of equality.
 
   const Column* find_column(std::string_view column) const noexcept;
   // The key rows are ordered and compared by: the primary key, else the first unique
