@@ -1,0 +1,5 @@
+CREATE TABLE customers (
+  id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  email VARCHAR(255) NOT NULL,
+  UNIQUE KEY customers_email (email)
+) ENGINE=InnoDB;

@@ -1,0 +1,2 @@
+CREATE TABLE orders (id INT NOT NULL PRIMARY KEY, status VARCHAR(20) NOT NULL DEFAULT 'new');
+CREATE TRIGGER orders_force_status BEFORE INSERT ON orders FOR EACH ROW SET NEW.status = 'new';

@@ -1,0 +1,2 @@
+CREATE TABLE products (id INT NOT NULL PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME NULL);
+CREATE TRIGGER trg_products_bu BEFORE UPDATE ON products FOR EACH ROW SET NEW.updated_at = NOW();

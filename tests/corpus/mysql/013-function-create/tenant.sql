@@ -1,0 +1,1 @@
+CREATE TABLE products (id INT NOT NULL PRIMARY KEY, net_cents INT NOT NULL);

@@ -1,0 +1,9 @@
+-- alter: a function's return type and body changed
+DELIMITER //
+CREATE FUNCTION slugify(p_title VARCHAR(200)) RETURNS VARCHAR(200) CHARSET utf8mb4
+  DETERMINISTIC
+BEGIN
+  RETURN LOWER(REGEXP_REPLACE(TRIM(p_title), '[^a-zA-Z0-9]+', '-'));
+END//
+DELIMITER ;
+CREATE TABLE pages (id INT NOT NULL PRIMARY KEY, title VARCHAR(200) NOT NULL);

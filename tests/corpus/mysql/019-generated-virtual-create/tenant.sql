@@ -1,0 +1,5 @@
+CREATE TABLE people (
+  id INT NOT NULL PRIMARY KEY,
+  first_name VARCHAR(50) NOT NULL,
+  last_name VARCHAR(50) NOT NULL
+);

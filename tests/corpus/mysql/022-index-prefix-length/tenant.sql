@@ -1,0 +1,6 @@
+CREATE TABLE links (
+  id INT NOT NULL PRIMARY KEY,
+  name VARCHAR(200) NOT NULL,
+  url VARCHAR(2000) NOT NULL,
+  KEY links_name_url (name(10), url(50))
+);

@@ -1,0 +1,5 @@
+CREATE TABLE articles (
+  id INT NOT NULL PRIMARY KEY,
+  title VARCHAR(200) NOT NULL,
+  body TEXT NOT NULL
+) ENGINE=InnoDB;

@@ -1,0 +1,5 @@
+CREATE TABLE stores (
+  id INT NOT NULL PRIMARY KEY,
+  name VARCHAR(100) NOT NULL,
+  location POINT NOT NULL
+) ENGINE=InnoDB;

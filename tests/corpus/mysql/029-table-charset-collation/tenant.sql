@@ -1,0 +1,4 @@
+CREATE TABLE legacy_notes (
+  id INT NOT NULL PRIMARY KEY,
+  note VARCHAR(255) NOT NULL
+) DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci;

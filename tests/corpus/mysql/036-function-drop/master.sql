@@ -1,0 +1,2 @@
+-- drop: a stored function only the tenant has
+CREATE TABLE prices (id INT NOT NULL PRIMARY KEY, cents INT NOT NULL);

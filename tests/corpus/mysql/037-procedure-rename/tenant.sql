@@ -1,0 +1,8 @@
+CREATE TABLE jobs (id INT NOT NULL PRIMARY KEY, state VARCHAR(20) NOT NULL);
+DELIMITER //
+CREATE PROCEDURE retry_jobs()
+  MODIFIES SQL DATA
+BEGIN
+  UPDATE jobs SET state = 'queued' WHERE state = 'failed';
+END//
+DELIMITER ;

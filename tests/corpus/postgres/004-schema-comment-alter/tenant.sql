@@ -1,0 +1,3 @@
+CREATE SCHEMA reporting;
+COMMENT ON SCHEMA reporting IS 'Reports';
+CREATE TABLE reporting.daily_totals (day date PRIMARY KEY, orders integer NOT NULL DEFAULT 0);

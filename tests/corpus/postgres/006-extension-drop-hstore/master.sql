@@ -1,0 +1,2 @@
+-- drop: extension hstore only the tenant has
+CREATE TABLE settings (id integer PRIMARY KEY, data jsonb NOT NULL DEFAULT '{}');

@@ -1,0 +1,2 @@
+CREATE EXTENSION hstore VERSION '1.7';
+CREATE TABLE attributes (id integer PRIMARY KEY, props hstore);

@@ -1,0 +1,2 @@
+-- drop: a standalone sequence only the tenant has
+CREATE TABLE notes (id integer PRIMARY KEY, body text);

@@ -1,0 +1,1 @@
+CREATE TABLE articles (id integer PRIMARY KEY, title text NOT NULL);

@@ -1,0 +1,3 @@
+CREATE FUNCTION display_name(first_name text, last_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT first_name || ' ' || last_name $$;

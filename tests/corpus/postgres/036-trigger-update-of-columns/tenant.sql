@@ -1,0 +1,11 @@
+CREATE TABLE profiles (id integer PRIMARY KEY, email text, phone text, bio text, verified boolean NOT NULL DEFAULT false);
+CREATE FUNCTION unverify_contact() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.verified := false;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER profiles_unverify BEFORE UPDATE ON profiles
+    FOR EACH ROW EXECUTE FUNCTION unverify_contact();

@@ -1,0 +1,6 @@
+CREATE TABLE projects (
+    id bigint PRIMARY KEY,
+    tenant_id integer NOT NULL,
+    name text NOT NULL,
+    archived boolean NOT NULL DEFAULT false
+);

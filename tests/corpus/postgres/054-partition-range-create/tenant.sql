@@ -1,0 +1,1 @@
+CREATE TABLE sensors (id integer PRIMARY KEY, label text);

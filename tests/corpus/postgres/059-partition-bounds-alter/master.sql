@@ -1,0 +1,7 @@
+-- alter: a partition's bounds (half-year instead of a year)
+CREATE TABLE orders (
+    id bigint NOT NULL,
+    placed_on date NOT NULL,
+    total numeric(12,2) NOT NULL
+) PARTITION BY RANGE (placed_on);
+CREATE TABLE orders_2024h1 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2024-07-01');

@@ -1,0 +1,12 @@
+-- alter: a partition on the tenant is a standalone table on the master (DETACH)
+CREATE TABLE orders (
+    id bigint NOT NULL,
+    placed_on date NOT NULL,
+    total numeric(12,2) NOT NULL
+) PARTITION BY RANGE (placed_on);
+CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE orders_2019 (
+    id bigint NOT NULL,
+    placed_on date NOT NULL,
+    total numeric(12,2) NOT NULL
+);

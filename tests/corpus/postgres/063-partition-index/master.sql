@@ -1,0 +1,10 @@
+-- create: an index and a primary key on a partitioned table (cascading to partitions)
+CREATE TABLE orders (
+    id bigint NOT NULL,
+    placed_on date NOT NULL,
+    total numeric(12,2) NOT NULL
+) PARTITION BY RANGE (placed_on);
+CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE orders_2025 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY (id, placed_on);
+CREATE INDEX orders_total_idx ON orders (total);

@@ -1,0 +1,6 @@
+CREATE TABLE orders (
+    id bigint NOT NULL,
+    placed_on date NOT NULL,
+    total numeric(12,2) NOT NULL
+) PARTITION BY RANGE (placed_on);
+CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');

@@ -1,0 +1,2 @@
+CREATE TABLE vehicles (id integer PRIMARY KEY, make text NOT NULL, built smallint);
+CREATE TABLE trucks (payload_kg integer NOT NULL) INHERITS (vehicles);

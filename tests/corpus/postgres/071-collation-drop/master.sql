@@ -1,0 +1,2 @@
+-- drop: a collation only the tenant has
+CREATE TABLE cities (id integer PRIMARY KEY, name text NOT NULL);

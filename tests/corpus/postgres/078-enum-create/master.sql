@@ -1,0 +1,3 @@
+-- create: an enum type and a column using it
+CREATE TYPE order_status AS ENUM ('pending', 'paid', 'shipped', 'cancelled');
+CREATE TABLE orders (id bigint PRIMARY KEY, status order_status NOT NULL DEFAULT 'pending');

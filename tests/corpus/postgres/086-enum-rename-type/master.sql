@@ -1,0 +1,3 @@
+-- rename: an enum type (used by a column) under another name on the tenant
+CREATE TYPE order_status AS ENUM ('pending', 'paid', 'shipped');
+CREATE TABLE orders (id bigint PRIMARY KEY, status order_status NOT NULL DEFAULT 'pending');

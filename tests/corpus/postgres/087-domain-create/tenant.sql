@@ -1,0 +1,1 @@
+CREATE TABLE subscribers (id integer PRIMARY KEY, email text NOT NULL);

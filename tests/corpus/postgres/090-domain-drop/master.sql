@@ -1,0 +1,2 @@
+-- drop: a domain only the tenant has
+CREATE TABLE readings (id integer PRIMARY KEY, celsius numeric NOT NULL);

@@ -1,0 +1,6 @@
+-- create: a materialized view with a unique index
+CREATE TABLE sales (id bigint PRIMARY KEY, region text NOT NULL, sold_on date NOT NULL, amount numeric(12,2) NOT NULL);
+CREATE MATERIALIZED VIEW sales_by_region AS
+    SELECT region, sum(amount) AS total, count(*) AS sales FROM sales GROUP BY region
+    WITH NO DATA;
+CREATE UNIQUE INDEX sales_by_region_region ON sales_by_region (region);

@@ -1,0 +1,7 @@
+-- alter: a materialized view's query changed (its index must come back too)
+CREATE TABLE sales (id bigint PRIMARY KEY, region text NOT NULL, sold_on date NOT NULL, amount numeric(12,2) NOT NULL);
+CREATE MATERIALIZED VIEW sales_by_month AS
+    SELECT date_trunc('month', sold_on)::date AS month, region, sum(amount) AS total
+      FROM sales GROUP BY 1, 2
+    WITH NO DATA;
+CREATE UNIQUE INDEX sales_by_month_key ON sales_by_month (month, region);

@@ -1,0 +1,4 @@
+CREATE TABLE sales (id bigint PRIMARY KEY, region text NOT NULL, sold_on date NOT NULL, amount numeric(12,2) NOT NULL);
+CREATE MATERIALIZED VIEW sales_by_region AS
+    SELECT region, sum(amount) AS total FROM sales GROUP BY region
+    WITH NO DATA;

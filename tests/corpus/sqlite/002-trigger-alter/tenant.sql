@@ -1,0 +1,6 @@
+CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE account_log (account_id INTEGER NOT NULL, old_balance INTEGER, new_balance INTEGER, at TEXT NOT NULL);
+CREATE TRIGGER accounts_log AFTER UPDATE ON accounts
+BEGIN
+  INSERT INTO account_log VALUES (NEW.id, NULL, NEW.balance, datetime('now'));
+END;

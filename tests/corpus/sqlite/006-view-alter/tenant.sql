@@ -1,0 +1,3 @@
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT NOT NULL, total REAL NOT NULL, status TEXT NOT NULL);
+CREATE VIEW open_orders AS
+  SELECT id, customer FROM orders WHERE status = 'new';

@@ -1,0 +1,6 @@
+CREATE TABLE measurements (
+  id INTEGER PRIMARY KEY,
+  sensor TEXT NOT NULL,
+  value REAL NOT NULL,
+  raw BLOB
+);

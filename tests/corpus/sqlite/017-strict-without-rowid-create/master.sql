@@ -1,0 +1,8 @@
+-- create: a STRICT, WITHOUT ROWID table with a CHECK and a foreign key
+CREATE TABLE tags (name TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+CREATE TABLE post_tags (
+  post_id INTEGER NOT NULL,
+  tag TEXT NOT NULL REFERENCES tags(name) ON DELETE CASCADE,
+  weight INTEGER NOT NULL DEFAULT 1 CHECK (weight BETWEEN 1 AND 10),
+  PRIMARY KEY (post_id, tag)
+) STRICT, WITHOUT ROWID;
