@@ -334,22 +334,8 @@ class SqliteConnector final : public SqlRowChanges {
       exec("BEGIN IMMEDIATE", "BEGIN");
       try {
         exec("PRAGMA legacy_alter_table = ON", "PRAGMA legacy_alter_table = ON");
-        // The catalog has no triggers, so a plan cannot put back those that a table rebuild's
-        // DROP TABLE takes with it: recreate every trigger that went while its table stayed.
-        const auto triggers =
-            query("SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger'");
         for (const std::string& sql : statements)
           exec(sql, sql);
-        const auto exists = [this](const std::string& type,
-                                   const std::optional<std::string>& name) {
-          return !query("SELECT 1 FROM sqlite_schema WHERE type = " + quote_with('\'', type) +
-                        " AND name = " + quote_with('\'', name.value_or("")))
-                      .empty();
-        };
-        for (const TextRow& t : triggers) {
-          if (t[2] && !exists("trigger", t[0]) && exists("table", t[1]))
-            exec(*t[2], *t[2]);
-        }
         exec("PRAGMA legacy_alter_table = OFF", "PRAGMA legacy_alter_table = OFF");
         const auto violations = query("PRAGMA foreign_key_check");
         if (!violations.empty()) {

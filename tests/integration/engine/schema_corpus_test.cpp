@@ -70,8 +70,10 @@ std::string identifier(const std::string& text) {
 }
 
 // The source tree's corpus first, then FERRY_EXTRA_CORPUS's directories in their order.
+// The real applications' pairs that the build makes with scripts/app-schemas, then the
+// directories FERRY_EXTRA_CORPUS lists.
 std::vector<fs::path> extra_roots() {
-  std::vector<fs::path> roots;
+  std::vector<fs::path> roots{FERRY_APP_CORPUS_DIR};
   const char* extra = std::getenv("FERRY_EXTRA_CORPUS");
   if (extra == nullptr)
     return roots;
@@ -674,6 +676,21 @@ std::string unified_diff(const std::string& master, const std::string& tenant,
   return out.out + out.err;
 }
 
+// tests/corpus/known-gaps: "dialect/NNN-name  why" per line, pairs of the corpus that ferry
+// does not yet make equal. Returns the reason when `pair` is listed.
+std::optional<std::string> known_gap(const Pair& pair) {
+  std::ifstream in(fs::path(FERRY_CORPUS_DIR) / "known-gaps");
+  const std::string id =
+      pair.dir.parent_path().filename().string() + "/" + pair.dir.filename().string();
+  if (pair.dir.parent_path().parent_path() != fs::path(FERRY_CORPUS_DIR))
+    return std::nullopt;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(id + " ", 0) == 0)
+      return line.substr(id.size() + 1);
+  }
+  return std::nullopt;
+}
+
 std::string shell_word(const std::string& word) {
   std::string out = "'";
   for (const char c : word)
@@ -729,6 +746,19 @@ TEST_P(SchemaCorpus, SyncMakesTenantEqual) {
 
   const CommandOutput sync =
       run_ferry("schema sync --from " + from + " --to " + to + " --allow-drop" + state);
+  const std::optional<std::string> gap = known_gap(pair);
+  if (gap) {
+    // A gap ferry does not close yet: the pair must still fail somewhere, so that closing
+    // it shows here and the entry is removed from the list.
+    bool equal = sync.exit_code == 0 && structure(master) == structure(tenant);
+    if (equal) {
+      const CommandOutput diff = run_ferry("schema diff --allow-drop " + from + " " + to);
+      equal = diff.exit_code == 0;
+    }
+    EXPECT_FALSE(equal) << pair.dir << " is listed in tests/corpus/known-gaps (" << *gap
+                        << ") but now ends equal: remove it from the list";
+    return;
+  }
   ASSERT_EQ(sync.exit_code, 0) << "ferry schema sync --allow-drop:\n" << sync.output;
 
   const std::string want = structure(master);

@@ -438,10 +438,12 @@ TEST_F(SchemaSyncSqlite, RebuildKeepsTheAutoincrementHighWaterMark) {
             (Rows{{"e", "3"}, {"t", "4"}}));
 }
 
-// Triggers are not in the catalog, so no plan mentions them; a rebuild's DROP TABLE must still
-// not take a tenant's trigger with it. A trigger of a table that --allow-drop drops goes.
+// A rebuild's DROP TABLE takes the table's triggers with it: the plan makes them again. A
+// trigger only the tenant has goes with --allow-drop.
 TEST_F(SchemaSyncSqlite, TriggersOfRebuiltTablesSurvive) {
-  exec(master, {"CREATE TABLE t (id INTEGER PRIMARY KEY, qty BIGINT)", "CREATE TABLE log (x)"});
+  exec(master,
+       {"CREATE TABLE t (id INTEGER PRIMARY KEY, qty BIGINT)", "CREATE TABLE log (x)",
+        "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.id); END"});
   exec(tenant, {"CREATE TABLE t (id INTEGER PRIMARY KEY, qty INTEGER)", "CREATE TABLE log (x)",
                 "CREATE TABLE mine (y)",
                 "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.id); END",
