@@ -10,9 +10,6 @@
 #include "postgres/postgres_session.hpp"
 
 namespace ferry::connectors::postgres {
-namespace {
-
-using schema::LogicalType;
 
 // User schemas: not the system ones, not TOAST or temp schemas, not made by an extension.
 std::string user_schema(std::string_view ns) {
@@ -28,6 +25,10 @@ std::string not_extension(std::string_view catalog, std::string_view oid) {
   return "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" + std::string(catalog) +
          "'::regclass AND e.objid = " + std::string(oid) + " AND e.deptype = 'e')";
 }
+
+namespace {
+
+using schema::LogicalType;
 
 std::string with_user_tables(std::string_view select) {
   return "WITH user_tables AS (SELECT c.oid FROM pg_class c "

@@ -13,20 +13,6 @@ namespace {
 
 using schema::ObjectKind;
 
-// Schemas the user owns: not the system ones, not TOAST or temp schemas, not an extension's.
-std::string in_user_schema(std::string_view ns) {
-  const std::string n(ns);
-  return n + ".nspname NOT IN ('pg_catalog', 'information_schema') AND " + n +
-         ".nspname !~ '^pg_(toast|temp)' AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE "
-         "e.classid = 'pg_namespace'::regclass AND e.objid = " +
-         n + ".oid AND e.deptype = 'e')";
-}
-
-std::string not_member_of_extension(std::string_view catalog, std::string_view oid) {
-  return "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" + std::string(catalog) +
-         "'::regclass AND e.objid = " + std::string(oid) + " AND e.deptype = 'e')";
-}
-
 // The qualified names of what an object uses, from pg_depend, in the form of
 // schema::SchemaObject::qualified_name() and Table::qualified_name(): relations as
 // "schema.name" (a table's row type names the table), types as "schema.name", routines as
@@ -67,7 +53,7 @@ std::string collations_query() {
          "ELSE format('provider = libc, lc_collate = %L, lc_ctype = %L', co.collcollate, "
          "  co.collctype) END, co.collisdeterministic)], '', NULL, '{}'::text[] "
          "FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_collation", "co.oid");
+         user_schema("n") + " AND " + not_extension("pg_collation", "co.oid");
 }
 
 std::string domains_query() {
@@ -86,7 +72,7 @@ std::string domains_query() {
          uses("pg_type", "t.oid") +
          " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
          "JOIN pg_type bt ON bt.oid = t.typbasetype WHERE t.typtype = 'd' AND " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_type", "t.oid");
+         user_schema("n") + " AND " + not_extension("pg_type", "t.oid");
 }
 
 std::string composite_types_query() {
@@ -101,7 +87,7 @@ std::string composite_types_query() {
          uses("pg_class", "t.typrelid") +
          " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
          "JOIN pg_class c ON c.oid = t.typrelid WHERE t.typtype = 'c' AND c.relkind = 'c' AND " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_type", "t.oid");
+         user_schema("n") + " AND " + not_extension("pg_type", "t.oid");
 }
 
 // pg_get_functiondef prints CREATE OR REPLACE with every attribute (language, volatility,
@@ -119,7 +105,7 @@ std::string routines_query() {
          uses("pg_proc", "p.oid") +
          " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
          "WHERE p.prokind IN ('f', 'p') AND " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_proc", "p.oid");
+         user_schema("n") + " AND " + not_extension("pg_proc", "p.oid");
 }
 
 std::string exclusion_constraints_query() {
@@ -130,7 +116,7 @@ std::string exclusion_constraints_query() {
          " FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE con.contype = 'x' "
          "AND con.conparentid = 0 AND " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
 }
 
 std::string matview_indexes_query() {
@@ -138,7 +124,7 @@ std::string matview_indexes_query() {
          "'', NULL, '{}'::text[] FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
          "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
          "WHERE c.relkind = 'm' AND " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
 }
 
 // Internal triggers (foreign keys') are part of their constraint, and a partition's clone of
@@ -156,7 +142,7 @@ std::string triggers_query() {
          " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal "
          "AND t.tgparentid = 0 AND " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
 }
 
 std::string policies_query() {
@@ -169,7 +155,7 @@ std::string policies_query() {
          " FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname "
          "JOIN pg_class c ON c.relname = p.tablename AND c.relnamespace = n.oid "
          "JOIN pg_policy pol ON pol.polrelid = c.oid AND pol.polname = p.policyname WHERE " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
 }
 
 std::string rules_query() {
@@ -177,17 +163,17 @@ std::string rules_query() {
          uses("pg_rewrite", "r.oid") +
          " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rulename <> '_RETURN' AND " +
-         in_user_schema("n") + " AND " + not_member_of_extension("pg_class", "c.oid");
+         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
 }
 
 // What ferry does not model, by the catalogs' own names, so a pair holding any of it is never
 // called equal. User objects only: not the system's, not an extension's.
 std::string unmodelled_query() {
-  const std::string ns = in_user_schema("n");
+  const std::string ns = user_schema("n");
   const auto object = [&](std::string_view kind, std::string_view name, std::string_view from,
                           std::string_view catalog, std::string_view oid) {
     return "SELECT '" + std::string(kind) + "', " + std::string(name) + " FROM " +
-           std::string(from) + " WHERE " + ns + " AND " + not_member_of_extension(catalog, oid);
+           std::string(from) + " WHERE " + ns + " AND " + not_extension(catalog, oid);
   };
   const std::string parts[] = {
       object("aggregate",
@@ -226,18 +212,18 @@ std::string unmodelled_query() {
              "pg_class", "c.oid"),
       "SELECT 'cast', format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, "
       "NULL) FROM pg_cast c WHERE c.oid >= 16384 AND " +
-          not_member_of_extension("pg_cast", "c.oid"),
+          not_extension("pg_cast", "c.oid"),
       "SELECT 'event trigger', et.evtname FROM pg_event_trigger et WHERE " +
-          not_member_of_extension("pg_event_trigger", "et.oid"),
+          not_extension("pg_event_trigger", "et.oid"),
       "SELECT 'publication', p.pubname FROM pg_publication p",
       "SELECT 'foreign data wrapper', w.fdwname FROM pg_foreign_data_wrapper w WHERE " +
-          not_member_of_extension("pg_foreign_data_wrapper", "w.oid"),
+          not_extension("pg_foreign_data_wrapper", "w.oid"),
       "SELECT 'foreign server', s.srvname FROM pg_foreign_server s WHERE " +
-          not_member_of_extension("pg_foreign_server", "s.oid"),
+          not_extension("pg_foreign_server", "s.oid"),
       "SELECT 'language', l.lanname FROM pg_language l WHERE l.oid >= 16384 AND " +
-          not_member_of_extension("pg_language", "l.oid"),
+          not_extension("pg_language", "l.oid"),
       "SELECT 'transform', format_type(t.trftype, NULL) FROM pg_transform t WHERE " +
-          not_member_of_extension("pg_transform", "t.oid"),
+          not_extension("pg_transform", "t.oid"),
   };
   std::string out;
   for (const std::string& part : parts)

@@ -61,6 +61,11 @@ std::string one_line(std::string_view message);
 
 // Introspects every user schema of the session's database (postgres_catalog.cpp).
 schema::Catalog introspect_catalog(Session& session);
+// SQL conditions of the catalog queries: `ns` (a pg_namespace alias) is a user schema (not
+// the system's, not TOAST or temp, not an extension's); the object `oid` of `catalog` (e.g.
+// "pg_class", "c.oid") was not made by an extension.
+std::string user_schema(std::string_view ns);
+std::string not_extension(std::string_view catalog, std::string_view oid);
 // Part of introspect_catalog(): the objects compared by definition and the unmodelled ones
 // (postgres_objects.cpp), read in the caller's snapshot.
 void read_objects(Session& session, schema::Catalog& catalog);
