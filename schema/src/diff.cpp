@@ -851,7 +851,8 @@ class Differ {
       if (it == tenant.end()) {
         create.insert(key);
       } else if (v->definition != it->second->definition ||
-                 v->materialized != it->second->materialized ||
+                 v->materialized != it->second->materialized || v->options != it->second->options ||
+                 v->check_option != it->second->check_option ||
                  reads_changed_table(it->second->definition)) {
         drop.insert(key);
         create.insert(key);

@@ -194,7 +194,10 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::drop_view:
       return {"DROP VIEW " + qi(op.view->name)};
     case OpKind::create_view:
-      return {"CREATE VIEW " + qi(op.view->name) + " AS " + op.view->definition};
+      return {"CREATE " + (op.view->options.empty() ? "" : op.view->options + " ") + "VIEW " +
+              qi(op.view->name) + " AS " + op.view->definition +
+              (op.view->check_option.empty() ? ""
+                                             : " WITH " + op.view->check_option + " CHECK OPTION")};
     case OpKind::set_view_comment:
       return {};  // MySQL views carry no comment
     case OpKind::drop_foreign_key:
