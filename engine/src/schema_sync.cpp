@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "ferry/connectors/connector.hpp"
 #include "journal.hpp"
@@ -110,6 +111,18 @@ void filter_catalog(schema::Catalog& catalog, const SchemaSyncOptions& options) 
   std::erase_if(catalog.objects, [&](const schema::SchemaObject& o) {
     return !keep(o.schema, o.table.empty() ? o.name : o.table);
   });
+  // A schema is compared (made, or dropped as drift) only for the objects kept in it.
+  std::set<std::string> used;
+  const auto use = [&](const auto& items) {
+    for (const auto& item : items)
+      used.insert(item.schema);
+  };
+  use(catalog.tables);
+  use(catalog.views);
+  use(catalog.sequences);
+  use(catalog.enums);
+  use(catalog.objects);
+  std::erase_if(catalog.schemas, [&](const std::string& s) { return !used.contains(s); });
 }
 
 std::vector<std::string> descriptions(const std::vector<const schema::Change*>& changes) {

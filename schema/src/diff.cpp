@@ -117,6 +117,14 @@ class Differ {
       if (!have.contains(s))
         add(m_first, Op{.kind = OpKind::create_schema, .name = s});
     }
+    const std::set<std::string> want(m_master.schemas.begin(), m_master.schemas.end());
+    for (const std::string& s : m_tenant.schemas) {
+      if (want.contains(s))
+        continue;
+      report_drift("schema", s);
+      if (m_options.allow_drop)
+        add(m_drop_schemas, Op{.kind = OpKind::drop_schema, .risk = Risk::destructive, .name = s});
+    }
   }
 
   void enums() {
@@ -986,10 +994,11 @@ class Differ {
       return depth(m_tenant, *a.table) > depth(m_tenant, *b.table);
     });
     std::vector<Op> out;
-    for (auto* phase : {&m_first, &m_drop_views, &m_drop_objects, &m_create_early, &m_drop_fks,
-                        &m_drop_keys, &m_create_tables, &m_column_ops, &m_drop_columns, &m_add_keys,
-                        &m_add_fks, &m_owners, &m_create_views, &m_create_late, &m_table_options,
-                        &m_comments, &m_drop_tables, &m_drop_late, &m_last}) {
+    for (auto* phase :
+         {&m_first,     &m_drop_views,    &m_drop_objects, &m_create_early, &m_drop_fks,
+          &m_drop_keys, &m_create_tables, &m_column_ops,   &m_drop_columns, &m_add_keys,
+          &m_add_fks,   &m_owners,        &m_create_views, &m_create_late,  &m_table_options,
+          &m_comments,  &m_drop_tables,   &m_drop_late,    &m_last,         &m_drop_schemas}) {
       for (Op& op : *phase)
         out.push_back(std::move(op));
     }
@@ -1011,7 +1020,7 @@ class Differ {
   std::vector<Op> m_first, m_drop_views, m_drop_objects, m_create_early, m_drop_fks, m_drop_keys,
       m_create_tables, m_column_ops, m_drop_columns, m_add_keys, m_add_fks, m_owners,
       m_create_views, m_create_late, m_table_options, m_comments, m_drop_tables, m_drop_late,
-      m_last;
+      m_last, m_drop_schemas;
 };
 
 }  // namespace

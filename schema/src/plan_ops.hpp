@@ -12,6 +12,7 @@ namespace ferry::schema::detail {
 
 enum class OpKind {
   create_schema,
+  drop_schema,  // a tenant-only schema, after everything in it went
   create_enum,
   add_enum_label,
   replace_enum,  // labels removed or reordered: not renderable safely

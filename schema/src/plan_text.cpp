@@ -141,6 +141,8 @@ std::string describe(const Op& op) {
   switch (op.kind) {
     case OpKind::create_schema:
       return "create schema " + op.name;
+    case OpKind::drop_schema:
+      return "drop schema " + op.name;
     case OpKind::create_enum:
       return "create enum " + op.enum_type->qualified_name();
     case OpKind::add_enum_label:

@@ -178,6 +178,7 @@ std::vector<std::string> render(const Op& op) {
   const auto alter_table = [&] { return "ALTER TABLE " + qi(op.table->name) + " "; };
   switch (op.kind) {
     case OpKind::create_schema:
+    case OpKind::drop_schema:
     case OpKind::create_enum:
     case OpKind::add_enum_label:
     case OpKind::drop_enum:

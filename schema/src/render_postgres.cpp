@@ -172,6 +172,8 @@ std::vector<std::string> render(const Op& op) {
   switch (op.kind) {
     case OpKind::create_schema:
       return {"CREATE SCHEMA IF NOT EXISTS " + qi(op.name)};
+    case OpKind::drop_schema:
+      return {"DROP SCHEMA " + qi(op.name)};
     case OpKind::create_enum: {
       std::vector<std::string> labels;
       for (const std::string& l : op.enum_type->labels)
