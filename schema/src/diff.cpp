@@ -666,11 +666,12 @@ class Differ {
   }
 
   void objects() {
-    std::map<ObjectKey, const SchemaObject*> tenant, master;
     for (const SchemaObject& o : m_tenant.objects)
-      tenant[key_of(o)] = &o;
+      m_tenant_objects[key_of(o)] = &o;
     for (const SchemaObject& o : m_master.objects)
-      master[key_of(o)] = &o;
+      m_master_objects[key_of(o)] = &o;
+    const auto& tenant = m_tenant_objects;
+    const auto& master = m_master_objects;
     const std::set<std::string> available(m_tenant.available_extensions.begin(),
                                           m_tenant.available_extensions.end());
     for (const auto& [key, o] : master) {
@@ -797,11 +798,8 @@ class Differ {
   }
 
   void emit_objects() {
-    std::map<ObjectKey, const SchemaObject*> tenant, master;
-    for (const SchemaObject& o : m_tenant.objects)
-      tenant[key_of(o)] = &o;
-    for (const SchemaObject& o : m_master.objects)
-      master[key_of(o)] = &o;
+    const auto& tenant = m_tenant_objects;
+    const auto& master = m_master_objects;
     // Drops: users before what they use (reverse dependency order).
     std::vector<const SchemaObject*> early_drops, late_drops;
     for (const auto& [key, o] : tenant) {
@@ -1016,6 +1014,7 @@ class Differ {
   std::set<Key> m_dropped_views;
   std::vector<const SchemaObject*> m_object_creates, m_object_replaces;
   std::set<ObjectKey> m_object_recreate, m_object_drops, m_implicitly_dropped;
+  std::map<ObjectKey, const SchemaObject*> m_tenant_objects, m_master_objects;  // by objects()
   // Phases, in execution order (ordered()).
   std::vector<Op> m_first, m_drop_views, m_drop_objects, m_create_early, m_drop_fks, m_drop_keys,
       m_create_tables, m_column_ops, m_drop_columns, m_add_keys, m_add_fks, m_owners,
