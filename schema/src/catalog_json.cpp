@@ -49,7 +49,10 @@ json table_json(const Table& t) {
     columns.push_back(column_json(c));
   json uniques = json::array();
   for (const UniqueConstraint& u : t.uniques) {
-    uniques.push_back(json{{"name", u.name}, {"columns", u.columns}});
+    uniques.push_back(json{{"name", u.name},
+                           {"columns", u.columns},
+                           {"deferrable", u.deferrable},
+                           {"initially_deferred", u.initially_deferred}});
   }
   json indexes = json::array();
   for (const Index& i : t.indexes)
@@ -64,13 +67,15 @@ json table_json(const Table& t) {
                        {"on_delete", to_string(fk.on_delete)},
                        {"on_update", to_string(fk.on_update)},
                        {"deferrable", fk.deferrable},
-                       {"initially_deferred", fk.initially_deferred}});
+                       {"initially_deferred", fk.initially_deferred},
+                       {"valid", fk.valid}});
   }
   json checks = json::array();
   for (const Check& c : t.checks) {
     checks.push_back(json{{"name", c.name},
                           {"expression", c.expression},
-                          {"column", c.column.empty() ? json(nullptr) : json(c.column)}});
+                          {"column", c.column.empty() ? json(nullptr) : json(c.column)},
+                          {"valid", c.valid}});
   }
   json pk = nullptr;
   if (t.primary_key)
@@ -79,6 +84,8 @@ json table_json(const Table& t) {
               {"name", t.name},
               {"row_estimate", t.row_estimate},
               {"comment", optional_text(t.comment)},
+              {"index_comments", t.index_comments},
+              {"constraint_comments", t.constraint_comments},
               {"columns", std::move(columns)},
               {"primary_key", std::move(pk)},
               {"uniques", std::move(uniques)},
@@ -111,6 +118,7 @@ json to_json(const Catalog& catalog) {
                              {"increment", s.increment},
                              {"min_value", s.min_value},
                              {"max_value", s.max_value},
+                             {"cache", s.cache},
                              {"cycle", s.cycle},
                              {"owned_by", optional_text(s.owned_by)}});
   }
@@ -148,6 +156,7 @@ json to_json(const Catalog& catalog) {
               {"server_version", catalog.server_version},
               {"database", catalog.database},
               {"schemas", catalog.schemas},
+              {"schema_comments", catalog.schema_comments},
               {"tables", std::move(tables)},
               {"sequences", std::move(sequences)},
               {"enums", std::move(enums)},

@@ -72,7 +72,9 @@ void table_block(const Table& t, std::string& out) {
   if (t.primary_key)
     out += "  primary key (" + join(t.primary_key->columns) + ")\n";
   for (const UniqueConstraint& u : t.uniques) {
-    out += "  unique " + u.name + " (" + join(u.columns) + ")\n";
+    out += "  unique " + u.name + " (" + join(u.columns) + ")" +
+           (u.deferrable ? " DEFERRABLE" : "") +
+           (u.initially_deferred ? " INITIALLY DEFERRED" : "") + "\n";
   }
   for (const Index& i : t.indexes) {
     out += fmt::format("  {}index {} {} ({}){}{}\n", i.unique ? "unique " : "", i.name, i.method,
@@ -83,7 +85,8 @@ void table_block(const Table& t, std::string& out) {
     out += fmt::format("  foreign key {} ({}) -> {} ({}) ON DELETE {} ON UPDATE {}{}\n", fk.name,
                        join(fk.columns), qualified_name(fk.ref_schema, fk.ref_table),
                        join(fk.ref_columns), to_string(fk.on_delete), to_string(fk.on_update),
-                       fk.deferrable ? " DEFERRABLE" : "");
+                       std::string(fk.deferrable ? " DEFERRABLE" : "") +
+                           (fk.initially_deferred ? " INITIALLY DEFERRED" : ""));
   }
   for (const Check& c : t.checks)
     out += "  check " + c.name + " (" + c.expression + ")" +

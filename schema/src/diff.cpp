@@ -116,6 +116,16 @@ class Differ {
     for (const std::string& s : m_master.schemas) {
       if (!have.contains(s))
         add(m_first, Op{.kind = OpKind::create_schema, .name = s});
+      const auto want = m_master.schema_comments.find(s);
+      const auto had = m_tenant.schema_comments.find(s);
+      const std::optional<std::string> comment =
+          want == m_master.schema_comments.end() ? std::nullopt : std::optional(want->second);
+      if (comment != (had == m_tenant.schema_comments.end() || !have.contains(s)
+                          ? std::nullopt
+                          : std::optional(had->second))) {
+        add(m_comments,
+            Op{.kind = OpKind::set_comment, .name = s, .comment_on = "schema", .comment = comment});
+      }
     }
     const std::set<std::string> want(m_master.schemas.begin(), m_master.schemas.end());
     for (const std::string& s : m_tenant.schemas) {
@@ -127,24 +137,85 @@ class Differ {
     }
   }
 
+  // The tenant's columns of the enum `e` (in any schema), by their declared type.
+  std::vector<std::pair<const Table*, const Column*>> enum_columns(const EnumType& e) const {
+    const std::string quoted = quote_identifier('"', e.name);
+    const std::set<std::string> names{e.name, quoted, e.schema + "." + e.name,
+                                      quote_identifier('"', e.schema) + "." + quoted};
+    std::vector<std::pair<const Table*, const Column*>> out;
+    for (const Table& t : m_tenant.tables) {
+      for (const Column& c : t.columns) {
+        if (c.type == LogicalType::enumeration && !c.inherited && names.contains(c.declared_type))
+          out.emplace_back(&t, &c);
+      }
+    }
+    return out;
+  }
+
+  // A tenant-only enum with the labels of the master-only `e`, in its schema: the same type
+  // under an old name, renamed rather than made anew.
+  const EnumType* renamed_enum(const EnumType& e) const {
+    for (const EnumType& h : m_tenant.enums) {
+      const auto same_name = [&](const EnumType& m) {
+        return m.schema == h.schema && m.name == h.name;
+      };
+      if (h.schema == e.schema && h.labels == e.labels &&
+          std::none_of(m_master.enums.begin(), m_master.enums.end(), same_name))
+        return &h;
+    }
+    return nullptr;
+  }
+
   void enums() {
     const auto tenant = by_qualified_name(m_tenant.enums);
     const auto master = by_qualified_name(m_master.enums);
+    std::set<const EnumType*> renamed;
     for (const auto& [key, e] : master) {
       const auto it = tenant.find(key);
       if (it == tenant.end()) {
-        add(m_first, Op{.kind = OpKind::create_enum, .enum_type = e});
+        if (const EnumType* old = renamed_enum(*e); old != nullptr && !renamed.contains(old)) {
+          renamed.insert(old);
+          add(m_first, Op{.kind = OpKind::rename_enum, .enum_type = e, .name = old->name});
+        } else {
+          add(m_first, Op{.kind = OpKind::create_enum, .enum_type = e});
+        }
         continue;
       }
       const std::vector<std::string>& have = it->second->labels;
-      // Labels can be added in place; removing or reordering needs a rebuild of the type.
+      // Labels can be added in place; removing or reordering needs a rebuild of the type,
+      // unless each label that differs is at the same place: then it is renamed.
       std::vector<std::string> kept;
       for (const std::string& l : e->labels) {
         if (std::find(have.begin(), have.end(), l) != have.end())
           kept.push_back(l);
       }
+      if (kept != have && e->labels.size() == have.size()) {
+        bool renames_only = true;
+        for (std::size_t i = 0; i < have.size() && renames_only; ++i) {
+          renames_only =
+              e->labels[i] == have[i] ||
+              (std::find(have.begin(), have.end(), e->labels[i]) == have.end() &&
+               std::find(e->labels.begin(), e->labels.end(), have[i]) == e->labels.end());
+        }
+        if (renames_only) {
+          for (std::size_t i = 0; i < have.size(); ++i) {
+            if (e->labels[i] != have[i]) {
+              add(m_first, Op{.kind = OpKind::rename_enum_label,
+                              .enum_type = e,
+                              .name = e->labels[i],
+                              .before = have[i]});
+            }
+          }
+          continue;
+        }
+      }
       if (kept != have) {
-        add(m_first, Op{.kind = OpKind::replace_enum, .risk = Risk::destructive, .enum_type = e});
+        // A new type under the name, each column cast to it by its text (a row holding a
+        // removed label stops the plan), the old type dropped. Named enums are PostgreSQL's.
+        add(m_first, Op{.kind = OpKind::replace_enum,
+                        .risk = Risk::data_dependent,
+                        .enum_type = e,
+                        .enum_columns = enum_columns(*it->second)});
         continue;
       }
       std::string previous;
@@ -160,7 +231,7 @@ class Differ {
       }
     }
     for (const auto& [key, e] : tenant) {
-      if (master.contains(key))
+      if (master.contains(key) || renamed.contains(e))
         continue;
       report_drift("enum", e->qualified_name());
       if (m_options.allow_drop) {
@@ -185,7 +256,8 @@ class Differ {
       a.owned_by.reset();
       b.owned_by.reset();
       if (!(a == b))
-        add(m_first, Op{.kind = OpKind::alter_sequence, .sequence = &s});
+        add(m_first,
+            Op{.kind = OpKind::alter_sequence, .sequence = &s, .old_sequence = it->second});
       if (s.owned_by != it->second->owned_by && s.owned_by) {
         add(m_owners, Op{.kind = OpKind::set_sequence_owner, .sequence = &s});
       }
@@ -253,6 +325,7 @@ class Differ {
     }
     if (t.comment)
       add(m_comments, Op{.kind = OpKind::set_table_comment, .table = &t});
+    key_comments(t, nullptr);
     if (t.row_security || t.force_row_security)
       add(m_table_options, Op{.kind = OpKind::set_row_security, .table = &t});
     for (const Column& c : t.columns) {
@@ -493,6 +566,46 @@ class Differ {
     }
   }
 
+  // Comments on indexes and constraints of `t` (PostgreSQL): set where the tenant's (`old`,
+  // none for a new table) differ, and again on what this plan adds. What the plan drops takes
+  // its comment along.
+  void key_comments(const Table& t, const Table* old) {
+    using Comments = std::map<std::string, std::string>;
+    const auto set = [&](const std::set<std::string>& names, const Comments& want,
+                         const Comments* have, const char* on) {
+      for (const std::string& name : names) {
+        const auto w = want.find(name);
+        const std::optional<std::string> comment =
+            w == want.end() ? std::nullopt : std::optional(w->second);
+        std::optional<std::string> had;
+        if (have != nullptr && have->contains(name))
+          had = have->at(name);
+        const bool made = old == nullptr || m_made_keys.contains({t.qualified_name(), name});
+        if (made ? comment.has_value() : comment != had) {
+          add(m_comments, Op{.kind = OpKind::set_comment,
+                             .table = &t,
+                             .name = name,
+                             .comment_on = on,
+                             .comment = comment});
+        }
+      }
+    };
+    std::set<std::string> indexes, constraints;
+    for (const Index& i : t.indexes)
+      indexes.insert(i.name);
+    if (t.primary_key)
+      constraints.insert(t.primary_key->name);
+    for (const UniqueConstraint& u : t.uniques)
+      constraints.insert(u.name);
+    for (const Check& c : t.checks)
+      constraints.insert(c.name);
+    for (const ForeignKey& fk : t.foreign_keys)
+      constraints.insert(fk.name);
+    set(indexes, t.index_comments, old == nullptr ? nullptr : &old->index_comments, "index");
+    set(constraints, t.constraint_comments, old == nullptr ? nullptr : &old->constraint_comments,
+        "constraint");
+  }
+
   // Constraints and indexes: matched by name; a changed one is dropped and added again.
   void keys(const Table& t, const Table& old) {
     if (t.primary_key != old.primary_key) {
@@ -515,8 +628,9 @@ class Differ {
           [](const UniqueConstraint& a, const UniqueConstraint& b) { return a == b; });
     const std::size_t drops_before = m_drop_keys.size(), adds_before = m_add_keys.size();
     match(t, old, t.checks, old.checks, "check", OpKind::add_check, OpKind::drop_check,
-          Risk::data_dependent, m_add_keys, m_drop_keys,
-          [](const Check& a, const Check& b) { return a.expression == b.expression; });
+          Risk::data_dependent, m_add_keys, m_drop_keys, [](const Check& a, const Check& b) {
+            return a.expression == b.expression && a.valid == b.valid;
+          });
     column_checks(t, old, drops_before, adds_before);
     match(t, old, t.indexes, old.indexes, "index", OpKind::create_index, OpKind::drop_index,
           Risk::safe, m_add_keys, m_drop_keys, same_index);
@@ -531,6 +645,7 @@ class Differ {
     match(t, old, t.foreign_keys, old.foreign_keys, "foreign key", OpKind::add_foreign_key,
           OpKind::drop_foreign_key, Risk::data_dependent, m_add_fks, m_drop_fks,
           [](const ForeignKey& a, const ForeignKey& b) { return a == b; });
+    key_comments(t, &old);
   }
 
   template <typename T, typename Same>
@@ -551,6 +666,7 @@ class Differ {
       Op op{.kind = add_kind, .risk = add_risk, .table = &t, .old_table = &old};
       set_object(op, w);
       add(add_phase, op);
+      m_made_keys.insert({t.qualified_name(), w.name});
     }
     for (const T& h : have) {
       if (want_by_name.contains(h.name))
@@ -686,15 +802,19 @@ class Differ {
         continue;
       }
       const SchemaObject& old = *it->second;
-      if (o->definition == old.definition && o->replace_key == old.replace_key) {
-        if (o->version != old.version)
-          add(m_first, Op{.kind = OpKind::alter_extension, .object = o});
+      if (o->kind == ObjectKind::extension) {
+        if (o->replace_key != old.replace_key || o->version != old.version) {
+          add(m_first, Op{.kind = OpKind::alter_extension,
+                          .object = o,
+                          .name = o->replace_key != old.replace_key ? o->replace_key : "",
+                          .after = o->version != old.version ? o->version.value_or("") : ""});
+        }
         continue;
       }
-      if (o->kind == ObjectKind::extension) {
-        add(m_first, Op{.kind = OpKind::manual_object, .object = o});
-      } else if (routine(o->kind) && m_master.dialect == Dialect::postgres &&
-                 o->replace_key == old.replace_key) {
+      if (o->definition == old.definition && o->replace_key == old.replace_key)
+        continue;
+      if (routine(o->kind) && m_master.dialect == Dialect::postgres &&
+          o->replace_key == old.replace_key) {
         m_object_replaces.push_back(o);
       } else if (type_like(o->kind) && used_by_columns(m_tenant, old)) {
         add(m_first, Op{.kind = OpKind::manual_object, .object = o});
@@ -1011,6 +1131,9 @@ class Differ {
   // Tables whose columns change or go, and routines and types that are recreated: views that
   // name one are recreated.
   std::set<std::string> m_changed_tables;
+  // (table, index or constraint) this plan adds to an existing table: its comment is made
+  // again.
+  std::set<std::pair<std::string, std::string>> m_made_keys;
   std::set<Key> m_dropped_views;
   std::vector<const SchemaObject*> m_object_creates, m_object_replaces;
   std::set<ObjectKey> m_object_recreate, m_object_drops, m_implicitly_dropped;

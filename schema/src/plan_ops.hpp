@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ferry/schema/catalog.hpp"
@@ -15,7 +16,9 @@ enum class OpKind {
   drop_schema,  // a tenant-only schema, after everything in it went
   create_enum,
   add_enum_label,
-  replace_enum,  // labels removed or reordered: not renderable safely
+  replace_enum,       // labels removed or reordered: a new type, the columns cast to it
+  rename_enum,        // ALTER TYPE `name` RENAME TO the master's
+  rename_enum_label,  // ALTER TYPE ... RENAME VALUE `before` TO `name`
   create_sequence,
   alter_sequence,
   drop_view,
@@ -56,6 +59,7 @@ enum class OpKind {
   alter_table_options,
   partition_table,    // MySQL: PARTITION BY the master's clause (after the keys change)
   set_index_ignored,  // MariaDB: ALTER INDEX ... [NOT] IGNORED
+  set_comment,        // PostgreSQL COMMENT ON INDEX, CONSTRAINT or SCHEMA `name`
 };
 
 // Which attributes of a column differ.
@@ -87,11 +91,20 @@ struct Op {
   const Check* check = nullptr;
   const View* view = nullptr;
   const Sequence* sequence = nullptr;
+  const Sequence* old_sequence = nullptr;  // alter_sequence: the tenant's
   const EnumType* enum_type = nullptr;
   const SchemaObject* object = nullptr;
-  std::string name;    // schema name, enum label
-  std::string after;   // enum label to add after, or
+  // schema name, enum label; alter_extension: the schema to move it to, if it moves
+  std::string name;
+  // enum label to add after, or; alter_extension: the version to update to, if it changes
+  std::string after;
   std::string before;  // the label to add before when the new one comes first
+  // set_comment: what is commented on ("index", "constraint", "schema") and the comment, none
+  // to remove it.
+  const char* comment_on = nullptr;
+  std::optional<std::string> comment;
+  // replace_enum: the tenant's columns of the type, cast to the new one.
+  std::vector<std::pair<const Table*, const Column*>> enum_columns;
 };
 
 // Renders ops, already in execution order, to changes in one dialect.

@@ -148,8 +148,15 @@ std::string describe(const Op& op) {
     case OpKind::add_enum_label:
       return fmt::format("add label '{}' to enum {}", op.name, op.enum_type->qualified_name());
     case OpKind::replace_enum:
-      return "enum " + op.enum_type->qualified_name() +
-             ": labels removed or reordered; recreate the type by hand";
+      return fmt::format("recreate enum {} with labels {} and cast its {} column(s)",
+                         op.enum_type->qualified_name(), join(op.enum_type->labels),
+                         op.enum_columns.size());
+    case OpKind::rename_enum:
+      return fmt::format("rename enum {} to {}", qualified_name(op.enum_type->schema, op.name),
+                         op.enum_type->qualified_name());
+    case OpKind::rename_enum_label:
+      return fmt::format("rename label '{}' of enum {} to '{}'", op.before,
+                         op.enum_type->qualified_name(), op.name);
     case OpKind::create_sequence:
       return "create sequence " + op.sequence->qualified_name();
     case OpKind::alter_sequence:
@@ -167,6 +174,9 @@ std::string describe(const Op& op) {
       return "create view " + op.view->qualified_name();
     case OpKind::set_view_comment:
       return "comment on view " + op.view->qualified_name();
+    case OpKind::set_comment:
+      return fmt::format("{} comment on {} {}", op.comment ? "set" : "remove", op.comment_on,
+                         op.table == nullptr ? op.name : t + "." + op.name);
     case OpKind::drop_foreign_key:
       return "drop foreign key " + t + "." + op.foreign_key->name;
     case OpKind::add_foreign_key:
@@ -210,8 +220,9 @@ std::string describe(const Op& op) {
     case OpKind::drop_object:
       return fmt::format("drop {} {}", to_string(op.object->kind), op.object->qualified_name());
     case OpKind::alter_extension:
-      return fmt::format("update extension {} to version {}", op.object->name,
-                         op.object->version.value_or("?"));
+      return fmt::format("{} extension {}{}{}", op.name.empty() ? "update" : "move",
+                         op.object->name, op.name.empty() ? "" : " to schema " + op.name,
+                         op.after.empty() ? "" : " to version " + op.after);
     case OpKind::missing_extension:
       return fmt::format(
           "extension {} is not available on the tenant's server: install the package that "
@@ -219,11 +230,8 @@ std::string describe(const Op& op) {
           "extensions that come with PostgreSQL, postgresql-contrib)",
           op.object->name, op.object->name);
     case OpKind::manual_object:
-      return fmt::format("{} {} differs and {}: change it by hand", to_string(op.object->kind),
-                         op.object->qualified_name(),
-                         op.object->kind == ObjectKind::extension
-                             ? "moving an extension drops what depends on it"
-                             : "columns use it");
+      return fmt::format("{} {} differs and columns use it: change it by hand",
+                         to_string(op.object->kind), op.object->qualified_name());
     case OpKind::change_partition_key:
       return fmt::format(
           "partitioning of {}: {} -> {}; a table cannot be repartitioned in "

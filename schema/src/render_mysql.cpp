@@ -185,7 +185,9 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::set_sequence_owner:
       return {};  // no such objects in MySQL
     case OpKind::replace_enum:
-      return {};
+    case OpKind::rename_enum:
+    case OpKind::rename_enum_label:
+      return {};  // named enums are PostgreSQL's
     case OpKind::create_sequence:
       return {"CREATE SEQUENCE " + qi(op.sequence->name) + " " + sequence_options(*op.sequence)};
     case OpKind::alter_sequence:
@@ -201,6 +203,8 @@ std::vector<std::string> render(const Op& op) {
                                              : " WITH " + op.view->check_option + " CHECK OPTION")};
     case OpKind::set_view_comment:
       return {};  // MySQL views carry no comment
+    case OpKind::set_comment:
+      return {};  // read from PostgreSQL only
     case OpKind::drop_foreign_key:
       return {alter_table() + "DROP FOREIGN KEY " + qi(op.foreign_key->name)};
     case OpKind::add_foreign_key:

@@ -23,6 +23,11 @@ std::string qualified(const std::string& name) {
   return dot == std::string::npos ? qi(name) : qn(name.substr(0, dot), name.substr(dot + 1));
 }
 
+// A collation outside pg_catalog comes quoted and qualified from the catalog.
+std::string collation(const std::string& name) {
+  return name.starts_with('"') ? name : qi(name);
+}
+
 std::string table_name(const Table& t) {
   return qn(t.schema, t.name);
 }
@@ -40,7 +45,7 @@ std::string identity_clause(const Column& c) {
 // "START WITH 1 INCREMENT BY 2 ... NO CYCLE" as ALTER COLUMN's "SET START WITH 1 SET ...".
 std::string identity_set_options(const std::string& options) {
   std::string out;
-  for (const char* option : {"START WITH", "INCREMENT BY", "MINVALUE", "MAXVALUE"}) {
+  for (const char* option : {"START WITH", "INCREMENT BY", "MINVALUE", "MAXVALUE", "CACHE"}) {
     const auto at = options.find(option);
     if (at == std::string::npos)
       continue;
@@ -56,7 +61,7 @@ std::string identity_set_options(const std::string& options) {
 std::string column_definition(const Column& c) {
   std::string out = qi(c.name) + " " + c.declared_type;
   if (c.collation)
-    out += " COLLATE " + qi(*c.collation);
+    out += " COLLATE " + collation(*c.collation);
   if (c.generated_expr) {
     out += " GENERATED ALWAYS AS (" + *c.generated_expr + ") STORED";
   } else if (c.identity == Identity::always || c.identity == Identity::by_default) {
@@ -70,7 +75,12 @@ std::string column_definition(const Column& c) {
 }
 
 std::string fk_clause(const ForeignKey& fk) {
-  return foreign_key_clause('"', fk, qn(fk.ref_schema, fk.ref_table), true);
+  return foreign_key_clause('"', fk, qn(fk.ref_schema, fk.ref_table), true) +
+         (fk.valid ? "" : " NOT VALID");
+}
+
+std::string check_clause(const Check& c) {
+  return qi(c.name) + " CHECK (" + c.expression + ")";
 }
 
 std::string index_statement(const Table& t, const Index& index) {
@@ -95,6 +105,40 @@ std::string index_statement(const Table& t, const Index& index) {
   return out;
 }
 
+std::string create_enum(const EnumType& e) {
+  std::vector<std::string> labels;
+  for (const std::string& l : e.labels)
+    labels.push_back(quote_literal(l));
+  return "CREATE TYPE " + qn(e.schema, e.name) + " AS ENUM (" + join(labels) + ")";
+}
+
+// Labels removed or reordered: the old type steps aside under a temporary name, the new one
+// takes its name, each column is cast by its text (its default, which names the type, is
+// set again after), and the old type goes.
+std::vector<std::string> replace_enum(const Op& op) {
+  const EnumType& e = *op.enum_type;
+  const std::string type = qn(e.schema, e.name);
+  const std::string old_name = e.name.substr(0, 40) + "_ferry_replaced";
+  std::vector<std::string> out{"ALTER TYPE " + type + " RENAME TO " + qi(old_name), create_enum(e)};
+  for (const auto& [t, c] : op.enum_columns) {
+    const std::string alter = "ALTER TABLE " + table_name(*t) + " ALTER COLUMN " + qi(c->name);
+    if (c->default_expr)
+      out.push_back(alter + " DROP DEFAULT");
+    out.push_back(alter + " TYPE " + type + " USING " + qi(c->name) + "::text::" + type);
+    if (c->default_expr)
+      out.push_back(alter + " SET DEFAULT " + *c->default_expr);
+  }
+  out.push_back("DROP TYPE " + qn(e.schema, old_name));
+  return out;
+}
+
+std::string unique_clause(const UniqueConstraint& u) {
+  return qi(u.name) + " UNIQUE (" + columns(u.columns) + ")" +
+         (u.initially_deferred ? " DEFERRABLE INITIALLY DEFERRED"
+          : u.deferrable       ? " DEFERRABLE"
+                               : "");
+}
+
 std::string view_body(const View& v) {
   std::string body = v.definition;
   while (!body.empty() &&
@@ -110,9 +154,21 @@ std::string comment_value(const std::optional<std::string>& comment) {
 }
 
 std::string sequence_options(const Sequence& s) {
-  return fmt::format("AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} {}", s.data_type,
-                     s.increment, s.min_value, s.max_value, s.start,
+  return fmt::format("AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+                     s.data_type, s.increment, s.min_value, s.max_value, s.start, s.cache,
                      s.cycle ? "CYCLE" : "NO CYCLE");
+}
+
+// A sequence's current value is data and stays, unless the new bounds exclude it: then the
+// sequence restarts at its new start, which is the only value the server accepts.
+std::string alter_sequence(const Sequence& s, const Sequence& old) {
+  const std::string alter = "ALTER SEQUENCE " + qn(s.schema, s.name) + " " + sequence_options(s);
+  if (s.min_value <= old.min_value && s.max_value >= old.max_value)
+    return alter;
+  return fmt::format(
+      "DO $ferry$ BEGIN IF (SELECT last_value FROM {}) BETWEEN {} AND {} THEN {}; ELSE {} "
+      "RESTART; END IF; END $ferry$",
+      qn(s.schema, s.name), s.min_value, s.max_value, alter, alter);
 }
 
 std::vector<std::string> alter_column(const Op& op) {
@@ -151,7 +207,7 @@ std::vector<std::string> alter_column(const Op& op) {
   if (op.delta.type || op.delta.collation) {
     std::string s = alter + " TYPE " + c.declared_type;
     if (c.collation)
-      s += " COLLATE " + qi(*c.collation);
+      s += " COLLATE " + collation(*c.collation);
     if (op.delta.type)
       s += " USING " + qi(c.name) + "::" + c.declared_type;
     out.push_back(s);
@@ -174,13 +230,16 @@ std::vector<std::string> render(const Op& op) {
       return {"CREATE SCHEMA IF NOT EXISTS " + qi(op.name)};
     case OpKind::drop_schema:
       return {"DROP SCHEMA " + qi(op.name)};
-    case OpKind::create_enum: {
-      std::vector<std::string> labels;
-      for (const std::string& l : op.enum_type->labels)
-        labels.push_back(quote_literal(l));
-      return {"CREATE TYPE " + qn(op.enum_type->schema, op.enum_type->name) + " AS ENUM (" +
-              join(labels) + ")"};
-    }
+    case OpKind::create_enum:
+      return {create_enum(*op.enum_type)};
+    case OpKind::rename_enum:
+      return {"ALTER TYPE " + qn(op.enum_type->schema, op.name) + " RENAME TO " +
+              qi(op.enum_type->name)};
+    case OpKind::rename_enum_label:
+      return {"ALTER TYPE " + qn(op.enum_type->schema, op.enum_type->name) + " RENAME VALUE " +
+              quote_literal(op.before) + " TO " + quote_literal(op.name)};
+    case OpKind::replace_enum:
+      return replace_enum(op);
     case OpKind::add_enum_label: {
       const std::string type = qn(op.enum_type->schema, op.enum_type->name);
       if (!op.after.empty()) {
@@ -190,14 +249,11 @@ std::vector<std::string> render(const Op& op) {
       return {"ALTER TYPE " + type + " ADD VALUE " + quote_literal(op.name) +
               (op.before.empty() ? "" : " BEFORE " + quote_literal(op.before))};
     }
-    case OpKind::replace_enum:
-      return {};  // nothing safe to run: the change blocks the tenant until done by hand
     case OpKind::create_sequence:
       return {"CREATE SEQUENCE " + qn(op.sequence->schema, op.sequence->name) + " " +
               sequence_options(*op.sequence)};
     case OpKind::alter_sequence:
-      return {"ALTER SEQUENCE " + qn(op.sequence->schema, op.sequence->name) + " " +
-              sequence_options(*op.sequence)};
+      return {alter_sequence(*op.sequence, *op.old_sequence)};
     case OpKind::set_sequence_owner: {
       const std::string& owner = *op.sequence->owned_by;
       const auto dot = owner.rfind('.');
@@ -213,7 +269,19 @@ std::vector<std::string> render(const Op& op) {
               qn(op.view->schema, op.view->name)};
     case OpKind::create_view:
       return {std::string(op.view->materialized ? "CREATE MATERIALIZED VIEW " : "CREATE VIEW ") +
-              qn(op.view->schema, op.view->name) + " AS " + view_body(*op.view)};
+              qn(op.view->schema, op.view->name) +
+              (op.view->options.empty() ? "" : " WITH (" + op.view->options + ")") + " AS " +
+              view_body(*op.view) +
+              (op.view->check_option.empty() ? "" : " " + op.view->check_option)};
+    case OpKind::set_comment:
+      if (std::string_view(op.comment_on) == "schema")
+        return {"COMMENT ON SCHEMA " + qi(op.name) + " IS " + comment_value(op.comment)};
+      if (std::string_view(op.comment_on) == "index") {
+        return {"COMMENT ON INDEX " + qn(op.table->schema, op.name) + " IS " +
+                comment_value(op.comment)};
+      }
+      return {"COMMENT ON CONSTRAINT " + qi(op.name) + " ON " + table_name(*op.table) + " IS " +
+              comment_value(op.comment)};
     case OpKind::set_view_comment:
       return {std::string(op.view->materialized ? "COMMENT ON MATERIALIZED VIEW "
                                                 : "COMMENT ON VIEW ") +
@@ -226,13 +294,12 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::drop_check:
       return {alter_table() + "DROP CONSTRAINT " + qi(op.check->name)};
     case OpKind::add_check:
-      return {alter_table() + "ADD CONSTRAINT " + qi(op.check->name) + " CHECK (" +
-              op.check->expression + ")"};
+      return {alter_table() + "ADD CONSTRAINT " + check_clause(*op.check) +
+              (op.check->valid ? "" : " NOT VALID")};
     case OpKind::drop_unique:
       return {alter_table() + "DROP CONSTRAINT " + qi(op.unique->name)};
     case OpKind::add_unique:
-      return {alter_table() + "ADD CONSTRAINT " + qi(op.unique->name) + " UNIQUE (" +
-              columns(op.unique->columns) + ")"};
+      return {alter_table() + "ADD CONSTRAINT " + unique_clause(*op.unique)};
     case OpKind::drop_index:
       return {"DROP INDEX " + qn(op.table->schema, op.index->name)};
     case OpKind::create_index:
@@ -249,31 +316,44 @@ std::vector<std::string> render(const Op& op) {
         if (!c.inherited)
           parts.push_back(column_definition(c));
       }
+      // CREATE TABLE validates every check it holds: a NOT VALID one is added after it.
+      std::vector<std::string> statements;
+      const auto add_checks = [&] {
+        for (const Check& c : t.checks) {
+          if (c.valid)
+            parts.push_back("CONSTRAINT " + check_clause(c));
+          else
+            statements.push_back("ALTER TABLE " + table_name(t) + " ADD CONSTRAINT " +
+                                 check_clause(c) + " NOT VALID");
+        }
+      };
       // A partition's keys are clones of its parent's, made with it.
       if (t.partition_of) {
-        for (const Check& c : t.checks)
-          parts.push_back("CONSTRAINT " + qi(c.name) + " CHECK (" + c.expression + ")");
-        return {"CREATE TABLE " + table_name(t) + " PARTITION OF " + qualified(*t.partition_of) +
-                (parts.empty() ? "" : " (\n  " + join(parts, ",\n  ") + "\n)") + " " +
-                t.partition_bound.value_or("DEFAULT") +
-                (t.partition_by ? " PARTITION BY " + *t.partition_by : "")};
+        add_checks();
+        statements.insert(statements.begin(),
+                          "CREATE TABLE " + table_name(t) + " PARTITION OF " +
+                              qualified(*t.partition_of) +
+                              (parts.empty() ? "" : " (\n  " + join(parts, ",\n  ") + "\n)") + " " +
+                              t.partition_bound.value_or("DEFAULT") +
+                              (t.partition_by ? " PARTITION BY " + *t.partition_by : ""));
+        return statements;
       }
       if (t.primary_key) {
         parts.push_back("CONSTRAINT " + qi(t.primary_key->name) + " PRIMARY KEY (" +
                         columns(t.primary_key->columns) + ")");
       }
       for (const UniqueConstraint& u : t.uniques) {
-        parts.push_back("CONSTRAINT " + qi(u.name) + " UNIQUE (" + columns(u.columns) + ")");
+        parts.push_back("CONSTRAINT " + unique_clause(u));
       }
-      for (const Check& c : t.checks) {
-        parts.push_back("CONSTRAINT " + qi(c.name) + " CHECK (" + c.expression + ")");
-      }
+      add_checks();
       std::vector<std::string> parents;
       for (const std::string& p : t.inherits)
         parents.push_back(qualified(p));
-      return {"CREATE TABLE " + table_name(t) + " (\n  " + join(parts, ",\n  ") + "\n)" +
-              (parents.empty() ? "" : " INHERITS (" + join(parents) + ")") +
-              (t.partition_by ? " PARTITION BY " + *t.partition_by : "")};
+      statements.insert(statements.begin(),
+                        "CREATE TABLE " + table_name(t) + " (\n  " + join(parts, ",\n  ") + "\n)" +
+                            (parents.empty() ? "" : " INHERITS (" + join(parents) + ")") +
+                            (t.partition_by ? " PARTITION BY " + *t.partition_by : ""));
+      return statements;
     }
     case OpKind::drop_table:
       return {"DROP TABLE " + table_name(*op.table)};
@@ -293,9 +373,15 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::replace_object:
     case OpKind::drop_object:
       return object_statements(Dialect::postgres, op);
-    case OpKind::alter_extension:
-      return {"ALTER EXTENSION " + qi(op.object->name) + " UPDATE TO " +
-              quote_literal(op.object->version.value_or(""))};
+    case OpKind::alter_extension: {
+      std::vector<std::string> out;
+      if (!op.name.empty())
+        out.push_back("ALTER EXTENSION " + qi(op.object->name) + " SET SCHEMA " + qi(op.name));
+      if (!op.after.empty())
+        out.push_back("ALTER EXTENSION " + qi(op.object->name) + " UPDATE TO " +
+                      quote_literal(op.after));
+      return out;
+    }
     case OpKind::missing_extension:
     case OpKind::manual_object:
       return {};  // blocks the tenant until done by hand

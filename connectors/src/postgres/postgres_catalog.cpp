@@ -42,7 +42,8 @@ constexpr std::string_view k_database_query =
     "ARRAY(SELECT name FROM pg_available_extensions)";
 
 std::string schemas_query() {
-  return "SELECT n.nspname FROM pg_namespace n WHERE " + user_schema("n");
+  return "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n WHERE " +
+         user_schema("n");
 }
 
 std::string tables_query() {
@@ -73,7 +74,8 @@ std::string columns_query() {
       "pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, "
       "CASE WHEN a.attcollation <> t.typcollation THEN "
       "  CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname "
-      "  ELSE cn.nspname || '.' || co.collname END END, "
+      "  ELSE '\"' || replace(cn.nspname, '\"', '\"\"') || '\".\"' || "
+      "  replace(co.collname, '\"', '\"\"') || '\"' END END, "
       "col_description(a.attrelid, a.attnum), NOT a.attislocal "
       "FROM pg_attribute a "
       "JOIN pg_type t ON t.oid = a.atttypid "
@@ -97,7 +99,8 @@ std::string constraints_query() {
       "      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum "
       "      ORDER BY k.ord), "
       "con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred, "
-      "CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END "
+      "CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, "
+      "con.convalidated, obj_description(con.oid, 'pg_constraint') "
       "FROM pg_constraint con "
       "LEFT JOIN pg_class fc ON fc.oid = con.confrelid "
       "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
@@ -119,7 +122,8 @@ std::string indexes_query() {
       "  AND NOT opc.opcdefault), "
       "(SELECT string_agg(quote_ident(ia.attname), ', ' ORDER BY g.n) "
       "  FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS g(n) "
-      "  JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[g.n - 1]) "
+      "  JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[g.n - 1]), "
+      "obj_description(i.indexrelid, 'pg_class') "
       "FROM pg_index i "
       "JOIN pg_class ic ON ic.oid = i.indexrelid "
       "JOIN pg_am am ON am.oid = ic.relam "
@@ -129,7 +133,7 @@ std::string indexes_query() {
       "WHERE i.indrelid IN (SELECT oid FROM user_tables) AND NOT ic.relispartition "
       "AND NOT EXISTS ("
       "  SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid "
-      "  AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')) "
+      "  AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) "
       "ORDER BY i.indrelid, ic.relname, k.n");
 }
 
@@ -138,7 +142,7 @@ std::string indexes_query() {
 // recognizes them by the identity of the owning column.
 std::string sequences_query() {
   return "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, "
-         "s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, "
+         "s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.seqcache, "
          "(SELECT tc.relname || '.' || a.attname FROM pg_depend d "
          "  JOIN pg_class tc ON tc.oid = d.refobjid "
          "  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
@@ -163,7 +167,10 @@ std::string enums_query() {
 
 std::string views_query() {
   return "SELECT n.nspname, c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm', "
-         "obj_description(c.oid, 'pg_class') "
+         "obj_description(c.oid, 'pg_class'), array_to_string(ARRAY(SELECT o FROM "
+         "unnest(c.reloptions) o WHERE o NOT LIKE 'check_option=%'), ', '), (SELECT 'WITH ' || "
+         "upper(substr(o, 14)) || ' CHECK OPTION' FROM unnest(c.reloptions) o "
+         "WHERE o LIKE 'check_option=%') "
          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
          "WHERE c.relkind IN ('v', 'm') AND " +
          user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
@@ -239,6 +246,8 @@ class CatalogReader {
     m_catalog.available_extensions = parse_text_array(text(header.at(0), 2));
     for (const TextRow& row : fetch(schemas_query(), "schemas")) {
       m_catalog.schemas.push_back(text(row, 0));
+      if (row[1])
+        m_catalog.schema_comments[text(row, 0)] = *row[1];
     }
     read_tables();
     read_columns();
@@ -319,10 +328,13 @@ class CatalogReader {
         continue;
       const std::string& kind = text(row, 2);
       std::vector<std::string> columns = parse_text_array(text(row, 3));
+      if (row[13])
+        t->constraint_comments[text(row, 1)] = *row[13];
       if (kind == "p") {
         t->primary_key = schema::PrimaryKey{text(row, 1), std::move(columns)};
       } else if (kind == "u") {
-        t->uniques.push_back(schema::UniqueConstraint{text(row, 1), std::move(columns)});
+        t->uniques.push_back(schema::UniqueConstraint{text(row, 1), std::move(columns),
+                                                      to_bool(row, 9), to_bool(row, 10)});
       } else if (kind == "f") {
         schema::ForeignKey fk;
         fk.name = text(row, 1);
@@ -334,9 +346,11 @@ class CatalogReader {
         fk.on_update = fk_action(text(row, 8));
         fk.deferrable = to_bool(row, 9);
         fk.initially_deferred = to_bool(row, 10);
+        fk.valid = to_bool(row, 12);
         t->foreign_keys.push_back(std::move(fk));
       } else if (kind == "c") {
-        t->checks.push_back(schema::Check{text(row, 1), text(row, 11)});
+        t->checks.push_back(schema::Check{
+            .name = text(row, 1), .expression = text(row, 11), .valid = to_bool(row, 12)});
       }
     }
   }
@@ -355,6 +369,8 @@ class CatalogReader {
         index.unique = to_bool(row, 2);
         index.method = text(row, 3);
         index.predicate = row[4];
+        if (row[10])
+          t->index_comments[index.name] = *row[10];
         // INCLUDE columns come quoted and joined by ", ": split them back.
         if (row[9]) {
           std::string list = *row[9];
@@ -409,7 +425,8 @@ class CatalogReader {
           c.identity_options = "START WITH " + std::to_string(s.start) + " INCREMENT BY " +
                                std::to_string(s.increment) + " MINVALUE " +
                                std::to_string(s.min_value) + " MAXVALUE " +
-                               std::to_string(s.max_value) + (s.cycle ? " CYCLE" : " NO CYCLE");
+                               std::to_string(s.max_value) + " CACHE " + std::to_string(s.cache) +
+                               (s.cycle ? " CYCLE" : " NO CYCLE");
         }
       }
     }
@@ -426,7 +443,8 @@ class CatalogReader {
       s.min_value = to_int64(row, 5);
       s.max_value = to_int64(row, 6);
       s.cycle = to_bool(row, 7);
-      s.owned_by = row[8];
+      s.cache = to_int64(row, 8);
+      s.owned_by = row[9];
       set_identity_options(s);
       m_catalog.sequences.push_back(std::move(s));
     }
@@ -445,8 +463,8 @@ class CatalogReader {
 
   void read_views() {
     for (const TextRow& row : fetch(views_query(), "views")) {
-      m_catalog.views.push_back(
-          schema::View{text(row, 0), text(row, 1), text(row, 2), to_bool(row, 3), row[4]});
+      m_catalog.views.push_back(schema::View{text(row, 0), text(row, 1), text(row, 2),
+                                             to_bool(row, 3), row[4], text(row, 5), text(row, 6)});
     }
   }
 

@@ -40,7 +40,7 @@ std::string uses(std::string_view catalog, std::string_view oid) {
 // (a text array), replace key, version, uses.
 std::string extensions_query() {
   return "SELECT '', e.extname, '', '', ARRAY[format('CREATE EXTENSION IF NOT EXISTS %I WITH "
-         "SCHEMA %I', e.extname, n.nspname)], '', e.extversion, '{}'::text[] "
+         "SCHEMA %I', e.extname, n.nspname)], n.nspname, e.extversion, '{}'::text[] "
          "FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
          "WHERE e.extname <> 'plpgsql'";
 }
@@ -51,7 +51,8 @@ std::string collations_query() {
          "WHEN 'i' THEN format('provider = icu, locale = %L', "
          "  COALESCE(to_jsonb(co) ->> 'colliculocale', to_jsonb(co) ->> 'colllocale')) "
          "ELSE format('provider = libc, lc_collate = %L, lc_ctype = %L', co.collcollate, "
-         "  co.collctype) END, co.collisdeterministic)], '', NULL, '{}'::text[] "
+         "  co.collctype) END, CASE WHEN co.collisdeterministic THEN 'true' ELSE 'false' END)], "
+         "'', NULL, '{}'::text[] "
          "FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE " +
          user_schema("n") + " AND " + not_extension("pg_collation", "co.oid");
 }
@@ -110,8 +111,10 @@ std::string routines_query() {
 
 std::string exclusion_constraints_query() {
   return "SELECT n.nspname, con.conname, '', c.relname, ARRAY[format('ALTER TABLE %I.%I ADD "
-         "CONSTRAINT %I %s', n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid))], "
-         "'', NULL, " +
+         "CONSTRAINT %I %s', n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid))] "
+         "|| ARRAY(SELECT format('COMMENT ON CONSTRAINT %I ON %I.%I IS %L', con.conname, "
+         "n.nspname, c.relname, d.description) FROM pg_description d WHERE d.objoid = con.oid "
+         "AND d.classoid = 'pg_constraint'::regclass), '', NULL, " +
          uses("pg_constraint", "con.oid") +
          " FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE con.contype = 'x' "
@@ -182,6 +185,11 @@ std::string unmodelled_query() {
              "pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND p.prokind IN ('a', "
              "'w')",
              "pg_proc", "p.oid"),
+      object("comment on a primary key, unique or exclusion index", "n.nspname || '.' || c.relname",
+             "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND c.relkind = 'i' "
+             "AND obj_description(c.oid, 'pg_class') IS NOT NULL AND EXISTS (SELECT 1 FROM "
+             "pg_constraint con WHERE con.conindid = c.oid AND con.contype IN ('p', 'u', 'x'))",
+             "pg_class", "c.oid"),
       object("foreign table", "n.nspname || '.' || c.relname",
              "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND c.relkind = 'f'",
              "pg_class", "c.oid"),
@@ -206,10 +214,6 @@ std::string unmodelled_query() {
       object("statistics object", "n.nspname || '.' || o.stxname",
              "pg_statistic_ext o JOIN pg_namespace n ON n.oid = o.stxnamespace", "pg_statistic_ext",
              "o.oid"),
-      object("not valid constraint", "n.nspname || '.' || c.relname || '.' || con.conname",
-             "pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON "
-             "n.oid = c.relnamespace AND NOT con.convalidated",
-             "pg_class", "c.oid"),
       "SELECT 'cast', format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, "
       "NULL) FROM pg_cast c WHERE c.oid >= 16384 AND " +
           not_extension("pg_cast", "c.oid"),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,8 @@ struct Column {
   std::optional<std::string> generated_expr;  // generated (computed) column expression
   bool generated_stored = false;              // STORED (MariaDB PERSISTENT), else VIRTUAL
   // Only when it differs from the table's default collation (MySQL: Table::collation) or,
-  // where tables have none, from the database's default.
+  // where tables have none, from the database's default. PostgreSQL: a collation outside
+  // pg_catalog is written quoted and qualified, as "schema"."name".
   std::optional<std::string> collation;
   std::optional<std::string> comment;
   // PostgreSQL: the column comes from a parent (a partition's columns, an INHERITS child's
@@ -83,6 +85,8 @@ struct PrimaryKey {
 struct UniqueConstraint {
   std::string name;
   std::vector<std::string> columns;
+  bool deferrable = false;  // PostgreSQL
+  bool initially_deferred = false;
   bool operator==(const UniqueConstraint&) const = default;
 };
 
@@ -124,6 +128,7 @@ struct ForeignKey {
   FkAction on_update = FkAction::no_action;
   bool deferrable = false;
   bool initially_deferred = false;
+  bool valid = true;  // PostgreSQL NOT VALID
   bool operator==(const ForeignKey&) const = default;
 };
 
@@ -134,6 +139,7 @@ struct Check {
   // column. "" for a table constraint. A check means the same either way: the level is not
   // compared (diff), only kept where the server allows it.
   std::string column;
+  bool valid = true;  // PostgreSQL NOT VALID: not checked against the rows it had when added
   bool operator==(const Check&) const = default;
 };
 
@@ -147,6 +153,10 @@ struct Table {
   std::vector<ForeignKey> foreign_keys;
   std::vector<Check> checks;
   std::optional<std::string> comment;
+  // PostgreSQL: the comments on the table's indexes and on its constraints (primary key,
+  // uniques, checks, foreign keys), by index or constraint name.
+  std::map<std::string, std::string> index_comments;
+  std::map<std::string, std::string> constraint_comments;
   // PostgreSQL partitioning and inheritance: the partition key of a partitioned table
   // ("RANGE (created_at)"), the parent a partition belongs to ("schema.name") with its bound
   // ("FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')", "DEFAULT"), and the parents of an
@@ -184,6 +194,7 @@ struct Sequence {
   std::int64_t increment = 1;
   std::int64_t min_value = 1;
   std::int64_t max_value = 0;
+  std::int64_t cache = 1;
   bool cycle = false;
   std::optional<std::string> owned_by;  // "table.column" for serial/identity sequences
   std::string qualified_name() const;   // "schema.name" or "name" (see qualified_name below)
@@ -206,7 +217,8 @@ struct View {
   std::optional<std::string> comment;
   // MySQL: what CREATE VIEW says before the name besides DEFINER, as
   // "ALGORITHM=MERGE SQL SECURITY INVOKER", and after the body ("WITH CASCADED CHECK OPTION").
-  // PostgreSQL: the view's WITH (...) options, e.g. "security_barrier=true".
+  // PostgreSQL: the view's WITH (...) options, e.g. "security_barrier=true", and its check
+  // option as MySQL's.
   std::string options;
   std::string check_option;
   std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
@@ -250,6 +262,7 @@ struct SchemaObject {
   // Routines: what CREATE OR REPLACE cannot change (the return type, argument names and
   // kinds). A routine whose key is unchanged is replaced in place; otherwise it is dropped and
   // created again with every object that uses it.
+  // Extensions: the schema they live in (ALTER EXTENSION ... SET SCHEMA moves them).
   std::string replace_key;
   std::optional<std::string> version;  // extensions: the installed version
   // Qualified names ("schema.name") of the tables, views, types and routines it uses, from the
@@ -275,6 +288,7 @@ struct Catalog {
   std::string server_version;
   std::string database;
   std::vector<std::string> schemas;
+  std::map<std::string, std::string> schema_comments;  // PostgreSQL: by schema name
   std::vector<Table> tables;
   std::vector<Sequence> sequences;
   std::vector<EnumType> enums;
