@@ -383,16 +383,22 @@ class Differ {
   // change (a column's MODIFY without COLLATE takes the new default), partitioning after
   // them. A changed partitioning is removed first, then made again. AUTO_INCREMENT counters
   // are data: never compared.
+  // SQLite: STRICT and WITHOUT ROWID, which only a rebuild changes (a STRICT table refuses
+  // rows whose values do not fit its column types).
   void table_options(const Table& t, const Table& old) {
     const bool partitioning = t.partitioning != old.partitioning;
+    const bool sqlite_options = t.strict != old.strict || t.without_rowid != old.without_rowid;
     if (t.engine != old.engine || t.collation != old.collation ||
-        (partitioning && old.partitioning)) {
-      const bool rewrite = t.engine != old.engine || partitioning;
+        (partitioning && old.partitioning) || sqlite_options) {
+      const bool rewrite = t.engine != old.engine || partitioning || sqlite_options;
       add(m_drop_keys, Op{.kind = OpKind::alter_table_options,
-                          .risk = rewrite ? Risk::rewrite : Risk::safe,
+                          .risk = t.strict && !old.strict ? Risk::data_dependent
+                                                          : (rewrite ? Risk::rewrite : Risk::safe),
                           .table = &t,
                           .old_table = &old});
     }
+    if (sqlite_options)
+      m_changed_tables.insert(t.name);
     if (partitioning && t.partitioning) {
       add(m_table_options, Op{.kind = OpKind::partition_table,
                               .risk = Risk::data_dependent,

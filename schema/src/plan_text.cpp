@@ -249,6 +249,10 @@ std::string describe(const Op& op) {
         parts.push_back("engine " + op.table->engine.value_or("?"));
       if (op.table->collation != old.collation)
         parts.push_back("default collation " + op.table->collation.value_or("?"));
+      if (op.table->strict != old.strict)
+        parts.push_back(op.table->strict ? "STRICT" : "not STRICT");
+      if (op.table->without_rowid != old.without_rowid)
+        parts.push_back(op.table->without_rowid ? "WITHOUT ROWID" : "with rowid");
       return "table options of " + t + ": " + join(parts);
     }
     case OpKind::partition_table: {

@@ -77,6 +77,7 @@ std::string index_statement(const Table& t, const Index& index) {
   std::vector<std::string> keys;
   for (const IndexKey& k : index.keys) {
     keys.push_back((k.expression ? "(" + *k.expression + ")" : qi(k.column)) +
+                   (k.collation ? " COLLATE " + qualified(*k.collation) : "") +
                    (k.opclass ? " " + *k.opclass : "") + (k.descending ? " DESC" : ""));
   }
   std::string out = fmt::format("CREATE {}INDEX {} ON {}", index.unique ? "UNIQUE " : "",

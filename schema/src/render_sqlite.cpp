@@ -75,13 +75,20 @@ std::string create_table(const Table& t, std::string_view name) {
   for (const ForeignKey& fk : t.foreign_keys) {
     parts.push_back("CONSTRAINT " + qi(fk.name) + " " + fk_clause(fk));
   }
-  return "CREATE TABLE " + qi(name) + " (\n  " + join(parts, ",\n  ") + "\n)";
+  std::vector<std::string> options;
+  if (t.strict)
+    options.push_back("STRICT");
+  if (t.without_rowid)
+    options.push_back("WITHOUT ROWID");
+  return "CREATE TABLE " + qi(name) + " (\n  " + join(parts, ",\n  ") + "\n)" +
+         (options.empty() ? "" : " " + join(options));
 }
 
 std::string index_statement(const Table& t, const Index& index) {
   std::vector<std::string> keys;
   for (const IndexKey& k : index.keys) {
-    keys.push_back((k.expression ? *k.expression : qi(k.column)) + (k.descending ? " DESC" : ""));
+    keys.push_back((k.expression ? *k.expression : qi(k.column)) +
+                   (k.collation ? " COLLATE " + *k.collation : "") + (k.descending ? " DESC" : ""));
   }
   std::string out = fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
                                 qi(index.name), qi(t.name), join(keys));
@@ -172,6 +179,7 @@ bool needs_rebuild(const Op& op) {
     case OpKind::drop_check:
     case OpKind::add_foreign_key:
     case OpKind::drop_foreign_key:
+    case OpKind::alter_table_options:
       return op.old_table != nullptr;
     case OpKind::add_column:
       return !can_add_column(*op.table, *op.column);

@@ -119,7 +119,13 @@ std::string indexes_query() {
       "  AND NOT opc.opcdefault), "
       "(SELECT string_agg(quote_ident(ia.attname), ', ' ORDER BY g.n) "
       "  FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS g(n) "
-      "  JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[g.n - 1]) "
+      "  JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[g.n - 1]), "
+      // A column key's collation, where it is not the column's own.
+      "(SELECT CASE WHEN kn.nspname = 'pg_catalog' THEN kc.collname "
+      "  ELSE kn.nspname || '.' || kc.collname END "
+      "  FROM pg_collation kc JOIN pg_namespace kn ON kn.oid = kc.collnamespace "
+      "  WHERE kc.oid = i.indcollation[k.n - 1] AND a.attnum IS NOT NULL "
+      "  AND kc.oid <> a.attcollation) "
       "FROM pg_index i "
       "JOIN pg_class ic ON ic.oid = i.indexrelid "
       "JOIN pg_am am ON am.oid = ic.relam "
@@ -392,6 +398,7 @@ class CatalogReader {
       }
       part.descending = to_bool(row, 7);
       part.opclass = row[8];
+      part.collation = row[10];
       current->keys.push_back(std::move(part));
     }
   }

@@ -458,6 +458,84 @@ TEST_F(SchemaSyncSqlite, TriggersOfRebuiltTablesSurvive) {
   EXPECT_EQ(query(tenant, "SELECT x FROM log"), (Rows{{"7"}}));
 }
 
+// STRICT and WITHOUT ROWID are compared and made by a rebuild that keeps every row; a row that
+// does not fit a STRICT column fails the sync, and the tenant stays as it was.
+TEST_F(SchemaSyncSqlite, StrictAndWithoutRowidTablesAreRebuiltKeepingRows) {
+  exec(master, {"CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw BLOB) STRICT",
+                "CREATE TABLE kv (scope TEXT NOT NULL, k TEXT NOT NULL, v TEXT, "
+                "PRIMARY KEY (scope, k)) WITHOUT ROWID",
+                "CREATE TABLE both_t (name TEXT PRIMARY KEY) STRICT, WITHOUT ROWID"});
+  exec(tenant, {"CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw BLOB)",
+                "INSERT INTO m VALUES (1, 1.5, X'01'), (2, 3, NULL)",
+                "CREATE TABLE kv (scope TEXT NOT NULL, k TEXT NOT NULL, v TEXT, "
+                "PRIMARY KEY (scope, k))",
+                "INSERT INTO kv VALUES ('a', 'x', '1'), ('b', 'y', NULL)"});
+  const Rows m_before = dump(tenant, "m", "id,v,raw", "id");
+  const Rows kv_before = dump(tenant, "kv", "scope,k,v", "scope, k");
+
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "rebuild table m: table options of m: STRICT")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "table options of kv: WITHOUT ROWID")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, ") STRICT, WITHOUT ROWID")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "not compared")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(query(tenant,
+                  "SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main' AND name "
+                  "NOT LIKE 'sqlite%' ORDER BY name"),
+            (Rows{{"both_t", "1", "1"}, {"kv", "1", "0"}, {"m", "0", "1"}}));
+  EXPECT_EQ(dump(tenant, "m", "id,v,raw", "id"), m_before);
+  EXPECT_EQ(dump(tenant, "kv", "scope,k,v", "scope, k"), kv_before);
+  EXPECT_ANY_THROW(exec(tenant, {"INSERT INTO m VALUES (3, 'not a number', NULL)"}));
+
+  // Back to a rowid table, not STRICT: rebuilt again, rows kept.
+  exec(master,
+       {"DROP TABLE m", "CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw BLOB)"});
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(query(tenant, "SELECT strict FROM pragma_table_list WHERE name = 'm'"), (Rows{{"0"}}));
+  EXPECT_EQ(dump(tenant, "m", "id,v,raw", "id"),
+            (Rows{{"1", "1.5", "X'01'"}, {"2", "3.0", "NULL"}}));
+
+  // A value a STRICT column refuses fails the rebuild: nothing changes.
+  exec(master, {"DROP TABLE m",
+                "CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw "
+                "BLOB) STRICT"});
+  exec(tenant, {"INSERT INTO m VALUES (3, 'abc', NULL)"});
+  const Rows structure_before = structure(tenant);
+  const auto failed = sync(master, {&tenant});
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_TRUE(contains(failed.output, "failed")) << failed.output;
+  EXPECT_EQ(structure(tenant), structure_before);
+  EXPECT_EQ(dump(tenant, "m", "id,v", "id"), (Rows{{"1", "1.5"}, {"2", "3.0"}, {"3", "'abc'"}}));
+}
+
+// A key's COLLATE is part of the index: compared, and made as the master has it.
+TEST_F(SchemaSyncSqlite, IndexKeyCollationsAreComparedAndMade) {
+  exec(master,
+       {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, nick TEXT COLLATE NOCASE)",
+        "CREATE INDEX t_name ON t (name COLLATE NOCASE DESC)", "CREATE INDEX t_nick ON t (nick)",
+        "CREATE INDEX t_lower ON t (lower(name) COLLATE RTRIM)"});
+  exec(tenant, {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, nick TEXT COLLATE NOCASE)",
+                "CREATE INDEX t_name ON t (name DESC)", "CREATE INDEX t_nick ON t (nick)",
+                "CREATE INDEX t_lower ON t (lower(name))"});
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "ON \"t\" (\"name\" COLLATE NOCASE DESC)")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "(lower(name) COLLATE RTRIM)")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "t_nick")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "not compared")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  const std::string keys =
+      "SELECT i.name, x.coll FROM pragma_index_list('t') i, pragma_index_xinfo(i.name) x "
+      "WHERE x.key = 1 ORDER BY i.name";
+  EXPECT_EQ(query(tenant, keys), query(master, keys));
+}
+
 // Idempotence, dry runs, drift, destructive changes, locks
 
 TEST_F(SchemaSyncSqlite, ASecondSyncAppliesNothingAndADryRunWritesNothing) {
