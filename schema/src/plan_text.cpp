@@ -262,6 +262,8 @@ std::string describe(const Op& op) {
     case OpKind::set_index_ignored:
       return fmt::format("index {}.{}: {}", t, op.index->name,
                          op.index->ignored ? "ignored" : "not ignored");
+    case OpKind::rename_table:
+      return fmt::format("rename table {} to {}", op.old_table->qualified_name(), t);
     case OpKind::set_row_security:
       return fmt::format("row level security of {}: {}{}", t,
                          op.table->row_security ? "enabled" : "disabled",

@@ -332,6 +332,8 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::partition_table:
     case OpKind::set_index_ignored:
       return {};  // MySQL only: never planned for PostgreSQL
+    case OpKind::rename_table:
+      return {};  // SQLite only
     case OpKind::set_row_security:
       return {
           alter_table() + (op.table->row_security ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY",

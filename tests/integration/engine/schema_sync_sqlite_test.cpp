@@ -512,6 +512,56 @@ TEST_F(SchemaSyncSqlite, StrictAndWithoutRowidTablesAreRebuiltKeepingRows) {
   EXPECT_EQ(dump(tenant, "m", "id,v", "id"), (Rows{{"1", "1.5"}, {"2", "3.0"}, {"3", "'abc'"}}));
 }
 
+// SQLite compares table names without case: a tenant table whose name differs only in case
+// is renamed (by way of another name: SQLite refuses a case-only RENAME TO), keeping its
+// rows, indexes, triggers, the views that read it and the foreign keys that reference it.
+TEST_F(SchemaSyncSqlite, ATableNamedInAnotherCaseIsRenamedNotCreatedAgain) {
+  exec(master, {"CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+                "CREATE INDEX customers_name ON customers (name)",
+                "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES "
+                "customers (id))",
+                "CREATE TABLE log (x)",
+                "CREATE TRIGGER customers_ins AFTER INSERT ON customers BEGIN INSERT INTO log "
+                "VALUES (new.id); END",
+                "CREATE VIEW names AS SELECT name FROM customers"});
+  exec(tenant,
+       {"CREATE TABLE Customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        "CREATE INDEX customers_name ON Customers (name)",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES "
+        "Customers (id))",
+        "CREATE TABLE log (x)",
+        "CREATE TRIGGER customers_ins AFTER INSERT ON Customers BEGIN INSERT INTO log "
+        "VALUES (new.id); END",
+        "CREATE VIEW names AS SELECT name FROM Customers",
+        "INSERT INTO Customers VALUES (1, 'a'), (2, 'b')", "INSERT INTO orders VALUES (10, 2)"});
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output,
+                       "ALTER TABLE \"Customers\" RENAME TO \"_ferry_rename_customers\";\n"
+                       "ALTER TABLE \"_ferry_rename_customers\" RENAME TO \"customers\""))
+      << plan.output;
+  EXPECT_FALSE(contains(plan.output, "CREATE TABLE")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "drift")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(query(tenant, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
+            (Rows{{"customers"}, {"log"}, {"orders"}}));
+  EXPECT_EQ(dump(tenant, "customers", "id,name", "id"), (Rows{{"1", "'a'"}, {"2", "'b'"}}));
+  EXPECT_EQ(query(tenant, "SELECT * FROM names ORDER BY name"), (Rows{{"a"}, {"b"}}));
+  EXPECT_TRUE(contains(object_sql(tenant, "names"), "AS SELECT name FROM customers"))
+      << object_sql(tenant, "names");
+  EXPECT_EQ(object_sql(tenant, "customers_ins"), object_sql(master, "customers_ins"));
+  EXPECT_TRUE(has_object(tenant, "customers_name"));
+  // The reference keeps its spelling (SQLite finds the table whatever the case) and holds.
+  EXPECT_EQ(query(tenant, "SELECT lower(\"table\") FROM pragma_foreign_key_list('orders')"),
+            (Rows{{"customers"}}));
+  EXPECT_TRUE(query(tenant, "PRAGMA foreign_key_check").empty());
+  EXPECT_ANY_THROW(exec(tenant, {"INSERT INTO orders VALUES (11, 99)"}));
+  exec(tenant, {"INSERT INTO customers VALUES (3, 'c')"});
+  EXPECT_EQ(query(tenant, "SELECT x FROM log ORDER BY x"), (Rows{{"1"}, {"2"}, {"3"}}));
+}
+
 // A key's COLLATE is part of the index: compared, and made as the master has it.
 TEST_F(SchemaSyncSqlite, IndexKeyCollationsAreComparedAndMade) {
   exec(master,
