@@ -476,6 +476,9 @@ class Differ {
   }
 
   // PostgreSQL cannot reorder columns: an order that differs is a note, never a change.
+  // SQLite rebuilds the table in the master's order when the order the plan leaves otherwise
+  // (the tenant's columns, then the added ones last) differs from it; a table rebuilt for
+  // another change takes the master's order anyway. The tenant's own columns do not count.
   void column_order(const Table& t, const Table& old) {
     std::vector<std::string> want, have;
     for (const Column& c : t.columns) {
@@ -485,6 +488,22 @@ class Differ {
     for (const Column& c : old.columns) {
       if (t.find_column(c.name) != nullptr)
         have.push_back(c.name);
+    }
+    if (m_master.dialect == Dialect::sqlite) {
+      std::vector<std::string> master_order, added_last = have;
+      for (const Column& c : t.columns) {
+        master_order.push_back(c.name);
+        if (old.find_column(c.name) == nullptr)
+          added_last.push_back(c.name);
+      }
+      if (added_last != master_order) {
+        add(m_column_ops, Op{.kind = OpKind::reorder_columns,
+                             .risk = Risk::rewrite,
+                             .table = &t,
+                             .old_table = &old});
+        m_changed_tables.insert(t.name);
+      }
+      return;
     }
     if (want != have) {
       m_notes.push_back("column order of " + t.qualified_name() + " differs (master: " +

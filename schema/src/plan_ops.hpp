@@ -57,6 +57,7 @@ enum class OpKind {
   alter_table_options,
   partition_table,    // MySQL: PARTITION BY the master's clause (after the keys change)
   set_index_ignored,  // MariaDB: ALTER INDEX ... [NOT] IGNORED
+  reorder_columns,    // SQLite: the columns into the master's order (a rebuild)
   rename_table,       // SQLite: a table whose name differs only in case, to the master's name
 };
 

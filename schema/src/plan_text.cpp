@@ -262,6 +262,12 @@ std::string describe(const Op& op) {
     case OpKind::set_index_ignored:
       return fmt::format("index {}.{}: {}", t, op.index->name,
                          op.index->ignored ? "ignored" : "not ignored");
+    case OpKind::reorder_columns: {
+      std::vector<std::string> columns;
+      for (const Column& c : op.table->columns)
+        columns.push_back(c.name);
+      return fmt::format("column order of {}: {}", t, join(columns));
+    }
     case OpKind::rename_table:
       return fmt::format("rename table {} to {}", op.old_table->qualified_name(), t);
     case OpKind::set_row_security:

@@ -332,6 +332,7 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::partition_table:
     case OpKind::set_index_ignored:
       return {};  // MySQL only: never planned for PostgreSQL
+    case OpKind::reorder_columns:
     case OpKind::rename_table:
       return {};  // SQLite only
     case OpKind::set_row_security:

@@ -181,6 +181,7 @@ bool needs_rebuild(const Op& op) {
     case OpKind::add_foreign_key:
     case OpKind::drop_foreign_key:
     case OpKind::alter_table_options:
+    case OpKind::reorder_columns:
       return op.old_table != nullptr;
     case OpKind::add_column:
       return !can_add_column(*op.table, *op.column);

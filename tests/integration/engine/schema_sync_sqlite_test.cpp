@@ -458,6 +458,53 @@ TEST_F(SchemaSyncSqlite, TriggersOfRebuiltTablesSurvive) {
   EXPECT_EQ(query(tenant, "SELECT x FROM log"), (Rows{{"7"}}));
 }
 
+// A column the tenant lacks in the middle of the master's order: ADD COLUMN would put it
+// last, so the table is rebuilt in the master's order, every row kept. One missing at the
+// end is added in place; a tenant-only column stays where the rebuild puts it (last).
+TEST_F(SchemaSyncSqlite, AColumnMissingInTheMiddleIsRebuiltInTheMastersOrderKeepingRows) {
+  exec(master, {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, tag TEXT DEFAULT "
+                "'x', qty INTEGER, note TEXT)",
+                "CREATE INDEX t_qty ON t (qty)",
+                "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT, note TEXT)"});
+  exec(tenant,
+       {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER, "
+        "mine TEXT)",
+        "CREATE INDEX t_qty ON t (qty)",
+        "INSERT INTO t VALUES (1, 'a', 10, 'm1'), (2, 'b''c', NULL, NULL), "
+        "(3, 'ünï', -4, 'm3')",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO u VALUES (1, 'one')"});
+  const Rows before = dump(tenant, "t", "id,name,qty,mine", "id");
+
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "-- rewrite: rebuild table t")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "column order of t: id, name, tag, qty, note")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "ALTER TABLE \"u\" ADD COLUMN \"note\" TEXT")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "_ferry_rebuild_u")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(xinfo(tenant, "t"),
+            (std::vector<std::string>{"id INTEGER 1 NULL 1 0", "name TEXT 1 NULL 0 0",
+                                      "tag TEXT 0 'x' 0 0", "qty INTEGER 0 NULL 0 0",
+                                      "note TEXT 0 NULL 0 0", "mine TEXT 0 NULL 0 0"}));
+  EXPECT_EQ(dump(tenant, "t", "id,name,qty,mine", "id"), before);
+  EXPECT_EQ(dump(tenant, "t", "tag,note", "id"),
+            (Rows{{"'x'", "NULL"}, {"'x'", "NULL"}, {"'x'", "NULL"}}));
+  EXPECT_TRUE(has_object(tenant, "t_qty"));
+  EXPECT_EQ(dump(tenant, "u", "id,name,note", "id"), (Rows{{"1", "'one'", "NULL"}}));
+
+  // Columns in another order alone: rebuilt too, the values staying with their columns.
+  exec(tenant, {"DROP TABLE u", "CREATE TABLE u (id INTEGER PRIMARY KEY, note TEXT, name TEXT)",
+                "INSERT INTO u VALUES (1, 'n', 'one')"});
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(xinfo(tenant, "u"),
+            (std::vector<std::string>{"id INTEGER 1 NULL 1 0", "name TEXT 0 NULL 0 0",
+                                      "note TEXT 0 NULL 0 0"}));
+  EXPECT_EQ(query(tenant, "SELECT * FROM u"), (Rows{{"1", "one", "n"}}));
+}
+
 // STRICT and WITHOUT ROWID are compared and made by a rebuild that keeps every row; a row that
 // does not fit a STRICT column fails the sync, and the tenant stays as it was.
 TEST_F(SchemaSyncSqlite, StrictAndWithoutRowidTablesAreRebuiltKeepingRows) {
