@@ -35,7 +35,8 @@ json index_json(const Index& index) {
                         {"expression", optional_text(k.expression)},
                         {"descending", k.descending},
                         {"opclass", optional_text(k.opclass)},
-                        {"length", k.length ? json(*k.length) : json(nullptr)}});
+                        {"length", k.length ? json(*k.length) : json(nullptr)},
+                        {"collation", optional_text(k.collation)}});
   }
   return json{{"name", index.name},       {"unique", index.unique},
               {"method", index.method},   {"keys", std::move(keys)},
@@ -100,7 +101,9 @@ json table_json(const Table& t) {
               {"force_row_security", t.force_row_security},
               {"engine", optional_text(t.engine)},
               {"collation", optional_text(t.collation)},
-              {"partitioning", optional_text(t.partitioning)}};
+              {"partitioning", optional_text(t.partitioning)},
+              {"strict", t.strict},
+              {"without_rowid", t.without_rowid}};
 }
 
 }  // namespace

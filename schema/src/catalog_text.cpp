@@ -46,6 +46,7 @@ std::string index_keys(const Index& index) {
   for (const IndexKey& k : index.keys) {
     parts.push_back((k.expression ? *k.expression : k.column) +
                     (k.length ? fmt::format("({})", *k.length) : "") +
+                    (k.collation ? " COLLATE " + *k.collation : "") +
                     (k.descending ? " DESC" : ""));
   }
   return join(parts);
@@ -95,6 +96,10 @@ void table_block(const Table& t, std::string& out) {
     out += "  engine " + *t.engine + "\n";
   if (t.collation)
     out += "  collation " + *t.collation + "\n";
+  if (t.strict)
+    out += "  STRICT\n";
+  if (t.without_rowid)
+    out += "  WITHOUT ROWID\n";
   if (t.partitioning) {
     std::string clause = *t.partitioning;
     std::replace(clause.begin(), clause.end(), '\n', ' ');

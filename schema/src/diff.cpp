@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -26,6 +27,16 @@ std::map<std::string, const T*> by_name(const std::vector<T>& items) {
   std::map<std::string, const T*> out;
   for (const T& item : items)
     out[item.name] = &item;
+  return out;
+}
+
+// ASCII lower case: how SQLite compares names.
+std::string folded(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
@@ -288,11 +299,68 @@ class Differ {
     return true;
   }
 
+  // SQLite compares table names without regard to (ASCII) case: a tenant table whose name
+  // differs from a master table's only in case is that table, renamed with ALTER TABLE (which
+  // SQLite allows), never a second one to create beside it. Tenant name -> master table.
+  void case_renamed_tables() {
+    if (m_master.dialect != Dialect::sqlite)
+      return;
+    const auto tenant = by_qualified_name(m_tenant.tables);
+    const auto master = by_qualified_name(m_master.tables);
+    std::map<std::string, const Table*> unmatched;  // folded name -> tenant table
+    for (const Table& t : m_tenant.tables) {
+      if (!master.contains({t.schema, t.name}))
+        unmatched[folded(t.name)] = &t;
+    }
+    for (const Table& t : m_master.tables) {
+      if (tenant.contains({t.schema, t.name}))
+        continue;
+      const auto it = unmatched.find(folded(t.name));
+      if (it == unmatched.end())
+        continue;
+      // The constraint names SQLite does not store are made from the table's name (the
+      // connector's "<table>_pkey", ...): compared under the master's spelling.
+      Table& old = m_respelled.emplace_back(*it->second);
+      const std::string prefix = old.name + "_";
+      const auto respell = [&](std::string& name) {
+        if (name.starts_with(prefix))
+          name = t.name + "_" + name.substr(prefix.size());
+      };
+      if (old.primary_key)
+        respell(old.primary_key->name);
+      for (UniqueConstraint& u : old.uniques)
+        respell(u.name);
+      for (ForeignKey& fk : old.foreign_keys)
+        respell(fk.name);
+      for (Check& c : old.checks)
+        respell(c.name);
+      m_renamed[old.name] = &t;
+      m_renamed_from[t.name] = &old;
+      unmatched.erase(it);
+    }
+  }
+
+  // The name a tenant table has in the master (the master's spelling of a case-only rename).
+  const std::string& master_name_of(const std::string& tenant_table) const {
+    const auto it = m_renamed.find(tenant_table);
+    return it == m_renamed.end() ? tenant_table : it->second->name;
+  }
+
   void tables() {
+    case_renamed_tables();
     const auto tenant = by_qualified_name(m_tenant.tables);
     for (const Table& t : m_master.tables) {
       const auto it = tenant.find({t.schema, t.name});
-      if (it == tenant.end()) {
+      const auto renamed = m_renamed_from.find(t.name);
+      if (renamed != m_renamed_from.end()) {
+        const Table& old = *renamed->second;
+        add(m_renames, Op{.kind = OpKind::rename_table, .table = &t, .old_table = &old});
+        // Views and triggers that name the table are made again after the rename, which
+        // rewrites the names in their stored text.
+        m_changed_tables.insert(old.name);
+        m_changed_tables.insert(t.name);
+        alter_table(t, old);
+      } else if (it == tenant.end()) {
         create_table(t);
       } else {
         alter_table(t, *it->second);
@@ -300,7 +368,7 @@ class Differ {
     }
     const auto master = by_qualified_name(m_master.tables);
     for (const Table& t : m_tenant.tables) {
-      if (master.contains({t.schema, t.name}))
+      if (master.contains({t.schema, t.name}) || m_renamed.contains(t.name))
         continue;
       report_drift("table", t.qualified_name());
       if (!m_options.allow_drop)
@@ -456,16 +524,22 @@ class Differ {
   // change (a column's MODIFY without COLLATE takes the new default), partitioning after
   // them. A changed partitioning is removed first, then made again. AUTO_INCREMENT counters
   // are data: never compared.
+  // SQLite: STRICT and WITHOUT ROWID, which only a rebuild changes (a STRICT table refuses
+  // rows whose values do not fit its column types).
   void table_options(const Table& t, const Table& old) {
     const bool partitioning = t.partitioning != old.partitioning;
+    const bool sqlite_options = t.strict != old.strict || t.without_rowid != old.without_rowid;
     if (t.engine != old.engine || t.collation != old.collation ||
-        (partitioning && old.partitioning)) {
-      const bool rewrite = t.engine != old.engine || partitioning;
+        (partitioning && old.partitioning) || sqlite_options) {
+      const bool rewrite = t.engine != old.engine || partitioning || sqlite_options;
       add(m_drop_keys, Op{.kind = OpKind::alter_table_options,
-                          .risk = rewrite ? Risk::rewrite : Risk::safe,
+                          .risk = t.strict && !old.strict ? Risk::data_dependent
+                                                          : (rewrite ? Risk::rewrite : Risk::safe),
                           .table = &t,
                           .old_table = &old});
     }
+    if (sqlite_options)
+      m_changed_tables.insert(t.name);
     if (partitioning && t.partitioning) {
       add(m_table_options, Op{.kind = OpKind::partition_table,
                               .risk = Risk::data_dependent,
@@ -475,6 +549,9 @@ class Differ {
   }
 
   // PostgreSQL cannot reorder columns: an order that differs is a note, never a change.
+  // SQLite rebuilds the table in the master's order when the order the plan leaves otherwise
+  // (the tenant's columns, then the added ones last) differs from it; a table rebuilt for
+  // another change takes the master's order anyway. The tenant's own columns do not count.
   void column_order(const Table& t, const Table& old) {
     std::vector<std::string> want, have;
     for (const Column& c : t.columns) {
@@ -484,6 +561,22 @@ class Differ {
     for (const Column& c : old.columns) {
       if (t.find_column(c.name) != nullptr)
         have.push_back(c.name);
+    }
+    if (m_master.dialect == Dialect::sqlite) {
+      std::vector<std::string> master_order, added_last = have;
+      for (const Column& c : t.columns) {
+        master_order.push_back(c.name);
+        if (old.find_column(c.name) == nullptr)
+          added_last.push_back(c.name);
+      }
+      if (added_last != master_order) {
+        add(m_column_ops, Op{.kind = OpKind::reorder_columns,
+                             .risk = Risk::rewrite,
+                             .table = &t,
+                             .old_table = &old});
+        m_changed_tables.insert(t.name);
+      }
+      return;
     }
     if (want != have) {
       m_notes.push_back("column order of " + t.qualified_name() + " differs (master: " +
@@ -642,9 +735,19 @@ class Differ {
         }
       }
     }
+    // SQLite finds a referenced table whatever the case it is named in; renaming it (a
+    // case-only rename) rewrites the name in every reference.
+    const bool sqlite = m_master.dialect == Dialect::sqlite;
     match(t, old, t.foreign_keys, old.foreign_keys, "foreign key", OpKind::add_foreign_key,
           OpKind::drop_foreign_key, Risk::data_dependent, m_add_fks, m_drop_fks,
-          [](const ForeignKey& a, const ForeignKey& b) { return a == b; });
+          [&](const ForeignKey& a, const ForeignKey& b) {
+            if (!sqlite)
+              return a == b;
+            ForeignKey x = a, y = b;
+            x.ref_table = folded(x.ref_table);
+            y.ref_table = folded(y.ref_table);
+            return x == y;
+          });
     key_comments(t, &old);
   }
 
@@ -761,6 +864,15 @@ class Differ {
 
   static ObjectKey key_of(const SchemaObject& o) { return {o.kind, o.qualified_name()}; }
 
+  // A tenant object's key, on the master's name of its table (case-only renames).
+  ObjectKey tenant_key(const SchemaObject& o) const {
+    if (o.table.empty() || !m_renamed.contains(o.table))
+      return key_of(o);
+    SchemaObject renamed = o;
+    renamed.table = master_name_of(o.table);
+    return key_of(renamed);
+  }
+
   static bool type_like(ObjectKind kind) {
     return kind == ObjectKind::extension || kind == ObjectKind::collation ||
            kind == ObjectKind::domain || kind == ObjectKind::composite_type;
@@ -783,7 +895,7 @@ class Differ {
 
   void objects() {
     for (const SchemaObject& o : m_tenant.objects)
-      m_tenant_objects[key_of(o)] = &o;
+      m_tenant_objects[tenant_key(o)] = &o;
     for (const SchemaObject& o : m_master.objects)
       m_master_objects[key_of(o)] = &o;
     const auto& tenant = m_tenant_objects;
@@ -860,7 +972,7 @@ class Differ {
     for (const SchemaObject& o : m_tenant.objects) {
       if (o.table.empty())
         continue;
-      const ObjectKey key = key_of(o);
+      const ObjectKey key = tenant_key(o);
       const bool on_dropped_view = m_dropped_views.contains({o.schema, o.table});
       const bool on_rebuilt_table =
           m_master.dialect == Dialect::sqlite && m_changed_tables.contains(o.table);
@@ -938,7 +1050,7 @@ class Differ {
       std::vector<const SchemaObject*> order = dependency_order(*list);
       std::reverse(order.begin(), order.end());
       for (const SchemaObject* o : order) {
-        const bool drift = !master.contains(key_of(*o));
+        const bool drift = !master.contains(tenant_key(*o));
         add(*phase, Op{.kind = OpKind::drop_object,
                        .risk = drift ? Risk::destructive : Risk::safe,
                        .object = o});
@@ -1077,9 +1189,13 @@ class Differ {
     }
   }
 
+  // SQLite resolves names without regard to case: so does the search there.
   bool reads_changed_table(const std::string& definition) const {
-    return std::any_of(m_changed_tables.begin(), m_changed_tables.end(),
-                       [&](const std::string& t) { return mentions(definition, t); });
+    const bool sqlite = m_master.dialect == Dialect::sqlite;
+    const std::string text = sqlite ? folded(definition) : definition;
+    return std::any_of(m_changed_tables.begin(), m_changed_tables.end(), [&](const std::string& t) {
+      return mentions(text, sqlite ? folded(t) : t);
+    });
   }
 
   // How many parents above a table (partitions and INHERITS children): parents are created
@@ -1113,10 +1229,11 @@ class Differ {
     });
     std::vector<Op> out;
     for (auto* phase :
-         {&m_first,     &m_drop_views,    &m_drop_objects, &m_create_early, &m_drop_fks,
-          &m_drop_keys, &m_create_tables, &m_column_ops,   &m_drop_columns, &m_add_keys,
-          &m_add_fks,   &m_owners,        &m_create_views, &m_create_late,  &m_table_options,
-          &m_comments,  &m_drop_tables,   &m_drop_late,    &m_last,         &m_drop_schemas}) {
+         {&m_first,         &m_drop_views, &m_drop_objects,  &m_create_early, &m_drop_fks,
+          &m_drop_keys,     &m_renames,    &m_create_tables, &m_column_ops,   &m_drop_columns,
+          &m_add_keys,      &m_add_fks,    &m_owners,        &m_create_views, &m_create_late,
+          &m_table_options, &m_comments,   &m_drop_tables,   &m_drop_late,    &m_last,
+          &m_drop_schemas}) {
       for (Op& op : *phase)
         out.push_back(std::move(op));
     }
@@ -1134,13 +1251,17 @@ class Differ {
   // (table, index or constraint) this plan adds to an existing table: its comment is made
   // again.
   std::set<std::pair<std::string, std::string>> m_made_keys;
+  // SQLite: tables the tenant names in another case (tenant name -> master table), and back.
+  std::map<std::string, const Table*> m_renamed;
+  std::map<std::string, const Table*> m_renamed_from;
+  std::deque<Table> m_respelled;  // the tenant's tables of m_renamed_from, names respelled
   std::set<Key> m_dropped_views;
   std::vector<const SchemaObject*> m_object_creates, m_object_replaces;
   std::set<ObjectKey> m_object_recreate, m_object_drops, m_implicitly_dropped;
   std::map<ObjectKey, const SchemaObject*> m_tenant_objects, m_master_objects;  // by objects()
   // Phases, in execution order (ordered()).
   std::vector<Op> m_first, m_drop_views, m_drop_objects, m_create_early, m_drop_fks, m_drop_keys,
-      m_create_tables, m_column_ops, m_drop_columns, m_add_keys, m_add_fks, m_owners,
+      m_renames, m_create_tables, m_column_ops, m_drop_columns, m_add_keys, m_add_fks, m_owners,
       m_create_views, m_create_late, m_table_options, m_comments, m_drop_tables, m_drop_late,
       m_last, m_drop_schemas;
 };

@@ -56,10 +56,13 @@ enum class OpKind {
   set_inherits,          // INHERIT / NO INHERIT
   // MySQL: the table's engine, default collation, or partitioning removed (before the
   // table's columns and keys change: what the old partitioning or engine forbids may follow).
+  // SQLite: STRICT or WITHOUT ROWID changed (a rebuild).
   alter_table_options,
   partition_table,    // MySQL: PARTITION BY the master's clause (after the keys change)
   set_index_ignored,  // MariaDB: ALTER INDEX ... [NOT] IGNORED
   set_comment,        // PostgreSQL COMMENT ON INDEX, CONSTRAINT or SCHEMA `name`
+  reorder_columns,    // SQLite: the columns into the master's order (a rebuild)
+  rename_table,       // SQLite: a table whose name differs only in case, to the master's name
 };
 
 // Which attributes of a column differ.

@@ -257,6 +257,10 @@ std::string describe(const Op& op) {
         parts.push_back("engine " + op.table->engine.value_or("?"));
       if (op.table->collation != old.collation)
         parts.push_back("default collation " + op.table->collation.value_or("?"));
+      if (op.table->strict != old.strict)
+        parts.push_back(op.table->strict ? "STRICT" : "not STRICT");
+      if (op.table->without_rowid != old.without_rowid)
+        parts.push_back(op.table->without_rowid ? "WITHOUT ROWID" : "with rowid");
       return "table options of " + t + ": " + join(parts);
     }
     case OpKind::partition_table: {
@@ -266,6 +270,14 @@ std::string describe(const Op& op) {
     case OpKind::set_index_ignored:
       return fmt::format("index {}.{}: {}", t, op.index->name,
                          op.index->ignored ? "ignored" : "not ignored");
+    case OpKind::reorder_columns: {
+      std::vector<std::string> columns;
+      for (const Column& c : op.table->columns)
+        columns.push_back(c.name);
+      return fmt::format("column order of {}: {}", t, join(columns));
+    }
+    case OpKind::rename_table:
+      return fmt::format("rename table {} to {}", op.old_table->qualified_name(), t);
     case OpKind::set_row_security:
       return fmt::format("row level security of {}: {}{}", t,
                          op.table->row_security ? "enabled" : "disabled",

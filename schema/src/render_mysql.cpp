@@ -293,6 +293,8 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::change_partition_key:
     case OpKind::set_partition_of:
     case OpKind::set_inherits:
+    case OpKind::reorder_columns:
+    case OpKind::rename_table:
       return {};
   }
   return {};

@@ -87,6 +87,7 @@ std::string index_statement(const Table& t, const Index& index) {
   std::vector<std::string> keys;
   for (const IndexKey& k : index.keys) {
     keys.push_back((k.expression ? "(" + *k.expression + ")" : qi(k.column)) +
+                   (k.collation ? " COLLATE " + collation(*k.collation) : "") +
                    (k.opclass ? " " + *k.opclass : "") + (k.descending ? " DESC" : ""));
   }
   std::string out = fmt::format("CREATE {}INDEX {} ON {}", index.unique ? "UNIQUE " : "",
@@ -417,6 +418,9 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::partition_table:
     case OpKind::set_index_ignored:
       return {};  // MySQL only: never planned for PostgreSQL
+    case OpKind::reorder_columns:
+    case OpKind::rename_table:
+      return {};  // SQLite only
     case OpKind::set_row_security:
       return {
           alter_table() + (op.table->row_security ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY",

@@ -15,6 +15,7 @@ namespace ferry::schema::detail {
 namespace {
 
 constexpr std::string_view k_rebuild_prefix = "_ferry_rebuild_";
+constexpr std::string_view k_rename_prefix = "_ferry_rename_";
 
 std::string qi(std::string_view name) {
   return quote_identifier('"', name);
@@ -75,13 +76,20 @@ std::string create_table(const Table& t, std::string_view name) {
   for (const ForeignKey& fk : t.foreign_keys) {
     parts.push_back("CONSTRAINT " + qi(fk.name) + " " + fk_clause(fk));
   }
-  return "CREATE TABLE " + qi(name) + " (\n  " + join(parts, ",\n  ") + "\n)";
+  std::vector<std::string> options;
+  if (t.strict)
+    options.push_back("STRICT");
+  if (t.without_rowid)
+    options.push_back("WITHOUT ROWID");
+  return "CREATE TABLE " + qi(name) + " (\n  " + join(parts, ",\n  ") + "\n)" +
+         (options.empty() ? "" : " " + join(options));
 }
 
 std::string index_statement(const Table& t, const Index& index) {
   std::vector<std::string> keys;
   for (const IndexKey& k : index.keys) {
-    keys.push_back((k.expression ? *k.expression : qi(k.column)) + (k.descending ? " DESC" : ""));
+    keys.push_back((k.expression ? *k.expression : qi(k.column)) +
+                   (k.collation ? " COLLATE " + *k.collation : "") + (k.descending ? " DESC" : ""));
   }
   std::string out = fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
                                 qi(index.name), qi(t.name), join(keys));
@@ -172,6 +180,8 @@ bool needs_rebuild(const Op& op) {
     case OpKind::drop_check:
     case OpKind::add_foreign_key:
     case OpKind::drop_foreign_key:
+    case OpKind::alter_table_options:
+    case OpKind::reorder_columns:
       return op.old_table != nullptr;
     case OpKind::add_column:
       return !can_add_column(*op.table, *op.column);
@@ -189,6 +199,13 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::add_column:
       return {"ALTER TABLE " + qi(op.table->name) + " ADD COLUMN " +
               column_definition(*op.table, *op.column)};
+    case OpKind::rename_table: {
+      // RENAME TO a name that differs only in case is refused ("there is already another
+      // table"): by way of a name of ferry's.
+      const std::string temp = std::string(k_rename_prefix) + op.table->name;
+      return {"ALTER TABLE " + qi(op.old_table->name) + " RENAME TO " + qi(temp),
+              "ALTER TABLE " + qi(temp) + " RENAME TO " + qi(op.table->name)};
+    }
     case OpKind::create_index:
       return {index_statement(*op.table, *op.index)};
     case OpKind::drop_index:
@@ -219,6 +236,8 @@ std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& mas
     if (needs_rebuild(op) && !dropped.contains(op.table->name))
       rebuilt.insert(op.table->name);
   }
+  // A table that is rebuilt gets the master's name from the rebuild: a rename_table op of it
+  // only joins the rebuild's description.
   // A table that is rebuilt keeps its drift (tenant-only columns, indexes, constraints)
   // unless the plan drops drift.
   const bool keep_drift = !allow_drop;
@@ -239,7 +258,10 @@ std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& mas
         continue;
       }
       const Table* m = master.find_table(op.table->schema, op.table->name);
-      const Table* t = tenant.find_table(op.table->schema, op.table->name);
+      // The tenant's table, which may spell the name in another case (rename_table).
+      const Table* t = op.old_table != nullptr
+                           ? op.old_table
+                           : tenant.find_table(op.table->schema, op.table->name);
       const Table target = rebuilt_definition(*m, t, keep_drift);
       rebuild_change[op.table->name] = out.size();
       out.push_back(Change{.risk = std::max(op.risk, Risk::rewrite),

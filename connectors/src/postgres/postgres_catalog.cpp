@@ -65,6 +65,17 @@ std::string tables_query() {
       "WHERE c.oid IN (SELECT oid FROM user_tables)");
 }
 
+// A collation's name as schema::Column::collation holds it: a pg_catalog one plain, any
+// other quoted and qualified. `ns` and `coll` are the aliases of pg_namespace and pg_collation.
+std::string collation_name(std::string_view ns, std::string_view coll) {
+  const std::string n(ns), c(coll);
+  const auto quoted = [](const std::string& name) {
+    return "'\"' || replace(" + name + ", '\"', '\"\"') || '\"'";
+  };
+  return "CASE WHEN " + n + ".nspname = 'pg_catalog' THEN " + c + ".collname ELSE " +
+         quoted(n + ".nspname") + " || '.' || " + quoted(c + ".collname") + " END";
+}
+
 // A domain column maps by its base type; the collation counts only when it differs from the
 // type's own default, which is what a plain "text" column declaration gets.
 std::string columns_query() {
@@ -73,9 +84,9 @@ std::string columns_query() {
       "COALESCE(bt.typname, t.typname), COALESCE(bt.typtype, t.typtype), a.attnotnull, "
       "pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, "
       "CASE WHEN a.attcollation <> t.typcollation THEN "
-      "  CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname "
-      "  ELSE '\"' || replace(cn.nspname, '\"', '\"\"') || '\".\"' || "
-      "  replace(co.collname, '\"', '\"\"') || '\"' END END, "
+      "  " +
+      collation_name("cn", "co") +
+      " END, "
       "col_description(a.attrelid, a.attnum), NOT a.attislocal "
       "FROM pg_attribute a "
       "JOIN pg_type t ON t.oid = a.atttypid "
@@ -123,7 +134,13 @@ std::string indexes_query() {
       "(SELECT string_agg(quote_ident(ia.attname), ', ' ORDER BY g.n) "
       "  FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS g(n) "
       "  JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[g.n - 1]), "
-      "obj_description(i.indexrelid, 'pg_class') "
+      "obj_description(i.indexrelid, 'pg_class'), "
+      // A column key's collation, where it is not the column's own.
+      "(SELECT " +
+      collation_name("kn", "kc") +
+      "  FROM pg_collation kc JOIN pg_namespace kn ON kn.oid = kc.collnamespace "
+      "  WHERE kc.oid = i.indcollation[k.n - 1] AND a.attnum IS NOT NULL "
+      "  AND kc.oid <> a.attcollation) "
       "FROM pg_index i "
       "JOIN pg_class ic ON ic.oid = i.indexrelid "
       "JOIN pg_am am ON am.oid = ic.relam "
@@ -408,6 +425,7 @@ class CatalogReader {
       }
       part.descending = to_bool(row, 7);
       part.opclass = row[8];
+      part.collation = row[11];
       current->keys.push_back(std::move(part));
     }
   }

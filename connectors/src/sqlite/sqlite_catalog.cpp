@@ -107,28 +107,35 @@ void read_columns(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows&
   }
 }
 
-// What an index's keys say that the model has no field for: a collation other than the
-// column's own on a key (CREATE INDEX i ON t (name COLLATE NOCASE)), and DESC on a primary key
-// or unique constraint. Listed as unmodelled, named "table.index" (or "table.constraint").
-void unmodelled_key_options(const schema::Table& t, const std::string& index,
-                            const std::string& origin, const std::vector<TextRow>& keys,
-                            const sqlite_ddl::IndexDef& parsed,
+// The collation a key names where it differs from what the key would have without COLLATE:
+// a column key's, when it is not the column's own; an expression key's, as written.
+std::optional<std::string> key_collation(const schema::Table& t, const TextRow& key,
+                                         const sqlite_ddl::IndexDef& parsed, std::size_t i) {
+  if (number(key, 2) >= 0) {
+    const schema::Column* c = t.find_column(text(key, 3));
+    const std::string own = c && c->collation ? upper(*c->collation) : "BINARY";
+    if (key[5] && upper(*key[5]) != own)
+      return *key[5];
+    return std::nullopt;
+  }
+  return i < parsed.keys.size() ? parsed.keys[i].collation : std::nullopt;
+}
+
+// What a primary key's or unique constraint's keys say that the model has no field for: a
+// collation other than the column's own on a key (UNIQUE (name COLLATE NOCASE)), and DESC.
+// Listed as unmodelled, named "table.constraint".
+void unmodelled_key_options(const schema::Table& t, const std::string& constraint,
+                            const std::vector<TextRow>& keys, const sqlite_ddl::IndexDef& parsed,
                             std::vector<schema::UnmodelledObject>& unmodelled) {
   bool collation = false, descending = false;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (number(keys[i], 2) >= 0) {
-      const schema::Column* c = t.find_column(text(keys[i], 3));
-      const std::string own = c && c->collation ? upper(*c->collation) : "BINARY";
-      collation = collation || upper(text(keys[i], 5)) != own;
-    } else if (i < parsed.keys.size() && parsed.keys[i].collation) {
-      collation = collation || upper(*parsed.keys[i].collation) != "BINARY";
-    }
-    descending = descending || (origin != "c" && number(keys[i], 4) != 0);
+    collation = collation || key_collation(t, keys[i], parsed, i).has_value();
+    descending = descending || number(keys[i], 4) != 0;
   }
   if (collation)
-    unmodelled.push_back({"index key collation", t.name + "." + index});
+    unmodelled.push_back({"index key collation", t.name + "." + constraint});
   if (descending)
-    unmodelled.push_back({"descending key", t.name + "." + index});
+    unmodelled.push_back({"descending key", t.name + "." + constraint});
 }
 
 void read_indexes(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows& indexes,
@@ -154,16 +161,15 @@ void read_indexes(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows&
         u.columns.push_back(text(k, 3));
       const auto* declared = find_by_columns(def.uniques, u.columns);
       u.name = declared && declared->name ? *declared->name : joined(t.name, u.columns, "key");
-      unmodelled_key_options(t, u.name, origin, keys, parsed, unmodelled);
+      unmodelled_key_options(t, u.name, keys, parsed, unmodelled);
       t.uniques.push_back(std::move(u));
       continue;
     }
     if (origin != "c") {  // "pk": the primary key's own index
-      unmodelled_key_options(t, t.primary_key ? t.primary_key->name : name, origin, keys, parsed,
+      unmodelled_key_options(t, t.primary_key ? t.primary_key->name : name, keys, parsed,
                              unmodelled);
       continue;
     }
-    unmodelled_key_options(t, name, origin, keys, parsed, unmodelled);
     schema::Index index;
     index.name = name;
     index.unique = number(r, 2) != 0;
@@ -176,6 +182,7 @@ void read_indexes(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows&
       } else {
         key.column = text(keys[i], 3);
       }
+      key.collation = key_collation(t, keys[i], parsed, i);
       index.keys.push_back(std::move(key));
     }
     if (number(r, 4) != 0)
@@ -332,7 +339,7 @@ schema::Catalog introspect_sqlite(Connector& db) {
       "FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f" +
       user_tables));
   // What kind of table each is (pragma_table_list, SQLite 3.37): shadow tables belong to a
-  // virtual table, and STRICT and WITHOUT ROWID are not in the model.
+  // virtual table; STRICT and WITHOUT ROWID are table options.
   std::map<std::string, TextRow> table_kinds;
   for (TextRow& r :
        db.query("SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'")) {
@@ -358,12 +365,12 @@ schema::Catalog introspect_sqlite(Connector& db) {
         catalog.unmodelled.push_back({"virtual table", name});
         continue;
       }
-      if (kind != table_kinds.end() && number(kind->second, 2) != 0)
-        catalog.unmodelled.push_back({"without rowid table", name});
-      if (kind != table_kinds.end() && number(kind->second, 3) != 0)
-        catalog.unmodelled.push_back({"strict table", name});
       schema::Table t;
       t.name = name;
+      if (kind != table_kinds.end()) {
+        t.without_rowid = number(kind->second, 2) != 0;
+        t.strict = number(kind->second, 3) != 0;
+      }
       tables.emplace_back(std::move(t), sqlite_ddl::parse_create_table(text(o, 3)));
       if (tables.back().second.conflict_clause)
         catalog.unmodelled.push_back({"conflict clause", name});

@@ -318,6 +318,25 @@ TEST(Postgres, IntrospectsTheFixtureFieldByField) {
   EXPECT_EQ(again.views, cat.views);
 }
 
+// A column key's COLLATE is read where it is not the column's own collation.
+TEST(Postgres, ReadsIndexKeyCollationsThatDifferFromTheColumns) {
+  TempDatabase tmp(Dialect::postgres);
+  auto db = tmp.connect();
+  db->execute({"CREATE TABLE t (name text COLLATE \"C\", label text)",
+               "CREATE INDEX t_name ON t (name)",
+               "CREATE INDEX t_name_posix ON t (name COLLATE \"POSIX\" DESC)",
+               "CREATE INDEX t_label_c ON t (label COLLATE \"C\")",
+               "CREATE INDEX t_label ON t (label COLLATE \"default\")"});
+  const schema::Catalog cat = db->introspect();
+  std::vector<std::string> keys;
+  for (const schema::Index& i : table(cat, "t").indexes) {
+    for (const schema::IndexKey& k : i.keys)
+      keys.push_back(i.name + " " + k.column + " " + k.collation.value_or("-"));
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"t_label label -", "t_label_c label C", "t_name name -",
+                                            "t_name_posix name POSIX"}));
+}
+
 TEST(Postgres, IntrospectsManyTablesWithTheSameFixedQueries) {
   TempDatabase tmp(Dialect::postgres);
   auto db = tmp.connect();

@@ -227,8 +227,9 @@ TEST(SqliteConnector, TriggersFromTheSameSqlCompareEqual) {
 }
 
 // What ferry does not model is listed, never silently taken as equal: virtual tables (whose
-// shadow tables are theirs, not tables of the database), STRICT and WITHOUT ROWID tables,
-// ON CONFLICT clauses, a key collation other than the column's, DESC in a primary key.
+// shadow tables are theirs, not tables of the database), ON CONFLICT clauses, a key collation
+// other than the column's or DESC in a primary key or unique constraint. STRICT, WITHOUT
+// ROWID and an index key's collation are read.
 TEST(SqliteConnector, ListsWhatItDoesNotModel) {
   TempDatabase db(Dialect::sqlite);
   auto conn = db.connect();
@@ -237,11 +238,14 @@ TEST(SqliteConnector, ListsWhatItDoesNotModel) {
       "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1)",
       "CREATE TABLE strict_t (id INTEGER PRIMARY KEY, v TEXT) STRICT",
       "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID",
+      "CREATE TABLE both_t (k TEXT PRIMARY KEY) STRICT, WITHOUT ROWID",
       "CREATE TABLE tags (id INTEGER PRIMARY KEY, tag TEXT UNIQUE ON CONFLICT REPLACE)",
-      "CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT, nick TEXT COLLATE NOCASE)",
+      "CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT, nick TEXT COLLATE NOCASE, "
+      "UNIQUE (name COLLATE NOCASE))",
       "CREATE INDEX names_name_nocase ON names (name COLLATE NOCASE)",
       "CREATE INDEX names_nick ON names (nick COLLATE NOCASE)",  // the column's own
-      "CREATE INDEX names_lower ON names (lower(name) COLLATE RTRIM)",
+      "CREATE INDEX names_nick_binary ON names (nick COLLATE BINARY DESC)",
+      "CREATE INDEX names_lower ON names (lower(name) COLLATE RTRIM, upper(name))",
       "CREATE TABLE ranked (score INTEGER, name TEXT, PRIMARY KEY (score DESC, name))",
   });
   const schema::Catalog catalog = conn->introspect();
@@ -251,17 +255,27 @@ TEST(SqliteConnector, ListsWhatItDoesNotModel) {
   EXPECT_EQ(listed, (std::vector<std::pair<std::string, std::string>>{
                         {"conflict clause", "tags"},
                         {"descending key", "ranked.ranked_pkey"},
-                        {"index key collation", "names.names_lower"},
-                        {"index key collation", "names.names_name_nocase"},
-                        {"strict table", "strict_t"},
+                        {"index key collation", "names.names_name_key"},
                         {"virtual table", "boxes"},
                         {"virtual table", "docs"},
-                        {"without rowid table", "kv"},
                     }));
   std::vector<std::string> tables;
   for (const schema::Table& t : catalog.tables)
-    tables.push_back(t.name);
-  EXPECT_EQ(tables, (std::vector<std::string>{"kv", "names", "ranked", "strict_t", "tags"}));
+    tables.push_back(t.name + (t.strict ? " strict" : "") +
+                     (t.without_rowid ? " without_rowid" : ""));
+  EXPECT_EQ(tables, (std::vector<std::string>{"both_t strict without_rowid", "kv without_rowid",
+                                              "names", "ranked", "strict_t strict", "tags"}));
+  std::vector<std::string> keys;
+  for (const schema::Index& i : table(catalog, "names").indexes) {
+    for (const schema::IndexKey& k : i.keys) {
+      keys.push_back(i.name + " " + k.expression.value_or(k.column) + " " +
+                     k.collation.value_or("-") + (k.descending ? " DESC" : ""));
+    }
+  }
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"names_lower lower(name) RTRIM", "names_lower upper(name) -",
+                                      "names_name_nocase name NOCASE", "names_nick nick -",
+                                      "names_nick_binary nick BINARY DESC"}));
 }
 
 TEST(SqliteConnector, RowEstimatesAreExactWithoutStatistics) {

@@ -458,6 +458,181 @@ TEST_F(SchemaSyncSqlite, TriggersOfRebuiltTablesSurvive) {
   EXPECT_EQ(query(tenant, "SELECT x FROM log"), (Rows{{"7"}}));
 }
 
+// A column the tenant lacks in the middle of the master's order: ADD COLUMN would put it
+// last, so the table is rebuilt in the master's order, every row kept. One missing at the
+// end is added in place; a tenant-only column stays where the rebuild puts it (last).
+TEST_F(SchemaSyncSqlite, AColumnMissingInTheMiddleIsRebuiltInTheMastersOrderKeepingRows) {
+  exec(master, {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, tag TEXT DEFAULT "
+                "'x', qty INTEGER, note TEXT)",
+                "CREATE INDEX t_qty ON t (qty)",
+                "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT, note TEXT)"});
+  exec(tenant,
+       {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER, "
+        "mine TEXT)",
+        "CREATE INDEX t_qty ON t (qty)",
+        "INSERT INTO t VALUES (1, 'a', 10, 'm1'), (2, 'b''c', NULL, NULL), "
+        "(3, 'ünï', -4, 'm3')",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO u VALUES (1, 'one')"});
+  const Rows before = dump(tenant, "t", "id,name,qty,mine", "id");
+
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "-- rewrite: rebuild table t")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "column order of t: id, name, tag, qty, note")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "ALTER TABLE \"u\" ADD COLUMN \"note\" TEXT")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "_ferry_rebuild_u")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(xinfo(tenant, "t"),
+            (std::vector<std::string>{"id INTEGER 1 NULL 1 0", "name TEXT 1 NULL 0 0",
+                                      "tag TEXT 0 'x' 0 0", "qty INTEGER 0 NULL 0 0",
+                                      "note TEXT 0 NULL 0 0", "mine TEXT 0 NULL 0 0"}));
+  EXPECT_EQ(dump(tenant, "t", "id,name,qty,mine", "id"), before);
+  EXPECT_EQ(dump(tenant, "t", "tag,note", "id"),
+            (Rows{{"'x'", "NULL"}, {"'x'", "NULL"}, {"'x'", "NULL"}}));
+  EXPECT_TRUE(has_object(tenant, "t_qty"));
+  EXPECT_EQ(dump(tenant, "u", "id,name,note", "id"), (Rows{{"1", "'one'", "NULL"}}));
+
+  // Columns in another order alone: rebuilt too, the values staying with their columns.
+  exec(tenant, {"DROP TABLE u", "CREATE TABLE u (id INTEGER PRIMARY KEY, note TEXT, name TEXT)",
+                "INSERT INTO u VALUES (1, 'n', 'one')"});
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(xinfo(tenant, "u"),
+            (std::vector<std::string>{"id INTEGER 1 NULL 1 0", "name TEXT 0 NULL 0 0",
+                                      "note TEXT 0 NULL 0 0"}));
+  EXPECT_EQ(query(tenant, "SELECT * FROM u"), (Rows{{"1", "one", "n"}}));
+}
+
+// STRICT and WITHOUT ROWID are compared and made by a rebuild that keeps every row; a row that
+// does not fit a STRICT column fails the sync, and the tenant stays as it was.
+TEST_F(SchemaSyncSqlite, StrictAndWithoutRowidTablesAreRebuiltKeepingRows) {
+  exec(master, {"CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw BLOB) STRICT",
+                "CREATE TABLE kv (scope TEXT NOT NULL, k TEXT NOT NULL, v TEXT, "
+                "PRIMARY KEY (scope, k)) WITHOUT ROWID",
+                "CREATE TABLE both_t (name TEXT PRIMARY KEY) STRICT, WITHOUT ROWID"});
+  exec(tenant, {"CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw BLOB)",
+                "INSERT INTO m VALUES (1, 1.5, X'01'), (2, 3, NULL)",
+                "CREATE TABLE kv (scope TEXT NOT NULL, k TEXT NOT NULL, v TEXT, "
+                "PRIMARY KEY (scope, k))",
+                "INSERT INTO kv VALUES ('a', 'x', '1'), ('b', 'y', NULL)"});
+  const Rows m_before = dump(tenant, "m", "id,v,raw", "id");
+  const Rows kv_before = dump(tenant, "kv", "scope,k,v", "scope, k");
+
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "rebuild table m: table options of m: STRICT")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "table options of kv: WITHOUT ROWID")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, ") STRICT, WITHOUT ROWID")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "not compared")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(query(tenant,
+                  "SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main' AND name "
+                  "NOT LIKE 'sqlite%' ORDER BY name"),
+            (Rows{{"both_t", "1", "1"}, {"kv", "1", "0"}, {"m", "0", "1"}}));
+  EXPECT_EQ(dump(tenant, "m", "id,v,raw", "id"), m_before);
+  EXPECT_EQ(dump(tenant, "kv", "scope,k,v", "scope, k"), kv_before);
+  EXPECT_ANY_THROW(exec(tenant, {"INSERT INTO m VALUES (3, 'not a number', NULL)"}));
+
+  // Back to a rowid table, not STRICT: rebuilt again, rows kept.
+  exec(master,
+       {"DROP TABLE m", "CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw BLOB)"});
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(query(tenant, "SELECT strict FROM pragma_table_list WHERE name = 'm'"), (Rows{{"0"}}));
+  EXPECT_EQ(dump(tenant, "m", "id,v,raw", "id"),
+            (Rows{{"1", "1.5", "X'01'"}, {"2", "3.0", "NULL"}}));
+
+  // A value a STRICT column refuses fails the rebuild: nothing changes.
+  exec(master, {"DROP TABLE m",
+                "CREATE TABLE m (id INTEGER PRIMARY KEY, v REAL NOT NULL, raw "
+                "BLOB) STRICT"});
+  exec(tenant, {"INSERT INTO m VALUES (3, 'abc', NULL)"});
+  const Rows structure_before = structure(tenant);
+  const auto failed = sync(master, {&tenant});
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_TRUE(contains(failed.output, "failed")) << failed.output;
+  EXPECT_EQ(structure(tenant), structure_before);
+  EXPECT_EQ(dump(tenant, "m", "id,v", "id"), (Rows{{"1", "1.5"}, {"2", "3.0"}, {"3", "'abc'"}}));
+}
+
+// SQLite compares table names without case: a tenant table whose name differs only in case
+// is renamed (by way of another name: SQLite refuses a case-only RENAME TO), keeping its
+// rows, indexes, triggers, the views that read it and the foreign keys that reference it.
+TEST_F(SchemaSyncSqlite, ATableNamedInAnotherCaseIsRenamedNotCreatedAgain) {
+  exec(master, {"CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+                "CREATE INDEX customers_name ON customers (name)",
+                "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES "
+                "customers (id))",
+                "CREATE TABLE log (x)",
+                "CREATE TRIGGER customers_ins AFTER INSERT ON customers BEGIN INSERT INTO log "
+                "VALUES (new.id); END",
+                "CREATE VIEW names AS SELECT name FROM customers"});
+  exec(tenant,
+       {"CREATE TABLE Customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        "CREATE INDEX customers_name ON Customers (name)",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES "
+        "Customers (id))",
+        "CREATE TABLE log (x)",
+        "CREATE TRIGGER customers_ins AFTER INSERT ON Customers BEGIN INSERT INTO log "
+        "VALUES (new.id); END",
+        "CREATE VIEW names AS SELECT name FROM Customers",
+        "INSERT INTO Customers VALUES (1, 'a'), (2, 'b')", "INSERT INTO orders VALUES (10, 2)"});
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output,
+                       "ALTER TABLE \"Customers\" RENAME TO \"_ferry_rename_customers\";\n"
+                       "ALTER TABLE \"_ferry_rename_customers\" RENAME TO \"customers\""))
+      << plan.output;
+  EXPECT_FALSE(contains(plan.output, "CREATE TABLE")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "drift")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  EXPECT_EQ(query(tenant, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"),
+            (Rows{{"customers"}, {"log"}, {"orders"}}));
+  EXPECT_EQ(dump(tenant, "customers", "id,name", "id"), (Rows{{"1", "'a'"}, {"2", "'b'"}}));
+  EXPECT_EQ(query(tenant, "SELECT * FROM names ORDER BY name"), (Rows{{"a"}, {"b"}}));
+  EXPECT_TRUE(contains(object_sql(tenant, "names"), "AS SELECT name FROM customers"))
+      << object_sql(tenant, "names");
+  EXPECT_EQ(object_sql(tenant, "customers_ins"), object_sql(master, "customers_ins"));
+  EXPECT_TRUE(has_object(tenant, "customers_name"));
+  // The reference keeps its spelling (SQLite finds the table whatever the case) and holds.
+  EXPECT_EQ(query(tenant, "SELECT lower(\"table\") FROM pragma_foreign_key_list('orders')"),
+            (Rows{{"customers"}}));
+  EXPECT_TRUE(query(tenant, "PRAGMA foreign_key_check").empty());
+  EXPECT_ANY_THROW(exec(tenant, {"INSERT INTO orders VALUES (11, 99)"}));
+  exec(tenant, {"INSERT INTO customers VALUES (3, 'c')"});
+  EXPECT_EQ(query(tenant, "SELECT x FROM log ORDER BY x"), (Rows{{"1"}, {"2"}, {"3"}}));
+}
+
+// A key's COLLATE is part of the index: compared, and made as the master has it.
+TEST_F(SchemaSyncSqlite, IndexKeyCollationsAreComparedAndMade) {
+  exec(master,
+       {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, nick TEXT COLLATE NOCASE)",
+        "CREATE INDEX t_name ON t (name COLLATE NOCASE DESC)", "CREATE INDEX t_nick ON t (nick)",
+        "CREATE INDEX t_lower ON t (lower(name) COLLATE RTRIM)"});
+  exec(tenant, {"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, nick TEXT COLLATE NOCASE)",
+                "CREATE INDEX t_name ON t (name DESC)", "CREATE INDEX t_nick ON t (nick)",
+                "CREATE INDEX t_lower ON t (lower(name))"});
+  const auto plan = diff(master, tenant);
+  EXPECT_EQ(plan.exit_code, 3) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "ON \"t\" (\"name\" COLLATE NOCASE DESC)")) << plan.output;
+  EXPECT_TRUE(contains(plan.output, "(lower(name) COLLATE RTRIM)")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "t_nick")) << plan.output;
+  EXPECT_FALSE(contains(plan.output, "not compared")) << plan.output;
+
+  EXPECT_APPLIED(sync(master, {&tenant}));
+  EXPECT_IN_SYNC(master, tenant);
+  const std::string keys =
+      "SELECT i.name, x.coll FROM pragma_index_list('t') i, pragma_index_xinfo(i.name) x "
+      "WHERE x.key = 1 ORDER BY i.name";
+  EXPECT_EQ(query(tenant, keys), query(master, keys));
+}
+
 // Idempotence, dry runs, drift, destructive changes, locks
 
 TEST_F(SchemaSyncSqlite, ASecondSyncAppliesNothingAndADryRunWritesNothing) {

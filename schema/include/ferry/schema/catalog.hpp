@@ -97,6 +97,9 @@ struct IndexKey {
   bool descending = false;
   std::optional<std::string> opclass;  // a non-default operator class (PostgreSQL)
   std::optional<int> length;           // MySQL key prefix: the first `length` characters
+  // COLLATE on the key: only where it differs from the column's own collation (for an
+  // expression, as written). SQLite; PostgreSQL column keys.
+  std::optional<std::string> collation;
   bool operator==(const IndexKey&) const = default;
 };
 
@@ -174,6 +177,9 @@ struct Table {
   std::optional<std::string> engine;
   std::optional<std::string> collation;
   std::optional<std::string> partitioning;
+  // SQLite: CREATE TABLE ... STRICT, WITHOUT ROWID. Either changes by a rebuild.
+  bool strict = false;
+  bool without_rowid = false;
   std::int64_t row_estimate = -1;  // from statistics; -1 when unknown. Not part of equality.
 
   const Column* find_column(std::string_view column) const noexcept;
