@@ -624,6 +624,67 @@ TEST_F(SchemaSyncMysql, SyncsTheStorageEngine) {
   EXPECT_EQ(scalar(m_tenant, "SELECT COUNT(*) FROM t"), "1");
 }
 
+// Routines, triggers and events as the server keeps them: their statement as made and the
+// sql_mode, character set and collation (an event's time zone) it was made under; triggers on
+// one event in their order.
+std::vector<std::string> stored_programs(const TempDatabase& db) {
+  auto c = db.connect();
+  const std::string schema = "'" + db.name() + "'";
+  std::vector<std::string> lines;
+  const auto add = [&](const std::string& sql) {
+    for (const connectors::TextRow& row : c->query(sql)) {
+      std::string line;
+      for (const auto& field : row)
+        line += field.value_or("NULL") + " | ";
+      lines.push_back(line);
+    }
+  };
+  add("SELECT ROUTINE_NAME, ROUTINE_DEFINITION, SQL_MODE, CHARACTER_SET_CLIENT, "
+      "COLLATION_CONNECTION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = " +
+      schema + " ORDER BY 1");
+  add("SELECT EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, TRIGGER_NAME, "
+      "ACTION_STATEMENT, SQL_MODE, CHARACTER_SET_CLIENT, COLLATION_CONNECTION "
+      "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
+      schema + " ORDER BY 1, 2, 3, 4");
+  add("SELECT EVENT_NAME, EVENT_DEFINITION, TIME_ZONE, SQL_MODE, CHARACTER_SET_CLIENT "
+      "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
+      schema + " ORDER BY 1");
+  return lines;
+}
+
+TEST_F(SchemaSyncMysql, MakesStoredProgramsUnderTheirOwnSqlModeAndInOrder) {
+  const std::vector<std::string> tables = {
+      "CREATE TABLE t (id int NOT NULL PRIMARY KEY, n int NULL, note varchar(20) NULL)"};
+  exec(m_tenant, tables);
+  exec(m_tenant, {"CREATE TRIGGER t_c BEFORE INSERT ON t FOR EACH ROW SET NEW.n = NEW.n + 100",
+                  "CREATE TRIGGER t_a BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 1",
+                  "CREATE FUNCTION label() RETURNS TEXT DETERMINISTIC RETURN 'a' || 'b'"});
+  exec(m_master, tables);
+  exec(m_master,
+       {"CREATE TRIGGER t_a BEFORE INSERT ON t FOR EACH ROW SET NEW.n = 1",
+        "CREATE TRIGGER t_b BEFORE INSERT ON t FOR EACH ROW SET NEW.n = NEW.n * 10",
+        "CREATE TRIGGER t_c BEFORE INSERT ON t FOR EACH ROW SET NEW.n = NEW.n + 100",
+        "SET @saved = @@SESSION.sql_mode", "SET SESSION sql_mode = 'PIPES_AS_CONCAT,ANSI_QUOTES'",
+        "CREATE FUNCTION label() RETURNS TEXT DETERMINISTIC RETURN 'a' || 'b'",
+        "CREATE TRIGGER t_note BEFORE UPDATE ON t FOR EACH ROW SET NEW.\"note\" = 'x' || 'y'",
+        "SET SESSION time_zone = '+02:00'",
+        "CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 03:00:00' "
+        "DO UPDATE t SET note = 'n' || 'm'",
+        "SET SESSION sql_mode = @saved"});
+  ASSERT_NE(stored_programs(m_tenant), stored_programs(m_master));
+
+  const Json tenant = expect_synced("--allow-drop");
+  EXPECT_EQ(stored_programs(m_tenant), stored_programs(m_master));
+  EXPECT_TRUE(has_statement(tenant, "SET SESSION sql_mode = 'PIPES_AS_CONCAT,ANSI_QUOTES'"));
+  // The order runs: 1, then * 10, then + 100; and the function concatenates under its mode.
+  exec(m_tenant, {"INSERT INTO t (id, n) VALUES (1, 0)", "UPDATE t SET n = n WHERE id = 1"});
+  EXPECT_EQ(scalar(m_tenant, "SELECT n FROM t"), "110");
+  EXPECT_EQ(scalar(m_tenant, "SELECT note FROM t"), "xy");
+  EXPECT_EQ(scalar(m_tenant, "SELECT label()"), "ab");
+  // The plan left ferry's session as it was: a second sync finds nothing to do.
+  EXPECT_EQ(diff_exit(m_tenant, "--allow-drop"), 0);
+}
+
 TEST_F(SchemaSyncMysql, SyncsColumnAndTableChecks) {
   exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, qty int NULL, price int NULL, "
                   "rate int NULL CHECK (rate < 10), n int NULL CHECK (n > 0))",

@@ -245,11 +245,15 @@ struct SchemaObject {
   std::string signature;
   std::string table;  // triggers, policies, rules, constraints: the table (or view) they are on
   // The statements that create the object, in order (for a trigger that is disabled, its
-  // CREATE TRIGGER and the ALTER TABLE ... DISABLE TRIGGER after it).
+  // CREATE TRIGGER and the ALTER TABLE ... DISABLE TRIGGER after it; MySQL: its CREATE between
+  // a SET of the sql_mode, client character set, connection collation and, for an event, time
+  // zone it was made under, and a SET that puts the session's own back).
   std::vector<std::string> definition;
-  // Routines: what CREATE OR REPLACE cannot change (the return type, argument names and
-  // kinds). A routine whose key is unchanged is replaced in place; otherwise it is dropped and
-  // created again with every object that uses it.
+  // PostgreSQL routines: what CREATE OR REPLACE cannot change (the return type, argument names
+  // and kinds). A routine whose key is unchanged is replaced in place; otherwise it is dropped
+  // and created again with every object that uses it. MySQL triggers: the trigger before it on
+  // the same table, timing and event (its place in their order). Any other object whose key
+  // differs is dropped and created again.
   std::string replace_key;
   std::optional<std::string> version;  // extensions: the installed version
   // Qualified names ("schema.name") of the tables, views, types and routines it uses, from the
