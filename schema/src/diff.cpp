@@ -377,17 +377,18 @@ class Differ {
     column_order(t, old);
   }
 
-  // MySQL: engine, default collation and partitioning. What the tenant's engine or partitioning
-  // forbids (foreign keys, FULLTEXT indexes, keys without the partitioning columns) may be in
-  // the plan: they change after the table's keys are dropped and before its columns and keys
-  // change (a column's MODIFY without COLLATE takes the new default), partitioning after
-  // them. A changed partitioning is removed first, then made again. AUTO_INCREMENT counters
-  // are data: never compared.
+  // MySQL: engine, default collation, row format and partitioning. What the tenant's engine or
+  // partitioning forbids (foreign keys, FULLTEXT indexes, keys without the partitioning
+  // columns) may be in the plan: they change after the table's keys are dropped and before its
+  // columns and keys change (a column's MODIFY without COLLATE takes the new default),
+  // partitioning after them. A changed partitioning is removed first, then made again.
+  // AUTO_INCREMENT counters are data: never compared.
   void table_options(const Table& t, const Table& old) {
     const bool partitioning = t.partitioning != old.partitioning;
-    if (t.engine != old.engine || t.collation != old.collation ||
+    const bool row_format = t.row_format != old.row_format;
+    if (t.engine != old.engine || t.collation != old.collation || row_format ||
         (partitioning && old.partitioning)) {
-      const bool rewrite = t.engine != old.engine || partitioning;
+      const bool rewrite = t.engine != old.engine || row_format || partitioning;
       add(m_drop_keys, Op{.kind = OpKind::alter_table_options,
                           .risk = rewrite ? Risk::rewrite : Risk::safe,
                           .table = &t,

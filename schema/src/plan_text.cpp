@@ -249,6 +249,8 @@ std::string describe(const Op& op) {
         parts.push_back("engine " + op.table->engine.value_or("?"));
       if (op.table->collation != old.collation)
         parts.push_back("default collation " + op.table->collation.value_or("?"));
+      if (op.table->row_format != old.row_format)
+        parts.push_back("row format " + op.table->row_format.value_or("default"));
       return "table options of " + t + ": " + join(parts);
     }
     case OpKind::partition_table: {

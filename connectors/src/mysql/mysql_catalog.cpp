@@ -480,10 +480,11 @@ class CatalogReader final {
     m_unmodelled.emplace(std::move(kind), std::move(name));
   }
 
-  // Tables, with their engine and default collation (partitioning: read_partitioning). Not
-  // modelled, so listed in unmodelled when they differ from what a plain CREATE TABLE makes:
-  // MariaDB system versioning and table options (ROW_FORMAT, KEY_BLOCK_SIZE, STATS_*, ... as
-  // CREATE_OPTIONS lists them). The AUTO_INCREMENT counter is data, not structure: not read.
+  // Tables, with their engine, default collation and ROW_FORMAT (partitioning:
+  // read_partitioning). Not modelled, so listed in unmodelled when they differ from what a
+  // plain CREATE TABLE makes: MariaDB system versioning and the other table options
+  // (KEY_BLOCK_SIZE, STATS_*, PAGE_COMPRESSED, ... as CREATE_OPTIONS lists them). The
+  // AUTO_INCREMENT counter is data, not structure: not read.
   void read_tables() {
     for (const TextRow& row : m_session.query(
              "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT, ENGINE, "
@@ -509,6 +510,9 @@ class CatalogReader final {
       for (const std::string& option : words(text(row, 6))) {
         if (option == "partitioned") {
           m_partitioned.push_back(name);
+        } else if (lowercase(option).starts_with("row_format=")) {
+          // Only a ROW_FORMAT the table was given is listed; SHOW CREATE TABLE prints it.
+          table.row_format = option.substr(std::string_view("row_format=").size());
         } else {
           unmodelled("table options", name);
         }

@@ -529,15 +529,15 @@ TEST_F(MysqlConnector, ListsWhatItDoesNotModel) {
       "  touched TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
       "  PRIMARY KEY (id DESC), INDEX misc_name (name(10)) COMMENT 'short',"
       "  INDEX misc_touched (touched) IGNORED)"
-      " ENGINE=MyISAM ROW_FORMAT=FIXED DEFAULT CHARSET=latin1",
+      " ENGINE=MyISAM ROW_FORMAT=FIXED PACK_KEYS=1 DEFAULT CHARSET=latin1",
       "CREATE SEQUENCE cached_seq CACHE 10",
   });
   const schema::Catalog catalog = db().introspect();
   std::vector<std::pair<std::string, std::string>> listed;
   for (const schema::UnmodelledObject& u : catalog.unmodelled)
     listed.emplace_back(u.kind, u.name);
-  // ON UPDATE, the key prefix, IGNORED, partitioning, the engine and the table's collation
-  // are modelled (ReadsTableColumnAndIndexAttributes).
+  // ON UPDATE, the key prefix, IGNORED, partitioning, the engine, the table's collation and
+  // ROW_FORMAT are modelled (ReadsTableColumnAndIndexAttributes); PACK_KEYS is not.
   EXPECT_EQ(listed, (std::vector<std::pair<std::string, std::string>>{
                         {"descending key", "misc.PRIMARY"},
                         {"index comment", "misc.misc_name"},
@@ -564,7 +564,7 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
       "  changed DATETIME(3) NULL ON UPDATE CURRENT_TIMESTAMP(3),"
       "  INDEX misc_name (name(10), id), INDEX misc_touched (touched) IGNORED,"
       "  FULLTEXT INDEX misc_body (body), CONSTRAINT misc_qty CHECK (qty < 100))"
-      " ENGINE=MyISAM DEFAULT CHARSET=latin1",
+      " ENGINE=MyISAM DEFAULT CHARSET=latin1 ROW_FORMAT=DYNAMIC",
       "CREATE TABLE shapes (id INT NOT NULL PRIMARY KEY, g GEOMETRY NOT NULL,"
       "  SPATIAL INDEX shapes_g (g)) AUTO_INCREMENT=50",
   });
@@ -575,6 +575,7 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
   EXPECT_EQ(plain.engine, "InnoDB");
   EXPECT_EQ(plain.collation, "utf8mb4_unicode_ci");  // the test server's database default
   EXPECT_EQ(plain.partitioning, std::nullopt);
+  EXPECT_EQ(plain.row_format, std::nullopt);  // none given, whatever format InnoDB uses
   EXPECT_EQ(column_named(plain, "name").collation, std::nullopt);
 
   EXPECT_EQ(table_named(catalog, "parted").partitioning, "PARTITION BY HASH (`id`)\nPARTITIONS 2");
@@ -585,6 +586,7 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
   const schema::Table& misc = table_named(catalog, "misc");
   EXPECT_EQ(misc.engine, "MyISAM");
   EXPECT_EQ(misc.collation, "latin1_swedish_ci");
+  EXPECT_EQ(misc.row_format, "DYNAMIC");
   // A column's collation is set when it is not the table's default, as SHOW CREATE TABLE says.
   EXPECT_EQ(column_named(misc, "name").collation, std::nullopt);
   EXPECT_EQ(column_named(misc, "other").collation, "utf8mb4_bin");

@@ -624,6 +624,32 @@ TEST_F(SchemaSyncMysql, SyncsTheStorageEngine) {
   EXPECT_EQ(scalar(m_tenant, "SELECT COUNT(*) FROM t"), "1");
 }
 
+// Only a ROW_FORMAT a table was given shows in SHOW CREATE TABLE: given, changed, taken away
+// (ROW_FORMAT=DEFAULT), together with a new engine, and on a new table.
+TEST_F(SchemaSyncMysql, SyncsTheRowFormat) {
+  exec(m_tenant, {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, n int NULL)",
+                  "CREATE TABLE u (id int NOT NULL PRIMARY KEY) ROW_FORMAT=COMPACT",
+                  "CREATE TABLE v (id int NOT NULL PRIMARY KEY) ROW_FORMAT=DYNAMIC",
+                  "CREATE TABLE w (id int NOT NULL PRIMARY KEY) ROW_FORMAT=REDUNDANT",
+                  "INSERT INTO t VALUES (1, 1)"});
+  exec(m_master,
+       {"CREATE TABLE t (id int NOT NULL PRIMARY KEY, n int NULL) ROW_FORMAT=DYNAMIC",
+        "CREATE TABLE u (id int NOT NULL PRIMARY KEY) ROW_FORMAT=REDUNDANT",
+        "CREATE TABLE v (id int NOT NULL PRIMARY KEY)",
+        "CREATE TABLE w (id int NOT NULL PRIMARY KEY) ENGINE=MyISAM ROW_FORMAT=FIXED",
+        "CREATE TABLE x (id int NOT NULL PRIMARY KEY, s varchar(10) NULL) ROW_FORMAT=COMPACT"});
+  const Json tenant = expect_same_tables({"t", "u", "v", "w", "x"});
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `t` ROW_FORMAT=DYNAMIC"));
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `u` ROW_FORMAT=REDUNDANT"));
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `v` ROW_FORMAT=DEFAULT"));
+  EXPECT_TRUE(has_statement(tenant, "ALTER TABLE `w` ENGINE=MyISAM ROW_FORMAT=FIXED"));
+  EXPECT_EQ(scalar(m_tenant,
+                   "SELECT ROW_FORMAT FROM information_schema.TABLES WHERE "
+                   "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'x'"),
+            "Compact");
+  EXPECT_EQ(scalar(m_tenant, "SELECT COUNT(*) FROM t"), "1");
+}
+
 // Routines, triggers and events as the server keeps them: their statement as made and the
 // sql_mode, character set and collation (an event's time zone) it was made under; triggers on
 // one event in their order.

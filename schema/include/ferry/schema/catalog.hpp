@@ -158,11 +158,14 @@ struct Table {
   bool row_security = false;        // PostgreSQL ENABLE ROW LEVEL SECURITY
   bool force_row_security = false;  // PostgreSQL FORCE ROW LEVEL SECURITY
   // MySQL: the storage engine ("InnoDB") and default collation ("utf8mb4_unicode_ci"; its
-  // character set is the name's first word) as the server names them, and the partitioning
-  // clause as SHOW CREATE TABLE prints it ("PARTITION BY HASH (`id`)\nPARTITIONS 4"), less
-  // "ENGINE = <the table's engine>" in each partition. Unset elsewhere.
+  // character set is the name's first word) as the server names them, the ROW_FORMAT the
+  // table was given ("DYNAMIC"; unset when none was, whatever format the engine then uses),
+  // and the partitioning clause as SHOW CREATE TABLE prints it ("PARTITION BY HASH
+  // (`id`)\nPARTITIONS 4"), less "ENGINE = <the table's engine>" in each partition. Unset
+  // elsewhere.
   std::optional<std::string> engine;
   std::optional<std::string> collation;
+  std::optional<std::string> row_format;
   std::optional<std::string> partitioning;
   std::int64_t row_estimate = -1;  // from statistics; -1 when unknown. Not part of equality.
 
