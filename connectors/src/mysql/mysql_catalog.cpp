@@ -695,6 +695,9 @@ class CatalogReader final {
   // index's prefix is the server's own (SUB_PART 32), not one the user wrote.
   // Not modelled, so listed in unmodelled: index comments, MySQL 8 INVISIBLE, and prefixes,
   // IGNORED and DESC in a primary key or unique constraint (whose model is a column list).
+  // Each table's indexes are kept in the server's order, the one SHOW CREATE TABLE prints:
+  // STATISTICS lists a table's keys in it (the order they were made in, within the kinds the
+  // server sorts keys into), so the rows are taken as they come, not sorted.
   void read_indexes() {
     const ServerInfo& server = m_session.server();
     const std::string expression = server.mariadb ? "NULL" : "EXPRESSION";
@@ -702,13 +705,10 @@ class CatalogReader final {
                                : at_least(server, 10, 6) ? "IGNORED"
                                                          : "'NO'";
     const std::string hidden_kind = server.mariadb ? "ignored index" : "invisible index";
-    schema::Index* current = nullptr;
-    std::string current_table;
     for (const TextRow& row : m_session.query(
              "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, INDEX_TYPE, " +
              expression + ", SUB_PART, INDEX_COMMENT, " + hidden +
-             " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db +
-             " ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")) {
+             ", SEQ_IN_INDEX FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db)) {
       schema::Table* table = find_table(text(row, 0));
       if (table == nullptr)
         continue;
@@ -728,9 +728,10 @@ class CatalogReader final {
       }
       if (hidden_index && !server.mariadb)
         unmodelled(hidden_kind, qualified);
-      if (current == nullptr || current_table != table->name || current->name != name) {
-        current = &table->indexes.emplace_back();
-        current_table = table->name;
+      auto current = std::find_if(table->indexes.begin(), table->indexes.end(),
+                                  [&](const schema::Index& i) { return i.name == name; });
+      if (current == table->indexes.end()) {
+        current = table->indexes.emplace(table->indexes.end());
         current->name = name;
         current->unique = text(row, 2) == "0";
         current->method = lowercase(text(row, 5));
@@ -743,7 +744,12 @@ class CatalogReader final {
       if (row.at(7) && current->method != "spatial")
         key.length = static_cast<int>(to_int64(*row.at(7), 0));
       key.descending = text(row, 4) == "D";
-      current->keys.push_back(std::move(key));
+      // SEQ_IN_INDEX, 1-based: the key part's place.
+      const auto seq =
+          static_cast<std::size_t>(std::max<std::int64_t>(to_int64(text(row, 10), 1), 1));
+      if (current->keys.size() < seq)
+        current->keys.resize(seq);
+      current->keys[seq - 1] = std::move(key);
     }
   }
 

@@ -600,17 +600,20 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
   ASSERT_EQ(misc.checks.size(), 2u);
   EXPECT_EQ(misc.checks[0], (schema::Check{"misc_qty", "`qty` < 100", ""}));
   EXPECT_EQ(misc.checks[1], (schema::Check{"qty", "`qty` > 0", "qty"}));  // column-level
+  // In the server's order, as SHOW CREATE TABLE prints them: as made, FULLTEXT last.
   ASSERT_EQ(misc.indexes.size(), 3u);
-  const schema::Index& body = misc.indexes[0];
-  EXPECT_EQ(body.name, "misc_body");
-  EXPECT_EQ(body.method, "fulltext");
-  const schema::Index& name = misc.indexes[1];
+  const schema::Index& name = misc.indexes[0];
   EXPECT_EQ(name.name, "misc_name");
   ASSERT_EQ(name.keys.size(), 2u);
   EXPECT_EQ(name.keys[0].length, 10);
+  EXPECT_EQ(name.keys[1].column, "id");
   EXPECT_EQ(name.keys[1].length, std::nullopt);
   EXPECT_FALSE(name.ignored);
-  EXPECT_TRUE(misc.indexes[2].ignored);
+  EXPECT_EQ(misc.indexes[1].name, "misc_touched");
+  EXPECT_TRUE(misc.indexes[1].ignored);
+  const schema::Index& body = misc.indexes[2];
+  EXPECT_EQ(body.name, "misc_body");
+  EXPECT_EQ(body.method, "fulltext");
 
   const schema::Table& shapes = table_named(catalog, "shapes");
   ASSERT_EQ(shapes.indexes.size(), 1u);

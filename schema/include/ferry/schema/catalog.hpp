@@ -143,7 +143,7 @@ struct Table {
   std::vector<Column> columns;  // in ordinal order
   std::optional<PrimaryKey> primary_key;
   std::vector<UniqueConstraint> uniques;
-  std::vector<Index> indexes;
+  std::vector<Index> indexes;  // by name; MySQL: in the server's order (sort_catalog)
   std::vector<ForeignKey> foreign_keys;
   std::vector<Check> checks;
   std::optional<std::string> comment;
@@ -303,7 +303,9 @@ struct Catalog {
 std::string qualified_name(std::string_view schema, std::string_view name);
 
 // Sorts every list into canonical order: objects by (schema, name); columns by position;
-// constraints and indexes by name. Connectors call it before returning a catalog.
+// constraints and indexes by name, except MySQL's indexes: they keep the server's order, which
+// SHOW CREATE TABLE prints and a plan makes them in (the diff matches them by name, so an
+// order alone is no difference). Connectors call it before returning a catalog.
 void sort_catalog(Catalog& catalog);
 
 }  // namespace ferry::schema
