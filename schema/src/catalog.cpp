@@ -222,7 +222,8 @@ void sort_catalog(Catalog& catalog) {
     std::sort(t.columns.begin(), t.columns.end(),
               [](const Column& a, const Column& b) { return a.position < b.position; });
     sort_by_name(t.uniques);
-    sort_by_name(t.indexes);
+    if (catalog.dialect != Dialect::mysql)
+      sort_by_name(t.indexes);
     sort_by_name(t.foreign_keys);
     sort_by_name(t.checks);
   }

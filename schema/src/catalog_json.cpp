@@ -101,6 +101,7 @@ json table_json(const Table& t) {
               {"force_row_security", t.force_row_security},
               {"engine", optional_text(t.engine)},
               {"collation", optional_text(t.collation)},
+              {"row_format", optional_text(t.row_format)},
               {"partitioning", optional_text(t.partitioning)},
               {"strict", t.strict},
               {"without_rowid", t.without_rowid}};

@@ -96,6 +96,8 @@ void table_block(const Table& t, std::string& out) {
     out += "  engine " + *t.engine + "\n";
   if (t.collation)
     out += "  collation " + *t.collation + "\n";
+  if (t.row_format)
+    out += "  row format " + *t.row_format + "\n";
   if (t.strict)
     out += "  STRICT\n";
   if (t.without_rowid)

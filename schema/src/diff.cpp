@@ -518,20 +518,21 @@ class Differ {
     column_order(t, old);
   }
 
-  // MySQL: engine, default collation and partitioning. What the tenant's engine or partitioning
-  // forbids (foreign keys, FULLTEXT indexes, keys without the partitioning columns) may be in
-  // the plan: they change after the table's keys are dropped and before its columns and keys
-  // change (a column's MODIFY without COLLATE takes the new default), partitioning after
-  // them. A changed partitioning is removed first, then made again. AUTO_INCREMENT counters
-  // are data: never compared.
+  // MySQL: engine, default collation, row format and partitioning. What the tenant's engine or
+  // partitioning forbids (foreign keys, FULLTEXT indexes, keys without the partitioning
+  // columns) may be in the plan: they change after the table's keys are dropped and before its
+  // columns and keys change (a column's MODIFY without COLLATE takes the new default),
+  // partitioning after them. A changed partitioning is removed first, then made again.
+  // AUTO_INCREMENT counters are data: never compared.
   // SQLite: STRICT and WITHOUT ROWID, which only a rebuild changes (a STRICT table refuses
   // rows whose values do not fit its column types).
   void table_options(const Table& t, const Table& old) {
     const bool partitioning = t.partitioning != old.partitioning;
+    const bool row_format = t.row_format != old.row_format;
     const bool sqlite_options = t.strict != old.strict || t.without_rowid != old.without_rowid;
-    if (t.engine != old.engine || t.collation != old.collation ||
+    if (t.engine != old.engine || t.collation != old.collation || row_format ||
         (partitioning && old.partitioning) || sqlite_options) {
-      const bool rewrite = t.engine != old.engine || partitioning || sqlite_options;
+      const bool rewrite = t.engine != old.engine || row_format || partitioning || sqlite_options;
       add(m_drop_keys, Op{.kind = OpKind::alter_table_options,
                           .risk = t.strict && !old.strict ? Risk::data_dependent
                                                           : (rewrite ? Risk::rewrite : Risk::safe),

@@ -257,6 +257,8 @@ std::string describe(const Op& op) {
         parts.push_back("engine " + op.table->engine.value_or("?"));
       if (op.table->collation != old.collation)
         parts.push_back("default collation " + op.table->collation.value_or("?"));
+      if (op.table->row_format != old.row_format)
+        parts.push_back("row format " + op.table->row_format.value_or("default"));
       if (op.table->strict != old.strict)
         parts.push_back(op.table->strict ? "STRICT" : "not STRICT");
       if (op.table->without_rowid != old.without_rowid)

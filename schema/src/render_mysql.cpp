@@ -116,14 +116,16 @@ std::string index_statement(const Table& t, const Index& index) {
   return out;
 }
 
-// Engine, default character set and collation, partitioning: what CREATE TABLE says after
-// the columns.
+// Engine, default character set and collation, row format, partitioning: what CREATE TABLE
+// says after the columns.
 std::string table_options(const Table& t) {
   std::string out;
   if (t.engine)
     out += " ENGINE=" + *t.engine;
   if (t.collation)
     out += " DEFAULT CHARSET=" + charset_of(*t.collation) + " COLLATE=" + *t.collation;
+  if (t.row_format)
+    out += " ROW_FORMAT=" + *t.row_format;
   if (t.partitioning)
     out += "\n" + *t.partitioning;
   return out;
@@ -136,8 +138,15 @@ std::vector<std::string> alter_table_options(const Op& op) {
   std::vector<std::string> out;
   if (old.partitioning && t.partitioning != old.partitioning)
     out.push_back(alter + "REMOVE PARTITIONING");
-  if (t.engine && t.engine != old.engine)
-    out.push_back(alter + "ENGINE=" + *t.engine);
+  // A new engine and row format in one statement: the table is copied once, and the tenant's
+  // row format may be one the new engine lacks. ROW_FORMAT=DEFAULT removes the one it was given.
+  const std::string row_format =
+      t.row_format != old.row_format ? "ROW_FORMAT=" + t.row_format.value_or("DEFAULT") : "";
+  if (t.engine && t.engine != old.engine) {
+    out.push_back(alter + "ENGINE=" + *t.engine + (row_format.empty() ? "" : " " + row_format));
+  } else if (!row_format.empty()) {
+    out.push_back(alter + row_format);
+  }
   // The table's default only: its columns keep their collations (each carries its own).
   if (t.collation && t.collation != old.collation) {
     out.push_back(alter + "DEFAULT CHARACTER SET " + charset_of(*t.collation) + " COLLATE " +

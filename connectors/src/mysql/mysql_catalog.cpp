@@ -1,8 +1,9 @@
 // Catalog introspection for MySQL/MariaDB: a fixed set of information_schema queries for the
 // connected database, assembled in memory: never one query per table (docs/ARCHITECTURE.md,
 // "Connectors"). Only what information_schema does not hold is read one by one: the SHOW CREATE
-// of each stored routine and event, of each partitioned table (for its PARTITION BY clause),
-// and on MySQL 8 of each view (for its ALGORITHM).
+// of each stored routine, trigger and event (the statement as made, with the settings it was
+// made under), of each partitioned table (for its PARTITION BY clause), and on MySQL 8 of each
+// view (for its ALGORITHM).
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -328,6 +329,111 @@ void replace_in_schedule(std::string& create_event, const std::string& from,
     create_event.replace(at, from.size(), to);
 }
 
+// The session settings an object was made under, which SHOW CREATE prints beside it and the
+// server keeps with it: how its text was read (sql_mode: ANSI_QUOTES, PIPES_AS_CONCAT,
+// NO_BACKSLASH_ESCAPES, ...), the client's character set and the connection's collation (its
+// string literals'), and for an event the time zone its schedule is in. They are part of the
+// object's definition: made under other settings, the same text reads, and may run, otherwise.
+struct MadeUnder {
+  std::string sql_mode;
+  std::string character_set_client;
+  std::string collation_connection;
+  std::optional<std::string> time_zone;  // events
+
+  // Whether `statement`, as ferry reads it (UTF-8), means the same sent under
+  // character_set_client: ASCII does in every client character set, the rest only in UTF-8.
+  bool sendable(std::string_view statement) const {
+    return character_set_client.starts_with("utf8") ||
+           std::all_of(statement.begin(), statement.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  }
+
+  // The statements that make the object: the session's own settings saved, the object's set,
+  // its CREATE, the session's restored (the rest of a plan runs under ferry's sql_mode).
+  std::vector<std::string> definition(std::string create) const {
+    std::string save =
+        "SET @ferry_sql_mode = @@SESSION.sql_mode, "
+        "@ferry_character_set_client = @@SESSION.character_set_client, "
+        "@ferry_collation_connection = @@SESSION.collation_connection";
+    std::string set = "SET SESSION sql_mode = " + string_literal(sql_mode) +
+                      ", SESSION character_set_client = " + string_literal(character_set_client) +
+                      ", SESSION collation_connection = " + string_literal(collation_connection);
+    std::string restore =
+        "SET SESSION sql_mode = @ferry_sql_mode, "
+        "SESSION character_set_client = @ferry_character_set_client, "
+        "SESSION collation_connection = @ferry_collation_connection";
+    if (time_zone) {
+      save += ", @ferry_time_zone = @@SESSION.time_zone";
+      set += ", SESSION time_zone = " + string_literal(*time_zone);
+      restore += ", SESSION time_zone = @ferry_time_zone";
+    }
+    return {std::move(save), std::move(set), std::move(create), std::move(restore)};
+  }
+};
+
+// A trigger of a group (one table, timing and event), with the trigger its CREATE places it
+// beside, if any: "FOR EACH ROW FOLLOWS other" or "PRECEDES other".
+struct PlacedTrigger {
+  schema::SchemaObject object;
+  std::optional<std::string> relative_to;
+  bool follows = false;
+};
+
+// The trigger a CREATE TRIGGER statement names after FOR EACH ROW with FOLLOWS or PRECEDES
+// (`follows` says which), if any.
+std::optional<std::string> placement(std::string_view create, const SqlMode& mode, bool& follows) {
+  const std::vector<Token> tokens = tokenize(create, mode);
+  const auto word = [&](std::size_t i, std::string_view w) {
+    return i < tokens.size() && tokens[i].kind == Token::word && lowercase(tokens[i].name) == w;
+  };
+  for (std::size_t i = 0; i + 4 < tokens.size(); ++i) {
+    if (!word(i, "for") || !word(i + 1, "each") || !word(i + 2, "row"))
+      continue;
+    follows = word(i + 3, "follows");
+    if ((follows || word(i + 3, "precedes")) && tokens[i + 4].is_name())
+      return tokens[i + 4].name;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// Sets replace_key (the trigger before it) and the triggers in uses of each trigger of one
+// group, given in ACTION_ORDER. Made one at a time in any order where each comes after what it
+// uses, the triggers land in this order: a trigger made without FOLLOWS or PRECEDES goes last,
+// so each trigger after it is made after it; one that FOLLOWS (PRECEDES) another goes right
+// after (before) it, so that one is made first, and those between the two after it.
+void trigger_order(std::vector<PlacedTrigger>& group) {
+  const auto qualified = [&](std::size_t i) {
+    return schema::qualified_name("", group[i].object.table) + "." + group[i].object.name;
+  };
+  const auto made_after = [&](std::size_t later, std::size_t earlier) {
+    group[later].object.uses.push_back(qualified(earlier));
+  };
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    group[i].object.replace_key = i == 0 ? std::string{} : group[i - 1].object.name;
+    if (!group[i].relative_to) {
+      for (std::size_t j = i + 1; j < group.size(); ++j)
+        made_after(j, i);
+      continue;
+    }
+    const std::string other = lowercase(*group[i].relative_to);
+    const auto it = std::find_if(group.begin(), group.end(), [&](const PlacedTrigger& t) {
+      return lowercase(t.object.name) == other;
+    });
+    if (it == group.end())
+      continue;  // names no trigger of the group: its CREATE fails where it is made
+    const auto x = static_cast<std::size_t>(it - group.begin());
+    made_after(i, x);
+    for (std::size_t j = std::min(i, x) + 1; j < std::max(i, x); ++j)
+      made_after(j, i);
+  }
+  for (PlacedTrigger& t : group) {
+    std::vector<std::string>& uses = t.object.uses;
+    std::sort(uses.begin(), uses.end());
+    uses.erase(std::unique(uses.begin(), uses.end()), uses.end());
+  }
+}
+
 class CatalogReader final {
  public:
   // `collation`: the database's default collation, what a table made without saying gets.
@@ -374,10 +480,11 @@ class CatalogReader final {
     m_unmodelled.emplace(std::move(kind), std::move(name));
   }
 
-  // Tables, with their engine and default collation (partitioning: read_partitioning). Not
-  // modelled, so listed in unmodelled when they differ from what a plain CREATE TABLE makes:
-  // MariaDB system versioning and table options (ROW_FORMAT, KEY_BLOCK_SIZE, STATS_*, ... as
-  // CREATE_OPTIONS lists them). The AUTO_INCREMENT counter is data, not structure: not read.
+  // Tables, with their engine, default collation and ROW_FORMAT (partitioning:
+  // read_partitioning). Not modelled, so listed in unmodelled when they differ from what a
+  // plain CREATE TABLE makes: MariaDB system versioning and the other table options
+  // (KEY_BLOCK_SIZE, STATS_*, PAGE_COMPRESSED, ... as CREATE_OPTIONS lists them). The
+  // AUTO_INCREMENT counter is data, not structure: not read.
   void read_tables() {
     for (const TextRow& row : m_session.query(
              "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS, TABLE_COLLATION, TABLE_COMMENT, ENGINE, "
@@ -403,6 +510,9 @@ class CatalogReader final {
       for (const std::string& option : words(text(row, 6))) {
         if (option == "partitioned") {
           m_partitioned.push_back(name);
+        } else if (lowercase(option).starts_with("row_format=")) {
+          // Only a ROW_FORMAT the table was given is listed; SHOW CREATE TABLE prints it.
+          table.row_format = option.substr(std::string_view("row_format=").size());
         } else {
           unmodelled("table options", name);
         }
@@ -585,6 +695,9 @@ class CatalogReader final {
   // index's prefix is the server's own (SUB_PART 32), not one the user wrote.
   // Not modelled, so listed in unmodelled: index comments, MySQL 8 INVISIBLE, and prefixes,
   // IGNORED and DESC in a primary key or unique constraint (whose model is a column list).
+  // Each table's indexes are kept in the server's order, the one SHOW CREATE TABLE prints:
+  // STATISTICS lists a table's keys in it (the order they were made in, within the kinds the
+  // server sorts keys into), so the rows are taken as they come, not sorted.
   void read_indexes() {
     const ServerInfo& server = m_session.server();
     const std::string expression = server.mariadb ? "NULL" : "EXPRESSION";
@@ -592,13 +705,10 @@ class CatalogReader final {
                                : at_least(server, 10, 6) ? "IGNORED"
                                                          : "'NO'";
     const std::string hidden_kind = server.mariadb ? "ignored index" : "invisible index";
-    schema::Index* current = nullptr;
-    std::string current_table;
     for (const TextRow& row : m_session.query(
              "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, INDEX_TYPE, " +
              expression + ", SUB_PART, INDEX_COMMENT, " + hidden +
-             " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db +
-             " ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX")) {
+             ", SEQ_IN_INDEX FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " + m_db)) {
       schema::Table* table = find_table(text(row, 0));
       if (table == nullptr)
         continue;
@@ -618,9 +728,10 @@ class CatalogReader final {
       }
       if (hidden_index && !server.mariadb)
         unmodelled(hidden_kind, qualified);
-      if (current == nullptr || current_table != table->name || current->name != name) {
-        current = &table->indexes.emplace_back();
-        current_table = table->name;
+      auto current = std::find_if(table->indexes.begin(), table->indexes.end(),
+                                  [&](const schema::Index& i) { return i.name == name; });
+      if (current == table->indexes.end()) {
+        current = table->indexes.emplace(table->indexes.end());
         current->name = name;
         current->unique = text(row, 2) == "0";
         current->method = lowercase(text(row, 5));
@@ -633,7 +744,12 @@ class CatalogReader final {
       if (row.at(7) && current->method != "spatial")
         key.length = static_cast<int>(to_int64(*row.at(7), 0));
       key.descending = text(row, 4) == "D";
-      current->keys.push_back(std::move(key));
+      // SEQ_IN_INDEX, 1-based: the key part's place.
+      const auto seq =
+          static_cast<std::size_t>(std::max<std::int64_t>(to_int64(text(row, 10), 1), 1));
+      if (current->keys.size() < seq)
+        current->keys.resize(seq);
+      current->keys[seq - 1] = std::move(key);
     }
   }
 
@@ -744,21 +860,19 @@ class CatalogReader final {
   }
 
   // Stored functions and procedures: listed from information_schema.ROUTINES, each defined by
-  // SHOW CREATE FUNCTION|PROCEDURE without its DEFINER. The routine's sql_mode is not part of
-  // the definition: the statement is run in ferry's session (its sql_mode), and a body that
-  // depends on a mode (ANSI_QUOTES, PIPES_AS_CONCAT) may read otherwise there.
+  // SHOW CREATE FUNCTION|PROCEDURE without its DEFINER, made under the settings it was made
+  // with (made_under).
   void read_routines() {
     struct Listed {
       std::string name;
       std::string type;
-      std::string sql_mode;
     };
     std::vector<Listed> listed;
-    for (const TextRow& row : m_session.query(
-             "SELECT ROUTINE_NAME, ROUTINE_TYPE, SQL_MODE FROM information_schema.ROUTINES "
-             "WHERE ROUTINE_SCHEMA = " +
-             m_db)) {
-      Listed& routine = listed.emplace_back(Listed{text(row, 0), text(row, 1), text(row, 2)});
+    for (const TextRow& row :
+         m_session.query("SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES "
+                         "WHERE ROUTINE_SCHEMA = " +
+                         m_db)) {
+      Listed& routine = listed.emplace_back(Listed{text(row, 0), text(row, 1)});
       if (routine.type == "FUNCTION" || routine.type == "PROCEDURE")
         m_routines[lowercase(routine.name)].push_back(routine.name);
     }
@@ -766,99 +880,117 @@ class CatalogReader final {
       return;
     const std::set<std::string> names = object_names();
     for (const Listed& routine : listed) {
+      const std::string kind_name = lowercase(routine.type);
       if (routine.type != "FUNCTION" && routine.type != "PROCEDURE") {
         // MariaDB's PACKAGE and PACKAGE BODY (sql_mode=ORACLE).
-        m_catalog.unmodelled.push_back({lowercase(routine.type), routine.name});
+        m_catalog.unmodelled.push_back({kind_name, routine.name});
         continue;
       }
+      // Routine, sql_mode, statement, character_set_client, collation_connection, ...
       const std::vector<TextRow> rows =
           m_session.query("SHOW CREATE " + routine.type + " " + qualified(routine.name));
-      const auto kind =
-          routine.type == "FUNCTION" ? schema::ObjectKind::function : schema::ObjectKind::procedure;
       // Without the privilege to read it (the definer, or SELECT on mysql.proc / SHOW_ROUTINE)
       // the server returns NULL: the routine cannot be compared.
-      if (rows.empty() || rows.front().size() < 3 || !rows.front().at(2)) {
-        m_catalog.unmodelled.push_back({lowercase(routine.type), routine.name});
+      if (rows.empty() || rows.front().size() < 5 || !rows.front().at(2)) {
+        m_catalog.unmodelled.push_back({kind_name, routine.name});
         continue;
       }
-      const SqlMode mode(routine.sql_mode);
+      const TextRow& row = rows.front();
+      const MadeUnder settings{text(row, 1), text(row, 3), text(row, 4), std::nullopt};
+      const SqlMode mode(settings.sql_mode);
       schema::SchemaObject object;
-      object.kind = kind;
+      object.kind =
+          routine.type == "FUNCTION" ? schema::ObjectKind::function : schema::ObjectKind::procedure;
       object.name = routine.name;
-      const std::string create =
-          strip_own_database(strip_definer(*rows.front().at(2)), m_database, names, mode);
+      std::string create = strip_own_database(strip_definer(*row.at(2)), m_database, names, mode);
+      if (!settings.sendable(create)) {
+        m_catalog.unmodelled.push_back(
+            {kind_name + " written in " + settings.character_set_client, routine.name});
+        continue;
+      }
       object.uses = routines_called(create, mode, routine.name);
-      object.definition = {create};
+      object.definition = settings.definition(std::move(create));
       m_catalog.objects.push_back(std::move(object));
     }
   }
 
-  // Triggers, from information_schema.TRIGGERS alone: the statement SHOW CREATE TRIGGER prints
-  // is the one the user typed, with the database wherever they wrote it and without the
-  // FOLLOWS / PRECEDES that ordered it. The definition is rebuilt in one form instead:
-  //   CREATE TRIGGER `name` AFTER INSERT ON `table` FOR EACH ROW [FOLLOWS `previous`] body
-  // where `previous` is the trigger before it for the same table, timing and event
-  // (ACTION_ORDER), so the order of several triggers is compared and made again; the previous
-  // trigger is in `uses`. The body is kept as stored, less the database's own name. The
-  // trigger's sql_mode is not part of the definition (see read_routines).
+  // Triggers, each defined by SHOW CREATE TRIGGER: the statement as the user typed it (less
+  // its DEFINER and the database's own name), with the FOLLOWS or PRECEDES that placed it,
+  // made under the settings it was made with (made_under).
+  // Several triggers on one table, timing and event run in an order (ACTION_ORDER) that their
+  // statements alone do not give: each is placed where its CREATE puts it (last, or beside
+  // the trigger it FOLLOWS or PRECEDES) when it is made. So:
+  // - replace_key is the trigger before it in that order (empty for the first): a trigger
+  //   whose place changed is made again.
+  // - uses lists, besides its table and the routines it calls, the triggers that must exist
+  //   before its CREATE runs for every trigger to land in its place (trigger_order below);
+  //   making one again takes along those that must come after it.
   void read_triggers() {
     const std::vector<TextRow> rows = m_session.query(
-        "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, "
-        "ACTION_STATEMENT, SQL_MODE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
+        "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION "
+        "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
         m_db + " ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER");
     if (rows.empty())
       return;
-    const std::set<std::string> names = object_names();
-    std::string group, previous;  // (table, timing, event) and the last trigger in it
+    std::set<std::string> names = object_names();
+    for (const TextRow& row : rows)
+      names.insert(lowercase(text(row, 0)));  // CREATE TRIGGER db.name keeps its qualifier
+    std::vector<PlacedTrigger> group;         // one table, timing and event, in ACTION_ORDER
+    std::string group_key;
+    const auto flush = [&] {
+      trigger_order(group);
+      for (PlacedTrigger& placed : group)
+        m_catalog.objects.push_back(std::move(placed.object));
+      group.clear();
+    };
     for (const TextRow& row : rows) {
-      const SqlMode mode(text(row, 5));
-      schema::SchemaObject object;
-      object.kind = schema::ObjectKind::trigger;
-      object.name = text(row, 0);
-      object.table = text(row, 1);
-      const std::string this_group = object.table + '\n' + text(row, 2) + '\n' + text(row, 3);
-      if (this_group != group) {
-        group = this_group;
-        previous.clear();
+      const std::string name = text(row, 0);
+      const std::string table = text(row, 1);
+      const std::string key = table + '\n' + text(row, 2) + '\n' + text(row, 3);
+      if (key != group_key) {
+        flush();
+        group_key = key;
       }
-      std::string create = "CREATE TRIGGER " + quote_with('`', object.name) + " " + text(row, 2) +
-                           " " + text(row, 3) + " ON " + quote_with('`', object.table) +
-                           " FOR EACH ROW ";
-      if (!previous.empty())
-        create += "FOLLOWS " + quote_with('`', previous) + " ";
-      const std::string body = strip_own_database(text(row, 4), m_database, names, mode);
-      create += body;
-      object.uses = routines_called(body, mode, "");
-      object.uses.push_back(object.table);
-      if (!previous.empty())
-        object.uses.push_back(schema::qualified_name("", object.table) + "." + previous);
-      std::sort(object.uses.begin(), object.uses.end());
-      object.uses.erase(std::unique(object.uses.begin(), object.uses.end()), object.uses.end());
-      object.definition = {std::move(create)};
-      previous = object.name;
-      m_catalog.objects.push_back(std::move(object));
+      // Trigger, sql_mode, SQL Original Statement, character_set_client,
+      // collation_connection, ...
+      const std::vector<TextRow> shown = m_session.query("SHOW CREATE TRIGGER " + qualified(name));
+      if (shown.empty() || shown.front().size() < 5 || !shown.front().at(2)) {
+        m_catalog.unmodelled.push_back({"trigger", schema::qualified_name("", table) + "." + name});
+        continue;
+      }
+      const TextRow& made = shown.front();
+      const MadeUnder settings{text(made, 1), text(made, 3), text(made, 4), std::nullopt};
+      const SqlMode mode(settings.sql_mode);
+      std::string create = strip_own_database(strip_definer(*made.at(2)), m_database, names, mode);
+      if (!settings.sendable(create)) {
+        m_catalog.unmodelled.push_back({"trigger written in " + settings.character_set_client,
+                                        schema::qualified_name("", table) + "." + name});
+        continue;
+      }
+      PlacedTrigger& placed = group.emplace_back();
+      placed.relative_to = placement(create, mode, placed.follows);
+      placed.object.kind = schema::ObjectKind::trigger;
+      placed.object.name = name;
+      placed.object.table = table;
+      placed.object.uses = routines_called(create, mode, "");
+      placed.object.uses.push_back(table);
+      placed.object.definition = settings.definition(std::move(create));
     }
+    flush();
   }
 
   // Events: listed from information_schema.EVENTS, each defined by SHOW CREATE EVENT without
-  // its DEFINER, and with its schedule's times made comparable:
-  // - The times are printed in the event's own time zone (the creating session's). ferry's
-  //   session is UTC, so AT, STARTS and ENDS are rewritten in UTC: run there, the statement
-  //   makes the same instants, and two events at one instant read alike whatever zone each
-  //   was created in. A zone the server cannot convert (named, without time zone tables)
-  //   leaves the text as printed.
-  // - An EVERY event created without STARTS starts when it was created, and the server prints
-  //   that moment as STARTS: two events made from one statement would never read alike. A
-  //   STARTS equal to the event's CREATED or LAST_ALTERED time is taken as defaulted and left
-  //   out, so the event is made again with the same default; the cost is that an event started
-  //   explicitly at the second of its creation reads as defaulted (it means the same then).
-  // The event's sql_mode is not part of the definition (see read_routines).
+  // its DEFINER, made under the settings it was made with (made_under), its time zone among
+  // them: the schedule's times are printed, and read when it is made, in that zone.
+  // An EVERY event created without STARTS starts when it was created, and the server prints
+  // that moment as STARTS: two events made from one statement would never read alike. A STARTS
+  // equal to the event's CREATED or LAST_ALTERED time is taken as defaulted and left out, so
+  // the event is made again with the same default; the cost is that an event started
+  // explicitly at the second of its creation reads as defaulted (it means the same then).
   void read_events() {
     const std::vector<TextRow> rows = m_session.query(
-        "SELECT EVENT_NAME, SQL_MODE, STARTS, CONVERT_TZ(STARTS, TIME_ZONE, '+00:00'), ENDS, "
-        "CONVERT_TZ(ENDS, TIME_ZONE, '+00:00'), EXECUTE_AT, "
-        "CONVERT_TZ(EXECUTE_AT, TIME_ZONE, '+00:00'), CREATED, LAST_ALTERED "
-        "FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
+        "SELECT EVENT_NAME, STARTS, CONVERT_TZ(STARTS, TIME_ZONE, '+00:00'), CREATED, "
+        "LAST_ALTERED FROM information_schema.EVENTS WHERE EVENT_SCHEMA = " +
         m_db);
     if (rows.empty())
       return;
@@ -867,29 +999,27 @@ class CatalogReader final {
       schema::SchemaObject object;
       object.kind = schema::ObjectKind::event;
       object.name = text(row, 0);
+      // Event, sql_mode, time_zone, Create Event, character_set_client, collation_connection
       const std::vector<TextRow> shown =
           m_session.query("SHOW CREATE EVENT " + qualified(object.name));
-      if (shown.empty() || shown.front().size() < 4 || !shown.front().at(3)) {
+      if (shown.empty() || shown.front().size() < 6 || !shown.front().at(3)) {
         m_catalog.unmodelled.push_back({"event", object.name});
         continue;
       }
-      std::string create = strip_definer(*shown.front().at(3));
-      if (row.at(2)) {
-        const std::string starts = " STARTS '" + *row.at(2) + "'";
-        if (row.at(3) && (*row.at(3) == text(row, 8) || *row.at(3) == text(row, 9))) {
-          replace_in_schedule(create, starts, "");
-        } else if (row.at(3)) {
-          replace_in_schedule(create, starts, " STARTS '" + *row.at(3) + "'");
-        }
-      }
-      if (row.at(4) && row.at(5))
-        replace_in_schedule(create, " ENDS '" + *row.at(4) + "'", " ENDS '" + *row.at(5) + "'");
-      if (row.at(6) && row.at(7))
-        replace_in_schedule(create, " AT '" + *row.at(6) + "'", " AT '" + *row.at(7) + "'");
-      const SqlMode mode(text(row, 1));
+      const TextRow& made = shown.front();
+      const MadeUnder settings{text(made, 1), text(made, 4), text(made, 5), text(made, 2)};
+      std::string create = strip_definer(*made.at(3));
+      if (row.at(1) && row.at(2) && (*row.at(2) == text(row, 3) || *row.at(2) == text(row, 4)))
+        replace_in_schedule(create, " STARTS '" + *row.at(1) + "'", "");
+      const SqlMode mode(settings.sql_mode);
       create = strip_own_database(create, m_database, names, mode);
+      if (!settings.sendable(create)) {
+        m_catalog.unmodelled.push_back(
+            {"event written in " + settings.character_set_client, object.name});
+        continue;
+      }
       object.uses = routines_called(create, mode, "");
-      object.definition = {std::move(create)};
+      object.definition = settings.definition(std::move(create));
       m_catalog.objects.push_back(std::move(object));
     }
   }

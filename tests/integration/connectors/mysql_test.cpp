@@ -363,55 +363,114 @@ TEST_F(MysqlConnector, IntrospectsTriggersRoutinesAndEvents) {
   db().execute(objects_fixture(m_temp.name()));
   const schema::Catalog catalog = db().introspect();
   using schema::ObjectKind;
+  // The settings of the session that made them, which each definition restates around its
+  // CREATE: its sql_mode, client character set and connection collation, an event's time zone.
+  const std::string settings =
+      "SET SESSION sql_mode = '" + scalar(db(), "SELECT @@SESSION.sql_mode") +
+      "', SESSION character_set_client = '" + scalar(db(), "SELECT @@character_set_client") +
+      "', SESSION collation_connection = '" + scalar(db(), "SELECT @@collation_connection") + "'";
+  const std::string time_zone =
+      ", SESSION time_zone = '" + scalar(db(), "SELECT @@time_zone") + "'";
   ASSERT_EQ(catalog.objects.size(), 7u);
   for (const schema::SchemaObject& o : catalog.objects) {
-    ASSERT_EQ(o.definition.size(), 1u) << o.name;
-    EXPECT_EQ(o.definition[0].find("DEFINER"), std::string::npos) << o.definition[0];
-    EXPECT_EQ(o.definition[0].find(m_temp.name()), std::string::npos) << o.definition[0];
+    ASSERT_EQ(o.definition.size(), 4u) << o.name;
+    EXPECT_TRUE(o.definition[0].starts_with("SET @ferry_sql_mode = @@SESSION.sql_mode"))
+        << o.definition[0];
+    EXPECT_EQ(o.definition[1], settings + (o.kind == ObjectKind::event ? time_zone : ""));
+    EXPECT_TRUE(o.definition[3].starts_with("SET SESSION sql_mode = @ferry_sql_mode"))
+        << o.definition[3];
+    EXPECT_EQ(o.definition[2].find("DEFINER"), std::string::npos) << o.definition[2];
+    EXPECT_EQ(o.definition[2].find(m_temp.name()), std::string::npos) << o.definition[2];
     EXPECT_EQ(o.schema, "");
     EXPECT_EQ(o.signature, "");
   }
 
   const auto& doubled = object_named(catalog, ObjectKind::function, "doubled");
-  EXPECT_TRUE(doubled.definition[0].starts_with("CREATE FUNCTION `doubled`(x INT) RETURNS int"))
-      << doubled.definition[0];
+  EXPECT_TRUE(doubled.definition[2].starts_with("CREATE FUNCTION `doubled`(x INT) RETURNS int"))
+      << doubled.definition[2];
   EXPECT_TRUE(doubled.uses.empty());
   const auto& log_note = object_named(catalog, ObjectKind::procedure, "log_note");
-  EXPECT_NE(log_note.definition[0].find(
+  EXPECT_NE(log_note.definition[2].find(
                 "BEGIN\n  INSERT INTO item_log (note) VALUES (n); -- keep this comment\nEND"),
             std::string::npos)
-      << log_note.definition[0];
+      << log_note.definition[2];
 
+  // Triggers as typed (MariaDB keeps no FOLLOWS or PRECEDES in them), made in their order: each
+  // after those before it, each naming the trigger before it (replace_key).
   const auto& first = object_named(catalog, ObjectKind::trigger, "items.items_ai_first");
   EXPECT_EQ(first.table, "items");
-  EXPECT_EQ(first.definition[0],
-            "CREATE TRIGGER `items_ai_first` AFTER INSERT ON `items` FOR EACH ROW "
+  EXPECT_EQ(first.definition[2],
+            "CREATE TRIGGER items_ai_first AFTER INSERT ON items FOR EACH ROW "
             "INSERT INTO item_log (note) VALUES ('first')");
   EXPECT_EQ(first.uses, (std::vector<std::string>{"items"}));
+  EXPECT_EQ(first.replace_key, "");
   const auto& after = object_named(catalog, ObjectKind::trigger, "items.items_ai");
-  EXPECT_EQ(after.definition[0],
-            "CREATE TRIGGER `items_ai` AFTER INSERT ON `items` FOR EACH ROW "
-            "FOLLOWS `items_ai_first` BEGIN\n"
-            "  CALL log_note(CONCAT('added ', doubled(NEW.qty)));\nEND");
+  EXPECT_EQ(after.definition[2],
+            "CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW\n"
+            "BEGIN\n  CALL log_note(CONCAT('added ', doubled(NEW.qty)));\nEND");
   EXPECT_EQ(after.uses,
             (std::vector<std::string>{"doubled", "items", "items.items_ai_first", "log_note"}));
+  EXPECT_EQ(after.replace_key, "items_ai_first");
   EXPECT_EQ(object_named(catalog, ObjectKind::trigger, "items.items_bu").table, "items");
 
   const auto& purge = object_named(catalog, ObjectKind::event, "purge_log");
-  EXPECT_EQ(purge.definition[0],
+  EXPECT_EQ(purge.definition[2],
             "CREATE EVENT `purge_log` ON SCHEDULE EVERY 1 DAY ON COMPLETION NOT PRESERVE ENABLE "
             "DO DELETE FROM item_log WHERE id < 0");  // the defaulted STARTS is left out
   const auto& yearly = object_named(catalog, ObjectKind::event, "yearly");
-  EXPECT_NE(yearly.definition[0].find(
+  EXPECT_NE(yearly.definition[2].find(
                 "EVERY 1 YEAR STARTS '2030-01-01 00:00:00' ENDS '2035-01-01 00:00:00' "
                 "ON COMPLETION PRESERVE DISABLE COMMENT 'later'"),
             std::string::npos)
-      << yearly.definition[0];
+      << yearly.definition[2];
 
   ASSERT_EQ(catalog.views.size(), 1u);
   EXPECT_EQ(catalog.views[0].options, "ALGORITHM=MERGE SQL SECURITY INVOKER");
   EXPECT_EQ(catalog.views[0].check_option, "LOCAL");
   EXPECT_TRUE(catalog.unmodelled.empty());
+}
+
+// An object's sql_mode is part of its definition: the same text made under another mode
+// differs, and its definition makes it again under its own mode, whatever the session's.
+TEST_F(MysqlConnector, ObjectsKeepTheSqlModeTheyWereMadeUnder) {
+  db().execute({"CREATE TABLE t (id INT NOT NULL PRIMARY KEY)", "SET @saved = @@SESSION.sql_mode",
+                "SET SESSION sql_mode = 'PIPES_AS_CONCAT,ANSI_QUOTES'",
+                "CREATE FUNCTION piped() RETURNS TEXT DETERMINISTIC RETURN 'a' || 'b'",
+                "CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET @\"x\" = 'a' || 'b'",
+                "SET SESSION sql_mode = @saved"});
+  const schema::Catalog catalog = db().introspect();
+  using schema::ObjectKind;
+  for (const auto& [kind, name] :
+       {std::pair{ObjectKind::function, "piped"}, std::pair{ObjectKind::trigger, "t.t_bi"}}) {
+    const schema::SchemaObject& o = object_named(catalog, kind, name);
+    ASSERT_EQ(o.definition.size(), 4u) << name;
+    EXPECT_TRUE(o.definition[1].starts_with(
+        "SET SESSION sql_mode = 'PIPES_AS_CONCAT,ANSI_QUOTES', SESSION character_set_client"))
+        << o.definition[1];
+  }
+
+  // Made again from its definition in another database: the same mode, and the session's
+  // own sql_mode afterwards.
+  test::TempDatabase copy(Dialect::mysql);
+  auto copy_db = copy.connect();
+  copy_db->execute({"CREATE TABLE t (id INT NOT NULL PRIMARY KEY)"});
+  const std::string ferry_mode = scalar(*copy_db, "SELECT @@SESSION.sql_mode");
+  create_objects(*copy_db, catalog.objects);
+  EXPECT_EQ(scalar(*copy_db, "SELECT @@SESSION.sql_mode"), ferry_mode);
+  EXPECT_EQ(scalar(*copy_db,
+                   "SELECT SQL_MODE FROM information_schema.ROUTINES "
+                   "WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = 'piped'"),
+            "PIPES_AS_CONCAT,ANSI_QUOTES");
+  EXPECT_EQ(scalar(*copy_db, "SELECT piped()"), "ab");
+  EXPECT_EQ(schema::to_json(catalog)["objects"].dump(1),
+            schema::to_json(copy_db->introspect())["objects"].dump(1));
+
+  // The same text under ferry's mode reads otherwise.
+  test::TempDatabase plain(Dialect::mysql);
+  auto plain_db = plain.connect();
+  plain_db->execute({"CREATE FUNCTION piped() RETURNS TEXT DETERMINISTIC RETURN 'a' || 'b'"});
+  EXPECT_NE(object_named(plain_db->introspect(), ObjectKind::function, "piped").definition,
+            object_named(catalog, ObjectKind::function, "piped").definition);
 }
 
 // The property a schema diff relies on: the same objects read alike in two databases (other
@@ -470,15 +529,15 @@ TEST_F(MysqlConnector, ListsWhatItDoesNotModel) {
       "  touched TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,"
       "  PRIMARY KEY (id DESC), INDEX misc_name (name(10)) COMMENT 'short',"
       "  INDEX misc_touched (touched) IGNORED)"
-      " ENGINE=MyISAM ROW_FORMAT=FIXED DEFAULT CHARSET=latin1",
+      " ENGINE=MyISAM ROW_FORMAT=FIXED PACK_KEYS=1 DEFAULT CHARSET=latin1",
       "CREATE SEQUENCE cached_seq CACHE 10",
   });
   const schema::Catalog catalog = db().introspect();
   std::vector<std::pair<std::string, std::string>> listed;
   for (const schema::UnmodelledObject& u : catalog.unmodelled)
     listed.emplace_back(u.kind, u.name);
-  // ON UPDATE, the key prefix, IGNORED, partitioning, the engine and the table's collation
-  // are modelled (ReadsTableColumnAndIndexAttributes).
+  // ON UPDATE, the key prefix, IGNORED, partitioning, the engine, the table's collation and
+  // ROW_FORMAT are modelled (ReadsTableColumnAndIndexAttributes); PACK_KEYS is not.
   EXPECT_EQ(listed, (std::vector<std::pair<std::string, std::string>>{
                         {"descending key", "misc.PRIMARY"},
                         {"index comment", "misc.misc_name"},
@@ -505,7 +564,7 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
       "  changed DATETIME(3) NULL ON UPDATE CURRENT_TIMESTAMP(3),"
       "  INDEX misc_name (name(10), id), INDEX misc_touched (touched) IGNORED,"
       "  FULLTEXT INDEX misc_body (body), CONSTRAINT misc_qty CHECK (qty < 100))"
-      " ENGINE=MyISAM DEFAULT CHARSET=latin1",
+      " ENGINE=MyISAM DEFAULT CHARSET=latin1 ROW_FORMAT=DYNAMIC",
       "CREATE TABLE shapes (id INT NOT NULL PRIMARY KEY, g GEOMETRY NOT NULL,"
       "  SPATIAL INDEX shapes_g (g)) AUTO_INCREMENT=50",
   });
@@ -516,6 +575,7 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
   EXPECT_EQ(plain.engine, "InnoDB");
   EXPECT_EQ(plain.collation, "utf8mb4_unicode_ci");  // the test server's database default
   EXPECT_EQ(plain.partitioning, std::nullopt);
+  EXPECT_EQ(plain.row_format, std::nullopt);  // none given, whatever format InnoDB uses
   EXPECT_EQ(column_named(plain, "name").collation, std::nullopt);
 
   EXPECT_EQ(table_named(catalog, "parted").partitioning, "PARTITION BY HASH (`id`)\nPARTITIONS 2");
@@ -526,6 +586,7 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
   const schema::Table& misc = table_named(catalog, "misc");
   EXPECT_EQ(misc.engine, "MyISAM");
   EXPECT_EQ(misc.collation, "latin1_swedish_ci");
+  EXPECT_EQ(misc.row_format, "DYNAMIC");
   // A column's collation is set when it is not the table's default, as SHOW CREATE TABLE says.
   EXPECT_EQ(column_named(misc, "name").collation, std::nullopt);
   EXPECT_EQ(column_named(misc, "other").collation, "utf8mb4_bin");
@@ -539,17 +600,20 @@ TEST_F(MysqlConnector, ReadsTableColumnAndIndexAttributes) {
   ASSERT_EQ(misc.checks.size(), 2u);
   EXPECT_EQ(misc.checks[0], (schema::Check{"misc_qty", "`qty` < 100", ""}));
   EXPECT_EQ(misc.checks[1], (schema::Check{"qty", "`qty` > 0", "qty"}));  // column-level
+  // In the server's order, as SHOW CREATE TABLE prints them: as made, FULLTEXT last.
   ASSERT_EQ(misc.indexes.size(), 3u);
-  const schema::Index& body = misc.indexes[0];
-  EXPECT_EQ(body.name, "misc_body");
-  EXPECT_EQ(body.method, "fulltext");
-  const schema::Index& name = misc.indexes[1];
+  const schema::Index& name = misc.indexes[0];
   EXPECT_EQ(name.name, "misc_name");
   ASSERT_EQ(name.keys.size(), 2u);
   EXPECT_EQ(name.keys[0].length, 10);
+  EXPECT_EQ(name.keys[1].column, "id");
   EXPECT_EQ(name.keys[1].length, std::nullopt);
   EXPECT_FALSE(name.ignored);
-  EXPECT_TRUE(misc.indexes[2].ignored);
+  EXPECT_EQ(misc.indexes[1].name, "misc_touched");
+  EXPECT_TRUE(misc.indexes[1].ignored);
+  const schema::Index& body = misc.indexes[2];
+  EXPECT_EQ(body.name, "misc_body");
+  EXPECT_EQ(body.method, "fulltext");
 
   const schema::Table& shapes = table_named(catalog, "shapes");
   ASSERT_EQ(shapes.indexes.size(), 1u);

@@ -791,6 +791,7 @@ TEST(PlanFingerprint, IgnoresStatisticsAndServerButNotStructure) {
   for (const auto& change : std::vector<std::function<void(Catalog&)>>{
            [](Catalog& c) { c.tables[0].engine = "Aria"; },
            [](Catalog& c) { c.tables[0].collation = "latin1_bin"; },
+           [](Catalog& c) { c.tables[0].row_format = "COMPACT"; },
            [](Catalog& c) { c.tables[1].partitioning.reset(); },
            [](Catalog& c) { c.tables[0].indexes[0].ignored = true; },
            [](Catalog& c) { c.tables[0].indexes[0].keys[0].length = 12; },

@@ -152,7 +152,7 @@ struct Table {
   std::vector<Column> columns;  // in ordinal order
   std::optional<PrimaryKey> primary_key;
   std::vector<UniqueConstraint> uniques;
-  std::vector<Index> indexes;
+  std::vector<Index> indexes;  // by name; MySQL: in the server's order (sort_catalog)
   std::vector<ForeignKey> foreign_keys;
   std::vector<Check> checks;
   std::optional<std::string> comment;
@@ -171,11 +171,14 @@ struct Table {
   bool row_security = false;        // PostgreSQL ENABLE ROW LEVEL SECURITY
   bool force_row_security = false;  // PostgreSQL FORCE ROW LEVEL SECURITY
   // MySQL: the storage engine ("InnoDB") and default collation ("utf8mb4_unicode_ci"; its
-  // character set is the name's first word) as the server names them, and the partitioning
-  // clause as SHOW CREATE TABLE prints it ("PARTITION BY HASH (`id`)\nPARTITIONS 4"), less
-  // "ENGINE = <the table's engine>" in each partition. Unset elsewhere.
+  // character set is the name's first word) as the server names them, the ROW_FORMAT the
+  // table was given ("DYNAMIC"; unset when none was, whatever format the engine then uses),
+  // and the partitioning clause as SHOW CREATE TABLE prints it ("PARTITION BY HASH
+  // (`id`)\nPARTITIONS 4"), less "ENGINE = <the table's engine>" in each partition. Unset
+  // elsewhere.
   std::optional<std::string> engine;
   std::optional<std::string> collation;
+  std::optional<std::string> row_format;
   std::optional<std::string> partitioning;
   // SQLite: CREATE TABLE ... STRICT, WITHOUT ROWID. Either changes by a rebuild.
   bool strict = false;
@@ -263,12 +266,16 @@ struct SchemaObject {
   std::string signature;
   std::string table;  // triggers, policies, rules, constraints: the table (or view) they are on
   // The statements that create the object, in order (for a trigger that is disabled, its
-  // CREATE TRIGGER and the ALTER TABLE ... DISABLE TRIGGER after it).
+  // CREATE TRIGGER and the ALTER TABLE ... DISABLE TRIGGER after it; MySQL: its CREATE between
+  // a SET of the sql_mode, client character set, connection collation and, for an event, time
+  // zone it was made under, and a SET that puts the session's own back).
   std::vector<std::string> definition;
-  // Routines: what CREATE OR REPLACE cannot change (the return type, argument names and
-  // kinds). A routine whose key is unchanged is replaced in place; otherwise it is dropped and
-  // created again with every object that uses it.
-  // Extensions: the schema they live in (ALTER EXTENSION ... SET SCHEMA moves them).
+  // PostgreSQL routines: what CREATE OR REPLACE cannot change (the return type, argument names
+  // and kinds). A routine whose key is unchanged is replaced in place; otherwise it is dropped
+  // and created again with every object that uses it. MySQL triggers: the trigger before it on
+  // the same table, timing and event (its place in their order). Extensions: the schema they
+  // live in (ALTER EXTENSION ... SET SCHEMA moves them). Any other object whose key differs is
+  // dropped and created again.
   std::string replace_key;
   std::optional<std::string> version;  // extensions: the installed version
   // Qualified names ("schema.name") of the tables, views, types and routines it uses, from the
@@ -316,7 +323,9 @@ struct Catalog {
 std::string qualified_name(std::string_view schema, std::string_view name);
 
 // Sorts every list into canonical order: objects by (schema, name); columns by position;
-// constraints and indexes by name. Connectors call it before returning a catalog.
+// constraints and indexes by name, except MySQL's indexes: they keep the server's order, which
+// SHOW CREATE TABLE prints and a plan makes them in (the diff matches them by name, so an
+// order alone is no difference). Connectors call it before returning a catalog.
 void sort_catalog(Catalog& catalog);
 
 }  // namespace ferry::schema
