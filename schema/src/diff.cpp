@@ -122,18 +122,22 @@ class Differ {
     m_drift.push_back({std::move(kind), std::move(name)});
   }
 
+  // The comment `comments` (none: an object the tenant lacks) holds for `name`, if any.
+  static std::optional<std::string> comment_in(const std::map<std::string, std::string>* comments,
+                                               const std::string& name) {
+    if (comments == nullptr)
+      return std::nullopt;
+    const auto it = comments->find(name);
+    return it == comments->end() ? std::nullopt : std::optional(it->second);
+  }
+
   void schemas() {
     const std::set<std::string> have(m_tenant.schemas.begin(), m_tenant.schemas.end());
     for (const std::string& s : m_master.schemas) {
       if (!have.contains(s))
         add(m_first, Op{.kind = OpKind::create_schema, .name = s});
-      const auto want = m_master.schema_comments.find(s);
-      const auto had = m_tenant.schema_comments.find(s);
-      const std::optional<std::string> comment =
-          want == m_master.schema_comments.end() ? std::nullopt : std::optional(want->second);
-      if (comment != (had == m_tenant.schema_comments.end() || !have.contains(s)
-                          ? std::nullopt
-                          : std::optional(had->second))) {
+      const std::optional<std::string> comment = comment_in(&m_master.schema_comments, s);
+      if (comment != comment_in(have.contains(s) ? &m_tenant.schema_comments : nullptr, s)) {
         add(m_comments,
             Op{.kind = OpKind::set_comment, .name = s, .comment_on = "schema", .comment = comment});
       }
@@ -668,12 +672,8 @@ class Differ {
     const auto set = [&](const std::set<std::string>& names, const Comments& want,
                          const Comments* have, const char* on) {
       for (const std::string& name : names) {
-        const auto w = want.find(name);
-        const std::optional<std::string> comment =
-            w == want.end() ? std::nullopt : std::optional(w->second);
-        std::optional<std::string> had;
-        if (have != nullptr && have->contains(name))
-          had = have->at(name);
+        const std::optional<std::string> comment = comment_in(&want, name);
+        const std::optional<std::string> had = comment_in(have, name);
         const bool made = old == nullptr || m_made_keys.contains({t.qualified_name(), name});
         if (made ? comment.has_value() : comment != had) {
           add(m_comments, Op{.kind = OpKind::set_comment,
