@@ -30,6 +30,16 @@ namespace {
 
 using schema::LogicalType;
 
+// A comment, as obj_description() and col_description() read it but joined rather than called
+// once per row: the comment on `oid` (column `subid`) of `catalog`, as `alias`.description.
+std::string description_join(std::string_view alias, std::string_view catalog, std::string_view oid,
+                             std::string_view subid = "0") {
+  const std::string a(alias);
+  return " LEFT JOIN pg_description " + a + " ON " + a + ".objoid = " + std::string(oid) + " AND " +
+         a + ".classoid = '" + std::string(catalog) + "'::regclass AND " + a +
+         ".objsubid = " + std::string(subid);
+}
+
 std::string with_user_tables(std::string_view select) {
   return "WITH user_tables AS (SELECT c.oid FROM pg_class c "
          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND " +
@@ -42,15 +52,15 @@ constexpr std::string_view k_database_query =
     "ARRAY(SELECT name FROM pg_available_extensions)";
 
 std::string schemas_query() {
-  return "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n WHERE " +
-         user_schema("n");
+  return "SELECT n.nspname, d.description FROM pg_namespace n" +
+         description_join("d", "pg_namespace", "n.oid") + " WHERE " + user_schema("n");
 }
 
 std::string tables_query() {
   return with_user_tables(
       "SELECT c.oid, n.nspname, c.relname, "
       "CASE WHEN c.reltuples < 0 THEN -1 ELSE c.reltuples::bigint END, "
-      "obj_description(c.oid, 'pg_class'), c.relrowsecurity, c.relforcerowsecurity, "
+      "d.description, c.relrowsecurity, c.relforcerowsecurity, "
       "pg_get_partkeydef(c.oid), "
       "(SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i "
       "  JOIN pg_class pc ON pc.oid = i.inhparent "
@@ -61,8 +71,8 @@ std::string tables_query() {
       "  JOIN pg_class pc ON pc.oid = i.inhparent "
       "  JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
       "  WHERE NOT c.relispartition AND i.inhrelid = c.oid ORDER BY i.inhseqno) "
-      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.oid IN (SELECT oid FROM user_tables)");
+      "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace" +
+      description_join("d", "pg_class", "c.oid") + " WHERE c.oid IN (SELECT oid FROM user_tables)");
 }
 
 // A collation's name as schema::Column::collation holds it: a pg_catalog one plain, any
@@ -87,14 +97,15 @@ std::string columns_query() {
       "  " +
       collation_name("cn", "co") +
       " END, "
-      "col_description(a.attrelid, a.attnum), NOT a.attislocal "
+      "d.description, NOT a.attislocal "
       "FROM pg_attribute a "
       "JOIN pg_type t ON t.oid = a.atttypid "
       "LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype "
       "LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
       "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
-      "LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace "
-      "WHERE a.attrelid IN (SELECT oid FROM user_tables) AND a.attnum > 0 "
+      "LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace" +
+      description_join("d", "pg_class", "a.attrelid", "a.attnum") +
+      " WHERE a.attrelid IN (SELECT oid FROM user_tables) AND a.attnum > 0 "
       "AND NOT a.attisdropped");
 }
 
@@ -111,11 +122,12 @@ std::string constraints_query() {
       "      ORDER BY k.ord), "
       "con.confdeltype, con.confupdtype, con.condeferrable, con.condeferred, "
       "CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, "
-      "con.convalidated, obj_description(con.oid, 'pg_constraint') "
+      "con.convalidated, d.description "
       "FROM pg_constraint con "
       "LEFT JOIN pg_class fc ON fc.oid = con.confrelid "
-      "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
-      "WHERE con.conrelid IN (SELECT oid FROM user_tables) "
+      "LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace" +
+      description_join("d", "pg_constraint", "con.oid") +
+      " WHERE con.conrelid IN (SELECT oid FROM user_tables) "
       "AND con.contype IN ('p', 'u', 'f', 'c') "
       // Checks a child inherits are the parent's. A partition's clones of its parent's keys
       // stay: they are its row key.
@@ -134,7 +146,7 @@ std::string indexes_query() {
       "(SELECT string_agg(quote_ident(ia.attname), ', ' ORDER BY g.n) "
       "  FROM generate_series(i.indnkeyatts + 1, i.indnatts) AS g(n) "
       "  JOIN pg_attribute ia ON ia.attrelid = i.indrelid AND ia.attnum = i.indkey[g.n - 1]), "
-      "obj_description(i.indexrelid, 'pg_class'), "
+      "d.description, "
       // A column key's collation, where it is not the column's own.
       "(SELECT " +
       collation_name("kn", "kc") +
@@ -146,8 +158,9 @@ std::string indexes_query() {
       "JOIN pg_am am ON am.oid = ic.relam "
       "CROSS JOIN LATERAL generate_series(1, i.indnkeyatts) AS k(n) "
       "LEFT JOIN pg_attribute a ON i.indkey[k.n - 1] <> 0 AND a.attrelid = i.indrelid "
-      "  AND a.attnum = i.indkey[k.n - 1] "
-      "WHERE i.indrelid IN (SELECT oid FROM user_tables) AND NOT ic.relispartition "
+      "  AND a.attnum = i.indkey[k.n - 1]" +
+      description_join("d", "pg_class", "i.indexrelid") +
+      " WHERE i.indrelid IN (SELECT oid FROM user_tables) AND NOT ic.relispartition "
       "AND NOT EXISTS ("
       "  SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid "
       "  AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) "
@@ -184,12 +197,12 @@ std::string enums_query() {
 
 std::string views_query() {
   return "SELECT n.nspname, c.relname, pg_get_viewdef(c.oid, true), c.relkind = 'm', "
-         "obj_description(c.oid, 'pg_class'), array_to_string(ARRAY(SELECT o FROM "
+         "d.description, array_to_string(ARRAY(SELECT o FROM "
          "unnest(c.reloptions) o WHERE o NOT LIKE 'check_option=%'), ', '), (SELECT 'WITH ' || "
          "upper(substr(o, 14)) || ' CHECK OPTION' FROM unnest(c.reloptions) o "
          "WHERE o LIKE 'check_option=%') "
-         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-         "WHERE c.relkind IN ('v', 'm') AND " +
+         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace" +
+         description_join("d", "pg_class", "c.oid") + " WHERE c.relkind IN ('v', 'm') AND " +
          user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
 }
 

@@ -13,27 +13,59 @@ namespace {
 
 using schema::ObjectKind;
 
-// The qualified names of what an object uses, from pg_depend, in the form of
-// schema::SchemaObject::qualified_name() and Table::qualified_name(): relations as
-// "schema.name" (a table's row type names the table), types as "schema.name", routines as
-// "schema.name(argument types)". System objects are left out.
-std::string uses(std::string_view catalog, std::string_view oid) {
-  return "ARRAY(SELECT DISTINCT u FROM (SELECT CASE d.refclassid "
-         "WHEN 'pg_class'::regclass THEN (SELECT rn.nspname || '.' || rc.relname FROM pg_class rc "
-         "  JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = d.refobjid) "
-         "WHEN 'pg_type'::regclass THEN (SELECT CASE WHEN rc.relkind IS NOT NULL "
-         "  AND rc.relkind <> 'c' THEN rn.nspname || '.' || rc.relname "
-         "  ELSE tn.nspname || '.' || t.typname END FROM pg_type t "
-         "  JOIN pg_namespace tn ON tn.oid = t.typnamespace "
-         "  LEFT JOIN pg_class rc ON rc.oid = t.typrelid "
-         "  LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE t.oid = d.refobjid) "
-         "WHEN 'pg_proc'::regclass THEN (SELECT pn.nspname || '.' || pp.proname || '(' || "
-         "  pg_get_function_identity_arguments(pp.oid) || ')' FROM pg_proc pp "
-         "  JOIN pg_namespace pn ON pn.oid = pp.pronamespace WHERE pp.oid = d.refobjid) "
-         "END AS u FROM pg_depend d WHERE d.classid = '" +
-         std::string(catalog) + "'::regclass AND d.objid = " + std::string(oid) +
-         " AND d.refobjid >= 16384 AND d.deptype IN ('n', 'a')) x WHERE u IS NOT NULL "
-         "ORDER BY u)";
+// The query's user schemas and extension members, computed once for every kind (common table
+// expressions that the kinds' queries join) rather than once per kind: user schemas are those
+// of postgres_catalog.cpp's user_schema(), extension members those its not_extension() skips.
+std::string common_ctes() {
+  return "user_ns AS MATERIALIZED (SELECT n.oid FROM pg_namespace n WHERE " + user_schema("n") +
+         "), ext AS MATERIALIZED (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')";
+}
+
+std::string in_user_schema(std::string_view ns) {
+  return std::string(ns) + ".oid IN (SELECT oid FROM user_ns)";
+}
+
+std::string not_in_extension(std::string_view catalog, std::string_view oid) {
+  return "NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = '" + std::string(catalog) +
+         "'::regclass AND ext.objid = " + std::string(oid) + ")";
+}
+
+// What objects use, from pg_depend, computed once for every kind (a common table expression
+// joined by each kind's query): per dependent object (classid, objid), the sorted qualified
+// names of the user objects it depends on, in the form of schema::SchemaObject::qualified_name()
+// and Table::qualified_name(): relations as "schema.name" (a table's row type names the
+// table), types as "schema.name", routines as "schema.name(argument types)". System objects
+// are left out, and so are the dependents that are not SchemaObjects (keys and checks,
+// indexes, tables).
+constexpr std::string_view k_uses_cte =
+    "uses AS MATERIALIZED (SELECT classid, objid, array_agg(DISTINCT name ORDER BY name) AS "
+    "names FROM (SELECT d.classid, d.objid, COALESCE(rn.nspname || '.' || rc.relname, "
+    "  CASE WHEN tc.relkind IS NOT NULL AND tc.relkind <> 'c' "
+    "  THEN tcn.nspname || '.' || tc.relname ELSE tn.nspname || '.' || t.typname END, "
+    "  pn.nspname || '.' || pp.proname || '(' || pg_get_function_identity_arguments(pp.oid) || "
+    "  ')') AS name "
+    "FROM pg_depend d "
+    "LEFT JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid "
+    "LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+    "LEFT JOIN pg_type t ON d.refclassid = 'pg_type'::regclass AND t.oid = d.refobjid "
+    "LEFT JOIN pg_namespace tn ON tn.oid = t.typnamespace "
+    "LEFT JOIN pg_class tc ON tc.oid = t.typrelid "
+    "LEFT JOIN pg_namespace tcn ON tcn.oid = tc.relnamespace "
+    "LEFT JOIN pg_proc pp ON d.refclassid = 'pg_proc'::regclass AND pp.oid = d.refobjid "
+    "LEFT JOIN pg_namespace pn ON pn.oid = pp.pronamespace "
+    "WHERE d.refobjid >= 16384 AND d.deptype IN ('n', 'a') AND (d.classid IN "
+    "('pg_type'::regclass, 'pg_proc'::regclass, 'pg_trigger'::regclass, "
+    "'pg_policy'::regclass, 'pg_rewrite'::regclass) OR d.classid = 'pg_constraint'::regclass "
+    "AND d.objid IN (SELECT oid FROM pg_constraint WHERE contype = 'x') "
+    "OR d.classid = 'pg_class'::regclass "
+    "AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'c'))) x WHERE name IS NOT NULL "
+    "GROUP BY classid, objid)";
+
+// The uses of the object `oid` of `catalog`: a join (as `alias`) on k_uses_cte.
+std::string uses_join(std::string_view alias, std::string_view catalog, std::string_view oid) {
+  const std::string a(alias);
+  return " LEFT JOIN uses " + a + " ON " + a + ".classid = '" + std::string(catalog) +
+         "'::regclass AND " + a + ".objid = " + std::string(oid);
 }
 
 // Each query returns: schema, name, signature, table, the statements that create the object
@@ -54,7 +86,7 @@ std::string collations_query() {
          "  co.collctype) END, CASE WHEN co.collisdeterministic THEN 'true' ELSE 'false' END)], "
          "'', NULL, '{}'::text[] "
          "FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace WHERE " +
-         user_schema("n") + " AND " + not_extension("pg_collation", "co.oid");
+         in_user_schema("n") + " AND " + not_in_extension("pg_collation", "co.oid");
 }
 
 std::string domains_query() {
@@ -69,11 +101,11 @@ std::string domains_query() {
          "pg_get_constraintdef(con.oid), '' ORDER BY con.conname) FROM pg_constraint con "
          "WHERE con.contypid = t.oid), '')] || ARRAY(SELECT format('COMMENT ON DOMAIN %I.%I IS "
          "%L', n.nspname, t.typname, d.description) FROM pg_description d WHERE d.objoid = "
-         "t.oid AND d.classoid = 'pg_type'::regclass), '', NULL, " +
-         uses("pg_type", "t.oid") +
-         " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-         "JOIN pg_type bt ON bt.oid = t.typbasetype WHERE t.typtype = 'd' AND " +
-         user_schema("n") + " AND " + not_extension("pg_type", "t.oid");
+         "t.oid AND d.classoid = 'pg_type'::regclass), '', NULL, "
+         "COALESCE(u.names, '{}') FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+         "JOIN pg_type bt ON bt.oid = t.typbasetype" +
+         uses_join("u", "pg_type", "t.oid") + " WHERE t.typtype = 'd' AND " + in_user_schema("n") +
+         " AND " + not_in_extension("pg_type", "t.oid");
 }
 
 std::string composite_types_query() {
@@ -84,11 +116,12 @@ std::string composite_types_query() {
          "FROM pg_collation c JOIN pg_namespace cn ON cn.oid = c.collnamespace WHERE c.oid = "
          "a.attcollation) ELSE '' END, ', ' ORDER BY a.attnum) FROM pg_attribute a "
          "JOIN pg_type at ON at.oid = a.atttypid WHERE a.attrelid = t.typrelid AND a.attnum > 0 "
-         "AND NOT a.attisdropped))], '', NULL, " +
-         uses("pg_class", "t.typrelid") +
-         " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-         "JOIN pg_class c ON c.oid = t.typrelid WHERE t.typtype = 'c' AND c.relkind = 'c' AND " +
-         user_schema("n") + " AND " + not_extension("pg_type", "t.oid");
+         "AND NOT a.attisdropped))], '', NULL, "
+         "COALESCE(u.names, '{}') FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+         "JOIN pg_class c ON c.oid = t.typrelid" +
+         uses_join("u", "pg_class", "t.typrelid") +
+         " WHERE t.typtype = 'c' AND c.relkind = 'c' AND " + in_user_schema("n") + " AND " +
+         not_in_extension("pg_type", "t.oid");
 }
 
 // pg_get_functiondef prints CREATE OR REPLACE with every attribute (language, volatility,
@@ -102,11 +135,10 @@ std::string routines_query() {
          "p.proname, pg_get_function_identity_arguments(p.oid), d.description) "
          "FROM pg_description d WHERE d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass), "
          "COALESCE(pg_get_function_result(p.oid), '') || ' <- ' || "
-         "pg_get_function_arguments(p.oid), NULL, " +
-         uses("pg_proc", "p.oid") +
-         " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-         "WHERE p.prokind IN ('f', 'p') AND " +
-         user_schema("n") + " AND " + not_extension("pg_proc", "p.oid");
+         "pg_get_function_arguments(p.oid), NULL, "
+         "COALESCE(u.names, '{}') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace" +
+         uses_join("u", "pg_proc", "p.oid") + " WHERE p.prokind IN ('f', 'p') AND " +
+         in_user_schema("n") + " AND " + not_in_extension("pg_proc", "p.oid");
 }
 
 std::string exclusion_constraints_query() {
@@ -114,12 +146,13 @@ std::string exclusion_constraints_query() {
          "CONSTRAINT %I %s', n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid))] "
          "|| ARRAY(SELECT format('COMMENT ON CONSTRAINT %I ON %I.%I IS %L', con.conname, "
          "n.nspname, c.relname, d.description) FROM pg_description d WHERE d.objoid = con.oid "
-         "AND d.classoid = 'pg_constraint'::regclass), '', NULL, " +
-         uses("pg_constraint", "con.oid") +
-         " FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
-         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE con.contype = 'x' "
+         "AND d.classoid = 'pg_constraint'::regclass), '', NULL, "
+         "COALESCE(u.names, '{}') FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+         "JOIN pg_namespace n ON n.oid = c.relnamespace" +
+         uses_join("u", "pg_constraint", "con.oid") +
+         " WHERE con.contype = 'x' "
          "AND con.conparentid = 0 AND " +
-         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
+         in_user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid");
 }
 
 std::string matview_indexes_query() {
@@ -127,7 +160,7 @@ std::string matview_indexes_query() {
          "'', NULL, '{}'::text[] FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
          "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
          "WHERE c.relkind = 'm' AND " +
-         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
+         in_user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid");
 }
 
 // Internal triggers (foreign keys') are part of their constraint, and a partition's clone of
@@ -140,12 +173,13 @@ std::string triggers_query() {
          "WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'ENABLE ALWAYS' END, t.tgname)] END || "
          "ARRAY(SELECT format('COMMENT ON TRIGGER %I ON %I.%I IS %L', t.tgname, n.nspname, "
          "c.relname, d.description) FROM pg_description d WHERE d.objoid = t.oid AND "
-         "d.classoid = 'pg_trigger'::regclass), '', NULL, " +
-         uses("pg_trigger", "t.oid") +
-         " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal "
+         "d.classoid = 'pg_trigger'::regclass), '', NULL, "
+         "COALESCE(u.names, '{}') FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+         "JOIN pg_namespace n ON n.oid = c.relnamespace" +
+         uses_join("u", "pg_trigger", "t.oid") +
+         " WHERE NOT t.tgisinternal "
          "AND t.tgparentid = 0 AND " +
-         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
+         in_user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid");
 }
 
 std::string policies_query() {
@@ -153,30 +187,31 @@ std::string policies_query() {
          "%I.%I AS %s FOR %s TO %s', p.policyname, p.schemaname, p.tablename, p.permissive, "
          "p.cmd, (SELECT string_agg(CASE WHEN r = 'public' THEN 'PUBLIC' ELSE quote_ident(r) END, "
          "', ' ORDER BY r) FROM unnest(p.roles) r)) || COALESCE(' USING (' || p.qual || ')', '') "
-         "|| COALESCE(' WITH CHECK (' || p.with_check || ')', '')], '', NULL, " +
-         uses("pg_policy", "pol.oid") +
-         " FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname "
+         "|| COALESCE(' WITH CHECK (' || p.with_check || ')', '')], '', NULL, "
+         "COALESCE(u.names, '{}') FROM pg_policies p "
+         "JOIN pg_namespace n ON n.nspname = p.schemaname "
          "JOIN pg_class c ON c.relname = p.tablename AND c.relnamespace = n.oid "
-         "JOIN pg_policy pol ON pol.polrelid = c.oid AND pol.polname = p.policyname WHERE " +
-         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
+         "JOIN pg_policy pol ON pol.polrelid = c.oid AND pol.polname = p.policyname" +
+         uses_join("u", "pg_policy", "pol.oid") + " WHERE " + in_user_schema("n") + " AND " +
+         not_in_extension("pg_class", "c.oid");
 }
 
 std::string rules_query() {
-  return "SELECT n.nspname, r.rulename, '', c.relname, ARRAY[pg_get_ruledef(r.oid)], '', NULL, " +
-         uses("pg_rewrite", "r.oid") +
-         " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
-         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rulename <> '_RETURN' AND " +
-         user_schema("n") + " AND " + not_extension("pg_class", "c.oid");
+  return "SELECT n.nspname, r.rulename, '', c.relname, ARRAY[pg_get_ruledef(r.oid)], '', NULL, "
+         "COALESCE(u.names, '{}') FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class "
+         "JOIN pg_namespace n ON n.oid = c.relnamespace" +
+         uses_join("u", "pg_rewrite", "r.oid") + " WHERE r.rulename <> '_RETURN' AND " +
+         in_user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid");
 }
 
 // What ferry does not model, by the catalogs' own names, so a pair holding any of it is never
 // called equal. User objects only: not the system's, not an extension's.
 std::string unmodelled_query() {
-  const std::string ns = user_schema("n");
+  const std::string ns = in_user_schema("n");
   const auto object = [&](std::string_view kind, std::string_view name, std::string_view from,
                           std::string_view catalog, std::string_view oid) {
     return "SELECT '" + std::string(kind) + "', " + std::string(name) + " FROM " +
-           std::string(from) + " WHERE " + ns + " AND " + not_extension(catalog, oid);
+           std::string(from) + " WHERE " + ns + " AND " + not_in_extension(catalog, oid);
   };
   const std::string parts[] = {
       object("aggregate",
@@ -216,18 +251,18 @@ std::string unmodelled_query() {
              "o.oid"),
       "SELECT 'cast', format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, "
       "NULL) FROM pg_cast c WHERE c.oid >= 16384 AND " +
-          not_extension("pg_cast", "c.oid"),
+          not_in_extension("pg_cast", "c.oid"),
       "SELECT 'event trigger', et.evtname FROM pg_event_trigger et WHERE " +
-          not_extension("pg_event_trigger", "et.oid"),
+          not_in_extension("pg_event_trigger", "et.oid"),
       "SELECT 'publication', p.pubname FROM pg_publication p",
       "SELECT 'foreign data wrapper', w.fdwname FROM pg_foreign_data_wrapper w WHERE " +
-          not_extension("pg_foreign_data_wrapper", "w.oid"),
+          not_in_extension("pg_foreign_data_wrapper", "w.oid"),
       "SELECT 'foreign server', s.srvname FROM pg_foreign_server s WHERE " +
-          not_extension("pg_foreign_server", "s.oid"),
+          not_in_extension("pg_foreign_server", "s.oid"),
       "SELECT 'language', l.lanname FROM pg_language l WHERE l.oid >= 16384 AND " +
-          not_extension("pg_language", "l.oid"),
+          not_in_extension("pg_language", "l.oid"),
       "SELECT 'transform', format_type(t.trftype, NULL) FROM pg_transform t WHERE " +
-          not_extension("pg_transform", "t.oid"),
+          not_in_extension("pg_transform", "t.oid"),
   };
   std::string out;
   for (const std::string& part : parts)
@@ -254,14 +289,21 @@ void read_objects(Session& session, schema::Catalog& catalog) {
       {ObjectKind::policy, policies_query()},
       {ObjectKind::rule, rules_query()},
   };
-  // One round trip: every kind's rows, tagged with the kind's position in `sources`.
-  std::string all;
+  // One round trip: every kind's rows, tagged with the kind's position in `sources`, then what
+  // ferry does not model, tagged -1 (its kind and name in the schema and name columns).
+  std::string all = "WITH " + common_ctes() + ", " + std::string(k_uses_cte);
   for (std::size_t i = 0; i < std::size(sources); ++i) {
-    all += (i == 0 ? "" : " UNION ALL ") + ("SELECT " + std::to_string(i) + ", * FROM (" +
-                                            sources[i].query + ") q" + std::to_string(i));
+    all += (i == 0 ? " " : " UNION ALL ") + ("SELECT " + std::to_string(i) + ", * FROM (" +
+                                             sources[i].query + ") q" + std::to_string(i));
   }
+  all += " UNION ALL SELECT -1, kind, name, '', '', '{}'::text[], '', NULL, '{}'::text[] FROM (" +
+         unmodelled_query() + ") AS others(kind, name)";
   for (const TextRow& row : session.query(all, "reading the catalog (routines, triggers, ...)")) {
     const auto value = [&](std::size_t i) { return row[i] ? *row[i] : std::string(); };
+    if (value(0) == "-1") {
+      catalog.unmodelled.push_back({value(1), value(2)});
+      continue;
+    }
     schema::SchemaObject o;
     o.kind = sources[std::stoul(value(0))].kind;
     if (o.kind == ObjectKind::function && value(4) == "procedure")
@@ -275,9 +317,6 @@ void read_objects(Session& session, schema::Catalog& catalog) {
     o.version = row[7];
     o.uses = parse_text_array(value(8));
     catalog.objects.push_back(std::move(o));
-  }
-  for (const TextRow& row : session.query(unmodelled_query(), "reading the catalog (others)")) {
-    catalog.unmodelled.push_back({row[0].value_or(""), row[1].value_or("")});
   }
 }
 
