@@ -2,6 +2,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "differ.hpp"
 #include "ferry/common/error.hpp"
@@ -59,12 +60,46 @@ std::optional<std::string> effective_collation(const Table& t, const Column& c) 
   return t.collation;
 }
 
+// Pairs each item of `want` whose name `have` lacks with the item of `have`, whose name `want`
+// lacks, that is `same` but for its name: the one key under another name, renamed rather than
+// dropped and made again. Only where the pairing is unambiguous: exactly one candidate on each
+// side. Master item -> tenant item.
+template <typename T, typename Same>
+std::map<const T*, const T*> renamed_pairs(const std::vector<T>& want, const std::vector<T>& have,
+                                           Same same) {
+  const auto want_by_name = by_name(want);
+  const auto have_by_name = by_name(have);
+  std::map<const T*, std::vector<const T*>> for_want, for_have;
+  for (const T& w : want) {
+    if (have_by_name.contains(w.name))
+      continue;
+    for (const T& h : have) {
+      if (want_by_name.contains(h.name))
+        continue;
+      T renamed = h;
+      renamed.name = w.name;
+      if (same(w, renamed)) {
+        for_want[&w].push_back(&h);
+        for_have[&h].push_back(&w);
+      }
+    }
+  }
+  std::map<const T*, const T*> out;
+  for (const auto& [w, candidates] : for_want) {
+    if (candidates.size() == 1 && for_have[candidates.front()].size() == 1)
+      out[w] = candidates.front();
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Op> Differ::run(std::vector<Drift>& drift) {
   schemas();
   enums();
   sequences();
+  renamed_objects(ObjectKind::domain);
+  renamed_objects(ObjectKind::composite_type);
   tables();
   lift_dependent_foreign_keys();
   objects();
@@ -122,8 +157,45 @@ const std::string& Differ::master_name_of(const std::string& tenant_table) const
   return it == m_renamed.end() ? tenant_table : it->second->name;
 }
 
+// PostgreSQL: a master-only partition and a tenant-only one of the same parent with the same
+// bound are one partition under two names, renamed with ALTER TABLE (where the pairing is
+// unambiguous), never dropped with its rows and made again.
+void Differ::renamed_partitions() {
+  if (m_master.dialect != Dialect::postgres)
+    return;
+  std::vector<Table> want, have;  // partitions of one side only, named "schema.name"
+  const auto partitions = [](const Catalog& side, const Catalog& other, std::vector<Table>& out) {
+    for (const Table& t : side.tables) {
+      if (t.partition_of && other.find_table(t.schema, t.name) == nullptr) {
+        Table& p = out.emplace_back();
+        p.name = t.qualified_name();
+        p.schema = t.schema;
+        p.partition_of = t.partition_of;
+        p.partition_bound = t.partition_bound;
+      }
+    }
+  };
+  partitions(m_master, m_tenant, want);
+  partitions(m_tenant, m_master, have);
+  const auto same = [](const Table& a, const Table& b) {
+    return a.schema == b.schema && a.partition_of == b.partition_of &&
+           a.partition_bound == b.partition_bound;
+  };
+  for (const auto& [w, h] : renamed_pairs(want, have, same)) {
+    const Table* master = nullptr;
+    const Table* tenant = nullptr;
+    for (const Table& t : m_master.tables)
+      master = t.qualified_name() == w->name ? &t : master;
+    for (const Table& t : m_tenant.tables)
+      tenant = t.qualified_name() == h->name ? &t : tenant;
+    m_renamed[tenant->name] = master;
+    m_renamed_from[master->name] = tenant;
+  }
+}
+
 void Differ::tables() {
   case_renamed_tables();
+  renamed_partitions();
   const auto tenant = by_qualified_name(m_tenant.tables);
   for (const Table& t : m_master.tables) {
     const auto it = tenant.find({t.schema, t.name});
@@ -383,7 +455,7 @@ void Differ::columns(const Table& t, const Table& old) {
       continue;
     }
     ColumnDelta d;
-    d.type = c.declared_type != o->declared_type;
+    d.type = c.declared_type != master_type_name(o->declared_type);
     d.nullable = c.nullable != o->nullable;
     d.default_expr = c.default_expr != o->default_expr;
     d.identity = c.identity != o->identity || c.identity_options != o->identity_options;
@@ -444,7 +516,7 @@ void Differ::key_comments(const Table& t, const Table* old) {
                        const Comments* have, const char* on) {
     for (const std::string& name : names) {
       const std::optional<std::string> comment = comment_in(&want, name);
-      const std::optional<std::string> had = comment_in(have, name);
+      const std::optional<std::string> had = comment_in(have, tenant_key_name(t, name));
       const bool made = old == nullptr || m_made_keys.contains({t.qualified_name(), name});
       if (made ? comment.has_value() : comment != had) {
         add(m_comments, Op{.kind = OpKind::set_comment,
@@ -473,7 +545,15 @@ void Differ::key_comments(const Table& t, const Table* old) {
 
 // Constraints and indexes: matched by name; a changed one is dropped and added again.
 void Differ::keys(const Table& t, const Table& old) {
-  if (t.primary_key != old.primary_key) {
+  const bool postgres = m_master.dialect == Dialect::postgres;
+  const bool rename_constraints = postgres && renames_keys(old);
+  // MariaDB renames indexes, unique keys among them (RENAME INDEX), but no other constraint.
+  const bool rename_indexes = rename_constraints || m_master.dialect == Dialect::mysql;
+  if (rename_constraints && t.primary_key && old.primary_key &&
+      t.primary_key->name != old.primary_key->name &&
+      t.primary_key->columns == old.primary_key->columns) {
+    add_rename(t, old, OpKind::rename_constraint, t.primary_key->name, old.primary_key->name);
+  } else if (t.primary_key != old.primary_key) {
     if (old.primary_key) {
       add(m_drop_keys, Op{.kind = OpKind::drop_primary_key,
                           .table = &t,
@@ -489,19 +569,20 @@ void Differ::keys(const Table& t, const Table& old) {
     }
   }
   match(t, old, t.uniques, old.uniques, "unique", OpKind::add_unique, OpKind::drop_unique,
-        Risk::data_dependent, m_add_keys, m_drop_keys,
+        Risk::data_dependent, m_add_keys, m_drop_keys, rename_indexes,
         [](const UniqueConstraint& a, const UniqueConstraint& b) { return a == b; });
   const std::size_t drops_before = m_drop_keys.size(), adds_before = m_add_keys.size();
   match(t, old, t.checks, old.checks, "check", OpKind::add_check, OpKind::drop_check,
-        Risk::data_dependent, m_add_keys, m_drop_keys, [](const Check& a, const Check& b) {
+        Risk::data_dependent, m_add_keys, m_drop_keys, rename_constraints,
+        [](const Check& a, const Check& b) {
           return a.expression == b.expression && a.valid == b.valid;
         });
   column_checks(t, old, drops_before, adds_before);
   match(t, old, t.indexes, old.indexes, "index", OpKind::create_index, OpKind::drop_index,
-        Risk::safe, m_add_keys, m_drop_keys, same_index);
+        Risk::safe, m_add_keys, m_drop_keys, rename_indexes, same_index);
   for (const Index& i : t.indexes) {
     for (const Index& h : old.indexes) {
-      if (h.name == i.name && same_index(i, h) && h.ignored != i.ignored) {
+      if (h.name == tenant_key_name(t, i.name) && same_index(i, h) && h.ignored != i.ignored) {
         add(m_add_keys,
             Op{.kind = OpKind::set_index_ignored, .table = &t, .old_table = &old, .index = &i});
       }
@@ -511,7 +592,7 @@ void Differ::keys(const Table& t, const Table& old) {
   // case-only rename) rewrites the name in every reference.
   const bool sqlite = m_master.dialect == Dialect::sqlite;
   match(t, old, t.foreign_keys, old.foreign_keys, "foreign key", OpKind::add_foreign_key,
-        OpKind::drop_foreign_key, Risk::data_dependent, m_add_fks, m_drop_fks,
+        OpKind::drop_foreign_key, Risk::data_dependent, m_add_fks, m_drop_fks, rename_constraints,
         [&](const ForeignKey& a, const ForeignKey& b) {
           if (!sqlite)
             return a == b;
@@ -638,10 +719,21 @@ template <typename T, typename Same>
 void Differ::match(const Table& t, const Table& old, const std::vector<T>& want,
                    const std::vector<T>& have, const char* kind, OpKind add_kind, OpKind drop_kind,
                    Risk add_risk, std::vector<Op>& add_phase, std::vector<Op>& drop_phase,
-                   Same same) {
+                   bool renames, Same same) {
   const auto have_by_name = by_name(have);
   const auto want_by_name = by_name(want);
+  std::set<const T*> renamed;  // the tenant's
+  if (renames) {
+    const bool index = std::is_same_v<T, Index>;
+    for (const auto& [w, h] : renamed_pairs(want, have, same)) {
+      add_rename(t, old, index ? OpKind::rename_index : OpKind::rename_constraint, w->name,
+                 h->name);
+      renamed.insert(h);
+    }
+  }
   for (const T& w : want) {
+    if (tenant_key_name(t, w.name) != w.name)
+      continue;
     const auto it = have_by_name.find(w.name);
     if (it != have_by_name.end() && same(w, *it->second))
       continue;
@@ -656,7 +748,7 @@ void Differ::match(const Table& t, const Table& old, const std::vector<T>& want,
     m_made_keys.insert({t.qualified_name(), w.name});
   }
   for (const T& h : have) {
-    if (want_by_name.contains(h.name))
+    if (want_by_name.contains(h.name) || renamed.contains(&h))
       continue;
     report_drift(kind, old.qualified_name() + "." + h.name);
     if (!m_options.allow_drop)
@@ -665,6 +757,29 @@ void Differ::match(const Table& t, const Table& old, const std::vector<T>& want,
     set_object(drop, h);
     add(drop_phase, drop);
   }
+}
+
+// PostgreSQL renames constraints in place, but a constraint a table inherits or passes on
+// (partitions, INHERITS) is renamed on the parent and follows there: such tables' keys are
+// dropped and made again instead.
+bool Differ::renames_keys(const Table& old) const {
+  if (old.partition_by || old.partition_of || !old.inherits.empty())
+    return false;
+  return std::none_of(m_tenant.tables.begin(), m_tenant.tables.end(), [&](const Table& child) {
+    return std::find(child.inherits.begin(), child.inherits.end(), old.qualified_name()) !=
+           child.inherits.end();
+  });
+}
+
+void Differ::add_rename(const Table& t, const Table& old, OpKind kind, const std::string& name,
+                        const std::string& before) {
+  add(m_renames, Op{.kind = kind, .table = &t, .old_table = &old, .name = name, .before = before});
+  m_renamed_keys[{t.qualified_name(), name}] = before;
+}
+
+const std::string& Differ::tenant_key_name(const Table& t, const std::string& name) const {
+  const auto it = m_renamed_keys.find({t.qualified_name(), name});
+  return it == m_renamed_keys.end() ? name : it->second;
 }
 
 }  // namespace detail

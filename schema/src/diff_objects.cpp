@@ -87,6 +87,8 @@ void Differ::enums() {
       if (const EnumType* old = renamed_enum(*e); old != nullptr && !renamed.contains(old)) {
         renamed.insert(old);
         add(m_first, Op{.kind = OpKind::rename_enum, .enum_type = e, .name = old->name});
+        m_renamed_types[old->name] = e->name;
+        m_renamed_types[old->schema + "." + old->name] = e->schema + "." + e->name;
       } else {
         add(m_first, Op{.kind = OpKind::create_enum, .enum_type = e});
       }
@@ -226,7 +228,57 @@ bool Differ::used_by_columns(const Catalog& catalog, const SchemaObject& o) {
   return false;
 }
 
+// PostgreSQL: a master-only and a tenant-only object of `kind` whose definitions are equal but
+// for their names, in the same schema and on the same table, are one object under two names,
+// renamed in place (where the pairing is unambiguous: one candidate on each side). Domains and
+// composite types are renamed before the tables change (their columns follow the rename),
+// exclusion constraints with the tables' renames.
+void Differ::renamed_objects(ObjectKind kind) {
+  if (m_master.dialect != Dialect::postgres)
+    return;
+  std::set<ObjectKey> master_keys, tenant_keys;
+  for (const SchemaObject& o : m_master.objects)
+    master_keys.insert(key_of(o));
+  for (const SchemaObject& o : m_tenant.objects)
+    tenant_keys.insert(tenant_key(o));
+  std::map<const SchemaObject*, std::vector<const SchemaObject*>> for_master, for_tenant;
+  for (const SchemaObject& m : m_master.objects) {
+    if (m.kind != kind || tenant_keys.contains(key_of(m)))
+      continue;
+    for (const SchemaObject& t : m_tenant.objects) {
+      if (t.kind != kind || master_keys.contains(tenant_key(t)) || t.schema != m.schema ||
+          master_name_of(t.table) != m.table)
+        continue;
+      if (nameless_definition(m) == nameless_definition(t)) {
+        for_master[&m].push_back(&t);
+        for_tenant[&t].push_back(&m);
+      }
+    }
+  }
+  for (const auto& [m, candidates] : for_master) {
+    const SchemaObject* t = candidates.front();
+    if (candidates.size() != 1 || for_tenant[t].size() != 1)
+      continue;
+    m_renamed_objects[t] = m;
+    m_renamed_objects_to.insert(m);
+    const Op op{.kind = OpKind::rename_object, .object = m, .old_object = t};
+    if (kind == ObjectKind::constraint) {
+      add(m_renames, op);
+    } else {
+      add(m_first, op);
+      m_renamed_types[t->name] = m->name;
+      m_renamed_types[t->schema + "." + t->name] = m->schema + "." + m->name;
+    }
+  }
+}
+
+const std::string& Differ::master_type_name(const std::string& declared_type) const {
+  const auto it = m_renamed_types.find(declared_type);
+  return it == m_renamed_types.end() ? declared_type : it->second;
+}
+
 void Differ::objects() {
+  renamed_objects(ObjectKind::constraint);
   for (const SchemaObject& o : m_tenant.objects)
     m_tenant_objects[tenant_key(o)] = &o;
   for (const SchemaObject& o : m_master.objects)
@@ -238,6 +290,8 @@ void Differ::objects() {
   for (const auto& [key, o] : master) {
     const auto it = tenant.find(key);
     if (it == tenant.end()) {
+      if (m_renamed_objects_to.contains(o))
+        continue;  // renamed_objects()
       if (o->kind == ObjectKind::extension && !m_tenant.available_extensions.empty() &&
           !available.contains(o->name)) {
         add(m_first, Op{.kind = OpKind::missing_extension, .object = o});
@@ -262,13 +316,24 @@ void Differ::objects() {
         o->replace_key == old.replace_key) {
       m_object_replaces.push_back(o);
     } else if (type_like(o->kind) && used_by_columns(m_tenant, old)) {
-      add(m_first, Op{.kind = OpKind::manual_object, .object = o});
+      // Columns keep the type: it changes in place where PostgreSQL can, else by hand.
+      InPlaceChange change;
+      if (m_master.dialect == Dialect::postgres)
+        change = alter_in_place(*o, old);
+      else
+        change.blocked = "it cannot be changed in place";
+      if (change.blocked.empty()) {
+        add(m_first,
+            Op{.kind = OpKind::alter_object, .risk = change.risk, .object = o, .old_object = &old});
+      } else {
+        add(m_first, Op{.kind = OpKind::manual_object, .object = o, .name = change.blocked});
+      }
     } else {
       m_object_recreate.insert(key);
     }
   }
   for (const auto& [key, o] : tenant) {
-    if (master.contains(key))
+    if (master.contains(key) || m_renamed_objects.contains(o))
       continue;
     report_drift(to_string(o->kind), o->qualified_name());
     if (m_options.allow_drop)

@@ -96,7 +96,16 @@ class Differ {
   template <typename T, typename Same>
   void match(const Table& t, const Table& old, const std::vector<T>& want,
              const std::vector<T>& have, const char* kind, OpKind add_kind, OpKind drop_kind,
-             Risk add_risk, std::vector<Op>& add_phase, std::vector<Op>& drop_phase, Same same);
+             Risk add_risk, std::vector<Op>& add_phase, std::vector<Op>& drop_phase, bool renames,
+             Same same);
+  void renamed_partitions();
+  // Whether the constraints of the tenant's table `old` may be renamed in place.
+  bool renames_keys(const Table& old) const;
+  // A rename_constraint or rename_index op of `t`'s key `before` to `name`.
+  void add_rename(const Table& t, const Table& old, OpKind kind, const std::string& name,
+                  const std::string& before);
+  // The name the tenant has for the key (index or constraint) `name` of the master's `t`.
+  const std::string& tenant_key_name(const Table& t, const std::string& name) const;
 
   // Schemas, enums, sequences, views and objects compared by definition (diff_objects.cpp).
   // Objects (SchemaObject) are created, replaced in place (routines whose CREATE OR REPLACE
@@ -119,6 +128,9 @@ class Differ {
   void emit_objects();
   void views();
   bool reads_changed_table(const std::string& definition) const;
+  void renamed_objects(ObjectKind kind);
+  // A tenant column's declared type under the master's name of a renamed type.
+  const std::string& master_type_name(const std::string& declared_type) const;
 
   const Catalog& m_master;
   const Catalog& m_tenant;
@@ -131,7 +143,10 @@ class Differ {
   // (table, index or constraint) this plan adds to an existing table: its comment is made
   // again.
   std::set<std::pair<std::string, std::string>> m_made_keys;
-  // SQLite: tables the tenant names in another case (tenant name -> master table), and back.
+  // (table, index or constraint) this plan renames -> the tenant's name for it.
+  std::map<std::pair<std::string, std::string>, std::string> m_renamed_keys;
+  // Tables the tenant has under another name (tenant name -> master table), and back: SQLite's
+  // named in another case, PostgreSQL's renamed partitions.
   std::map<std::string, const Table*> m_renamed;
   std::map<std::string, const Table*> m_renamed_from;
   std::deque<Table> m_respelled;  // the tenant's tables of m_renamed_from, names respelled
@@ -139,6 +154,12 @@ class Differ {
   std::vector<const SchemaObject*> m_object_creates, m_object_replaces;
   std::set<ObjectKey> m_object_recreate, m_object_drops, m_implicitly_dropped;
   std::map<ObjectKey, const SchemaObject*> m_tenant_objects, m_master_objects;  // by objects()
+  // Objects renamed in place (renamed_objects): tenant's -> master's, and the master's.
+  std::map<const SchemaObject*, const SchemaObject*> m_renamed_objects;
+  std::set<const SchemaObject*> m_renamed_objects_to;
+  // Types (enums, domains, composite types) renamed in place: the tenant's name -> the
+  // master's, bare and qualified, as columns declare them.
+  std::map<std::string, std::string> m_renamed_types;
   // Phases, in execution order (ordered()).
   std::vector<Op> m_first, m_drop_views, m_drop_objects, m_create_early, m_drop_fks, m_drop_keys,
       m_renames, m_create_tables, m_column_ops, m_drop_columns, m_add_keys, m_add_fks, m_owners,
