@@ -237,6 +237,10 @@ std::string describe(const Op& op) {
       return fmt::format("alter {} {} in place", to_string(op.object->kind),
                          op.object->qualified_name());
     case OpKind::rename_object:
+      if (op.object->kind == ObjectKind::constraint) {
+        return fmt::format("rename constraint {} on {} to {}", op.old_object->name,
+                           qualified_name(op.object->schema, op.object->table), op.object->name);
+      }
       return fmt::format("rename {} {} to {}", to_string(op.object->kind),
                          op.old_object->qualified_name(), op.object->qualified_name());
     case OpKind::change_partition_key:
