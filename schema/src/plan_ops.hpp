@@ -62,7 +62,14 @@ enum class OpKind {
   set_index_ignored,  // MariaDB: ALTER INDEX ... [NOT] IGNORED
   set_comment,        // PostgreSQL COMMENT ON INDEX, CONSTRAINT or SCHEMA `name`
   reorder_columns,    // SQLite: the columns into the master's order (a rebuild)
-  rename_table,       // SQLite: a table whose name differs only in case, to the master's name
+  // A table the tenant has under another name, to the master's: SQLite's whose name differs only
+  // in case, PostgreSQL's partitions (same parent, same bound).
+  rename_table,
+  rename_constraint,  // PostgreSQL ALTER TABLE ... RENAME CONSTRAINT `before` TO `name`
+  rename_index,       // PostgreSQL ALTER INDEX `before` RENAME TO `name`; MariaDB ... RENAME INDEX
+  rename_object,      // PostgreSQL: a domain, composite type or exclusion constraint, to `object`'s
+                      // name
+  alter_object,       // PostgreSQL: a domain or composite type that columns use, changed in place
 };
 
 // Which attributes of a column differ.
@@ -97,11 +104,15 @@ struct Op {
   const Sequence* old_sequence = nullptr;  // alter_sequence: the tenant's
   const EnumType* enum_type = nullptr;
   const SchemaObject* object = nullptr;
-  // schema name, enum label; alter_extension: the schema to move it to, if it moves
+  const SchemaObject* old_object = nullptr;  // rename_object, alter_object: the tenant's
+  // schema name, enum label; alter_extension: the schema to move it to, if it moves;
+  // rename_constraint, rename_index: the master's name; manual_object: why it is by hand
   std::string name;
   // enum label to add after, or; alter_extension: the version to update to, if it changes
   std::string after;
-  std::string before;  // the label to add before when the new one comes first
+  // the label to add before when the new one comes first; rename_enum_label,
+  // rename_constraint, rename_index: the tenant's name
+  std::string before;
   // set_comment: what is commented on ("index", "constraint", "schema") and the comment, none
   // to remove it.
   const char* comment_on = nullptr;
@@ -119,6 +130,21 @@ std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& mas
 
 // The statements of create_object, replace_object and drop_object ops, in any dialect.
 std::vector<std::string> object_statements(Dialect dialect, const Op& op);
+
+// PostgreSQL domains and composite types that columns use cannot be dropped and made again:
+// how the tenant's `have` becomes the master's `want` in place (ALTER DOMAIN's SET / DROP
+// DEFAULT, SET / DROP NOT NULL, ADD / DROP CONSTRAINT; ALTER TYPE's ADD / DROP ATTRIBUTE), or
+// why it cannot (`blocked`: a domain's base type, an attribute's type or order).
+struct InPlaceChange {
+  std::vector<std::string> statements;
+  Risk risk = Risk::safe;
+  std::string blocked;
+};
+InPlaceChange alter_in_place(const SchemaObject& want, const SchemaObject& have);
+
+// A domain's, composite type's or exclusion constraint's definition with its own name left
+// out: two objects whose nameless definitions are equal are one under two names.
+std::vector<std::string> nameless_definition(const SchemaObject& o);
 
 // Shared rendering helpers.
 std::string quote_literal(std::string_view text);  // 'it''s'

@@ -230,8 +230,19 @@ std::string describe(const Op& op) {
           "extensions that come with PostgreSQL, postgresql-contrib)",
           op.object->name, op.object->name);
     case OpKind::manual_object:
-      return fmt::format("{} {} differs and columns use it: change it by hand",
-                         to_string(op.object->kind), op.object->qualified_name());
+      return fmt::format("{} {} differs and columns use it{}: change it by hand",
+                         to_string(op.object->kind), op.object->qualified_name(),
+                         op.name.empty() ? "" : "; " + op.name);
+    case OpKind::alter_object:
+      return fmt::format("alter {} {} in place", to_string(op.object->kind),
+                         op.object->qualified_name());
+    case OpKind::rename_object:
+      if (op.object->kind == ObjectKind::constraint) {
+        return fmt::format("rename constraint {} on {} to {}", op.old_object->name,
+                           qualified_name(op.object->schema, op.object->table), op.object->name);
+      }
+      return fmt::format("rename {} {} to {}", to_string(op.object->kind),
+                         op.old_object->qualified_name(), op.object->qualified_name());
     case OpKind::change_partition_key:
       return fmt::format(
           "partitioning of {}: {} -> {}; a table cannot be repartitioned in "
@@ -280,6 +291,10 @@ std::string describe(const Op& op) {
     }
     case OpKind::rename_table:
       return fmt::format("rename table {} to {}", op.old_table->qualified_name(), t);
+    case OpKind::rename_constraint:
+      return fmt::format("rename constraint {} on {} to {}", op.before, t, op.name);
+    case OpKind::rename_index:
+      return fmt::format("rename index {} on {} to {}", op.before, t, op.name);
     case OpKind::set_row_security:
       return fmt::format("row level security of {}: {}{}", t,
                          op.table->row_security ? "enabled" : "disabled",

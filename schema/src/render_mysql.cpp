@@ -304,7 +304,12 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::set_inherits:
     case OpKind::reorder_columns:
     case OpKind::rename_table:
+    case OpKind::rename_object:
+    case OpKind::alter_object:
       return {};
+    case OpKind::rename_constraint:  // planned for unique keys only: indexes in MySQL
+    case OpKind::rename_index:
+      return {alter_table() + "RENAME INDEX " + qi(op.before) + " TO " + qi(op.name)};
   }
   return {};
 }

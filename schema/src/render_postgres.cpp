@@ -419,8 +419,25 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::set_index_ignored:
       return {};  // MySQL only: never planned for PostgreSQL
     case OpKind::reorder_columns:
-    case OpKind::rename_table:
       return {};  // SQLite only
+    case OpKind::rename_table:
+      return {"ALTER TABLE " + table_name(*op.old_table) + " RENAME TO " + qi(op.table->name)};
+    case OpKind::rename_constraint:
+      // A primary key's or unique constraint's index takes the new name too.
+      return {alter_table() + "RENAME CONSTRAINT " + qi(op.before) + " TO " + qi(op.name)};
+    case OpKind::rename_index:
+      return {"ALTER INDEX " + qn(op.table->schema, op.before) + " RENAME TO " + qi(op.name)};
+    case OpKind::rename_object: {
+      const SchemaObject& o = *op.old_object;
+      if (o.kind == ObjectKind::constraint) {
+        return {"ALTER TABLE " + qn(op.object->schema, op.object->table) + " RENAME CONSTRAINT " +
+                qi(o.name) + " TO " + qi(op.object->name)};
+      }
+      return {std::string(o.kind == ObjectKind::domain ? "ALTER DOMAIN " : "ALTER TYPE ") +
+              qn(o.schema, o.name) + " RENAME TO " + qi(op.object->name)};
+    }
+    case OpKind::alter_object:
+      return alter_in_place(*op.object, *op.old_object).statements;
     case OpKind::set_row_security:
       return {
           alter_table() + (op.table->row_security ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY",

@@ -89,19 +89,24 @@ std::string collations_query() {
          in_user_schema("n") + " AND " + not_in_extension("pg_collation", "co.oid");
 }
 
+// A domain in parts, one statement each, which the structure diff changes one by one (ALTER
+// DOMAIN) when columns use it: CREATE DOMAIN with the base type and collation, then its
+// default, NOT NULL, each check by name, and its comment.
 std::string domains_query() {
   return "SELECT n.nspname, t.typname, '', '', ARRAY[format('CREATE DOMAIN %I.%I AS %s', "
          "n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod)) || "
          "CASE WHEN t.typcollation <> bt.typcollation THEN ' COLLATE ' || "
          "  (SELECT quote_ident(cn.nspname) || '.' || quote_ident(c.collname) FROM pg_collation c "
          "   JOIN pg_namespace cn ON cn.oid = c.collnamespace WHERE c.oid = t.typcollation) "
-         "ELSE '' END || COALESCE(' DEFAULT ' || t.typdefault, '') || "
-         "CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END || COALESCE((SELECT "
-         "string_agg(' CONSTRAINT ' || quote_ident(con.conname) || ' ' || "
-         "pg_get_constraintdef(con.oid), '' ORDER BY con.conname) FROM pg_constraint con "
-         "WHERE con.contypid = t.oid), '')] || ARRAY(SELECT format('COMMENT ON DOMAIN %I.%I IS "
-         "%L', n.nspname, t.typname, d.description) FROM pg_description d WHERE d.objoid = "
-         "t.oid AND d.classoid = 'pg_type'::regclass), '', NULL, "
+         "ELSE '' END] || CASE WHEN t.typdefault IS NULL THEN '{}'::text[] ELSE "
+         "ARRAY[format('ALTER DOMAIN %I.%I SET DEFAULT %s', n.nspname, t.typname, t.typdefault)] "
+         "END || CASE WHEN t.typnotnull THEN ARRAY[format('ALTER DOMAIN %I.%I SET NOT NULL', "
+         "n.nspname, t.typname)] ELSE '{}'::text[] END || ARRAY(SELECT format('ALTER DOMAIN "
+         "%I.%I ADD CONSTRAINT %I %s', n.nspname, t.typname, con.conname, "
+         "pg_get_constraintdef(con.oid)) FROM pg_constraint con WHERE con.contypid = t.oid AND "
+         "con.contype = 'c' ORDER BY con.conname) || ARRAY(SELECT format('COMMENT ON DOMAIN "
+         "%I.%I IS %L', n.nspname, t.typname, d.description) FROM pg_description d WHERE "
+         "d.objoid = t.oid AND d.classoid = 'pg_type'::regclass), '', NULL, "
          "COALESCE(u.names, '{}') FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
          "JOIN pg_type bt ON bt.oid = t.typbasetype" +
          uses_join("u", "pg_type", "t.oid") + " WHERE t.typtype = 'd' AND " + in_user_schema("n") +

@@ -424,5 +424,51 @@ TEST_F(SchemaSyncPostgresChanges, IndexesKeepIncludeColumnsAndOperatorClasses) {
             "CREATE INDEX t_prefix ON public.t USING btree (v text_pattern_ops)");
 }
 
+// Keys that differ only by name are renamed in place, never dropped and made again: the plan
+// says RENAME and DROP nowhere, and the comments on them stay.
+TEST_F(SchemaSyncPostgresChanges, RenamesKeysThatDifferOnlyByName) {
+  on_both("CREATE TABLE parent (id int, code text NOT NULL, qty int NOT NULL)");
+  on_both("CREATE TABLE child (id int PRIMARY KEY, parent_id int)");
+  on_master(
+      "ALTER TABLE parent ADD CONSTRAINT parent_pk PRIMARY KEY (id), ADD CONSTRAINT parent_code_uq "
+      "UNIQUE (code), ADD CONSTRAINT parent_qty_positive CHECK (qty > 0); "
+      "ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES "
+      "parent (id); CREATE INDEX parent_qty_idx ON parent (qty); "
+      "COMMENT ON CONSTRAINT parent_qty_positive ON parent IS 'no empty lines'; "
+      "COMMENT ON INDEX parent_qty_idx IS 'by quantity'");
+  on_tenant(
+      "ALTER TABLE parent ADD CONSTRAINT parent_pkey PRIMARY KEY (id), ADD CONSTRAINT "
+      "parent_code_key UNIQUE (code), ADD CONSTRAINT parent_qty_check CHECK (qty > 0); "
+      "ALTER TABLE child ADD CONSTRAINT child_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES "
+      "parent (id); CREATE INDEX parent_qty ON parent (qty); "
+      "COMMENT ON CONSTRAINT parent_qty_check ON parent IS 'no empty lines'; "
+      "COMMENT ON INDEX parent_qty IS 'by quantity'; INSERT INTO parent VALUES (1, 'a', 2)");
+  const CommandOutput planned = diff("--allow-drop");
+  EXPECT_EQ(planned.exit_code, 3) << planned.output;
+  for (const char* rename :
+       {"RENAME CONSTRAINT \"parent_pkey\" TO \"parent_pk\"",
+        "RENAME CONSTRAINT \"parent_code_key\" TO \"parent_code_uq\"",
+        "RENAME CONSTRAINT \"parent_qty_check\" TO \"parent_qty_positive\"",
+        "RENAME CONSTRAINT \"child_parent_id_fkey\" TO \"child_parent_fk\"",
+        "ALTER INDEX \"public\".\"parent_qty\" RENAME TO \"parent_qty_idx\""}) {
+    EXPECT_NE(planned.output.find(rename), std::string::npos) << rename << "\n" << planned.output;
+  }
+  EXPECT_EQ(planned.output.find("DROP"), std::string::npos) << planned.output;
+  EXPECT_EQ(planned.output.find("COMMENT"), std::string::npos) << planned.output;
+
+  const auto tenant = expect_applied("--allow-drop");
+  EXPECT_TRUE(has_change(tenant, "safe",
+                         "rename constraint parent_pkey on public.parent to "
+                         "parent_pk"))
+      << tenant.dump(2);
+  EXPECT_EQ(scalar(*m_tenant, "SELECT count(*) FROM parent"), "1");
+  EXPECT_EQ(scalar(*m_tenant,
+                   "SELECT string_agg(obj_description(oid, 'pg_constraint'), ', ') "
+                   "FROM pg_constraint WHERE conname = 'parent_qty_positive'"),
+            "no empty lines");
+  EXPECT_EQ(scalar(*m_tenant, "SELECT obj_description('parent_qty_idx'::regclass, 'pg_class')"),
+            "by quantity");
+}
+
 }  // namespace
 }  // namespace ferry::test

@@ -1,0 +1,5 @@
+CREATE TABLE members (
+  id BIGINT NOT NULL PRIMARY KEY,
+  email VARCHAR(200) NOT NULL,
+  UNIQUE KEY email (email)
+);

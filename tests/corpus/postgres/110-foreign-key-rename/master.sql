@@ -1,0 +1,4 @@
+-- rename: the same foreign key under another name on the tenant
+CREATE TABLE authors (id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE books (id integer PRIMARY KEY, author_id integer NOT NULL,
+    CONSTRAINT books_author_fk FOREIGN KEY (author_id) REFERENCES authors (id) ON DELETE CASCADE);
