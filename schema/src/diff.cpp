@@ -101,6 +101,7 @@ std::vector<Op> Differ::run(std::vector<Drift>& drift) {
   renamed_objects(ObjectKind::domain);
   renamed_objects(ObjectKind::composite_type);
   tables();
+  partition_keys_follow_parents();
   lift_dependent_foreign_keys();
   objects();
   views();
@@ -632,26 +633,58 @@ const Check* Differ::kept_column_check(const Table& t, const Table& old, const C
   return m_options.allow_drop ? nullptr : have;
 }
 
+// The table that `t` is a partition or an INHERITS child of, if `catalog` holds it.
+const Table* Differ::parent(const Catalog& catalog, const Table& t) {
+  const std::optional<std::string> name =
+      t.partition_of ? t.partition_of
+                     : (t.inherits.empty() ? std::nullopt : std::optional(t.inherits.front()));
+  if (!name)
+    return nullptr;
+  for (const Table& p : catalog.tables) {
+    if (p.qualified_name() == *name)
+      return &p;
+  }
+  return nullptr;
+}
+
 // How many parents above a table (partitions and INHERITS children): parents are created
-// before their children and dropped after them.
+// before their children and dropped after them. A parent the catalog does not hold counts.
 int Differ::depth(const Catalog& catalog, const Table& t) {
   int d = 0;
   const Table* at = &t;
   while (at != nullptr && d <= static_cast<int>(catalog.tables.size())) {
-    const std::optional<std::string> parent =
-        at->partition_of
-            ? at->partition_of
-            : (at->inherits.empty() ? std::nullopt : std::optional(at->inherits.front()));
-    if (!parent)
+    if (!at->partition_of && at->inherits.empty())
       break;
-    at = nullptr;
-    for (const Table& p : catalog.tables) {
-      if (p.qualified_name() == *parent)
-        at = &p;
-    }
+    at = parent(catalog, *at);
     ++d;
   }
   return d;
+}
+
+// A partition's primary key and unique constraints on its parent's columns are clones of the
+// parent's: the parent's ADD or DROP makes or removes them on every partition, and
+// PostgreSQL refuses either on a partition by itself. Such ops on partitions are left out.
+void Differ::partition_keys_follow_parents() {
+  const auto cloned = [](const Catalog& catalog, const Table& t,
+                         const std::vector<std::string>& columns) {
+    const Table* p = t.partition_of ? parent(catalog, t) : nullptr;
+    if (p == nullptr)
+      return false;
+    return (p->primary_key && p->primary_key->columns == columns) ||
+           std::any_of(p->uniques.begin(), p->uniques.end(),
+                       [&](const UniqueConstraint& u) { return u.columns == columns; });
+  };
+  const auto key_columns = [](const Op& op) {
+    return op.primary_key != nullptr ? op.primary_key->columns : op.unique->columns;
+  };
+  std::erase_if(m_add_keys, [&](const Op& op) {
+    return (op.kind == OpKind::add_primary_key || op.kind == OpKind::add_unique) &&
+           cloned(m_master, *op.table, key_columns(op));
+  });
+  std::erase_if(m_drop_keys, [&](const Op& op) {
+    return (op.kind == OpKind::drop_primary_key || op.kind == OpKind::drop_unique) &&
+           cloned(m_tenant, op.old_table != nullptr ? *op.old_table : *op.table, key_columns(op));
+  });
 }
 
 std::vector<Op> Differ::ordered() {

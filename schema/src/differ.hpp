@@ -89,7 +89,9 @@ class Differ {
   void key_comments(const Table& t, const Table* old);
   void keys(const Table& t, const Table& old);
   const Check* kept_column_check(const Table& t, const Table& old, const Column& c) const;
+  static const Table* parent(const Catalog& catalog, const Table& t);
   static int depth(const Catalog& catalog, const Table& t);
+  void partition_keys_follow_parents();
   std::vector<Op> ordered();
   void column_checks(const Table& t, const Table& old, std::size_t drops_before,
                      std::size_t adds_before);
