@@ -19,6 +19,7 @@ struct DiffOptions {
   std::string from;
   std::string to;
   bool allow_drop = false;
+  bool privileges = false;
   bool json = false;
 };
 
@@ -27,19 +28,21 @@ ExitCode run_diff(const DiffOptions& options) {
   const Endpoint to = resolve_endpoint(options.to);
   // Both catalogs are read at once: each read waits mostly on its server. When both fail, the
   // master's error is the one reported.
-  auto master_read =
-      std::async(std::launch::async, [&from] { return connectors::connect(from)->introspect(); });
+  const connectors::IntrospectOptions read{.privileges = options.privileges};
+  auto master_read = std::async(
+      std::launch::async, [&from, &read] { return connectors::connect(from)->introspect(read); });
   schema::Catalog tenant;
   std::exception_ptr tenant_error;
   try {
-    tenant = connectors::connect(to)->introspect();
+    tenant = connectors::connect(to)->introspect(read);
   } catch (...) {
     tenant_error = std::current_exception();
   }
   const schema::Catalog master = master_read.get();
   if (tenant_error)
     std::rethrow_exception(tenant_error);
-  const schema::Plan plan = schema::diff(master, tenant, {.allow_drop = options.allow_drop});
+  const schema::Plan plan = schema::diff(
+      master, tenant, {.allow_drop = options.allow_drop, .privileges = options.privileges});
   if (options.json) {
     nlohmann::json doc = engine::plan_json(plan);
     doc["from"] = from.redacted();
@@ -64,6 +67,7 @@ struct SyncOptions {
   std::string from;
   std::vector<std::string> to;
   bool allow_drop = false;
+  bool privileges = false;
   bool dry_run = false;
   bool json = false;
   int jobs = 4;
@@ -78,6 +82,7 @@ ExitCode run_sync(const SyncOptions& options) {
     tenants.push_back(resolve_endpoint(url));
   const engine::SchemaSyncOptions sync{
       .allow_drop = options.allow_drop,
+      .privileges = options.privileges,
       .dry_run = options.dry_run,
       .jobs = options.jobs,
       .lock_timeout = std::chrono::milliseconds(options.lock_timeout_ms),
@@ -117,6 +122,8 @@ void add_schema_commands(CLI::App& app, CommandResult& result) {
   diff_cmd->add_option("FROM", diff->from, "The master endpoint")->required();
   diff_cmd->add_option("TO", diff->to, "The tenant endpoint")->required();
   diff_cmd->add_flag("--allow-drop", diff->allow_drop, "Plan drops of objects only TO has");
+  diff_cmd->add_flag("--with-privileges", diff->privileges,
+                     "PostgreSQL: compare owners and grants too (roles must exist on TO's server)");
   diff_cmd->add_flag("--json", diff->json, "Print the plan as JSON");
   diff_cmd->callback([diff, &result] { result.code = run_diff(*diff); });
 
@@ -127,6 +134,9 @@ void add_schema_commands(CLI::App& app, CommandResult& result) {
   sync_cmd->add_option("--to", sync->to, "Tenant endpoints")->required()->expected(1, -1);
   sync_cmd->add_flag("--allow-drop", sync->allow_drop,
                      "Apply destructive changes and drop objects only a tenant has");
+  sync_cmd->add_flag("--with-privileges", sync->privileges,
+                     "PostgreSQL: sync owners and grants too (roles must exist on the tenants' "
+                     "servers)");
   sync_cmd->add_flag("--dry-run", sync->dry_run, "Print the plans; change nothing");
   sync_cmd->add_option("-j,--jobs", sync->jobs, "Tenants synced at once")
       ->default_val(4)

@@ -20,6 +20,7 @@ struct SyncOptions {
   bool dry_run = false;
   bool resume = false;
   bool continue_on_error = false;
+  bool privileges = false;
   std::string shard;
   int jobs = 0;
   bool json = false;
@@ -53,7 +54,9 @@ ExitCode run_sync(const SyncOptions& o) {
   if (!o.shard.empty())
     options.shard = engine::parse_shard(o.shard);
   options.jobs = o.jobs;
-  const engine::FleetReport report = run(config(), options, o.json);
+  engine::Config loaded = config();
+  loaded.sync.privileges = loaded.sync.privileges || o.privileges;
+  const engine::FleetReport report = run(loaded, options, o.json);
   if (o.json) {
     std::cout << engine::to_json(report).dump(2) << '\n';
   } else {
@@ -114,6 +117,8 @@ void add_sync_commands(CLI::App& app, CommandResult& result) {
                  "Continue the last run where it stopped; when it finished, start a new run");
   sync->add_flag("--continue-on-error", o->continue_on_error,
                  "Run later groups even when a group failed");
+  sync->add_flag("--with-privileges", o->privileges,
+                 "PostgreSQL: sync owners and grants too (as sync.privileges: true does)");
   sync->add_option("--shard", o->shard, "K/N: only the tenants of shard K (0-based) of N");
   sync->add_option("-j,--jobs", o->jobs, "Tenants at once (default: concurrency in ferry.yaml)")
       ->check(CLI::Range(1, 256));

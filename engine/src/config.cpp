@@ -328,7 +328,8 @@ Config load_config(const std::filesystem::path& file) {
   }
 
   if (const YAML::Node sync = root["sync"]) {
-    r.only_keys(sync, "sync", {"tables", "include", "exclude", "deletes", "allow_drop"});
+    r.only_keys(sync, "sync",
+                {"tables", "include", "exclude", "deletes", "allow_drop", "privileges"});
     if (sync["tables"])
       config.sync.tables = r.list(sync["tables"], "sync.tables");
     if (sync["include"])
@@ -344,6 +345,8 @@ Config load_config(const std::filesystem::path& file) {
     }
     if (sync["allow_drop"])
       config.sync.allow_drop = r.boolean(sync["allow_drop"], "sync.allow_drop");
+    if (sync["privileges"])
+      config.sync.privileges = r.boolean(sync["privileges"], "sync.privileges");
   }
   if (const YAML::Node windows = root["windows"]) {
     r.only_keys(windows, "windows", {"full", "time_zone"});

@@ -103,6 +103,7 @@ class FleetRun {
     for (std::size_t i : which)
       endpoints.push_back(tenants[i]->endpoint);
     SchemaSyncOptions options{.allow_drop = m_config.sync.allow_drop,
+                              .privileges = m_config.sync.privileges,
                               .dry_run = m_options.dry_run,
                               .jobs = jobs(),
                               .state_dir = m_config.state_dir,

@@ -197,7 +197,7 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, const schem
       result.seconds = seconds_since(start);
       return result;
     }
-    schema::Catalog before = tenant->introspect();
+    schema::Catalog before = tenant->introspect({.privileges = options.privileges});
     filter_catalog(before, options);
     result.plan = plans.plan_for(before, result.plan_reused);
     const auto destructive = result.plan.destructive();
@@ -214,9 +214,10 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, const schem
       result.status = TenantStatus::planned;
     } else {
       apply(*tenant, result, options);
-      schema::Catalog after = tenant->introspect();
+      schema::Catalog after = tenant->introspect({.privileges = options.privileges});
       filter_catalog(after, options);
-      const schema::Plan left = schema::diff(master, after, {.allow_drop = options.allow_drop});
+      const schema::Plan left = schema::diff(
+          master, after, {.allow_drop = options.allow_drop, .privileges = options.privileges});
       if (left.empty()) {
         result.status = TenantStatus::applied;
       } else {
@@ -275,9 +276,12 @@ SchemaSyncReport sync_schema(const Endpoint& master_endpoint, const std::vector<
   SchemaSyncReport report;
   report.master = master_endpoint.redacted();
   report.dry_run = options.dry_run;
-  schema::Catalog master = connectors::connect(master_endpoint)->introspect();
+  const schema::DiffOptions diff_options{.allow_drop = options.allow_drop,
+                                         .privileges = options.privileges};
+  schema::check_options(master_endpoint.dialect, diff_options);
+  schema::Catalog master =
+      connectors::connect(master_endpoint)->introspect({.privileges = options.privileges});
   filter_catalog(master, options);
-  const schema::DiffOptions diff_options{.allow_drop = options.allow_drop};
   PlanCache plans(master, diff_options);
 
   report.tenants.resize(tenants.size());

@@ -131,7 +131,57 @@ InPlaceChange alter_domain(const SchemaObject& want, const SchemaObject& have) {
   return out;
 }
 
-InPlaceChange alter_composite(const SchemaObject& want, const SchemaObject& have) {
+// A type name with its attribute-level COLLATE left out: "text COLLATE \"C\"" -> "text".
+std::string bare_type(const std::string& type) {
+  const std::size_t at = type.find(" COLLATE ");
+  return at == std::string::npos ? type : type.substr(0, at);
+}
+
+// Attributes that change type or order, which PostgreSQL refuses while a column uses the
+// type: the old type steps aside under a temporary name, the master's takes the name, each
+// column is cast to it attribute by attribute (an attribute the master lacks is left out, a
+// new one starts NULL, a NULL value stays NULL; its default, which may name the old type, is
+// dropped, and the master's set again by the plan's column ops), and the old type goes.
+InPlaceChange rebuild_composite(
+    const SchemaObject& want, const SchemaObject& have,
+    const std::vector<std::pair<const Table*, const Column*>>& columns) {
+  const auto q = [](const std::string& name) { return quote_identifier('"', name); };
+  const std::string type = q(have.schema) + "." + q(have.name);
+  const std::string aside = have.name.substr(0, 40) + "_ferry_replaced";
+  InPlaceChange out;
+  out.rebuilt = true;
+  out.risk = Risk::data_dependent;  // a value that does not fit the new attribute type stops it
+  out.statements = {"ALTER TYPE " + type + " RENAME TO " + q(aside), want.definition.front()};
+  const auto have_attributes = attributes(have);
+  const auto want_attributes = attributes(want);
+  for (const auto& [attribute, attribute_type] : have_attributes) {
+    if (std::none_of(want_attributes.begin(), want_attributes.end(),
+                     [&](const auto& a) { return a.first == attribute; }))
+      out.risk = Risk::destructive;  // the columns' values lose the attribute
+  }
+  for (const auto& [t, c] : columns) {
+    const std::string column = q(c->name);
+    std::vector<std::string> fields;
+    for (const auto& [attribute, attribute_type] : want_attributes) {
+      const bool kept = std::any_of(have_attributes.begin(), have_attributes.end(),
+                                    [&](const auto& a) { return a.first == attribute; });
+      fields.push_back((kept ? "(" + column + ")." + attribute : std::string("NULL")) +
+                       "::" + bare_type(attribute_type));
+    }
+    const std::string alter =
+        "ALTER TABLE " + q(t->schema) + "." + q(t->name) + " ALTER COLUMN " + column;
+    if (c->default_expr)
+      out.statements.push_back(alter + " DROP DEFAULT");
+    out.statements.push_back(alter + " TYPE " + type + " USING CASE WHEN " + column +
+                             " IS NOT DISTINCT FROM NULL THEN NULL ELSE ROW(" + join(fields) +
+                             ")::" + type + " END");
+  }
+  out.statements.push_back("DROP TYPE " + q(have.schema) + "." + q(aside));
+  return out;
+}
+
+InPlaceChange alter_composite(const SchemaObject& want, const SchemaObject& have,
+                              const std::vector<std::pair<const Table*, const Column*>>& columns) {
   InPlaceChange out;
   const std::string name = printed_name(want, "CREATE TYPE ");
   if (want.definition.size() != 1 || have.definition.size() != 1 ||
@@ -154,6 +204,8 @@ InPlaceChange alter_composite(const SchemaObject& want, const SchemaObject& have
       continue;
     }
     if (it->second != type) {
+      if (!columns.empty())
+        return rebuild_composite(want, have, columns);
       out.blocked = "attribute " + attribute + " changes type (" + type + " -> " + it->second +
                     "), which PostgreSQL refuses while a column uses the type";
       return out;
@@ -169,6 +221,8 @@ InPlaceChange alter_composite(const SchemaObject& want, const SchemaObject& have
   std::vector<std::string> want_order;
   for (const auto& a : want_attributes)
     want_order.push_back(a.first);
+  if (order != want_order && !columns.empty())
+    return rebuild_composite(want, have, columns);
   if (order != want_order) {
     out.blocked = "its attributes would be in another order than the master's (" +
                   join(want_order) + "), and attributes cannot be reordered in place";
@@ -178,13 +232,14 @@ InPlaceChange alter_composite(const SchemaObject& want, const SchemaObject& have
 
 }  // namespace
 
-InPlaceChange alter_in_place(const SchemaObject& want, const SchemaObject& have) {
+InPlaceChange alter_in_place(const SchemaObject& want, const SchemaObject& have,
+                             const std::vector<std::pair<const Table*, const Column*>>& columns) {
   if (want.definition.empty() || have.definition.empty())
     return {.blocked = "its definition is empty"};
   if (want.kind == ObjectKind::domain && have.kind == ObjectKind::domain)
     return alter_domain(want, have);
   if (want.kind == ObjectKind::composite_type && have.kind == ObjectKind::composite_type)
-    return alter_composite(want, have);
+    return alter_composite(want, have, columns);
   return {.blocked = "only domains and composite types change in place"};
 }
 

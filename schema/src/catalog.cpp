@@ -218,7 +218,18 @@ void sort_catalog(Catalog& catalog) {
               return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
             });
   std::sort(catalog.available_extensions.begin(), catalog.available_extensions.end());
+  std::sort(catalog.roles.begin(), catalog.roles.end());
+  const auto sort_grants = [](Privileges& p) { std::sort(p.grants.begin(), p.grants.end()); };
+  for (auto& [name, p] : catalog.schema_privileges)
+    sort_grants(p);
+  for (Sequence& s : catalog.sequences)
+    sort_grants(s.privileges);
+  for (View& v : catalog.views)
+    sort_grants(v.privileges);
+  for (SchemaObject& o : catalog.objects)
+    sort_grants(o.privileges);
   for (Table& t : catalog.tables) {
+    sort_grants(t.privileges);
     std::sort(t.columns.begin(), t.columns.end(),
               [](const Column& a, const Column& b) { return a.position < b.position; });
     sort_by_name(t.uniques);

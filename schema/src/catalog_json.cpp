@@ -107,12 +107,30 @@ json table_json(const Table& t) {
               {"without_rowid", t.without_rowid}};
 }
 
+json privileges_json(const Privileges& p) {
+  json grants = json::array();
+  for (const Grant& g : p.grants) {
+    grants.push_back(
+        json{{"grantee", g.grantee}, {"privilege", g.privilege}, {"grantable", g.grantable}});
+  }
+  return json{{"owner", p.owner}, {"grants", std::move(grants)}};
+}
+
+// Privileges appear only where they were read (--with-privileges), so catalogs read without
+// them serialize, and fingerprint, as before.
+void add_privileges(json& object, const Privileges& p) {
+  if (!p.owner.empty())
+    object["privileges"] = privileges_json(p);
+}
+
 }  // namespace
 
 json to_json(const Catalog& catalog) {
   json tables = json::array();
-  for (const Table& t : catalog.tables)
+  for (const Table& t : catalog.tables) {
     tables.push_back(table_json(t));
+    add_privileges(tables.back(), t.privileges);
+  }
   json sequences = json::array();
   for (const Sequence& s : catalog.sequences) {
     sequences.push_back(json{{"schema", s.schema},
@@ -125,6 +143,7 @@ json to_json(const Catalog& catalog) {
                              {"cache", s.cache},
                              {"cycle", s.cycle},
                              {"owned_by", optional_text(s.owned_by)}});
+    add_privileges(sequences.back(), s.privileges);
   }
   json enums = json::array();
   for (const EnumType& e : catalog.enums) {
@@ -139,6 +158,7 @@ json to_json(const Catalog& catalog) {
                          {"options", v.options},
                          {"check_option", v.check_option},
                          {"comment", optional_text(v.comment)}});
+    add_privileges(views.back(), v.privileges);
   }
   json objects = json::array();
   for (const SchemaObject& o : catalog.objects) {
@@ -151,22 +171,32 @@ json to_json(const Catalog& catalog) {
                            {"replace_key", o.replace_key},
                            {"version", optional_text(o.version)},
                            {"uses", o.uses}});
+    add_privileges(objects.back(), o.privileges);
   }
   json unmodelled = json::array();
   for (const UnmodelledObject& u : catalog.unmodelled)
     unmodelled.push_back(json{{"kind", u.kind}, {"name", u.name}});
-  return json{{"format", k_catalog_format},
-              {"dialect", to_string(catalog.dialect)},
-              {"server_version", catalog.server_version},
-              {"database", catalog.database},
-              {"schemas", catalog.schemas},
-              {"schema_comments", catalog.schema_comments},
-              {"tables", std::move(tables)},
-              {"sequences", std::move(sequences)},
-              {"enums", std::move(enums)},
-              {"views", std::move(views)},
-              {"objects", std::move(objects)},
-              {"unmodelled", std::move(unmodelled)}};
+  json doc{{"format", k_catalog_format},
+           {"dialect", to_string(catalog.dialect)},
+           {"server_version", catalog.server_version},
+           {"database", catalog.database},
+           {"schemas", catalog.schemas},
+           {"schema_comments", catalog.schema_comments},
+           {"tables", std::move(tables)},
+           {"sequences", std::move(sequences)},
+           {"enums", std::move(enums)},
+           {"views", std::move(views)},
+           {"objects", std::move(objects)},
+           {"unmodelled", std::move(unmodelled)}};
+  if (!catalog.schema_privileges.empty()) {
+    json schemas = json::object();
+    for (const auto& [name, p] : catalog.schema_privileges)
+      schemas[name] = privileges_json(p);
+    doc["schema_privileges"] = std::move(schemas);
+  }
+  if (!catalog.roles.empty())
+    doc["roles"] = catalog.roles;
+  return doc;
 }
 
 }  // namespace ferry::schema

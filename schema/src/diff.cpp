@@ -4,6 +4,7 @@
 #include <set>
 #include <type_traits>
 
+#include "diff_privileges.hpp"
 #include "differ.hpp"
 #include "ferry/common/error.hpp"
 #include "type_change.hpp"
@@ -106,6 +107,7 @@ std::vector<Op> Differ::run(std::vector<Drift>& drift) {
   objects();
   views();
   objects_on_dropped_relations();
+  expressions_on_dropped_routines();
   emit_objects();
   drift = std::move(m_drift);
   return ordered();
@@ -863,11 +865,19 @@ Plan diff(const Catalog& master, const Catalog& tenant, const DiffOptions& optio
                                       to_string(master.dialect) + ", the tenant " +
                                       to_string(tenant.dialect));
   }
+  check_options(master.dialect, options);
   Plan plan;
   plan.dialect = master.dialect;
   detail::Differ differ(master, tenant, options);
-  const std::vector<detail::Op> ops = differ.run(plan.drift);
+  std::vector<detail::Op> ops = differ.run(plan.drift);
   plan.notes = differ.take_notes();
+  if (options.privileges) {
+    std::vector<detail::Op> privileges = detail::privilege_ops(master, tenant, ops);
+    ops.insert(ops.end(), privileges.begin(), privileges.end());
+  } else if (master.dialect == Dialect::postgres) {
+    plan.notes.push_back(
+        "privileges and ownership were not compared (--with-privileges compares them)");
+  }
   for (const auto& [side, catalog] : {std::pair{"master", &master}, std::pair{"tenant", &tenant}}) {
     for (const UnmodelledObject& u : catalog->unmodelled)
       plan.not_compared.push_back({side, u.kind, u.name});

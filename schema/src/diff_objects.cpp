@@ -48,15 +48,16 @@ void Differ::schemas() {
   }
 }
 
-// The tenant's columns of the enum `e` (in any schema), by their declared type.
-std::vector<std::pair<const Table*, const Column*>> Differ::enum_columns(const EnumType& e) const {
-  const std::string quoted = quote_identifier('"', e.name);
-  const std::set<std::string> names{e.name, quoted, e.schema + "." + e.name,
-                                    quote_identifier('"', e.schema) + "." + quoted};
+// The tenant's columns (in any schema) whose declared type is the type `schema`.`name`.
+std::vector<std::pair<const Table*, const Column*>> Differ::type_columns(
+    const std::string& schema, const std::string& name) const {
+  const std::string quoted = quote_identifier('"', name);
+  const std::set<std::string> names{name, quoted, schema + "." + name,
+                                    quote_identifier('"', schema) + "." + quoted};
   std::vector<std::pair<const Table*, const Column*>> out;
   for (const Table& t : m_tenant.tables) {
     for (const Column& c : t.columns) {
-      if (c.type == LogicalType::enumeration && !c.inherited && names.contains(c.declared_type))
+      if (!c.inherited && names.contains(c.declared_type))
         out.emplace_back(&t, &c);
     }
   }
@@ -127,7 +128,7 @@ void Differ::enums() {
       add(m_first, Op{.kind = OpKind::replace_enum,
                       .risk = Risk::data_dependent,
                       .enum_type = e,
-                      .enum_columns = enum_columns(*it->second)});
+                      .type_columns = type_columns(it->second->schema, it->second->name)});
       continue;
     }
     std::string previous;
@@ -167,6 +168,7 @@ void Differ::sequences() {
     Sequence a = s, b = *it->second;
     a.owned_by.reset();
     b.owned_by.reset();
+    a.privileges = b.privileges = {};  // diff_privileges.cpp
     if (!(a == b))
       add(m_first, Op{.kind = OpKind::alter_sequence, .sequence = &s, .old_sequence = it->second});
     if (s.owned_by != it->second->owned_by && s.owned_by) {
@@ -218,6 +220,26 @@ bool Differ::routine(ObjectKind kind) {
 }
 
 // Whether any column of `catalog` is declared with the type `o` (a domain or composite).
+// Whether the tenant's type `o` can be built again beside itself and its columns cast to
+// the new one: only columns use it (no routine, domain or other type, which would keep the old
+// one from being dropped), each of exactly the type (not an array or domain of it).
+bool Differ::rebuildable(const SchemaObject& o) const {
+  const std::string name = o.qualified_name();
+  for (const SchemaObject& other : m_tenant.objects) {
+    if (std::find(other.uses.begin(), other.uses.end(), name) != other.uses.end())
+      return false;
+    if (&other != &o && type_like(other.kind) && !other.definition.empty() &&
+        mentions(other.definition.front(), o.name))
+      return false;
+  }
+  std::size_t exact = type_columns(o.schema, o.name).size(), any = 0;
+  for (const Table& t : m_tenant.tables) {
+    for (const Column& c : t.columns)
+      any += !c.inherited && mentions(c.declared_type, o.name) ? 1 : 0;
+  }
+  return exact == any;
+}
+
 bool Differ::used_by_columns(const Catalog& catalog, const SchemaObject& o) {
   for (const Table& t : catalog.tables) {
     for (const Column& c : t.columns) {
@@ -318,13 +340,29 @@ void Differ::objects() {
     } else if (type_like(o->kind) && used_by_columns(m_tenant, old)) {
       // Columns keep the type: it changes in place where PostgreSQL can, else by hand.
       InPlaceChange change;
-      if (m_master.dialect == Dialect::postgres)
-        change = alter_in_place(*o, old);
-      else
+      std::vector<std::pair<const Table*, const Column*>> columns;
+      if (m_master.dialect == Dialect::postgres) {
+        columns = type_columns(old.schema, old.name);
+        change = alter_in_place(*o, old, rebuildable(old) ? columns : decltype(columns){});
+      } else {
         change.blocked = "it cannot be changed in place";
+      }
       if (change.blocked.empty()) {
-        add(m_first,
-            Op{.kind = OpKind::alter_object, .risk = change.risk, .object = o, .old_object = &old});
+        // A type built again casts its columns: after the views that read them are dropped.
+        // Their' defaults, which may name the old type, are dropped with it and the
+        // master's set again by the column ops that follow.
+        Op op{.kind = OpKind::alter_object, .risk = change.risk, .object = o, .old_object = &old};
+        if (change.rebuilt) {
+          for (const auto& [t, c] : columns) {
+            m_changed_tables.insert(t->name);
+            if (c->default_expr)
+              default_again(*t, *c);
+          }
+          op.type_columns = std::move(columns);
+          m_column_ops.insert(m_column_ops.begin(), std::move(op));
+        } else {
+          add(m_first, std::move(op));
+        }
       } else {
         add(m_first, Op{.kind = OpKind::manual_object, .object = o, .name = change.blocked});
       }
@@ -378,6 +416,116 @@ void Differ::objects_on_dropped_relations() {
       m_implicitly_dropped.insert(key);
     if ((on_dropped_view || on_rebuilt_table) && !m_object_drops.contains(key))
       m_object_recreate.insert(key);
+  }
+}
+
+// PostgreSQL will not drop a routine that a column default or a check calls, and keeps the
+// call bound to that routine even when one of the same name replaces it. The catalog holds
+// such expressions as text: each that names a routine this plan drops or recreates is
+// dropped first and, where the master has it, set again once the master's routines exist;
+// a dropped routine so freed goes with the early drops, before the defaults come back.
+void Differ::expressions_on_dropped_routines() {
+  if (m_master.dialect != Dialect::postgres)
+    return;
+  std::vector<std::pair<ObjectKey, const SchemaObject*>> gone;
+  for (const auto& [key, o] : m_tenant_objects) {
+    if (routine(o->kind) && (m_object_drops.contains(key) || m_object_recreate.contains(key)))
+      gone.emplace_back(key, o);
+  }
+  const auto names_gone = [&](const std::string& text) {
+    bool any = false;
+    for (const auto& [key, o] : gone) {
+      if (mentions(text, o->name)) {
+        any = true;
+        if (m_object_drops.contains(key))
+          m_dropped_early.insert(key);
+      }
+    }
+    return any;
+  };
+  for (const Table& old : m_tenant.tables) {
+    const Table* t = master_table(old);
+    for (const Column& c : old.columns) {
+      if (c.inherited || !c.default_expr || !names_gone(*c.default_expr))
+        continue;
+      add(m_first, Op{.kind = OpKind::alter_column,
+                      .table = &old,
+                      .old_table = &old,
+                      .column = &without_default(c),
+                      .old_column = &c,
+                      .delta = {.default_expr = true}});
+      default_again(old, c);
+    }
+    for (const Check& k : old.checks) {
+      if (!names_gone(k.expression))
+        continue;
+      const auto same = [&](const Op& o) {
+        return o.check != nullptr && o.check->name == k.name &&
+               (o.table == &old || o.table == t || o.old_table == &old);
+      };
+      std::erase_if(m_drop_keys,
+                    [&](const Op& o) { return o.kind == OpKind::drop_check && same(o); });
+      add(m_first, Op{.kind = OpKind::drop_check, .table = &old, .old_table = &old, .check = &k});
+      if (t == nullptr)
+        continue;
+      const auto want = std::find_if(t->checks.begin(), t->checks.end(),
+                                     [&](const Check& w) { return w.name == k.name; });
+      const bool added = std::any_of(m_add_keys.begin(), m_add_keys.end(), [&](const Op& o) {
+        return o.kind == OpKind::add_check && same(o);
+      });
+      if (want == t->checks.end() || added)
+        continue;
+      add(m_add_keys, Op{.kind = OpKind::add_check,
+                         .risk = Risk::data_dependent,
+                         .table = t,
+                         .old_table = &old,
+                         .check = &*want});
+      if (const auto comment = comment_in(&t->constraint_comments, k.name)) {
+        add(m_comments, Op{.kind = OpKind::set_comment,
+                           .table = t,
+                           .name = k.name,
+                           .comment_on = "constraint",
+                           .comment = comment});
+      }
+    }
+  }
+}
+
+const Table* Differ::master_table(const Table& old) const {
+  const std::string& name = master_name_of(old.name);
+  for (const Table& t : m_master.tables) {
+    if (t.schema == old.schema && t.name == name)
+      return &t;
+  }
+  return nullptr;
+}
+
+const Column& Differ::without_default(const Column& c) {
+  Column& bare = m_without_default.emplace_back(c);
+  bare.default_expr.reset();
+  return bare;
+}
+
+// The tenant's column `c` of `old` lost its default before the column ops: the master's is
+// set again with them (by the column's own alter_column op where it has one).
+void Differ::default_again(const Table& old, const Column& c) {
+  const Table* t = master_table(old);
+  const Column* want = t == nullptr ? nullptr : t->find_column(c.name);
+  if (want == nullptr || !want->default_expr)
+    return;
+  const auto op = std::find_if(m_column_ops.begin(), m_column_ops.end(), [&](const Op& o) {
+    return o.kind == OpKind::alter_column && o.table == t && o.column == want;
+  });
+  if (op != m_column_ops.end()) {
+    op->delta.default_expr = true;
+    op->old_column = &without_default(c);
+  } else {
+    add(m_column_ops, Op{.kind = OpKind::alter_column,
+                         .table = t,
+                         .old_table = &old,
+                         .column = want,
+                         .old_column = &without_default(c),
+                         .delta = {.default_expr = true}});
   }
 }
 
@@ -438,7 +586,8 @@ void Differ::emit_objects() {
     } else if (m_object_drops.contains(key)) {
       // Tenant-only routines and types may be used by columns or defaults this plan drops:
       // they go after the tables.
-      (routine(o->kind) || type_like(o->kind) ? late_drops : early_drops).push_back(o);
+      const bool late = (routine(o->kind) || type_like(o->kind)) && !m_dropped_early.contains(key);
+      (late ? late_drops : early_drops).push_back(o);
     }
   }
   for (auto [list, phase] :

@@ -114,7 +114,8 @@ class Differ {
   // can), or dropped and created again together with every object that uses them. Views that
   // name a recreated routine or type are recreated by views().
   void schemas();
-  std::vector<std::pair<const Table*, const Column*>> enum_columns(const EnumType& e) const;
+  std::vector<std::pair<const Table*, const Column*>> type_columns(const std::string& schema,
+                                                                   const std::string& name) const;
   const EnumType* renamed_enum(const EnumType& e) const;
   void enums();
   void sequences();
@@ -123,8 +124,13 @@ class Differ {
   static bool type_like(ObjectKind kind);
   static bool routine(ObjectKind kind);
   static bool used_by_columns(const Catalog& catalog, const SchemaObject& o);
+  bool rebuildable(const SchemaObject& o) const;
   void objects();
   void objects_on_dropped_relations();
+  void expressions_on_dropped_routines();
+  const Table* master_table(const Table& old) const;  // the master's table of the tenant's
+  const Column& without_default(const Column& c);     // `c` without its default (kept)
+  void default_again(const Table& old, const Column& c);
   static std::vector<const SchemaObject*> dependency_order(std::vector<const SchemaObject*> in);
   bool created_early(const SchemaObject& o) const;
   void emit_objects();
@@ -155,6 +161,10 @@ class Differ {
   std::set<Key> m_dropped_views;
   std::vector<const SchemaObject*> m_object_creates, m_object_replaces;
   std::set<ObjectKey> m_object_recreate, m_object_drops, m_implicitly_dropped;
+  // Tenant routines dropped with the early drops although they are not recreated
+  // (expressions_on_dropped_routines).
+  std::set<ObjectKey> m_dropped_early;
+  std::deque<Column> m_without_default;  // tenant columns as their defaults are dropped
   std::map<ObjectKey, const SchemaObject*> m_tenant_objects, m_master_objects;  // by objects()
   // Objects renamed in place (renamed_objects): tenant's -> master's, and the master's.
   std::map<const SchemaObject*, const SchemaObject*> m_renamed_objects;

@@ -70,6 +70,20 @@ enum class OpKind {
   rename_object,      // PostgreSQL: a domain, composite type or exclusion constraint, to `object`'s
                       // name
   alter_object,       // PostgreSQL: a domain or composite type that columns use, changed in place
+  // PostgreSQL, --with-privileges (diff_privileges.cpp): after everything else.
+  missing_role,  // a role the master's privileges name is not on the tenant's server: by hand
+  set_owner,     // ALTER ... OWNER TO `name`
+  revoke,        // REVOKE `grants` (grantable: only the grant option)
+  grant,         // GRANT `grants` (grantable: WITH GRANT OPTION)
+};
+
+// What set_owner, revoke and grant act on.
+struct PrivilegeTarget {
+  // "table", "view", "materialized view", "sequence", "function", "procedure", "schema"
+  const char* kind = "";
+  std::string schema;  // empty for a schema
+  std::string name;
+  std::string signature;  // routines: "(integer, text)"
 };
 
 // Which attributes of a column differ.
@@ -117,8 +131,12 @@ struct Op {
   // to remove it.
   const char* comment_on = nullptr;
   std::optional<std::string> comment;
-  // replace_enum: the tenant's columns of the type, cast to the new one.
-  std::vector<std::pair<const Table*, const Column*>> enum_columns;
+  // set_owner, revoke, grant: the object; revoke, grant: what is revoked or granted.
+  PrivilegeTarget target;
+  std::vector<Grant> grants;
+  // replace_enum, alter_object: the tenant's columns of the type (cast to the new one where
+  // the type is built again).
+  std::vector<std::pair<const Table*, const Column*>> type_columns;
 };
 
 // Renders ops, already in execution order, to changes in one dialect.
@@ -131,16 +149,20 @@ std::vector<Change> render_sqlite(const std::vector<Op>& ops, const Catalog& mas
 // The statements of create_object, replace_object and drop_object ops, in any dialect.
 std::vector<std::string> object_statements(Dialect dialect, const Op& op);
 
-// PostgreSQL domains and composite types that columns use cannot be dropped and made again:
-// how the tenant's `have` becomes the master's `want` in place (ALTER DOMAIN's SET / DROP
-// DEFAULT, SET / DROP NOT NULL, ADD / DROP CONSTRAINT; ALTER TYPE's ADD / DROP ATTRIBUTE), or
-// why it cannot (`blocked`: a domain's base type, an attribute's type or order).
 struct InPlaceChange {
   std::vector<std::string> statements;
   Risk risk = Risk::safe;
   std::string blocked;
+  bool rebuilt = false;  // a composite type built again and its columns cast (below)
 };
-InPlaceChange alter_in_place(const SchemaObject& want, const SchemaObject& have);
+// PostgreSQL domains and composite types that columns use cannot be dropped and made again:
+// how the tenant's `have` becomes the master's `want` in place (ALTER DOMAIN's SET / DROP
+// DEFAULT, SET / DROP NOT NULL, ADD / DROP CONSTRAINT; ALTER TYPE's ADD / DROP ATTRIBUTE), or
+// why it cannot (`blocked`: a domain's base type; an attribute's type or order, unless
+// `columns`, the tenant's columns of the type, are given: then the type is built again
+// beside the old one and each column cast to it).
+InPlaceChange alter_in_place(const SchemaObject& want, const SchemaObject& have,
+                             const std::vector<std::pair<const Table*, const Column*>>& columns);
 
 // A domain's, composite type's or exclusion constraint's definition with its own name left
 // out: two objects whose nameless definitions are equal are one under two names.

@@ -134,6 +134,12 @@ std::string column_changes(const Op& op) {
   return join(parts);
 }
 
+// "table public.orders", "function public.f(integer)", "schema sales".
+std::string privilege_target(const PrivilegeTarget& t) {
+  return std::string(t.kind) + " " + (t.schema.empty() ? t.name : t.schema + "." + t.name) +
+         t.signature;
+}
+
 }  // namespace
 
 std::string describe(const Op& op) {
@@ -150,7 +156,7 @@ std::string describe(const Op& op) {
     case OpKind::replace_enum:
       return fmt::format("recreate enum {} with labels {} and cast its {} column(s)",
                          op.enum_type->qualified_name(), join(op.enum_type->labels),
-                         op.enum_columns.size());
+                         op.type_columns.size());
     case OpKind::rename_enum:
       return fmt::format("rename enum {} to {}", qualified_name(op.enum_type->schema, op.name),
                          op.enum_type->qualified_name());
@@ -234,6 +240,11 @@ std::string describe(const Op& op) {
                          to_string(op.object->kind), op.object->qualified_name(),
                          op.name.empty() ? "" : "; " + op.name);
     case OpKind::alter_object:
+      if (!op.type_columns.empty()) {
+        return fmt::format("build {} {} again and cast its {} column(s) to it",
+                           to_string(op.object->kind), op.object->qualified_name(),
+                           op.type_columns.size());
+      }
       return fmt::format("alter {} {} in place", to_string(op.object->kind),
                          op.object->qualified_name());
     case OpKind::rename_object:
@@ -299,6 +310,27 @@ std::string describe(const Op& op) {
       return fmt::format("row level security of {}: {}{}", t,
                          op.table->row_security ? "enabled" : "disabled",
                          op.table->force_row_security ? ", forced" : "");
+    case OpKind::missing_role:
+      return fmt::format(
+          "role {} does not exist on the tenant's server and the master's privileges name it: "
+          "create it there (CREATE ROLE), or sync without --with-privileges",
+          op.name);
+    case OpKind::set_owner:
+      return fmt::format("owner of {} to {}", privilege_target(op.target), op.name);
+    case OpKind::revoke:
+    case OpKind::grant: {
+      std::vector<std::string> parts;
+      for (const Grant& g : op.grants) {
+        if (op.kind == OpKind::grant)
+          parts.push_back(fmt::format("{} to {}{}", g.privilege, g.grantee,
+                                      g.grantable ? " with grant option" : ""));
+        else
+          parts.push_back(fmt::format("{}{} from {}", g.grantable ? "grant option for " : "",
+                                      g.privilege, g.grantee));
+      }
+      return fmt::format("{} on {}: {}", op.kind == OpKind::grant ? "grant" : "revoke",
+                         privilege_target(op.target), join(parts));
+    }
   }
   return "change";
 }

@@ -306,6 +306,10 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::rename_table:
     case OpKind::rename_object:
     case OpKind::alter_object:
+    case OpKind::missing_role:
+    case OpKind::set_owner:
+    case OpKind::revoke:
+    case OpKind::grant:
       return {};
     case OpKind::rename_constraint:  // planned for unique keys only: indexes in MySQL
     case OpKind::rename_index:

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 #include "plan_ops.hpp"
 
@@ -121,7 +123,7 @@ std::vector<std::string> replace_enum(const Op& op) {
   const std::string type = qn(e.schema, e.name);
   const std::string old_name = e.name.substr(0, 40) + "_ferry_replaced";
   std::vector<std::string> out{"ALTER TYPE " + type + " RENAME TO " + qi(old_name), create_enum(e)};
-  for (const auto& [t, c] : op.enum_columns) {
+  for (const auto& [t, c] : op.type_columns) {
     const std::string alter = "ALTER TABLE " + table_name(*t) + " ALTER COLUMN " + qi(c->name);
     if (c->default_expr)
       out.push_back(alter + " DROP DEFAULT");
@@ -220,6 +222,47 @@ std::vector<std::string> alter_column(const Op& op) {
   if (op.delta.comment) {
     out.push_back("COMMENT ON COLUMN " + table_name(*op.table) + "." + qi(c.name) + " IS " +
                   comment_value(c.comment));
+  }
+  return out;
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string privilege_target(const PrivilegeTarget& t) {
+  return t.schema.empty() ? qi(t.name) : qn(t.schema, t.name) + t.signature;
+}
+
+// GRANT and REVOKE take tables, views and materialized views as TABLE.
+std::string grant_object(const PrivilegeTarget& t) {
+  const std::string_view kind = t.kind;
+  const bool relation = kind == "table" || kind == "view" || kind == "materialized view";
+  return (relation ? std::string("TABLE") : upper(kind)) + " " + privilege_target(t);
+}
+
+std::string grantee(const std::string& role) {
+  return role == "PUBLIC" ? role : qi(role);
+}
+
+// One statement per grantee and grant option: "GRANT SELECT, INSERT ON TABLE ... TO ...".
+std::vector<std::string> grant_statements(const Op& op) {
+  std::map<std::pair<std::string, bool>, std::vector<std::string>> by_grantee;
+  for (const Grant& g : op.grants)
+    by_grantee[{g.grantee, g.grantable}].push_back(g.privilege);
+  std::vector<std::string> out;
+  for (const auto& [key, privileges] : by_grantee) {
+    const auto& [role, grantable] = key;
+    if (op.kind == OpKind::grant) {
+      out.push_back("GRANT " + join(privileges) + " ON " + grant_object(op.target) + " TO " +
+                    grantee(role) + (grantable ? " WITH GRANT OPTION" : ""));
+    } else {
+      out.push_back(std::string("REVOKE ") + (grantable ? "GRANT OPTION FOR " : "") +
+                    join(privileges) + " ON " + grant_object(op.target) + " FROM " + grantee(role));
+    }
   }
   return out;
 }
@@ -437,12 +480,20 @@ std::vector<std::string> render(const Op& op) {
               qn(o.schema, o.name) + " RENAME TO " + qi(op.object->name)};
     }
     case OpKind::alter_object:
-      return alter_in_place(*op.object, *op.old_object).statements;
+      return alter_in_place(*op.object, *op.old_object, op.type_columns).statements;
     case OpKind::set_row_security:
       return {
           alter_table() + (op.table->row_security ? "ENABLE" : "DISABLE") + " ROW LEVEL SECURITY",
           alter_table() + (op.table->force_row_security ? "FORCE" : "NO FORCE") +
               " ROW LEVEL SECURITY"};
+    case OpKind::missing_role:
+      return {};  // blocks the tenant until the role is made
+    case OpKind::set_owner:
+      return {"ALTER " + upper(op.target.kind) + " " + privilege_target(op.target) + " OWNER TO " +
+              qi(op.name)};
+    case OpKind::revoke:
+    case OpKind::grant:
+      return grant_statements(op);
   }
   return {};
 }

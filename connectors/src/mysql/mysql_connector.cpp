@@ -20,7 +20,9 @@ class MysqlConnector final : public SqlRowChanges {
   const Endpoint& endpoint() const noexcept override { return m_session.endpoint(); }
   std::string server_version() override { return m_session.server().version; }
 
-  schema::Catalog introspect() override { return mysql::read_catalog(m_session); }
+  schema::Catalog introspect(const IntrospectOptions&) override {
+    return mysql::read_catalog(m_session);
+  }
 
   // DDL commits implicitly on MySQL/MariaDB, so only the DML between DDL statements is rolled
   // back on failure; connector.hpp documents that.

@@ -34,7 +34,9 @@ class PostgresConnector final : public SqlRowChanges {
     return rows.empty() || !rows[0][0] ? std::string{} : *rows[0][0];
   }
 
-  schema::Catalog introspect() override { return postgres::introspect_catalog(m_session); }
+  schema::Catalog introspect(const IntrospectOptions& options) override {
+    return postgres::introspect_catalog(m_session, options);
+  }
 
   void execute(const std::vector<std::string>& statements) override {
     // One statement runs as its own implicit transaction, which is already atomic, and this

@@ -60,7 +60,7 @@ class Session final {
 std::string one_line(std::string_view message);
 
 // Introspects every user schema of the session's database (postgres_catalog.cpp).
-schema::Catalog introspect_catalog(Session& session);
+schema::Catalog introspect_catalog(Session& session, const IntrospectOptions& options);
 // SQL conditions of the catalog queries: `ns` (a pg_namespace alias) is a user schema (not
 // the system's, not TOAST or temp, not an extension's); the object `oid` of `catalog` (e.g.
 // "pg_class", "c.oid") was not made by an extension.
@@ -69,6 +69,9 @@ std::string not_extension(std::string_view catalog, std::string_view oid);
 // Part of introspect_catalog(): the objects compared by definition and the unmodelled ones
 // (postgres_objects.cpp), read in the caller's snapshot.
 void read_objects(Session& session, schema::Catalog& catalog);
+// Part of introspect_catalog() when asked for: the owners and grants of the catalog's schemas,
+// tables, views, sequences and routines, and the server's roles (postgres_privileges.cpp).
+void read_privileges(Session& session, schema::Catalog& catalog);
 // A one-dimensional array in PostgreSQL's text form ({a,"b c","d\"e"}) as its elements.
 std::vector<std::string> parse_text_array(const std::string& in);
 

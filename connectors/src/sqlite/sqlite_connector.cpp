@@ -309,7 +309,7 @@ class SqliteConnector final : public SqlRowChanges {
   const Endpoint& endpoint() const noexcept override { return m_endpoint; }
   std::string server_version() override { return sqlite3_libversion(); }
 
-  schema::Catalog introspect() override { return introspect_sqlite(*this); }
+  schema::Catalog introspect(const IntrospectOptions&) override { return introspect_sqlite(*this); }
 
   void execute(const std::vector<std::string>& statements) override {
     exec("BEGIN IMMEDIATE", "BEGIN");

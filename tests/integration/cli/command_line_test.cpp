@@ -1,5 +1,6 @@
 // The command line as a user types it: global options before or after the command, unknown
-// commands with a suggestion, one error prefix, `ferry version`, a bad -c path, bad numbers.
+// commands with a suggestion, one error prefix, `ferry version`, a bad -c path, bad numbers,
+// --with-privileges where there are none to compare.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -105,6 +106,21 @@ TEST_F(CommandLine, ConfigThatIsADirectoryIsOneLineNamingIt) {
   const auto missing = run_ferry("-c '" + m_demo.string() + "/nope.yaml' sync --dry-run");
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_TRUE(contains(missing.output, "nope.yaml")) << missing.output;
+}
+
+// Privileges are PostgreSQL's to compare: on SQLite (and MySQL) the flag is a usage error
+// that says so, not a silent no-op.
+TEST_F(CommandLine, WithPrivilegesIsRefusedOutsidePostgres) {
+  const std::string c = " -c '" + m_config + "'";
+  for (const std::string command : {"schema diff master prd --with-privileges",
+                                    "schema sync --from master --to prd "
+                                    "--with-privileges --dry-run"}) {
+    const auto out = run_ferry(command + c);
+    EXPECT_EQ(out.exit_code, 2) << command << ":\n" << out.output;
+    EXPECT_TRUE(contains(out.output, "PostgreSQL privileges and ownership only"))
+        << command << ":\n"
+        << out.output;
+  }
 }
 
 TEST_F(CommandLine, PurgeKeepsAtLeastOneRelease) {

@@ -470,5 +470,61 @@ TEST_F(SchemaSyncPostgresChanges, RenamesKeysThatDifferOnlyByName) {
             "by quantity");
 }
 
+// Attributes retyped and reordered, which PostgreSQL refuses while a column uses the type: the
+// type is built again and each value cast attribute by attribute; a NULL stays NULL, an
+// attribute the master lacks goes (destructive), and the view over the column comes back.
+TEST_F(SchemaSyncPostgresChanges, RebuildsACompositeTypeAndKeepsItsValues) {
+  on_master(
+      "CREATE TYPE amount AS (currency text, cents bigint); "
+      "CREATE TABLE invoices (id int PRIMARY KEY, total amount DEFAULT ROW('EUR', 0)::amount); "
+      "CREATE VIEW invoice_cents AS SELECT id, (total).cents AS cents FROM invoices");
+  on_tenant(
+      "CREATE TYPE amount AS (cents int, currency text, note text); "
+      "CREATE TABLE invoices (id int PRIMARY KEY, total amount DEFAULT ROW(0, 'EUR', NULL)); "
+      "CREATE VIEW invoice_cents AS SELECT id, (total).cents AS cents FROM invoices; "
+      "INSERT INTO invoices VALUES (1, ROW(250, 'USD', 'x')), (2, NULL), (3, ROW(NULL, NULL, "
+      "NULL))");
+  const CommandOutput refused = diff("");
+  EXPECT_NE(refused.output.find("build type public.amount again"), std::string::npos)
+      << refused.output;
+  const auto tenant = expect_applied("--allow-drop");
+  EXPECT_TRUE(has_change(tenant, "destructive",
+                         "build type public.amount again and cast its 1 column(s) to it"))
+      << tenant.dump(2);
+  EXPECT_EQ(scalar(*m_tenant,
+                   "SELECT string_agg(format('%s:%s:%s', id, total, total IS NULL), ' ' "
+                   "ORDER BY id) FROM invoices"),
+            "1:(USD,250):f 2::t 3:(,):t");
+  EXPECT_EQ(scalar(*m_tenant, "SELECT sum(cents) FROM invoice_cents"), "250");
+  EXPECT_EQ(scalar(*m_tenant, "INSERT INTO invoices (id) VALUES (4) RETURNING total::text"),
+            "(EUR,0)");
+  EXPECT_EQ(scalar(*m_tenant, "SELECT count(*) FROM pg_type WHERE typname LIKE '%ferry%'"), "0");
+}
+
+// A function whose arguments change is a new function and the old one goes; the default and
+// the check that called the old one call the new one after the sync, and still hold.
+TEST_F(SchemaSyncPostgresChanges, DefaultsAndChecksFollowARecreatedFunction) {
+  on_master(
+      "CREATE FUNCTION norm(s text, keep boolean DEFAULT false) RETURNS text LANGUAGE sql "
+      "IMMUTABLE AS $$ SELECT CASE WHEN keep THEN trim(s) ELSE upper(trim(s)) END $$");
+  on_tenant(
+      "CREATE FUNCTION norm(s text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT "
+      "upper(trim(s)) $$");
+  on_both(
+      "CREATE TABLE items (id int PRIMARY KEY, sku text NOT NULL DEFAULT norm(' new '), "
+      "CONSTRAINT items_sku_normal CHECK (sku = norm(sku)))");
+  on_tenant("INSERT INTO items VALUES (1, 'AB')");
+  const auto tenant = expect_applied("--allow-drop");
+  EXPECT_TRUE(has_change(tenant, "safe", "drop check public.items.items_sku_normal"))
+      << tenant.dump(2);
+  EXPECT_EQ(scalar(*m_tenant,
+                   "SELECT string_agg(p.oid::regprocedure::text, ', ') FROM pg_proc p "
+                   "WHERE proname = 'norm'"),
+            "norm(text,boolean)");
+  EXPECT_EQ(scalar(*m_tenant, "INSERT INTO items (id) VALUES (2) RETURNING sku"), "NEW");
+  EXPECT_THROW(on_tenant("INSERT INTO items VALUES (3, 'lower')"), std::exception);
+  EXPECT_EQ(scalar(*m_tenant, "SELECT count(*) FROM items"), "2");
+}
+
 }  // namespace
 }  // namespace ferry::test

@@ -395,6 +395,7 @@ TEST_F(ConfigTest, FullConfigFieldByField) {
       "  exclude: [\"tmp_*\", audit_log]\n"
       "  deletes: keep\n"
       "  allow_drop: true\n"
+      "  privileges: true\n"
       "windows:\n"
       "  full: \"22:00-04:30\"\n"
       "  time_zone: Europe/Amsterdam\n"
@@ -429,6 +430,7 @@ TEST_F(ConfigTest, FullConfigFieldByField) {
   EXPECT_EQ(c.sync.exclude, (std::vector<std::string>{"tmp_*", "audit_log"}));
   EXPECT_EQ(c.sync.deletes, DeletesPolicy::keep);
   EXPECT_TRUE(c.sync.allow_drop);
+  EXPECT_TRUE(c.sync.privileges);
   ASSERT_TRUE(c.full_window.has_value());
   EXPECT_EQ(c.full_window->start_minute, 22 * 60);
   EXPECT_EQ(c.full_window->end_minute, 4 * 60 + 30);
@@ -461,6 +463,7 @@ TEST_F(ConfigTest, DefaultsOfAMinimalConfig) {
   EXPECT_TRUE(c.sync.tables.empty());
   EXPECT_EQ(c.sync.deletes, DeletesPolicy::propagate);
   EXPECT_FALSE(c.sync.allow_drop);
+  EXPECT_FALSE(c.sync.privileges);
   EXPECT_FALSE(c.full_window.has_value());
   EXPECT_EQ(c.concurrency, 4);
   EXPECT_FALSE(c.state_dir.empty());

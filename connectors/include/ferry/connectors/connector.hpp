@@ -138,6 +138,12 @@ struct SchemaApplyOptions {
   std::function<void(std::size_t)> on_committed;
 };
 
+struct IntrospectOptions {
+  // PostgreSQL: read owners and grants (schema::Privileges) of schemas, tables, views,
+  // sequences and routines, and the server's role names. Other dialects ignore it.
+  bool privileges = false;
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -148,7 +154,8 @@ class Connector {
 
   // The whole catalog of the database (all user schemas), sorted (schema::sort_catalog), read
   // with a fixed handful of queries whatever the number of tables.
-  virtual schema::Catalog introspect() = 0;
+  virtual schema::Catalog introspect(const IntrospectOptions& options) = 0;
+  schema::Catalog introspect() { return introspect(IntrospectOptions{}); }
 
   // Runs the statements in order, in one transaction where the dialect has transactional
   // DDL (PostgreSQL, SQLite); on MySQL/MariaDB each DDL statement commits by itself.

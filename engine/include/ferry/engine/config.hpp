@@ -42,6 +42,7 @@ struct SyncPolicy {
   std::vector<std::string> exclude;  // glob patterns of schema objects to leave alone
   DeletesPolicy deletes = DeletesPolicy::propagate;
   bool allow_drop = false;
+  bool privileges = false;  // PostgreSQL: sync owners and grants too (--with-privileges)
 };
 
 // A node that releases are pushed to: `ferry push --to NAME` or `--to GROUP`.

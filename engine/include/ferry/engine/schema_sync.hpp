@@ -22,6 +22,8 @@ namespace ferry::engine {
 
 struct SchemaSyncOptions {
   bool allow_drop = false;
+  // PostgreSQL: compare and apply owners and grants too (schema::DiffOptions::privileges).
+  bool privileges = false;
   bool dry_run = false;
   int jobs = 4;  // tenants synced at once
   std::chrono::milliseconds lock_timeout{5000};

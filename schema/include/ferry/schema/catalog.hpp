@@ -146,6 +146,24 @@ struct Check {
   bool operator==(const Check&) const = default;
 };
 
+// One privilege held on an object (a PostgreSQL ACL item; who granted it is left out).
+struct Grant {
+  std::string grantee;     // a role's name, or "PUBLIC"
+  std::string privilege;   // as GRANT spells it: "SELECT", "USAGE", "EXECUTE", ...
+  bool grantable = false;  // WITH GRANT OPTION
+  auto operator<=>(const Grant&) const = default;
+};
+
+// PostgreSQL: who owns an object and what is granted on it, read only when asked for
+// (connectors::IntrospectOptions::privileges; empty otherwise). An object that has never been
+// granted on holds its owner's defaults, listed here like any other grants, so a default ACL
+// and the same ACL spelled out compare equal.
+struct Privileges {
+  std::string owner;          // empty: not read
+  std::vector<Grant> grants;  // sorted
+  bool operator==(const Privileges&) const = default;
+};
+
 struct Table {
   std::string schema;  // "" where the database is the namespace (MySQL, SQLite)
   std::string name;
@@ -183,6 +201,7 @@ struct Table {
   // SQLite: CREATE TABLE ... STRICT, WITHOUT ROWID. Either changes by a rebuild.
   bool strict = false;
   bool without_rowid = false;
+  Privileges privileges;
   std::int64_t row_estimate = -1;  // from statistics; -1 when unknown. Not part of equality.
 
   const Column* find_column(std::string_view column) const noexcept;
@@ -206,7 +225,8 @@ struct Sequence {
   std::int64_t cache = 1;
   bool cycle = false;
   std::optional<std::string> owned_by;  // "table.column" for serial/identity sequences
-  std::string qualified_name() const;   // "schema.name" or "name" (see qualified_name below)
+  Privileges privileges;
+  std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
   bool operator==(const Sequence&) const = default;
 };
 
@@ -230,6 +250,7 @@ struct View {
   // option as MySQL's.
   std::string options;
   std::string check_option;
+  Privileges privileges;
   std::string qualified_name() const;  // "schema.name" or "name" (see qualified_name below)
   bool operator==(const View&) const = default;
 };
@@ -281,6 +302,7 @@ struct SchemaObject {
   // Qualified names ("schema.name") of the tables, views, types and routines it uses, from the
   // server's dependency records: what must exist first, and what a recreation takes along.
   std::vector<std::string> uses;
+  Privileges privileges;  // PostgreSQL routines
 
   // "schema.name", "schema.name(args)" for routines, "schema.table.name" for objects on a
   // table: unique per kind within a catalog.
@@ -301,7 +323,8 @@ struct Catalog {
   std::string server_version;
   std::string database;
   std::vector<std::string> schemas;
-  std::map<std::string, std::string> schema_comments;  // PostgreSQL: by schema name
+  std::map<std::string, std::string> schema_comments;   // PostgreSQL: by schema name
+  std::map<std::string, Privileges> schema_privileges;  // PostgreSQL: by schema name
   std::vector<Table> tables;
   std::vector<Sequence> sequences;
   std::vector<EnumType> enums;
@@ -311,6 +334,9 @@ struct Catalog {
   // PostgreSQL: the extensions the server can install (pg_available_extensions). Not part of
   // the structure; lets a plan say which package a tenant's server lacks.
   std::vector<std::string> available_extensions;
+  // PostgreSQL, with privileges read: the roles of the server (pg_roles), sorted. Not part of
+  // the structure; lets a plan say which role a tenant's server lacks.
+  std::vector<std::string> roles;
 
   const Table* find_table(std::string_view schema, std::string_view name) const noexcept;
 };

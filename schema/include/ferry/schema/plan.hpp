@@ -67,7 +67,15 @@ struct Plan {
 
 struct DiffOptions {
   bool allow_drop = false;  // drop tenant-only objects (drift) too
+  // PostgreSQL: compare owners and grants (both catalogs read with them) and plan ALTER ...
+  // OWNER TO, GRANT and REVOKE. Without it they are not compared, and the plan notes so. Other
+  // dialects: Error(usage), their privileges are the server's, not the schema's.
+  bool privileges = false;
 };
+
+// Error(usage) when `options` ask for what `dialect` lacks (privileges outside PostgreSQL).
+// diff() checks; callers may check before they read catalogs.
+void check_options(Dialect dialect, const DiffOptions& options);
 
 // The plan that makes `tenant` structurally equal to `master`. Both must be of one
 // dialect. Objects are matched by name: renames are never guessed.
