@@ -219,7 +219,6 @@ bool Differ::routine(ObjectKind kind) {
   return kind == ObjectKind::function || kind == ObjectKind::procedure;
 }
 
-// Whether any column of `catalog` is declared with the type `o` (a domain or composite).
 // Whether the tenant's type `o` can be built again beside itself and its columns cast to
 // the new one: only columns use it (no routine, domain or other type, which would keep the old
 // one from being dropped), each of exactly the type (not an array or domain of it).
@@ -240,6 +239,7 @@ bool Differ::rebuildable(const SchemaObject& o) const {
   return exact == any;
 }
 
+// Whether any column of `catalog` is declared with the type `o` (a domain or composite).
 bool Differ::used_by_columns(const Catalog& catalog, const SchemaObject& o) {
   for (const Table& t : catalog.tables) {
     for (const Column& c : t.columns) {
@@ -348,9 +348,9 @@ void Differ::objects() {
         change.blocked = "it cannot be changed in place";
       }
       if (change.blocked.empty()) {
-        // A type built again casts its columns: after the views that read them are dropped.
-        // Their' defaults, which may name the old type, are dropped with it and the
-        // master's set again by the column ops that follow.
+        // A type built again casts its columns, after the views that read them are dropped;
+        // their defaults, which may name the old type, are dropped with it and the master's
+        // set again by the column ops that follow.
         Op op{.kind = OpKind::alter_object, .risk = change.risk, .object = o, .old_object = &old};
         if (change.rebuilt) {
           for (const auto& [t, c] : columns) {
