@@ -15,40 +15,45 @@
 namespace ferry::cli {
 namespace {
 
+constexpr const char* k_recheck_help =
+    "Read and compare both catalogs even when neither changed since a check found them equal";
+constexpr const char* k_state_dir_help =
+    "Where runs keep their state (default: $FERRY_STATE_DIR, else ~/.local/state/ferry)";
+
 struct DiffOptions {
   std::string from;
   std::string to;
   bool allow_drop = false;
   bool privileges = false;
   bool json = false;
+  bool recheck = false;
+  std::string state_dir;
 };
 
 ExitCode run_diff(const DiffOptions& options) {
   const Endpoint from = resolve_endpoint(options.from);
   const Endpoint to = resolve_endpoint(options.to);
-  // Both catalogs are read at once: each read waits mostly on its server. When both fail, the
-  // master's error is the one reported.
-  const connectors::IntrospectOptions read{.privileges = options.privileges};
-  auto master_read = std::async(
-      std::launch::async, [&from, &read] { return connectors::connect(from)->introspect(read); });
-  schema::Catalog tenant;
-  std::exception_ptr tenant_error;
-  try {
-    tenant = connectors::connect(to)->introspect(read);
-  } catch (...) {
-    tenant_error = std::current_exception();
-  }
-  const schema::Catalog master = master_read.get();
-  if (tenant_error)
-    std::rethrow_exception(tenant_error);
-  const schema::Plan plan = schema::diff(
-      master, tenant, {.allow_drop = options.allow_drop, .privileges = options.privileges});
+  const engine::StructureCheck check = engine::check_structure(
+      from, to,
+      {.allow_drop = options.allow_drop,
+       .privileges = options.privileges,
+       .state_dir = options.state_dir.empty() ? engine::default_state_dir()
+                                              : std::filesystem::path(options.state_dir),
+       .recheck = options.recheck});
+  const schema::Plan& plan = check.plan;
   if (options.json) {
     nlohmann::json doc = engine::plan_json(plan);
     doc["from"] = from.redacted();
     doc["to"] = to.redacted();
     doc["equal"] = plan.equal();
+    doc["unchanged_since"] = check.unchanged_since.empty() ? nlohmann::json(nullptr)
+                                                           : nlohmann::json(check.unchanged_since);
     std::cout << doc.dump(2) << '\n';
+  } else if (!check.unchanged_since.empty()) {
+    std::cout << "-- " << to.redacted() << " has the structure of " << from.redacted()
+              << ": neither changed since a check found them equal at " << check.unchanged_since
+              << " (--recheck compares them again)\n"
+              << engine::render_plan(plan);
   } else if (plan.equal()) {
     std::cout << "-- " << to.redacted() << " has the structure of " << from.redacted() << '\n'
               << engine::render_plan(plan);
@@ -70,6 +75,7 @@ struct SyncOptions {
   bool privileges = false;
   bool dry_run = false;
   bool json = false;
+  bool recheck = false;
   int jobs = 4;
   int lock_timeout_ms = 5000;
   std::string state_dir;
@@ -87,7 +93,8 @@ ExitCode run_sync(const SyncOptions& options) {
       .jobs = options.jobs,
       .lock_timeout = std::chrono::milliseconds(options.lock_timeout_ms),
       .state_dir = options.state_dir.empty() ? engine::default_state_dir()
-                                             : std::filesystem::path(options.state_dir)};
+                                             : std::filesystem::path(options.state_dir),
+      .recheck = options.recheck};
   spdlog::info("schema sync{}: {} -> {} tenant(s), {} at a time",
                options.dry_run ? " (dry run)" : "", master.redacted(), tenants.size(),
                options.jobs);
@@ -125,6 +132,8 @@ void add_schema_commands(CLI::App& app, CommandResult& result) {
   diff_cmd->add_flag("--with-privileges", diff->privileges,
                      "PostgreSQL: compare owners and grants too (roles must exist on TO's server)");
   diff_cmd->add_flag("--json", diff->json, "Print the plan as JSON");
+  diff_cmd->add_flag("--recheck", diff->recheck, k_recheck_help);
+  diff_cmd->add_option("--state-dir", diff->state_dir, k_state_dir_help);
   diff_cmd->callback([diff, &result] { result.code = run_diff(*diff); });
 
   auto sync = std::make_shared<SyncOptions>();
@@ -146,9 +155,8 @@ void add_schema_commands(CLI::App& app, CommandResult& result) {
                    "PostgreSQL: milliseconds a DDL statement may wait for a table lock")
       ->default_val(5000)
       ->check(CLI::Range(1, 3600000));
-  sync_cmd->add_option("--state-dir", sync->state_dir,
-                       "Where MySQL apply journals live (default $FERRY_STATE_DIR or "
-                       "~/.local/state/ferry)");
+  sync_cmd->add_option("--state-dir", sync->state_dir, k_state_dir_help);
+  sync_cmd->add_flag("--recheck", sync->recheck, k_recheck_help);
   sync_cmd->add_flag("--json", sync->json, "Print the report as JSON");
   sync_cmd->callback([sync, &result] { result.code = run_sync(*sync); });
 }

@@ -20,6 +20,7 @@ struct SyncOptions {
   bool dry_run = false;
   bool resume = false;
   bool continue_on_error = false;
+  bool recheck = false;
   bool privileges = false;
   std::string shard;
   int jobs = 0;
@@ -51,6 +52,7 @@ ExitCode run_sync(const SyncOptions& o) {
   options.dry_run = o.dry_run;
   options.resume = o.resume;
   options.continue_on_error = o.continue_on_error;
+  options.recheck = o.recheck;
   if (!o.shard.empty())
     options.shard = engine::parse_shard(o.shard);
   options.jobs = o.jobs;
@@ -122,6 +124,9 @@ void add_sync_commands(CLI::App& app, CommandResult& result) {
   sync->add_option("--shard", o->shard, "K/N: only the tenants of shard K (0-based) of N");
   sync->add_option("-j,--jobs", o->jobs, "Tenants at once (default: concurrency in ferry.yaml)")
       ->check(CLI::Range(1, 256));
+  sync->add_flag("--recheck", o->recheck,
+                 "Compare structure in full even where neither catalog changed since a check "
+                 "found them equal");
   sync->add_flag("--json", o->json, "Print the report as JSON");
   sync->callback([o, &result] { result.code = run_sync(*o); });
 

@@ -107,6 +107,7 @@ class FleetRun {
                               .dry_run = m_options.dry_run,
                               .jobs = jobs(),
                               .state_dir = m_config.state_dir,
+                              .recheck = m_options.recheck,
                               .include = m_config.sync.include,
                               .exclude = m_config.sync.exclude};
     // A dry run leaves planned structure changes unapplied, so the data of those tenants

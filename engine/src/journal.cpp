@@ -11,18 +11,6 @@
 #include "ferry/common/process.hpp"
 
 namespace ferry::engine {
-namespace {
-
-std::string now_utc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 Journal::Journal(const std::filesystem::path& state_dir, const std::string& tenant) {
   char name[32];

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "ferry/common/error.hpp"
 
@@ -58,6 +59,15 @@ void write_file_atomically(const std::filesystem::path& file, std::string_view t
     fail("cannot write", error);
   if (::rename(temp.c_str(), file.c_str()) != 0)
     fail("cannot replace", errno);
+}
+
+std::string now_utc(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
 }
 
 }  // namespace ferry::engine

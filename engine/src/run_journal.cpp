@@ -16,18 +16,6 @@
 #include "ferry/engine/paths.hpp"
 
 namespace ferry::engine {
-namespace {
-
-std::string now_utc(const char* format) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, format, &tm);
-  return buf;
-}
-
-}  // namespace
 
 RunLock::RunLock(const std::filesystem::path& state_dir) {
   std::filesystem::create_directories(state_dir);

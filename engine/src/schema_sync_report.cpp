@@ -70,6 +70,15 @@ std::string render_text(const SchemaSyncReport& report) {
   out += fmt::format("{} tenant(s), {} change(s) {}, {:.2f}s\n", report.tenants.size(),
                      report.dry_run ? 0 : changes, report.dry_run ? "applied (dry run)" : "applied",
                      report.seconds);
+  const auto unchanged =
+      std::count_if(report.tenants.begin(), report.tenants.end(),
+                    [](const TenantResult& t) { return !t.unchanged_since.empty(); });
+  if (unchanged > 0) {
+    out += fmt::format(
+        "{} tenant(s) in sync by catalog stamps: neither side changed since a check found them "
+        "equal (--recheck compares them again)\n",
+        unchanged);
+  }
   for (const TenantResult& t : report.tenants) {
     if (!t.error.empty())
       out += fmt::format("{}: {}: {}\n", t.tenant, to_string(t.status), t.error);
@@ -92,6 +101,8 @@ nlohmann::json to_json(const SchemaSyncReport& report) {
          {"changes_applied", t.applied},
          {"plan", plan_json(t.plan)},
          {"plan_reused", t.plan_reused},
+         {"unchanged_since",
+          t.unchanged_since.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.unchanged_since)},
          {"error", t.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.error)},
          {"remaining", t.remaining},
          {"seconds", t.seconds}});

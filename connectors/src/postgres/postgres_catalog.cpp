@@ -536,6 +536,86 @@ std::vector<std::string> parse_text_array(const std::string& in) {
   return out;
 }
 
+namespace {
+
+// Every catalog of the database that introspect_catalog() reads, directly or through the
+// server's pg_get_*def() functions.
+constexpr std::string_view k_stamped_catalogs[] = {"pg_namespace",
+                                                   "pg_class",
+                                                   "pg_attribute",
+                                                   "pg_attrdef",
+                                                   "pg_type",
+                                                   "pg_enum",
+                                                   "pg_collation",
+                                                   "pg_constraint",
+                                                   "pg_index",
+                                                   "pg_sequence",
+                                                   "pg_proc",
+                                                   "pg_language",
+                                                   "pg_trigger",
+                                                   "pg_rewrite",
+                                                   "pg_policy",
+                                                   "pg_depend",
+                                                   "pg_description",
+                                                   "pg_inherits",
+                                                   "pg_partitioned_table",
+                                                   "pg_extension",
+                                                   "pg_am",
+                                                   "pg_opclass",
+                                                   "pg_opfamily",
+                                                   "pg_operator",
+                                                   "pg_cast",
+                                                   "pg_conversion",
+                                                   "pg_transform",
+                                                   "pg_ts_config",
+                                                   "pg_ts_dict",
+                                                   "pg_statistic_ext",
+                                                   "pg_event_trigger",
+                                                   "pg_publication",
+                                                   "pg_foreign_server",
+                                                   "pg_foreign_data_wrapper"};
+
+std::string stamp_query() {
+  // PostgreSQL never changes a catalog row in place for DDL: every CREATE, ALTER, DROP,
+  // COMMENT or GRANT inserts or deletes row versions, and a new version carries the xid of its
+  // transaction in xmin, unique within the cluster. So the multiset of xmins of a catalog
+  // changes with every DDL that touches it, and only VACUUM's statistics and freeze horizons
+  // (which introspection does not read) are written in place, keeping xmin. Per catalog the
+  // stamp holds the row count and a sum of hashes of the xmins; around them the cluster's
+  // identifier (a server rebuilt at the same address starts its xids again), the database,
+  // the server version, the roles' names (pg_authid is shared and read through pg_roles) and
+  // the database's settings.
+  std::string sql =
+      "SELECT concat_ws(' ', (SELECT system_identifier FROM pg_control_system()), "
+      "(SELECT oid || '.' || xmin FROM pg_database WHERE datname = current_database()), "
+      "current_setting('server_version_num'), "
+      "(SELECT count(*) || '.' || coalesce(sum(hashtextextended(oid || ' ' || rolname, 0)), 0) "
+      "FROM "
+      "pg_roles), "
+      "(SELECT count(*) || '.' || coalesce(sum(hashtextextended(xmin::text, 0)), 0) FROM "
+      "pg_db_role_setting "
+      "WHERE setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = "
+      "current_database())))";
+  for (const std::string_view catalog : k_stamped_catalogs) {
+    sql += ", (SELECT count(*) || '.' || coalesce(sum(hashtextextended(xmin::text, 0)), 0) FROM ";
+    sql += catalog;
+    sql += ")";
+  }
+  sql += ")";
+  return sql;
+}
+
+}  // namespace
+
+std::string catalog_stamp(Session& session) {
+  static const std::string sql = stamp_query();
+  const auto rows = session.query(sql, "stamping the catalog");
+  if (rows.size() != 1 || !rows[0][0])
+    throw Error(ErrorKind::failure, "postgres " + session.endpoint().redacted() +
+                                        ": stamping the catalog returned no row");
+  return *rows[0][0];
+}
+
 schema::Catalog introspect_catalog(Session& session, const IntrospectOptions& options) {
   session.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the catalog snapshot");
   try {

@@ -38,6 +38,8 @@ class PostgresConnector final : public SqlRowChanges {
     return postgres::introspect_catalog(m_session, options);
   }
 
+  std::optional<std::string> catalog_stamp() override { return postgres::catalog_stamp(m_session); }
+
   void execute(const std::vector<std::string>& statements) override {
     // One statement runs as its own implicit transaction, which is already atomic, and this
     // keeps statements that refuse a transaction block (CREATE/DROP DATABASE, VACUUM, CREATE

@@ -61,6 +61,8 @@ std::string one_line(std::string_view message);
 
 // Introspects every user schema of the session's database (postgres_catalog.cpp).
 schema::Catalog introspect_catalog(Session& session, const IntrospectOptions& options);
+// Connector::catalog_stamp() (postgres_catalog.cpp).
+std::string catalog_stamp(Session& session);
 // SQL conditions of the catalog queries: `ns` (a pg_namespace alias) is a user schema (not
 // the system's, not TOAST or temp, not an extension's); the object `oid` of `catalog` (e.g.
 // "pg_class", "c.oid") was not made by an extension.

@@ -798,7 +798,9 @@ TEST_P(SchemaCorpus, SyncMakesTenantEqual) {
   }
   ASSERT_EQ(sync.exit_code, 0) << "ferry schema sync --allow-drop:\n" << sync.output;
 
-  const CommandOutput diff = run_ferry("schema diff --json --allow-drop " + from + " " + to);
+  // --recheck: the second look compares both catalogs again, never a record of the sync's.
+  const CommandOutput diff =
+      run_ferry("schema diff --json --allow-drop --recheck " + from + " " + to + state);
   EXPECT_EQ(diff.exit_code, 0) << "ferry schema diff --allow-drop still plans changes:\n"
                                << diff.output;
 
@@ -814,8 +816,8 @@ TEST_P(SchemaCorpus, SyncMakesTenantEqual) {
                            << unified_diff(want, got, m_work.path()) << "ferry schema sync said:\n"
                            << sync.output;
 
-  const CommandOutput again =
-      run_ferry("-q schema sync --json --from " + from + " --to " + to + " --allow-drop" + state);
+  const CommandOutput again = run_ferry("-q schema sync --json --recheck --from " + from +
+                                        " --to " + to + " --allow-drop" + state);
   EXPECT_EQ(again.exit_code, 0) << "second ferry schema sync:\n" << again.output;
   if (again.exit_code == 0) {
     const Json report = json_of(again);

@@ -56,7 +56,7 @@ std::string status_of(const nlohmann::json& tenant) {
 TEST_F(SchemaSyncPostgresRuns, SecondSyncAppliesNothing) {
   on_master(k_master_structure);
   expect_applied();
-  const auto again = sync_tenant("", 0);
+  const auto again = sync_tenant("--recheck", 0);
   EXPECT_EQ(status_of(again), "in sync") << again.dump(2);
   EXPECT_EQ(again.value("changes_applied", 1), 0);
   EXPECT_TRUE(again.at("plan").at("changes").empty());

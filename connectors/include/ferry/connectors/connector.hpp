@@ -157,6 +157,12 @@ class Connector {
   virtual schema::Catalog introspect(const IntrospectOptions& options) = 0;
   schema::Catalog introspect() { return introspect(IntrospectOptions{}); }
 
+  // A stamp of everything introspect() reads, far cheaper than reading it: taken before
+  // introspect(), an equal stamp later means no change reached what introspect() would
+  // return. PostgreSQL only (postgres_catalog.cpp says why it holds); the other dialects
+  // return nullopt, and callers then always introspect.
+  virtual std::optional<std::string> catalog_stamp() { return std::nullopt; }
+
   // Runs the statements in order, in one transaction where the dialect has transactional
   // DDL (PostgreSQL, SQLite); on MySQL/MariaDB each DDL statement commits by itself.
   // On failure nothing of a transactional run is kept; the Error names the statement.

@@ -38,6 +38,9 @@ struct FleetOptions {
   bool dry_run = false;
   bool resume = false;
   bool continue_on_error = false;
+  // Compare structure in full even where catalog stamps say nothing changed
+  // (SchemaSyncOptions::recheck).
+  bool recheck = false;
   std::optional<Shard> shard;
   int jobs = 0;  // 0: the config's concurrency
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();

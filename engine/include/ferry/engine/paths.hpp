@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace ferry::engine {
@@ -13,5 +14,9 @@ std::filesystem::path default_state_dir();
 // renamed over it, so a reader (or a run after kill -9) sees the old text or the new, never a
 // part. Creates the parent directory. Throws Error naming the file (disk full, no access).
 void write_file_atomically(const std::filesystem::path& file, std::string_view text);
+
+// The time now in UTC, as strftime() formats it; the default is ISO 8601, as state files
+// and reports write times.
+std::string now_utc(const char* format = "%Y-%m-%dT%H:%M:%SZ");
 
 }  // namespace ferry::engine

@@ -3,7 +3,9 @@
 // For each tenant, on its own worker: take the tenant's schema-sync lock, read its catalog,
 // plan (a plan is computed once per catalog fingerprint and reused), refuse destructive
 // plans without allow_drop, apply, read the catalog again and require an empty diff. One
-// tenant's failure is recorded in its result and the others go on.
+// tenant's failure is recorded in its result and the others go on. A tenant found equal to
+// the master is recorded in state_dir with both sides' catalog stamps; while neither stamp
+// changes, later checks of it read no catalog (PostgreSQL; see SchemaSyncOptions::state_dir).
 #pragma once
 
 #include <chrono>
@@ -27,8 +29,13 @@ struct SchemaSyncOptions {
   bool dry_run = false;
   int jobs = 4;  // tenants synced at once
   std::chrono::milliseconds lock_timeout{5000};
-  // Where MySQL/MariaDB tenants' apply journals live (statement-by-statement progress).
+  // Where MySQL/MariaDB tenants' apply journals live (statement-by-statement progress), and
+  // the records of tenants found equal to the master: a PostgreSQL tenant whose catalog and
+  // master's catalog are both unchanged since such a check (by their catalog stamps) is in
+  // sync without reading either. Empty: no records, every check reads both catalogs.
   std::filesystem::path state_dir;
+  // Read and compare both catalogs even when the records say neither changed.
+  bool recheck = false;
   // Glob patterns over object names (table, view, sequence, enum; "name" or "schema.name"):
   // only objects matching an include pattern (all when empty) and no exclude pattern are
   // compared, on both sides.
@@ -58,6 +65,9 @@ struct TenantResult {
   std::string error;                   // why it failed, was blocked or locked
   std::vector<std::string> remaining;  // differences left after applying (failed)
   bool plan_reused = false;            // the plan of an identical tenant was reused
+  // in_sync without reading a catalog: neither side changed since the check that found them
+  // equal, which ran at this time (UTC, ISO 8601). Empty when the catalogs were compared.
+  std::string unchanged_since;
   double seconds = 0;
 };
 
@@ -77,6 +87,18 @@ using TenantDone = std::function<void(const TenantResult&)>;
 
 SchemaSyncReport sync_schema(const Endpoint& master, const std::vector<Endpoint>& tenants,
                              const SchemaSyncOptions& options, const TenantDone& on_done = {});
+
+// One tenant checked against the master, as `schema diff` does: the plan that would make it
+// match (diff options from `options`: allow_drop, privileges, include, exclude). Reads both
+// catalogs at once, unless the records in options.state_dir show neither changed since a
+// check found them equal; then the plan is empty and unchanged_since says when. Records a
+// check that finds them equal. Locks nothing and changes no database.
+struct StructureCheck {
+  schema::Plan plan;
+  std::string unchanged_since;
+};
+StructureCheck check_structure(const Endpoint& master, const Endpoint& tenant,
+                               const SchemaSyncOptions& options);
 
 // The human table (tenant, status, changes, drift, time) and the JSON report.
 std::string render_text(const SchemaSyncReport& report);
