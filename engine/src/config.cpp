@@ -15,118 +15,15 @@
 #include "ferry/common/url.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/transfer/transport.hpp"
+#include "yaml_reader.hpp"
 
 namespace ferry::engine {
 namespace {
 
-// Reads one file; every error names the file, the line and the key.
-class Reader {
+// ferry.yaml's own values on top of the generic reader.
+class Reader : public YamlReader {
  public:
-  explicit Reader(std::filesystem::path file) : m_file(std::move(file)) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
-                         const std::string& what) const {
-    const int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-    throw Error(ErrorKind::config,
-                m_file.string() + ":" + std::to_string(line) + ": " + key + ": " + what);
-  }
-
-  void only_keys(const YAML::Node& map, const std::string& where,
-                 const std::set<std::string>& allowed) const {
-    if (!map.IsMap())
-      fail(map, where, "expected a mapping");
-    for (const auto& item : map) {
-      const std::string key = item.first.as<std::string>();
-      if (!allowed.contains(key)) {
-        std::string list;
-        for (const std::string& a : allowed)
-          list += (list.empty() ? "" : ", ") + a;
-        fail(item.first, where.empty() ? key : where + "." + key,
-             "unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  const YAML::Node required(const YAML::Node& map, const std::string& where,
-                            const std::string& key) const {
-    const YAML::Node node = map[key];
-    if (!node)
-      fail(map, where.empty() ? key : where + "." + key, "required key is missing");
-    return node;
-  }
-
-  std::string text(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsScalar())
-      fail(node, key, "expected a string");
-    return interpolate(node, key, node.as<std::string>());
-  }
-
-  bool boolean(const YAML::Node& node, const std::string& key) const {
-    bool value = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-      fail(node, key, "expected true or false");
-    }
-    return value;
-  }
-
-  int integer(const YAML::Node& node, const std::string& key, int min, int max) const {
-    const std::string s = text(node, key);
-    int value = 0;
-    try {
-      std::size_t used = 0;
-      value = std::stoi(s, &used);
-      if (used != s.size())
-        throw std::invalid_argument(s);
-    } catch (const std::exception&) {
-      fail(node, key, "expected a whole number, got '" + s + "'");
-    }
-    if (value < min || value > max) {
-      fail(node, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return value;
-  }
-
-  std::vector<std::string> list(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsSequence())
-      fail(node, key, "expected a list");
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < node.size(); ++i) {
-      out.push_back(text(node[i], key + "[" + std::to_string(i) + "]"));
-    }
-    return out;
-  }
-
-  // ${VAR} and ${VAR:-default} from the environment.
-  std::string interpolate(const YAML::Node& node, const std::string& key,
-                          const std::string& value) const {
-    std::string out;
-    std::size_t pos = 0;
-    while (true) {
-      const auto open = value.find("${", pos);
-      if (open == std::string::npos)
-        break;
-      const auto close = value.find('}', open);
-      if (close == std::string::npos)
-        fail(node, key, "unterminated ${ in '" + mask_url(value) + "'");
-      out += value.substr(pos, open - pos);
-      std::string name = value.substr(open + 2, close - open - 2);
-      std::optional<std::string> fallback;
-      if (const auto dash = name.find(":-"); dash != std::string::npos) {
-        fallback = name.substr(dash + 2);
-        name = name.substr(0, dash);
-      }
-      const char* env = std::getenv(name.c_str());
-      if (env != nullptr && *env != '\0') {
-        out += env;
-      } else if (fallback) {
-        out += *fallback;
-      } else {
-        fail(node, key, "environment variable " + name + " is not set");
-      }
-      pos = close + 1;
-    }
-    return out + value.substr(pos);
-  }
+  using YamlReader::YamlReader;
 
   NamedEndpoint endpoint(const YAML::Node& node, const std::string& key,
                          const std::string& name) const {
@@ -158,12 +55,12 @@ class Reader {
     // A relative SQLite path is relative to the config file, wherever ferry runs from.
     if (out.endpoint.dialect == Dialect::sqlite &&
         std::filesystem::path(out.endpoint.database).is_relative()) {
-      out.endpoint.database = (m_file.parent_path() / out.endpoint.database).lexically_normal();
+      out.endpoint.database = (file().parent_path() / out.endpoint.database).lexically_normal();
     }
     if (password_file) {
       std::filesystem::path path = *password_file;
       if (path.is_relative())
-        path = m_file.parent_path() / path;
+        path = file().parent_path() / path;
       std::optional<std::string> secret = read_secret_file(path.string());
       if (!secret)
         fail(node["password_file"], key + ".password_file", "cannot read " + path.string());
@@ -183,11 +80,6 @@ class Reader {
       fail(node, key, "the window is empty");
     return Window{*start, *end, zone};
   }
-
-  const std::filesystem::path& file() const { return m_file; }
-
- private:
-  std::filesystem::path m_file;
 };
 
 }  // namespace
@@ -237,21 +129,7 @@ Config load_config(const std::filesystem::path& file) {
     throw Error(ErrorKind::config,
                 "config file " + file.string() + " is a directory (pass -c PATH/ferry.yaml)");
   }
-  std::ifstream in(file);
-  if (!in) {
-    throw Error(ErrorKind::config, "cannot read config file " + file.string() + ": " +
-                                       std::strerror(errno) +
-                                       " (pass -c PATH or create ferry.yaml)");
-  }
-  YAML::Node root;
-  try {
-    root = YAML::Load(in);
-  } catch (const YAML::Exception& e) {
-    throw Error(ErrorKind::config, file.string() + ":" + std::to_string(e.mark.line + 1) +
-                                       ": not valid YAML: " + e.msg);
-  } catch (const std::exception& e) {
-    throw Error(ErrorKind::config, "cannot read config file " + file.string() + ": " + e.what());
-  }
+  const YAML::Node root = load_yaml(file, "config file", " (pass -c PATH or create ferry.yaml)");
   const Reader r(file);
   Config config;
   config.file = file;

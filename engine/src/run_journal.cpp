@@ -17,9 +17,10 @@
 
 namespace ferry::engine {
 
-RunLock::RunLock(const std::filesystem::path& state_dir) {
+RunLock::RunLock(const std::filesystem::path& state_dir, const std::string& file,
+                 const std::string& what) {
   std::filesystem::create_directories(state_dir);
-  const std::filesystem::path path = state_dir / "run.lock";
+  const std::filesystem::path path = state_dir / file;
   m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (m_fd < 0) {
     throw Error(ErrorKind::failure, "cannot open " + path.string() + ": " + std::strerror(errno));
@@ -30,7 +31,7 @@ RunLock::RunLock(const std::filesystem::path& state_dir) {
     ::close(m_fd);
     m_fd = -1;
     throw Error(ErrorKind::failure,
-                "another ferry sync is running on " + state_dir.string() + ": " +
+                "another " + what + " is running on " + state_dir.string() + ": " +
                     (n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown process") +
                     "; wait for it, or use another state_dir");
   }

@@ -20,8 +20,10 @@ namespace ferry::engine {
 
 class RunLock {
  public:
-  // Takes the lock or throws Error naming the other run's pid and start time.
-  explicit RunLock(const std::filesystem::path& state_dir);
+  // Takes <state_dir>/<file> or throws Error naming the other run (`what`, e.g. "ferry
+  // sync") with its pid and start time.
+  explicit RunLock(const std::filesystem::path& state_dir, const std::string& file = "run.lock",
+                   const std::string& what = "ferry sync");
   ~RunLock();
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
