@@ -22,19 +22,12 @@ bool is_builtin_variable(std::string_view name) noexcept {
 
 std::optional<std::vector<VariableUse>> variables_in(std::string_view text) {
   std::vector<VariableUse> out;
-  std::size_t pos = 0;
-  while ((pos = text.find("${", pos)) != std::string_view::npos) {
-    const auto close = text.find('}', pos);
-    if (close == std::string_view::npos)
-      return std::nullopt;
-    std::string_view inner = text.substr(pos + 2, close - pos - 2);
-    VariableUse use;
-    const auto colon = inner.find(':');
-    use.name = std::string(inner.substr(0, colon));
-    use.has_default = colon != std::string_view::npos && inner.substr(colon).starts_with(":-");
-    out.push_back(std::move(use));
-    pos = close + 1;
-  }
+  const auto scanned = substitute(text, [&](const std::string& name, const std::string& rest) {
+    out.push_back(VariableUse{.name = name, .has_default = rest.starts_with("-")});
+    return std::string();
+  });
+  if (!scanned)
+    return std::nullopt;
   return out;
 }
 
@@ -55,20 +48,7 @@ std::optional<std::string> Variables::lookup(const std::string& name, const VarS
 }
 
 std::string Variables::resolve(std::string_view text, const VarScope& scope, bool display) const {
-  std::string out;
-  std::size_t pos = 0;
-  while (true) {
-    const auto open = text.find("${", pos);
-    if (open == std::string_view::npos)
-      break;
-    const auto close = text.find('}', open);
-    if (close == std::string_view::npos)
-      throw Error(ErrorKind::config, "unterminated ${ in '" + std::string(text) + "'");
-    out += text.substr(pos, open - pos);
-    const std::string inner(text.substr(open + 2, close - open - 2));
-    const auto colon = inner.find(':');
-    const std::string name = inner.substr(0, colon);
-    const std::string rest = colon == std::string::npos ? "" : inner.substr(colon + 1);
+  const auto out = substitute(text, [&](const std::string& name, const std::string& rest) {
     const bool has_default = rest.starts_with("-");
     if ((name == "date" || name == "time") && !has_default) {
       const std::time_t t = std::chrono::system_clock::to_time_t(m_now);
@@ -77,21 +57,21 @@ std::string Variables::resolve(std::string_view text, const VarScope& scope, boo
       char buf[128];
       const std::string format = !rest.empty() ? rest : name == "date" ? "%Y-%m-%d" : "%H%M%S";
       std::strftime(buf, sizeof buf, format.c_str(), &tm);
-      out += buf;
-    } else if (auto value = lookup(name, scope)) {
-      out += *value;
-    } else if (const char* env = std::getenv(name.c_str()); env != nullptr && *env != '\0') {
-      out += display ? "${" + name + "}" : std::string(env);
-    } else if (has_default) {
-      out += rest.substr(1);
-    } else {
-      throw Error(ErrorKind::config, "variable " + name + " is not defined (in '" +
-                                         std::string(text) + "'; --set " + name +
-                                         "=VALUE or vars: defines it)");
+      return std::string(buf);
     }
-    pos = close + 1;
-  }
-  return out + std::string(text.substr(pos));
+    if (auto value = lookup(name, scope))
+      return *value;
+    if (const char* env = std::getenv(name.c_str()); env != nullptr && *env != '\0')
+      return display ? "${" + name + "}" : std::string(env);
+    if (has_default)
+      return rest.substr(1);
+    throw Error(ErrorKind::config, "variable " + name + " is not defined (in '" +
+                                       std::string(text) + "'; --set " + name +
+                                       "=VALUE or vars: defines it)");
+  });
+  if (!out)
+    throw Error(ErrorKind::config, "unterminated ${ in '" + std::string(text) + "'");
+  return *out;
 }
 
 // ---- loading ----

@@ -24,6 +24,8 @@
 namespace ferry::engine {
 namespace {
 
+using transfer::shell_quote;
+
 // One place a step runs: this machine, a tenant or a node.
 struct Target {
   std::string name;  // "local", or the tenant's or node's name
@@ -69,13 +71,6 @@ VarScope scope_of(const Target& t) {
   return VarScope{.tenant = t.tenant ? t.name : "", .node = t.node ? t.name : "", .group = t.group};
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s)
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string file_safe(const std::string& s) {
   std::string out;
   for (char c : s)
@@ -99,26 +94,16 @@ deploy_hooks::CommandSpec shell_spec(const Target& t, const std::string& text,
     spec.cwd = node.root;
     return spec;
   }
-  const char* ssh_env = std::getenv("FERRY_SSH");
-  std::string ssh = ssh_env != nullptr && *ssh_env != '\0' ? ssh_env : "ssh";
-  for (std::size_t pos = 0; pos < ssh.size();) {
-    const auto space = ssh.find(' ', pos);
-    const std::string word = ssh.substr(pos, space - pos);
-    if (!word.empty())
-      spec.argv.push_back(word);
-    pos = space == std::string::npos ? ssh.size() : space + 1;
-  }
-  spec.argv.insert(spec.argv.end(), {"-o", "BatchMode=yes"});
-  if (node.port != 0)
-    spec.argv.insert(spec.argv.end(), {"-p", std::to_string(node.port)});
-  spec.argv.push_back(node.user.empty() ? node.host : node.user + "@" + node.host);
   std::string remote;
   for (const std::string& kv : env) {
     const auto eq = kv.find('=');
     remote += "export " + kv.substr(0, eq) + "=" + shell_quote(kv.substr(eq + 1)) + "; ";
   }
   remote += "cd " + shell_quote(node.root) + " && " + text;
-  spec.argv.push_back(remote);
+  spec.argv = transfer::ssh_argv(node, "", remote);
+  // Never a password prompt in the middle of a release: keys or agent only.
+  const auto host = spec.argv.end() - 3;  // "--", host, command
+  spec.argv.insert(host, {"-o", "BatchMode=yes"});
   return spec;
 }
 

@@ -100,36 +100,42 @@ std::vector<std::string> YamlReader::list(const YAML::Node& node, const std::str
   return out;
 }
 
-// ${VAR} and ${VAR:-default} from the environment.
-std::string YamlReader::interpolate(const YAML::Node& node, const std::string& key,
-                                    const std::string& value) const {
+std::optional<std::string> substitute(
+    std::string_view text,
+    const std::function<std::string(const std::string& name, const std::string& rest)>& value) {
   std::string out;
   std::size_t pos = 0;
   while (true) {
-    const auto open = value.find("${", pos);
-    if (open == std::string::npos)
+    const auto open = text.find("${", pos);
+    if (open == std::string_view::npos)
       break;
-    const auto close = value.find('}', open);
-    if (close == std::string::npos)
-      fail(node, key, "unterminated ${ in '" + mask_url(value) + "'");
-    out += value.substr(pos, open - pos);
-    std::string name = value.substr(open + 2, close - open - 2);
-    std::optional<std::string> fallback;
-    if (const auto dash = name.find(":-"); dash != std::string::npos) {
-      fallback = name.substr(dash + 2);
-      name = name.substr(0, dash);
-    }
-    const char* env = std::getenv(name.c_str());
-    if (env != nullptr && *env != '\0') {
-      out += env;
-    } else if (fallback) {
-      out += *fallback;
-    } else {
-      fail(node, key, "environment variable " + name + " is not set");
-    }
+    const auto close = text.find('}', open);
+    if (close == std::string_view::npos)
+      return std::nullopt;
+    out += text.substr(pos, open - pos);
+    const std::string inner(text.substr(open + 2, close - open - 2));
+    const auto colon = inner.find(':');
+    out += value(inner.substr(0, colon),
+                 colon == std::string::npos ? std::string() : inner.substr(colon + 1));
     pos = close + 1;
   }
-  return out + value.substr(pos);
+  return out + std::string(text.substr(pos));
+}
+
+// ${VAR} and ${VAR:-default} from the environment.
+std::string YamlReader::interpolate(const YAML::Node& node, const std::string& key,
+                                    const std::string& value) const {
+  const auto out = substitute(value, [&](const std::string& name, const std::string& rest) {
+    const char* env = std::getenv(name.c_str());
+    if (env != nullptr && *env != '\0')
+      return std::string(env);
+    if (rest.starts_with("-"))
+      return rest.substr(1);
+    fail(node, key, "environment variable " + name + " is not set");
+  });
+  if (!out)
+    fail(node, key, "unterminated ${ in '" + mask_url(value) + "'");
+  return *out;
 }
 
 std::string YamlReader::raw(const YAML::Node& node, const std::string& key) const {

@@ -5,8 +5,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ferry::engine {
@@ -15,6 +18,13 @@ namespace ferry::engine {
 // it cannot be read, with `hint` appended, or naming the line when it is not valid YAML.
 YAML::Node load_yaml(const std::filesystem::path& file, const std::string& what,
                      const std::string& hint = "");
+
+// `text` with every ${NAME} and ${NAME:REST} replaced by value(NAME, REST); REST is empty
+// without a colon, and "-default" for ${NAME:-default}. std::nullopt when a ${ is not closed.
+// The one parser of ferry's variable syntax (ferry.yaml's environment, runbook variables).
+std::optional<std::string> substitute(
+    std::string_view text,
+    const std::function<std::string(const std::string& name, const std::string& rest)>& value);
 
 class YamlReader {
  public:

@@ -39,19 +39,6 @@ std::string check_root(std::string_view text, std::string_view root) {
   return out;
 }
 
-// Quotes an argument for the remote shell that ssh hands the command to.
-std::string shell_quote(std::string_view arg) {
-  std::string out = "'";
-  for (char c : arg) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  out += '\'';
-  return out;
-}
-
 std::vector<std::string> split_words(std::string_view text) {
   std::vector<std::string> words;
   std::string word;
@@ -236,6 +223,40 @@ Connection::Connection(pid_t pid, int to_child, int from_child, int err_fd, std:
   });
 }
 
+std::string shell_quote(std::string_view arg) {
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+std::vector<std::string> ssh_argv(const Target& target, const std::string& ssh_command,
+                                  const std::string& remote_command) {
+  std::string ssh = ssh_command;
+  if (ssh.empty()) {
+    const char* env = std::getenv("FERRY_SSH");
+    ssh = env != nullptr && *env != '\0' ? env : "ssh";
+  }
+  std::vector<std::string> args = split_words(ssh);
+  if (target.port != 0) {
+    args.push_back("-p");
+    args.push_back(std::to_string(target.port));
+  }
+  if (!target.user.empty()) {
+    args.push_back("-l");
+    args.push_back(target.user);
+  }
+  args.push_back("--");
+  args.push_back(target.host);
+  args.push_back(remote_command);
+  return args;
+}
+
 std::unique_ptr<Connection> Connection::open(const Target& target,
                                              const TransportOptions& options) {
   // A node that goes away must show up as an error from write(), not kill the sender.
@@ -245,25 +266,10 @@ std::unique_ptr<Connection> Connection::open(const Target& target,
     args = {options.local_ferry.empty() ? self_executable() : options.local_ferry, "receive",
             target.root};
   } else {
-    std::string ssh = options.ssh_command;
-    if (ssh.empty()) {
-      const char* env = std::getenv("FERRY_SSH");
-      ssh = env != nullptr && *env != '\0' ? env : "ssh";
-    }
-    args = split_words(ssh);
-    if (target.port != 0) {
-      args.push_back("-p");
-      args.push_back(std::to_string(target.port));
-    }
-    if (!target.user.empty()) {
-      args.push_back("-l");
-      args.push_back(target.user);
-    }
-    args.push_back("--");
-    args.push_back(target.host);
     const std::string& ferry =
         target.remote_ferry.empty() ? options.remote_ferry : target.remote_ferry;
-    args.push_back(shell_quote(ferry) + " receive " + shell_quote(target.root));
+    args = ssh_argv(target, options.ssh_command,
+                    shell_quote(ferry) + " receive " + shell_quote(target.root));
   }
   ChildPipes pipes;
   std::vector<char*> argv;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "ferry/transfer/wire.hpp"
 
@@ -41,6 +42,14 @@ struct TransportOptions {
   // The ferry executable for local: targets; empty: this process's own executable.
   std::string local_ferry;
 };
+
+// `arg` quoted for the POSIX shell that ssh hands a remote command to.
+std::string shell_quote(std::string_view arg);
+
+// The command line that runs `remote_command` (shell text) on an ssh target: `ssh_command`,
+// else $FERRY_SSH, else "ssh", split on spaces, then the target's port, user and host.
+std::vector<std::string> ssh_argv(const Target& target, const std::string& ssh_command,
+                                  const std::string& remote_command);
 
 // A running `ferry receive` and the channel to it.
 class Connection {
