@@ -141,7 +141,7 @@ Config load_config(const std::filesystem::path& file) {
   }
   r.only_keys(root, "",
               {"version", "master", "tenants", "groups", "sync", "windows", "concurrency",
-               "state_dir", "nodes", "hooks", "runbooks"});
+               "state_dir", "nodes", "aws", "runbooks"});
   if (root["version"] && r.integer(root["version"], "version", 1, 1) != 1) {
     r.fail(root["version"], "version", "only version 1 is known");
   }
@@ -237,6 +237,15 @@ Config load_config(const std::filesystem::path& file) {
     }
     if (windows["full"])
       config.full_window = r.window(windows["full"], "windows.full", zone);
+  }
+  if (const YAML::Node aws = root["aws"]) {
+    r.only_keys(aws, "aws", {"profile", "region", "endpoint_url"});
+    if (aws["profile"])
+      config.aws.profile = r.text(aws["profile"], "aws.profile");
+    if (aws["region"])
+      config.aws.region = r.text(aws["region"], "aws.region");
+    if (aws["endpoint_url"])
+      config.aws.endpoint_url = r.text(aws["endpoint_url"], "aws.endpoint_url");
   }
   if (root["concurrency"])
     config.concurrency = r.integer(root["concurrency"], "concurrency", 1, 256);

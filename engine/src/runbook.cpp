@@ -47,7 +47,8 @@ std::optional<std::string> Variables::lookup(const std::string& name, const VarS
   return std::nullopt;
 }
 
-std::string Variables::resolve(std::string_view text, const VarScope& scope, bool display) const {
+std::string Variables::resolve(std::string_view text, const VarScope& scope, bool display,
+                               int depth) const {
   const auto out = substitute(text, [&](const std::string& name, const std::string& rest) {
     const bool has_default = rest.starts_with("-");
     if ((name == "date" || name == "time") && !has_default) {
@@ -59,8 +60,15 @@ std::string Variables::resolve(std::string_view text, const VarScope& scope, boo
       std::strftime(buf, sizeof buf, format.c_str(), &tm);
       return std::string(buf);
     }
-    if (auto value = lookup(name, scope))
-      return *value;
+    if (auto value = lookup(name, scope)) {
+      const bool own = name == "tenant" || name == "node" || name == "group";
+      if (own || value->find("${") == std::string::npos)
+        return *value;
+      if (depth >= 8)
+        throw Error(ErrorKind::config,
+                    "variable " + name + " names itself (in '" + std::string(text) + "')");
+      return resolve(*value, scope, display, depth + 1);
+    }
     if (const char* env = std::getenv(name.c_str()); env != nullptr && *env != '\0')
       return display ? "${" + name + "}" : std::string(env);
     if (has_default)
@@ -74,43 +82,119 @@ std::string Variables::resolve(std::string_view text, const VarScope& scope, boo
   return *out;
 }
 
-// ---- loading ----
-
-const char* to_string(StepKind kind) noexcept {
-  switch (kind) {
-    case StepKind::command:
-      return "command";
-    case StepKind::maintenance:
-      return "maintenance";
-    case StepKind::confirm:
-      return "confirm";
+std::optional<Margin> parse_margin(std::string_view text) {
+  if (text.empty())
+    return std::nullopt;
+  std::size_t digits = 0;
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.'))
+    ++digits;
+  if (digits == 0)
+    return std::nullopt;
+  double value = 0;
+  try {
+    value = std::stod(std::string(text.substr(0, digits)));
+  } catch (const std::exception&) {
+    return std::nullopt;
   }
-  return "command";
+  const std::string_view unit = text.substr(digits);
+  if (unit == "%")
+    return value <= 1000 ? std::optional(Margin{.percent = value}) : std::nullopt;
+  double scale = 0;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "K")
+    scale = 1024.0;
+  else if (unit == "M")
+    scale = 1024.0 * 1024;
+  else if (unit == "G")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return std::nullopt;
+  return Margin{.bytes = static_cast<std::uint64_t>(value * scale)};
 }
+
+// ---- loading ----
 
 namespace {
 
-// Kinds the runbook format names that this version cannot run yet: a runbook using one is
-// refused at load, never half-run.
-constexpr const char* k_later_kinds[] = {"sync",       "push",       "flip",        "rollback",
-                                         "purge",      "disk-check", "ecs-restart", "ecs-scale",
-                                         "dns-switch", "wait-http",  "notify",      "snapshot",
-                                         "restore",    "copy",       "migrate"};
+// Where a kind's steps run.
+enum class Targets {
+  any,      // this machine, tenants or nodes (command, maintenance)
+  local,    // this machine only: the hook calls an API (AWS, DNS, HTTP)
+  tenants,  // tenants or groups of tenants, required
+  nodes,    // nodes or groups of nodes, required
+};
 
 struct KindSpec {
   StepKind kind;
   const char* key;
   std::set<std::string> params;
+  Targets targets;
+  bool idempotent;  // may run again after it half-ran
 };
 
 const std::vector<KindSpec>& kind_specs() {
   static const std::vector<KindSpec> specs = {
-      {StepKind::command, "command", {}},
-      {StepKind::maintenance, "maintenance", {"flag", "sql", "run"}},
-      {StepKind::confirm, "confirm", {}},
+      {StepKind::command, "command", {}, Targets::any, false},
+      {StepKind::maintenance, "maintenance", {"flag", "sql", "run"}, Targets::any, true},
+      {StepKind::confirm, "confirm", {}, Targets::local, true},
+      {StepKind::sync, "sync", {}, Targets::tenants, true},
+      {StepKind::push, "push", {"release"}, Targets::nodes, true},
+      {StepKind::flip, "flip", {}, Targets::nodes, true},
+      {StepKind::rollback, "rollback", {}, Targets::nodes, false},
+      {StepKind::purge, "purge", {}, Targets::nodes, true},
+      {StepKind::disk_check, "disk-check", {"release", "margin"}, Targets::nodes, true},
+      {StepKind::ecs_restart, "ecs-restart", {"services", "interval"}, Targets::local, true},
+      {StepKind::ecs_scale, "ecs-scale", {"cluster", "services", "interval"}, Targets::local, true},
+      {StepKind::dns_switch,
+       "dns-switch",
+       {"to", "type", "ttl", "server", "key", "zone", "hosted_zone", "interval"},
+       Targets::local,
+       true},
+      {StepKind::wait_http, "wait-http", {"status", "contains", "interval"}, Targets::local, true},
+      {StepKind::notify, "notify", {"webhook", "run"}, Targets::local, false},
+      {StepKind::revert, "revert", {}, Targets::local, true},
   };
   return specs;
 }
+
+const KindSpec& spec_of(StepKind kind) {
+  for (const KindSpec& s : kind_specs()) {
+    if (s.kind == kind)
+      return s;
+  }
+  return kind_specs().front();
+}
+
+std::string kind_list() {
+  std::string out;
+  for (const KindSpec& s : kind_specs())
+    out += (out.empty() ? "" : ", ") + std::string(s.key);
+  return out;
+}
+
+// Kinds the runbook format names that this version cannot run yet: a runbook using one is
+// refused at load, never half-run.
+constexpr const char* k_later_kinds[] = {"snapshot", "restore", "copy", "migrate"};
+
+// The keys every step may have besides its kind and the kind's own.
+const std::set<std::string> k_step_keys = {
+    "name", "on", "timeout", "retries", "backoff", "continue_on_error", "danger", "idempotent"};
+
+}  // namespace
+
+const char* to_string(StepKind kind) noexcept {
+  return spec_of(kind).key;
+}
+
+bool is_idempotent(StepKind kind) noexcept {
+  return spec_of(kind).idempotent;
+}
+
+namespace {
 
 std::chrono::milliseconds duration(const YamlReader& r, const YAML::Node& node,
                                    const std::string& key) {
@@ -170,10 +254,58 @@ class RunbookLoader {
     book.steps = load_steps(r, steps, prefix + "steps");
     if (node["on_failure"])
       book.on_failure = load_steps(r, node["on_failure"], prefix + "on_failure");
+    check_reverts(r, node, prefix, book);
+    check_maintenance_off(r, node, prefix, book);
     return book;
   }
 
  private:
+  // A revert step names an earlier step of the runbook whose change it undoes.
+  static void check_reverts(const YamlReader& r, const YAML::Node& node, const std::string& prefix,
+                            const Runbook& book) {
+    const auto check = [&](const std::vector<RunbookStep>& list, const char* list_key,
+                           bool all_main) {
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (list[i].kind != StepKind::revert)
+          continue;
+        const auto last = all_main ? book.steps.end() : book.steps.begin() + static_cast<long>(i);
+        const auto it = std::find_if(book.steps.begin(), last,
+                                     [&](const RunbookStep& s) { return s.name == list[i].value; });
+        const std::string key = prefix + list_key + "[" + std::to_string(i) + "].revert";
+        if (it == last)
+          r.fail(node[list_key][i]["revert"], key,
+                 "no earlier step named '" + list[i].value + "' to revert");
+        if (it->kind != StepKind::dns_switch && it->kind != StepKind::ecs_scale)
+          r.fail(node[list_key][i]["revert"], key,
+                 "step '" + it->name + "' is a " + to_string(it->kind) +
+                     " step; revert undoes dns-switch and ecs-scale steps");
+      }
+    };
+    check(book.steps, "steps", false);
+    check(book.on_failure, "on_failure", true);
+  }
+
+  // After a failure ferry turns maintenance off by the runbook's own off step; a flag it can
+  // remove by itself, SQL and commands it cannot guess.
+  static void check_maintenance_off(const YamlReader& r, const YAML::Node& node,
+                                    const std::string& prefix, const Runbook& book) {
+    for (std::size_t i = 0; i < book.steps.size(); ++i) {
+      const RunbookStep& on = book.steps[i];
+      if (on.kind != StepKind::maintenance || on.value != "on" || on.params.contains("flag"))
+        continue;
+      const std::string means = on.params.contains("sql") ? "sql" : "run";
+      const bool has_off =
+          std::any_of(book.steps.begin(), book.steps.end(), [&](const RunbookStep& s) {
+            return s.kind == StepKind::maintenance && s.value == "off" && s.params.contains(means);
+          });
+      if (!has_off)
+        r.fail(node["steps"][i], prefix + "steps[" + std::to_string(i) + "]",
+               "maintenance on by " + means + " needs a maintenance: off step by " + means +
+                   " in the runbook (ferry runs it after a failure for targets still in "
+                   "maintenance)");
+    }
+  }
+
   std::vector<RunbookStep> load_steps(const YamlReader& r, const YAML::Node& list,
                                       const std::string& where) {
     if (!list.IsSequence() || list.size() == 0)
@@ -211,24 +343,36 @@ class RunbookLoader {
         if (node[later]) {
           r.fail(node[later], key + "." + later,
                  std::string("step kind '") + later +
-                     "' is not available in this version of ferry (available: command, "
-                     "maintenance, confirm)");
+                     "' is not available in this version of ferry (available: " + kind_list() +
+                     ")");
         }
       }
-      r.fail(node, key, "no step kind (expected one of: command, maintenance, confirm)");
+      for (const auto& item : node) {
+        const std::string k = item.first.as<std::string>();
+        if (!k_step_keys.contains(k))
+          r.fail(item.first, key + "." + k,
+                 "unknown step kind '" + k + "' (expected one of: " + kind_list() + ")");
+      }
+      r.fail(node, key, "no step kind (expected one of: " + kind_list() + ")");
     }
     step.kind = spec->kind;
     std::set<std::string> allowed = spec->params;
-    allowed.insert(
-        {"name", spec->key, "on", "timeout", "retries", "backoff", "continue_on_error", "danger"});
+    allowed.insert(k_step_keys.begin(), k_step_keys.end());
+    allowed.insert(spec->key);
     r.only_keys(node, key, allowed);
     step.value = r.raw(node[spec->key], key + "." + spec->key);
     check_variables(r, node[spec->key], key + "." + spec->key, step.value);
     for (const std::string& param : spec->params) {
-      if (node[param]) {
+      if (!node[param])
+        continue;
+      // A list (services: [api, worker]) is kept as its items joined by commas.
+      if (node[param].IsSequence()) {
+        for (const std::string& item : r.raw_list(node[param], key + "." + param))
+          step.params[param] += (step.params[param].empty() ? "" : ",") + item;
+      } else {
         step.params[param] = r.raw(node[param], key + "." + param);
-        check_variables(r, node[param], key + "." + param, step.params[param]);
       }
+      check_variables(r, node[param], key + "." + param, step.params[param]);
     }
     if (node["on"]) {
       step.on = r.raw_list(node["on"], key + ".on");
@@ -251,6 +395,10 @@ class RunbookLoader {
       step.continue_on_error = r.boolean(node["continue_on_error"], key + ".continue_on_error");
     if (node["danger"])
       step.danger = r.boolean(node["danger"], key + ".danger");
+    if (node["idempotent"])
+      step.idempotent = r.boolean(node["idempotent"], key + ".idempotent");
+    check_targets(r, node, key, *spec, step);
+    check_values(r, node, key, step);
 
     if (step.kind == StepKind::maintenance) {
       if (step.value != "on" && step.value != "off")
@@ -272,6 +420,116 @@ class RunbookLoader {
         r.fail(node, key, "maintenance by sql runs on tenants: add on: with tenants or groups");
     }
     return step;
+  }
+
+  void check_targets(const YamlReader& r, const YAML::Node& node, const std::string& key,
+                     const KindSpec& spec, const RunbookStep& step) const {
+    const bool local_only = step.on.empty() || (step.on.size() == 1 && step.on.front() == "local");
+    switch (spec.targets) {
+      case Targets::any:
+        return;
+      case Targets::local:
+        if (!local_only)
+          r.fail(node["on"], key + ".on",
+                 std::string("a ") + spec.key + " step runs on this machine: remove on:");
+        return;
+      case Targets::tenants:
+        for (const std::string& target : step.on) {
+          if (!is_tenant_target(target))
+            r.fail(node["on"], key + ".on",
+                   "'" + target + "' is not a tenant or a group of tenants (a " + spec.key +
+                       " step runs on tenants)");
+        }
+        break;
+      case Targets::nodes:
+        for (const std::string& target : step.on) {
+          if (m_config.find_nodes(target).empty())
+            r.fail(node["on"], key + ".on",
+                   "'" + target + "' is not a node or a group of nodes (a " + spec.key +
+                       " step runs on nodes)");
+        }
+        break;
+    }
+    if (step.on.empty())
+      r.fail(node, key,
+             std::string("a ") + spec.key + " step needs on: with " +
+                 (spec.targets == Targets::tenants ? "tenants or groups" : "nodes or node groups"));
+  }
+
+  // The values each kind needs, checked when they hold no variables (those are checked when
+  // the step runs).
+  void check_values(const YamlReader& r, const YAML::Node& node, const std::string& key,
+                    const RunbookStep& step) const {
+    const std::string main_key = key + "." + to_string(step.kind);
+    const YAML::Node main = node[to_string(step.kind)];
+    const auto fixed = [](const std::string& text) { return text.find("${") == std::string::npos; };
+    const auto param_node = [&](const char* name) { return node[name] ? node[name] : node; };
+    switch (step.kind) {
+      case StepKind::sync:
+        if (step.value != "structure" && step.value != "full" && step.value != "auto")
+          r.fail(main, main_key, "expected structure, full or auto (the window decides)");
+        break;
+      case StepKind::purge:
+        if (fixed(step.value))
+          r.integer(main, main_key, 1, 100000);
+        break;
+      case StepKind::ecs_scale:
+        if (fixed(step.value))
+          r.integer(main, main_key, 0, 100000);
+        if (!step.params.contains("cluster"))
+          r.fail(node, key, "ecs-scale needs cluster:");
+        [[fallthrough]];
+      case StepKind::ecs_restart:
+        if (!step.params.contains("services"))
+          r.fail(node, key, std::string(to_string(step.kind)) + " needs services:");
+        break;
+      case StepKind::dns_switch: {
+        if (!step.params.contains("to"))
+          r.fail(node, key, "dns-switch needs to: (the record's new value)");
+        const bool route53 = step.params.contains("hosted_zone");
+        if (route53 && (step.params.contains("server") || step.params.contains("key")))
+          r.fail(node, key,
+                 "dns-switch goes to Route 53 (hosted_zone:) or to a server (server:), "
+                 "not both");
+        if (!route53 && (!step.params.contains("server") || !step.params.contains("zone")))
+          r.fail(node, key,
+                 "dns-switch needs hosted_zone: (Route 53) or server: and zone: (RFC 2136)");
+        if (step.params.contains("type")) {
+          const std::string& type = step.params.at("type");
+          if (type != "A" && type != "AAAA" && type != "CNAME" && type != "TXT")
+            r.fail(node["type"], key + ".type", "expected A, AAAA, CNAME or TXT");
+        }
+        if (step.params.contains("ttl") && fixed(step.params.at("ttl")))
+          r.integer(node["ttl"], key + ".ttl", 0, 604800);
+        break;
+      }
+      case StepKind::wait_http:
+        if (step.params.contains("status"))
+          r.integer(node["status"], key + ".status", 100, 599);
+        break;
+      case StepKind::notify:
+        if (step.params.contains("webhook") == step.params.contains("run"))
+          r.fail(node, key, "notify needs exactly one of webhook: (a URL) or run: (a command)");
+        break;
+      case StepKind::disk_check:
+        if (step.params.contains("margin") && fixed(step.params.at("margin")) &&
+            !parse_margin(step.params.at("margin")))
+          r.fail(node["margin"], key + ".margin",
+                 "expected bytes (such as 500M or 2G) or a percentage of the new bytes (20%)");
+        break;
+      default:
+        break;
+    }
+    if (step.params.contains("interval"))
+      duration(r, param_node("interval"), key + ".interval");
+  }
+
+  bool is_tenant_target(const std::string& target) const {
+    const NamedEndpoint* t = m_config.find(target);
+    if (t != nullptr)
+      return t != &m_config.master;
+    return std::find(m_config.groups.begin(), m_config.groups.end(), target) !=
+           m_config.groups.end();
   }
 
   bool known_target(const std::string& target) const {

@@ -1,6 +1,12 @@
 // Reports of runbook runs, for humans and for machines.
 #include <fmt/format.h>
 
+#include <signal.h>
+
+#include <cerrno>
+
+#include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ferry/engine/runbook.hpp"
@@ -24,6 +30,8 @@ std::string render_text(const RunReport& report) {
   std::string out =
       fmt::format("runbook {}, run {}, release {}{}\n", report.runbook, report.run_id,
                   report.release, report.dry_run ? " (dry run: nothing was run)" : "");
+  if (!report.resume_note.empty())
+    out += report.resume_note + "\n";
   out += fmt::format("{:<{}}  {:<11}  {:<8}  {:>10}  {}\n", "step", width, "kind", "outcome",
                      "time", "targets");
   bool fail_back = false;
@@ -40,7 +48,7 @@ std::string render_text(const RunReport& report) {
                        s.outcome == Outcome::skipped || s.outcome == Outcome::planned
                            ? std::string("-")
                            : clock_text(s.seconds),
-                       targets);
+                       targets + (s.earlier ? " (before the resume)" : ""));
     for (const TargetRun& t : s.targets) {
       if (report.dry_run && !t.detail.empty())
         out += fmt::format("    {}: {}\n", t.target, t.detail);
@@ -61,6 +69,27 @@ std::string render_text(const RunReport& report) {
   return out;
 }
 
+namespace {
+
+Outcome outcome_from(const std::string& text) {
+  for (Outcome o :
+       {Outcome::ok, Outcome::failed, Outcome::skipped, Outcome::planned, Outcome::running}) {
+    if (text == to_string(o))
+      return o;
+  }
+  return Outcome::failed;
+}
+
+StepKind kind_from(const std::string& text) {
+  for (int k = 0; k <= static_cast<int>(StepKind::revert); ++k) {
+    if (text == to_string(static_cast<StepKind>(k)))
+      return static_cast<StepKind>(k);
+  }
+  return StepKind::command;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const RunReport& report) {
   nlohmann::json steps = nlohmann::json::array();
   for (const StepRun& s : report.steps) {
@@ -72,31 +101,141 @@ nlohmann::json to_json(const RunReport& report) {
                          {"outcome", to_string(t.outcome)},
                          {"detail", t.detail},
                          {"output", t.output},
-                         {"attempts", t.attempts}});
+                         {"attempts", t.attempts},
+                         {"previous", t.previous}});
     }
     steps.push_back({{"name", s.name},
                      {"kind", to_string(s.kind)},
                      {"on_failure", s.on_failure},
                      {"automatic", s.automatic},
+                     {"action", s.action},
                      {"started", s.started},
+                     {"started_at", s.started_at},
                      {"seconds", s.seconds},
                      {"outcome", to_string(s.outcome)},
+                     {"earlier", s.earlier},
                      {"targets", std::move(targets)}});
   }
+  const auto optional = [](const std::string& text) {
+    return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+  };
   return {{"runbook", report.runbook},
           {"run_id", report.run_id},
           {"release", report.release},
           {"dry_run", report.dry_run},
           {"started", report.started},
+          {"started_at", report.started_at},
           {"seconds", report.seconds},
+          {"status", optional(report.status)},
+          {"running_step", optional(report.running_step)},
+          {"resume_note", optional(report.resume_note)},
           {"outcome", to_string(report.outcome)},
-          {"failed_step", report.failed_step.empty() ? nlohmann::json(nullptr)
-                                                     : nlohmann::json(report.failed_step)},
+          {"failed_step", optional(report.failed_step)},
           {"outage_seconds", report.outage_seconds ? nlohmann::json(*report.outage_seconds)
                                                    : nlohmann::json(nullptr)},
           {"steps", std::move(steps)},
           {"journal", report.journal.string()},
           {"exit_code", static_cast<int>(report.exit_code())}};
+}
+
+RunReport run_report_from_json(const nlohmann::json& doc) {
+  const auto text = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  RunReport r;
+  r.runbook = text(doc, "runbook");
+  r.run_id = text(doc, "run_id");
+  r.release = text(doc, "release");
+  r.dry_run = doc.value("dry_run", false);
+  r.started = text(doc, "started");
+  r.started_at = doc.value("started_at", 0.0);
+  r.seconds = doc.value("seconds", 0.0);
+  r.status = text(doc, "status");
+  r.running_step = text(doc, "running_step");
+  r.resume_note = text(doc, "resume_note");
+  r.outcome = outcome_from(text(doc, "outcome"));
+  r.failed_step = text(doc, "failed_step");
+  if (doc.contains("outage_seconds") && doc["outage_seconds"].is_number())
+    r.outage_seconds = doc["outage_seconds"].get<double>();
+  r.journal = text(doc, "journal");
+  for (const nlohmann::json& s : doc.value("steps", nlohmann::json::array())) {
+    StepRun step{.name = text(s, "name"),
+                 .kind = kind_from(text(s, "kind")),
+                 .on_failure = s.value("on_failure", false),
+                 .automatic = s.value("automatic", false),
+                 .action = text(s, "action"),
+                 .started = text(s, "started"),
+                 .started_at = s.value("started_at", 0.0),
+                 .seconds = s.value("seconds", 0.0),
+                 .outcome = outcome_from(text(s, "outcome")),
+                 .earlier = s.value("earlier", false)};
+    for (const nlohmann::json& t : s.value("targets", nlohmann::json::array())) {
+      step.targets.push_back(TargetRun{.target = text(t, "target"),
+                                       .started = text(t, "started"),
+                                       .seconds = t.value("seconds", 0.0),
+                                       .outcome = outcome_from(text(t, "outcome")),
+                                       .detail = text(t, "detail"),
+                                       .output = text(t, "output"),
+                                       .attempts = t.value("attempts", 0),
+                                       .previous = text(t, "previous")});
+    }
+    r.steps.push_back(std::move(step));
+  }
+  return r;
+}
+
+namespace {
+
+// Whether the process that wrote a journal still runs.
+bool alive(const nlohmann::json& doc) {
+  const int pid = doc.value("pid", 0);
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+std::string last_id(const std::filesystem::path& state_dir) {
+  std::ifstream in(state_dir / "runbooks" / "last");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+}  // namespace
+
+std::optional<RunReport> read_run(const std::filesystem::path& state_dir, const std::string& id) {
+  const std::string wanted = id == "last" ? last_id(state_dir) : id;
+  if (wanted.empty() || wanted.find('/') != std::string::npos || wanted.starts_with("."))
+    return std::nullopt;
+  const std::filesystem::path file = run_folder(state_dir, wanted) / "journal.json";
+  std::ifstream in(file);
+  if (!in)
+    return std::nullopt;
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::failure, "journal " + file.string() + " is not readable: " + e.what());
+  }
+  RunReport report = run_report_from_json(doc);
+  report.journal = file;
+  if (report.status == "running" && (!alive(doc) || last_id(state_dir) != wanted))
+    report.status = "interrupted";
+  return report;
+}
+
+std::vector<RunReport> list_runs(const std::filesystem::path& state_dir) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(state_dir / "runbooks", ec)) {
+    if (entry.is_directory())
+      ids.push_back(entry.path().filename().string());
+  }
+  std::sort(ids.begin(), ids.end());
+  std::vector<RunReport> out;
+  for (const std::string& id : ids) {
+    if (auto run = read_run(state_dir, id))
+      out.push_back(std::move(*run));
+  }
+  return out;
 }
 
 }  // namespace ferry::engine

@@ -1,74 +1,31 @@
 // Runbooks: running one (ferry/engine/runbook.hpp). Steps run in order; a step's targets run
-// group by group, in parallel within a group. Every finished target rewrites the run's
-// journal, <state_dir>/runbooks/<run id>/journal.json, beside the targets' output files.
+// group by group, in parallel within a group. Every target that starts or ends rewrites the
+// run's journal, <state_dir>/runbooks/<run id>/journal.json, beside the targets' output
+// files, so a run killed at any point can be resumed from it.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
-#include "ferry/common/process.hpp"
-#include "ferry/connectors/connector.hpp"
-#include "ferry/deploy_hooks/command.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/engine/runbook.hpp"
 #include "ferry/transfer/transport.hpp"
 #include "parallel.hpp"
 #include "run_journal.hpp"
-#include "runbook_vars.hpp"
+#include "runbook_kinds.hpp"
 
 namespace ferry::engine {
 namespace {
 
-using transfer::shell_quote;
-
-// One place a step runs: this machine, a tenant or a node.
-struct Target {
-  std::string name;  // "local", or the tenant's or node's name
-  std::string group;
-  const NamedEndpoint* tenant = nullptr;
-  const Node* node = nullptr;
-};
-
-// The targets of `on`, each once, grouped: groups of tenants in the config's order, then
-// nodes in the config's order.
-std::vector<std::vector<Target>> resolve_targets(const Config& config,
-                                                 const std::vector<std::string>& on) {
-  if (on.empty())
-    return {{Target{.name = "local"}}};
-  std::set<std::string> named(on.begin(), on.end());
-  std::vector<std::vector<Target>> out;
-  if (named.contains("local"))
-    out.push_back({Target{.name = "local"}});
-  std::map<std::string, std::vector<Target>> by_group;
-  for (const NamedEndpoint& t : config.tenants) {
-    if (named.contains(t.name) || (!t.group.empty() && named.contains(t.group)))
-      by_group[t.group].push_back(Target{.name = t.name, .group = t.group, .tenant = &t});
-  }
-  if (auto it = by_group.find(""); it != by_group.end()) {
-    out.push_back(it->second);
-    by_group.erase(it);
-  }
-  for (const std::string& g : config.groups) {
-    if (auto it = by_group.find(g); it != by_group.end())
-      out.push_back(it->second);
-  }
-  std::vector<Target> nodes;
-  for (const Node& n : config.nodes) {
-    if (named.contains(n.name) || (!n.group.empty() && named.contains(n.group)))
-      nodes.push_back(Target{.name = n.name, .group = n.group, .node = &n});
-  }
-  if (!nodes.empty())
-    out.push_back(std::move(nodes));
-  return out;
-}
-
-VarScope scope_of(const Target& t) {
-  return VarScope{.tenant = t.tenant ? t.name : "", .node = t.node ? t.name : "", .group = t.group};
+double epoch_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string file_safe(const std::string& s) {
@@ -78,105 +35,131 @@ std::string file_safe(const std::string& s) {
   return out;
 }
 
-// The program that runs shell text `text` for a target: sh -c here, or in the node's root
-// (locally, or over ssh with the variables exported first, since ssh does not pass them).
-deploy_hooks::CommandSpec shell_spec(const Target& t, const std::string& text,
-                                     const std::vector<std::string>& env) {
-  deploy_hooks::CommandSpec spec;
-  spec.env = env;
-  if (t.node == nullptr) {
-    spec.argv = {"/bin/sh", "-c", text};
-    return spec;
-  }
-  const transfer::Target node = transfer::parse_target(t.node->target);
-  if (node.kind == transfer::Target::Kind::local) {
-    spec.argv = {"/bin/sh", "-c", text};
-    spec.cwd = node.root;
-    return spec;
-  }
-  std::string remote;
-  for (const std::string& kv : env) {
-    const auto eq = kv.find('=');
-    remote += "export " + kv.substr(0, eq) + "=" + shell_quote(kv.substr(eq + 1)) + "; ";
-  }
-  remote += "cd " + shell_quote(node.root) + " && " + text;
-  spec.argv = transfer::ssh_argv(node, "", remote);
-  // Never a password prompt in the middle of a release: keys or agent only.
-  const auto host = spec.argv.end() - 3;  // "--", host, command
-  spec.argv.insert(host, {"-o", "BatchMode=yes"});
-  return spec;
+bool named(const std::vector<RunbookStep>& steps, const std::string& name) {
+  return std::any_of(steps.begin(), steps.end(),
+                     [&](const RunbookStep& s) { return s.name == name; });
 }
 
+bool finished(Outcome o) {
+  return o == Outcome::ok || o == Outcome::failed;
+}
+
+// A maintenance `on` that ran on a target and has not been turned off since.
 struct MaintenanceKey {
   const RunbookStep* step;  // the `on` step
   std::string target;
   auto operator<=>(const MaintenanceKey&) const = default;
 };
 
+constexpr const char* k_automatic_suffix = " (after the failure)";
+
+// How a maintenance step turns maintenance on or off: "flag:PATH", "sql" or "run".
+std::string maintenance_means(const RunbookStep& step) {
+  if (const auto it = step.params.find("flag"); it != step.params.end())
+    return "flag:" + it->second;
+  return step.params.contains("sql") ? "sql" : "run";
+}
+
 class Runner {
  public:
   Runner(const Config& config, const Runbook& book, const RunOptions& options,
          const std::function<void(const StepRun&)>& on_step)
-      : m_config(config),
-        m_book(book),
-        m_options(options),
-        m_on_step(on_step),
-        m_vars(initial_vars(), options.now) {}
+      : m_config(config), m_book(book), m_options(options), m_on_step(on_step) {}
 
   RunReport run() {
     const auto start = Clock::now();
-    m_report.runbook = m_book.name;
-    m_report.dry_run = m_options.dry_run;
-    m_report.started = now_utc();
-    m_report.run_id = now_utc("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
-    m_vars.set("run_id", m_report.run_id);
-    if (!m_options.sets.contains("release")) {
-      m_vars.set("release", m_book.release.empty() ? m_report.run_id
-                                                   : m_vars.resolve(m_book.release, {}, false));
-    }
-    m_report.release = m_vars.values().at("release");
-    check_before_running();
-
+    check_run(m_book, m_options);
     std::optional<RunLock> lock;
+    std::optional<RunReport> earlier;
     if (!m_options.dry_run) {
       lock.emplace(m_config.state_dir, "runbook.lock", "ferry run");
-      m_dir = m_config.state_dir / "runbooks" / m_report.run_id;
+      if (m_options.resume)
+        earlier = resumable();
+    }
+    m_from = m_options.from;
+    m_only = m_options.only;
+    if (earlier) {
+      m_earlier = std::move(*earlier);
+      m_report.run_id = m_earlier->run_id;
+      m_report.started = m_earlier->started;
+      m_report.started_at = m_earlier->started_at;
+      if (m_from.empty() && m_only.empty()) {
+        m_from = m_earlier_from;
+        m_only = m_earlier_only;
+      }
+      check_half_run();
+    } else {
+      m_report.run_id = m_options.run_id.empty() ? new_run_id() : m_options.run_id;
+      m_report.started = now_utc();
+      m_report.started_at = epoch_now();
+    }
+    m_report.runbook = m_book.name;
+    m_report.dry_run = m_options.dry_run;
+    const auto started = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(m_report.started_at)));
+    m_vars.emplace(initial_vars(), m_earlier ? started : m_options.now);
+    m_vars->set("run_id", m_report.run_id);
+    if (m_earlier) {
+      m_vars->set("release", m_earlier->release);
+    } else if (!m_options.sets.contains("release")) {
+      m_vars->set("release",
+                  m_book.release.empty() ? m_report.run_id : m_vars->resolve(m_book.release, {}));
+    }
+    m_report.release = m_vars->values().at("release");
+
+    if (!m_options.dry_run) {
+      m_dir = run_folder(m_config.state_dir, m_report.run_id);
       std::filesystem::create_directories(m_dir);
       m_report.journal = m_dir / "journal.json";
       write_file_atomically(m_config.state_dir / "runbooks" / "last", m_report.run_id + "\n");
+      m_report.status = "running";
       journal();
     }
 
-    bool started = m_options.from.empty();
-    bool failed = false;
+    bool failed = m_earlier && !m_earlier->failed_step.empty();
+    if (failed)
+      m_report.failed_step = m_earlier->failed_step;
+    bool reached = m_from.empty();
     for (const RunbookStep& step : m_book.steps) {
-      started = started || step.name == m_options.from;
-      const bool chosen = started && (m_options.only.empty() ||
-                                      std::find(m_options.only.begin(), m_options.only.end(),
-                                                step.name) != m_options.only.end());
-      if (!chosen || failed) {
-        StepRun skipped{.name = step.name, .kind = step.kind, .outcome = Outcome::skipped};
-        m_report.steps.push_back(std::move(skipped));
+      reached = reached || step.name == m_from;
+      const StepRun* before = earlier_step(step.name, false);
+      if (before && finished(before->outcome)) {
+        adopt(*before, &step);
         continue;
       }
-      const StepRun& done = run_step(step, false, false);
+      const bool chosen = reached && (m_only.empty() || std::find(m_only.begin(), m_only.end(),
+                                                                  step.name) != m_only.end());
+      if (!chosen || failed) {
+        m_report.steps.push_back(
+            StepRun{.name = step.name, .kind = step.kind, .outcome = Outcome::skipped});
+        continue;
+      }
+      const StepRun& done = run_step(step, false, false, before);
       if (done.outcome == Outcome::failed && !step.continue_on_error) {
         failed = true;
         m_report.failed_step = step.name;
       }
     }
     if (failed) {
-      for (const RunbookStep& step : m_book.on_failure)
-        run_step(step, true, false);
+      for (const RunbookStep& step : m_book.on_failure) {
+        const StepRun* before = earlier_step(step.name, true);
+        if (before && finished(before->outcome))
+          adopt(*before, &step);
+        else
+          run_step(step, true, false, before);
+      }
       maintenance_off_after_failure();
       m_report.outcome = Outcome::failed;
     } else {
       m_report.outcome = m_options.dry_run ? Outcome::planned : Outcome::ok;
     }
     m_report.outage_seconds = outage();
-    m_report.seconds = seconds_since(start);
-    if (!m_options.dry_run)
+    m_report.seconds = seconds_since(start) + (m_earlier ? m_earlier->seconds : 0);
+    if (!m_options.dry_run) {
+      m_report.status = "finished";
       journal();
+    }
     return m_report;
   }
 
@@ -188,90 +171,195 @@ class Runner {
     return vars;
   }
 
-  // Refusals that must come before anything runs.
-  void check_before_running() const {
-    const auto named = [](const std::vector<RunbookStep>& steps, const std::string& name) {
-      return std::any_of(steps.begin(), steps.end(),
-                         [&](const RunbookStep& s) { return s.name == name; });
-    };
-    if (!m_options.from.empty() && !named(m_book.steps, m_options.from))
-      throw Error(ErrorKind::usage,
-                  "--from: runbook " + m_book.name + " has no step '" + m_options.from + "'");
-    for (const std::string& name : m_options.only) {
-      if (!named(m_book.steps, name))
-        throw Error(ErrorKind::usage,
-                    "--only: runbook " + m_book.name + " has no step '" + name + "'");
+  // The last run, when it can be continued; nullopt (with a note) when a new run starts.
+  std::optional<RunReport> resumable() {
+    const std::optional<RunReport> last = read_run(m_config.state_dir, "last");
+    if (!last) {
+      m_report.resume_note = "no earlier run to resume: starting a new run";
+      return std::nullopt;
     }
-    for (const std::string& name : m_options.allow_danger) {
-      if (!named(m_book.steps, name) && !named(m_book.on_failure, name))
-        throw Error(ErrorKind::usage,
-                    "--allow-danger: runbook " + m_book.name + " has no step '" + name + "'");
+    if (last->status == "finished") {
+      m_report.resume_note = "the last run (" + last->run_id + " of runbook " + last->runbook +
+                             ") reached its end (" + to_string(last->outcome) +
+                             "): starting a new run";
+      return std::nullopt;
     }
-    if (m_options.dry_run)
-      return;
-    for (const auto* list : {&m_book.steps, &m_book.on_failure}) {
-      for (const RunbookStep& s : *list) {
-        if (s.danger && std::find(m_options.allow_danger.begin(), m_options.allow_danger.end(),
-                                  s.name) == m_options.allow_danger.end()) {
-          throw Error(ErrorKind::usage,
-                      "step '" + s.name + "' (" + s.file.string() + ":" + std::to_string(s.line) +
-                          ") is marked danger: nothing was run; name it in --allow-danger " +
-                          shell_quote(s.name) + " to run it");
-        }
-        if (s.kind == StepKind::confirm && !m_options.yes && ::isatty(0) == 0) {
-          throw Error(ErrorKind::usage, "step '" + s.name +
-                                            "' asks for a confirmation and there is no "
-                                            "terminal: nothing was run; pass --yes to confirm");
-        }
+    if (last->runbook != m_book.name) {
+      throw Error(ErrorKind::usage, "the last run (" + last->run_id + ") is of runbook " +
+                                        last->runbook + " and did not reach its end: ferry run " +
+                                        last->runbook + " --resume continues it");
+    }
+    const nlohmann::json doc = read_journal_json(last->journal);
+    m_earlier_from = doc.value("from", std::string());
+    if (doc.contains("only"))
+      m_earlier_only = doc["only"].get<std::vector<std::string>>();
+    m_report.resume_note =
+        "resuming run " + last->run_id + ", interrupted" +
+        (last->running_step.empty() ? "" : " in step '" + last->running_step + "'");
+    return last;
+  }
+
+  static nlohmann::json read_journal_json(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    return nlohmann::json::parse(in);
+  }
+
+  const StepRun* earlier_step(const std::string& name, bool on_failure) const {
+    if (!m_earlier)
+      return nullptr;
+    for (const StepRun& s : m_earlier->steps) {
+      if (s.name == name && s.on_failure == on_failure && !s.automatic)
+        return &s;
+    }
+    return nullptr;
+  }
+
+  // A step that may have half-run in the interrupted run, on a target, runs again only when
+  // its kind can (or the user named it in --from): otherwise nothing runs.
+  void check_half_run() const {
+    for (const StepRun& s : m_earlier->steps) {
+      if (s.outcome != Outcome::running)
+        continue;
+      const RunbookStep* step = find_step(s.name, s.on_failure);
+      if (step == nullptr || step->idempotent.value_or(is_idempotent(step->kind)) ||
+          m_from == step->name || (!s.on_failure && before_from(step->name)))
+        continue;
+      for (const TargetRun& t : s.targets) {
+        if (t.outcome != Outcome::running && t.outcome != Outcome::failed)
+          continue;
+        const std::string next = next_step(step->name);
+        throw Error(ErrorKind::failure,
+                    "step '" + step->name + "' (" + to_string(step->kind) + ", " +
+                        step->file.string() + ":" + std::to_string(step->line) +
+                        ") may have half-run on " + t.target + " when run " + m_earlier->run_id +
+                        " was interrupted, and a step of its kind is not known to be safe to run "
+                        "twice: nothing was run. Look at " +
+                        t.target + (t.output.empty() ? "" : " (output: " + t.output + ")") +
+                        ", then ferry run " + m_book.name + " --resume --from " +
+                        transfer::shell_quote(step->name) + " to run it again" +
+                        (next.empty() ? ""
+                                      : ", or --resume --from " + transfer::shell_quote(next) +
+                                            " to go on after it") +
+                        " (idempotent: true on the step makes this automatic)");
       }
     }
   }
 
+  // Whether a main step comes before --from (and so will not run).
+  bool before_from(const std::string& name) const {
+    if (m_from.empty())
+      return false;
+    for (const RunbookStep& s : m_book.steps) {
+      if (s.name == m_from)
+        return false;
+      if (s.name == name)
+        return true;
+    }
+    return false;
+  }
+
+  const RunbookStep* find_step(const std::string& name, bool on_failure) const {
+    for (const RunbookStep& s : on_failure ? m_book.on_failure : m_book.steps) {
+      if (s.name == name)
+        return &s;
+    }
+    return nullptr;
+  }
+
+  std::string next_step(const std::string& name) const {
+    for (std::size_t i = 0; i + 1 < m_book.steps.size(); ++i) {
+      if (m_book.steps[i].name == name)
+        return m_book.steps[i + 1].name;
+    }
+    return {};
+  }
+
+  // A step the interrupted run finished: reported as it was, and its maintenance counted.
+  void adopt(const StepRun& before, const RunbookStep* step) {
+    StepRun copy = before;
+    copy.earlier = true;
+    m_report.steps.push_back(copy);
+    if (step != nullptr && step->kind == StepKind::maintenance) {
+      for (const TargetRun& t : before.targets)
+        note_maintenance(*step, before.action, t);
+    }
+  }
+
+  void note_maintenance(const RunbookStep& step, const std::string& action, const TargetRun& t) {
+    if (action == "on" && t.outcome != Outcome::skipped && t.outcome != Outcome::planned)
+      m_maintenance_on.insert(MaintenanceKey{&step, t.target});
+    else if (action == "off" && t.outcome == Outcome::ok)
+      clear_maintenance(step, t.target);
+  }
+
+  std::filesystem::path output_file(std::size_t index, const RunbookStep& step,
+                                    const std::string& target) const {
+    return m_dir / (std::to_string(index + 1) + "-" + file_safe(step.name) + "-" +
+                    file_safe(target) + ".log");
+  }
+
+  StepContext context(const std::filesystem::path& output) const {
+    return StepContext{
+        .config = m_config, .book = m_book, .vars = *m_vars, .report = m_report, .output = output};
+  }
+
   const StepRun& run_step(const RunbookStep& step, bool on_failure, bool automatic,
+                          const StepRun* partial,
                           const std::vector<std::vector<Target>>* only_targets = nullptr,
                           const std::string& value = {}) {
     StepRun run{
         .name = step.name, .kind = step.kind, .on_failure = on_failure, .automatic = automatic};
     run.started = now_utc();
+    run.started_at = epoch_now();
     const auto start = Clock::now();
     const auto groups = only_targets ? *only_targets : resolve_targets(m_config, step.on);
     const std::string& step_value = value.empty() ? step.value : value;
-    if (step.kind == StepKind::maintenance && step_value == "on" && !m_options.dry_run) {
-      if (!m_outage_start)
-        m_outage_start = Clock::now();
-    }
-    for (const auto& group : groups) {
-      const std::size_t first = run.targets.size();
-      run.targets.resize(first + group.size());
-      const bool failed_before =
-          std::any_of(run.targets.begin(), run.targets.begin() + static_cast<long>(first),
-                      [](const TargetRun& t) { return t.outcome == Outcome::failed; });
-      if (failed_before) {
-        // A failed group stops the step: later groups are not touched.
+    if (step.kind == StepKind::maintenance)
+      run.action = step_value;
+    run.outcome = Outcome::running;
+    if (runs_whole_step(step.kind)) {
+      run_whole(step, groups, run);
+    } else {
+      for (const auto& group : groups) {
+        const std::size_t first = run.targets.size();
+        run.targets.resize(first + group.size());
+        const bool failed_before =
+            std::any_of(run.targets.begin(), run.targets.begin() + static_cast<long>(first),
+                        [](const TargetRun& t) { return t.outcome == Outcome::failed; });
         for (std::size_t i = 0; i < group.size(); ++i)
-          run.targets[first + i] = TargetRun{.target = group[i].name, .outcome = Outcome::skipped};
-        continue;
+          run.targets[first + i] =
+              TargetRun{.target = group[i].name,
+                        .outcome = failed_before ? Outcome::skipped : Outcome::planned};
+        // A failed group stops the step: later groups are not touched.
+        if (failed_before)
+          continue;
+        for_each_target(group.size(), m_config.concurrency, [&](std::size_t i) {
+          TargetRun& slot = run.targets[first + i];
+          if (const TargetRun* done = done_before(partial, group[i].name)) {
+            slot = *done;
+            return;
+          }
+          {
+            std::lock_guard lock(m_mutex);
+            slot.outcome = Outcome::running;
+            slot.started = now_utc();
+            if (!m_options.dry_run)
+              journal_locked(&run);
+          }
+          TargetRun result = run_target(step, step_value, group[i], m_report.steps.size());
+          std::lock_guard lock(m_mutex);
+          slot = std::move(result);
+          if (step.kind == StepKind::maintenance)
+            note_maintenance(step, step_value, slot);
+          if (!m_options.dry_run)
+            journal_locked(&run);
+        });
       }
-      for_each_target(group.size(), m_config.concurrency, [&](std::size_t i) {
-        run.targets[first + i] = run_target(step, step_value, group[i], m_report.steps.size());
-        std::lock_guard lock(m_mutex);
-        if (step.kind == StepKind::maintenance) {
-          const MaintenanceKey key{&step, group[i].name};
-          if (step_value == "on")
-            m_maintenance_on.insert(key);
-          else if (run.targets[first + i].outcome == Outcome::ok)
-            clear_maintenance(step, group[i].name);
-        }
-        if (!m_options.dry_run)
-          journal_locked(&run);
-      });
     }
     run.seconds = seconds_since(start);
     const bool any_failed = std::any_of(run.targets.begin(), run.targets.end(),
                                         [](const auto& t) { return t.outcome == Outcome::failed; });
     run.outcome = m_options.dry_run ? Outcome::planned : any_failed ? Outcome::failed : Outcome::ok;
-    if (step.kind == StepKind::maintenance && step_value == "off" && !m_options.dry_run)
-      m_outage_end = Clock::now();
     m_report.steps.push_back(std::move(run));
     if (!m_options.dry_run)
       journal();
@@ -280,51 +368,143 @@ class Runner {
     return m_report.steps.back();
   }
 
-  // Turning maintenance off by the same means clears what an `on` step set on that target.
+  static const TargetRun* done_before(const StepRun* partial, const std::string& target) {
+    if (partial == nullptr)
+      return nullptr;
+    for (const TargetRun& t : partial->targets) {
+      if (t.target == target && t.outcome == Outcome::ok)
+        return &t;
+    }
+    return nullptr;
+  }
+
+  // Kinds that run once over all their targets (ferry's own sync, push and releases).
+  void run_whole(const RunbookStep& step, const std::vector<std::vector<Target>>& groups,
+                 StepRun& run) {
+    std::vector<Target> targets;
+    for (const auto& g : groups)
+      targets.insert(targets.end(), g.begin(), g.end());
+    const std::filesystem::path output = output_file(m_report.steps.size(), step, "all");
+    const StepContext ctx = context(output);
+    const std::string detail = describe_whole(ctx, step, targets);
+    for (const Target& t : targets)
+      run.targets.push_back(TargetRun{.target = t.name, .started = now_utc(), .detail = detail});
+    if (m_options.dry_run)
+      return;
+    for (TargetRun& t : run.targets)
+      t.outcome = Outcome::running;
+    journal_with(&run);
+    auto backoff = step.backoff;
+    const auto start = Clock::now();
+    for (int attempt = 0; attempt <= step.retries; ++attempt) {
+      std::vector<TargetRun> results;
+      try {
+        results = execute_whole(ctx, step, targets);
+      } catch (const std::exception& e) {
+        for (const Target& t : targets)
+          results.push_back(
+              TargetRun{.target = t.name, .outcome = Outcome::failed, .detail = e.what()});
+      }
+      for (std::size_t i = 0; i < results.size() && i < run.targets.size(); ++i) {
+        run.targets[i].outcome = results[i].outcome;
+        run.targets[i].detail = results[i].detail;
+        run.targets[i].attempts = attempt + 1;
+        run.targets[i].seconds = seconds_since(start);
+        if (std::filesystem::exists(output))
+          run.targets[i].output = output.string();
+      }
+      const bool failed = std::any_of(results.begin(), results.end(), [](const TargetRun& t) {
+        return t.outcome == Outcome::failed;
+      });
+      if (!failed || attempt == step.retries)
+        break;
+      spdlog::warn("{}: failed on some targets; trying again in {:.1f}s", step.name,
+                   backoff.count() / 1000.0);
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+    }
+  }
+
+  // Turning maintenance off by the same means (the same flag, or SQL, or a command) clears
+  // what an `on` step set on that target.
   void clear_maintenance(const RunbookStep& off, const std::string& target) {
     std::erase_if(m_maintenance_on, [&](const MaintenanceKey& k) {
-      return k.target == target && k.step->params == off.params;
+      return k.target == target && maintenance_means(*k.step) == maintenance_means(off);
     });
+  }
+
+  // The step that turns maintenance off for an `on` step's target after a failure: the
+  // runbook's own `maintenance: off` step by the same means on that target, else (a flag)
+  // the `on` step itself with off.
+  const RunbookStep* off_step_for(const RunbookStep& on, const std::string& target) const {
+    for (const RunbookStep& s : m_book.steps) {
+      if (s.kind != StepKind::maintenance || s.value != "off" ||
+          maintenance_means(s) != maintenance_means(on))
+        continue;
+      for (const auto& group : resolve_targets(m_config, s.on)) {
+        for (const Target& t : group) {
+          if (t.name == target)
+            return &s;
+        }
+      }
+    }
+    return on.params.contains("flag") ? &on : nullptr;
   }
 
   // What a failed release must not leave behind: maintenance still on after the fail-back
   // steps ran is turned off, by the same means that turned it on.
   void maintenance_off_after_failure() {
+    // A resumed fail-back: the automatic steps the interrupted run finished count.
+    if (m_earlier) {
+      for (const StepRun& s : m_earlier->steps) {
+        if (!s.automatic || !finished(s.outcome))
+          continue;
+        const std::string name = s.name.substr(0, s.name.size() - std::strlen(k_automatic_suffix));
+        if (const RunbookStep* off = find_step(name, false)) {
+          adopt(s, nullptr);
+          for (const TargetRun& t : s.targets)
+            note_maintenance(*off, "off", t);
+        }
+      }
+    }
     std::map<const RunbookStep*, std::vector<Target>> still_on;
     for (const MaintenanceKey& k : m_maintenance_on) {
+      const RunbookStep* off = off_step_for(*k.step, k.target);
+      if (off == nullptr) {
+        spdlog::error("{}: maintenance is still on ({}): no maintenance off step turns it off",
+                      k.target, k.step->name);
+        continue;
+      }
       for (const auto& group : resolve_targets(m_config, k.step->on)) {
         for (const Target& t : group) {
           if (t.name == k.target)
-            still_on[k.step].push_back(t);
+            still_on[off].push_back(t);
         }
       }
     }
     for (auto& [step, targets] : still_on) {
       RunbookStep off = *step;
-      off.name = step->name + " (off, automatic)";
+      off.name = step->name + k_automatic_suffix;
       off.retries = std::max(off.retries, 2);
       const std::vector<std::vector<Target>> groups{targets};
-      run_step(off, true, true, &groups, "off");
+      run_step(off, true, true, nullptr, &groups, "off");
     }
   }
 
+  // From the start of the first `maintenance: on` to the end of the last `maintenance: off`.
   std::optional<double> outage() const {
-    if (!m_outage_start || !m_outage_end || *m_outage_end < *m_outage_start)
+    std::optional<double> start, end;
+    for (const StepRun& s : m_report.steps) {
+      if (s.kind != StepKind::maintenance || !finished(s.outcome))
+        continue;
+      if (s.action == "on" && !start)
+        start = s.started_at;
+      if (s.action == "off")
+        end = s.started_at + s.seconds;
+    }
+    if (!start || !end || *end < *start)
       return std::nullopt;
-    return std::chrono::duration<double>(*m_outage_end - *m_outage_start).count();
-  }
-
-  std::vector<std::string> step_env(const RunbookStep& step, const Target& t) const {
-    std::vector<std::string> env = {"FERRY_RUN_ID=" + m_report.run_id,
-                                    "FERRY_RELEASE=" + m_report.release,
-                                    "FERRY_RUNBOOK=" + m_book.name, "FERRY_STEP=" + step.name};
-    if (t.tenant)
-      env.push_back("FERRY_TENANT=" + t.name);
-    if (t.node)
-      env.push_back("FERRY_NODE=" + t.name);
-    if (!t.group.empty())
-      env.push_back("FERRY_GROUP=" + t.group);
-    return env;
+    return *end - *start;
   }
 
   TargetRun run_target(const RunbookStep& step, const std::string& value, const Target& t,
@@ -332,9 +512,10 @@ class Runner {
     TargetRun out{.target = t.name};
     out.started = now_utc();
     const auto start = Clock::now();
-    const VarScope scope = scope_of(t);
+    const std::filesystem::path output = output_file(index, step, t.name);
+    const StepContext ctx = context(output);
     try {
-      out.detail = describe(step, value, t, scope);
+      out.detail = describe(ctx, step, value, t);
       if (m_options.dry_run) {
         out.outcome = Outcome::planned;
         return out;
@@ -343,20 +524,23 @@ class Runner {
       for (int attempt = 0; attempt <= step.retries; ++attempt) {
         out.attempts = attempt + 1;
         std::string why;
-        const std::filesystem::path output =
-            m_dir / (std::to_string(index + 1) + "-" + file_safe(step.name) + "-" +
-                     file_safe(t.name) + ".log");
-        if (execute(step, value, t, scope, output, why)) {
+        bool ok = false;
+        try {
+          ok = step.kind == StepKind::confirm && m_options.yes
+                   ? true
+                   : execute(ctx, step, value, t, why, out.previous);
+        } catch (const std::exception& e) {
+          why = t.tenant ? t.tenant->endpoint.scrub(e.what()) : e.what();
+        }
+        if (std::filesystem::exists(output))
+          out.output = output.string();
+        if (ok) {
           out.outcome = Outcome::ok;
-          out.detail.clear();
-          if (std::filesystem::exists(output))
-            out.output = output.string();
+          out.detail = why;  // a note, if any (e.g. nothing to revert)
           break;
         }
         out.outcome = Outcome::failed;
         out.detail = why;
-        if (std::filesystem::exists(output))
-          out.output = output.string();
         if (attempt < step.retries) {
           spdlog::warn("{}: {}: {}; trying again in {:.1f}s", step.name, t.name, why,
                        backoff.count() / 1000.0);
@@ -372,134 +556,28 @@ class Runner {
     return out;
   }
 
-  // What the step does on the target, with every value resolved but secrets from the
-  // environment left as ${NAME}.
-  std::string describe(const RunbookStep& step, const std::string& value, const Target& t,
-                       const VarScope& scope) const {
-    switch (step.kind) {
-      case StepKind::command: {
-        const auto spec = shell_spec(t, m_vars.resolve(value, scope, true), {});
-        return join_argv(spec) + (spec.cwd.empty() ? "" : " (in " + spec.cwd.string() + ")");
-      }
-      case StepKind::maintenance: {
-        if (step.params.contains("flag")) {
-          const std::string flag = m_vars.resolve(step.params.at("flag"), scope, true);
-          return (value == "on" ? "create " : "remove ") + flag + " under " +
-                 (t.node ? t.node->target : "this machine");
-        }
-        if (step.params.contains("sql")) {
-          return "on " + (t.tenant ? t.tenant->endpoint.redacted() : t.name) + ": " +
-                 m_vars.resolve(step.params.at("sql"), scope, true);
-        }
-        return join_argv(shell_spec(t, m_vars.resolve(step.params.at("run"), scope, true), {}));
-      }
-      case StepKind::confirm:
-        return "ask: " + m_vars.resolve(value, scope, true);
-    }
-    return {};
-  }
-
-  static std::string join_argv(const deploy_hooks::CommandSpec& spec) {
-    std::string out;
-    for (const std::string& a : spec.argv)
-      out += (out.empty() ? "" : " ") +
-             (a.find_first_of(" '\"$;&|") == std::string::npos ? a : shell_quote(a));
-    return out;
-  }
-
-  bool run_shell(const RunbookStep& step, const Target& t, const std::string& text,
-                 const std::filesystem::path& output, std::string& why) const {
-    deploy_hooks::CommandSpec spec = shell_spec(t, text, step_env(step, t));
-    spec.output = output;
-    spec.timeout = step.timeout;
-    const deploy_hooks::CommandOutcome result = deploy_hooks::run_command(spec);
-    if (result.ok())
-      return true;
-    why = result.describe(step.timeout) +
-          (result.tail.empty() ? "" : "; its output ends with:\n" + result.tail);
-    return false;
-  }
-
-  bool execute(const RunbookStep& step, const std::string& value, const Target& t,
-               const VarScope& scope, const std::filesystem::path& output, std::string& why) {
-    switch (step.kind) {
-      case StepKind::command:
-        return run_shell(step, t, m_vars.resolve(value, scope), output, why);
-      case StepKind::maintenance:
-        return maintenance(step, value, t, scope, output, why);
-      case StepKind::confirm:
-        return m_options.yes || confirm(m_vars.resolve(value, scope), why);
-    }
-    return false;
-  }
-
-  bool maintenance(const RunbookStep& step, const std::string& value, const Target& t,
-                   const VarScope& scope, const std::filesystem::path& output, std::string& why) {
-    const bool on = value == "on";
-    if (step.params.contains("run"))
-      return run_shell(step, t, m_vars.resolve(step.params.at("run"), scope), output, why);
-    if (step.params.contains("sql")) {
-      if (t.tenant == nullptr) {
-        why = "maintenance by sql runs on tenants; " + t.name + " is not one";
-        return false;
-      }
-      connectors::connect(t.tenant->endpoint)
-          ->execute({m_vars.resolve(step.params.at("sql"), scope)});
-      return true;
-    }
-    if (t.node == nullptr) {
-      why = "a maintenance flag is set on nodes; " + t.name + " is not one";
-      return false;
-    }
-    const std::string flag = m_vars.resolve(step.params.at("flag"), scope);
-    const transfer::Target node = transfer::parse_target(t.node->target);
-    if (node.kind == transfer::Target::Kind::local) {
-      const std::filesystem::path path = std::filesystem::path(node.root) / flag;
-      if (on) {
-        write_file_atomically(path, "maintenance by ferry run " + m_report.run_id + "\n");
-      } else {
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
-        if (ec) {
-          why = "cannot remove " + path.string() + ": " + ec.message();
-          return false;
-        }
-      }
-      return true;
-    }
-    const std::string quoted = shell_quote(flag);
-    const std::string text = on ? "mkdir -p \"$(dirname " + quoted +
-                                      ")\" && echo \"maintenance by ferry run " + m_report.run_id +
-                                      "\" > " + quoted
-                                : "rm -f " + quoted;
-    return run_shell(step, t, text, output, why);
-  }
-
-  static bool confirm(const std::string& question, std::string& why) {
-    // check_before_running() made sure there is a terminal or --yes.
-    static std::mutex ask;
-    std::lock_guard lock(ask);
-    std::fprintf(stderr, "%s [y/N] ", question.c_str());
-    std::fflush(stderr);
-    char line[64] = {};
-    if (std::fgets(line, sizeof line, stdin) == nullptr || (line[0] != 'y' && line[0] != 'Y')) {
-      why = "not confirmed";
-      return false;
-    }
-    return true;
-  }
-
   void journal() {
     std::lock_guard lock(m_mutex);
     journal_locked(nullptr);
   }
 
+  void journal_with(const StepRun* running) {
+    std::lock_guard lock(m_mutex);
+    journal_locked(running);
+  }
+
   // Rewrites the journal: the steps finished so far, and the one running.
   void journal_locked(const StepRun* running) {
-    nlohmann::json doc = to_json(m_report);
-    doc["status"] = running ? "running" : (m_report.seconds > 0 ? "finished" : "running");
-    if (running)
-      doc["running"] = running->name;
+    RunReport copy = m_report;
+    if (running) {
+      copy.steps.push_back(*running);
+      copy.steps.back().outcome = Outcome::running;
+      copy.running_step = running->name;
+    }
+    nlohmann::json doc = to_json(copy);
+    doc["pid"] = ::getpid();
+    doc["from"] = m_from;
+    doc["only"] = m_only;
     write_file_atomically(m_report.journal, doc.dump(2) + "\n");
   }
 
@@ -507,16 +585,71 @@ class Runner {
   const Runbook& m_book;
   const RunOptions& m_options;
   const std::function<void(const StepRun&)>& m_on_step;
-  Variables m_vars;
+  std::optional<Variables> m_vars;
+  std::optional<RunReport> m_earlier;  // the interrupted run that --resume continues
+  std::string m_earlier_from;
+  std::vector<std::string> m_earlier_only;
+  std::string m_from;               // --from of this run (or of the one it resumes)
+  std::vector<std::string> m_only;  // --only, likewise
   RunReport m_report;
   std::filesystem::path m_dir;
   std::mutex m_mutex;  // guards m_maintenance_on and journal writes
   std::set<MaintenanceKey> m_maintenance_on;
-  std::optional<Clock::time_point> m_outage_start;
-  std::optional<Clock::time_point> m_outage_end;
 };
 
 }  // namespace
+
+void check_run(const Runbook& book, const RunOptions& options) {
+  if (!options.from.empty() && !named(book.steps, options.from))
+    throw Error(ErrorKind::usage,
+                "--from: runbook " + book.name + " has no step '" + options.from + "'");
+  for (const std::string& name : options.only) {
+    if (!named(book.steps, name))
+      throw Error(ErrorKind::usage, "--only: runbook " + book.name + " has no step '" + name + "'");
+  }
+  for (const std::string& name : options.allow_danger) {
+    if (!named(book.steps, name) && !named(book.on_failure, name))
+      throw Error(ErrorKind::usage,
+                  "--allow-danger: runbook " + book.name + " has no step '" + name + "'");
+  }
+  if (options.dry_run)
+    return;
+  const bool terminal = !options.detached && ::isatty(0) != 0;
+  // The steps this run may run: those --from and --only choose, and every fail-back step.
+  std::vector<const RunbookStep*> may_run;
+  bool reached = options.from.empty();
+  for (const RunbookStep& s : book.steps) {
+    reached = reached || s.name == options.from;
+    if (reached && (options.only.empty() || std::find(options.only.begin(), options.only.end(),
+                                                      s.name) != options.only.end()))
+      may_run.push_back(&s);
+  }
+  for (const RunbookStep& s : book.on_failure)
+    may_run.push_back(&s);
+  for (const RunbookStep* step : may_run) {
+    const RunbookStep& s = *step;
+    if (s.danger && std::find(options.allow_danger.begin(), options.allow_danger.end(), s.name) ==
+                        options.allow_danger.end()) {
+      throw Error(ErrorKind::usage,
+                  "step '" + s.name + "' (" + s.file.string() + ":" + std::to_string(s.line) +
+                      ") is marked danger: nothing was run; name it in --allow-danger " +
+                      transfer::shell_quote(s.name) + " to run it");
+    }
+    if (s.kind == StepKind::confirm && !options.yes && !terminal) {
+      throw Error(ErrorKind::usage, "step '" + s.name +
+                                        "' asks for a confirmation and there is no "
+                                        "terminal: nothing was run; pass --yes to confirm");
+    }
+  }
+}
+
+std::string new_run_id() {
+  return now_utc("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
+}
+
+std::filesystem::path run_folder(const std::filesystem::path& state_dir, const std::string& id) {
+  return state_dir / "runbooks" / id;
+}
 
 const char* to_string(Outcome outcome) noexcept {
   switch (outcome) {
@@ -528,6 +661,8 @@ const char* to_string(Outcome outcome) noexcept {
       return "skipped";
     case Outcome::planned:
       return "planned";
+    case Outcome::running:
+      return "running";
   }
   return "failed";
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,12 +30,17 @@ class Variables {
   // The text with every variable replaced. With `display`, values from the environment stay
   // written as ${NAME}, so reports, journals and dry runs never show a secret kept there.
   // Throws Error(config) naming an undefined variable.
-  std::string resolve(std::string_view text, const VarScope& scope, bool display = false) const;
+  // A value from vars: or --set may itself name variables (`--account ${tenant}`): they are
+  // resolved in turn, up to a depth that stops a variable naming itself.
+  std::string resolve(std::string_view text, const VarScope& scope, bool display = false) const {
+    return resolve(text, scope, display, 0);
+  }
 
   void set(const std::string& name, std::string value) { m_values[name] = std::move(value); }
   const std::map<std::string, std::string>& values() const { return m_values; }
 
  private:
+  std::string resolve(std::string_view text, const VarScope& scope, bool display, int depth) const;
   std::optional<std::string> lookup(const std::string& name, const VarScope& scope) const;
 
   std::map<std::string, std::string> m_values;
@@ -48,6 +54,16 @@ struct VariableUse {
 };
 // Every ${...} in `text`; std::nullopt when a ${ is not closed.
 std::optional<std::vector<VariableUse>> variables_in(std::string_view text);
+
+// A disk-check margin: bytes ("500M", "2G", "1048576") or a share of the new bytes ("20%").
+struct Margin {
+  std::uint64_t bytes = 0;
+  double percent = 0;
+  std::uint64_t of(std::uint64_t new_bytes) const {
+    return bytes + static_cast<std::uint64_t>(static_cast<double>(new_bytes) * percent / 100);
+  }
+};
+std::optional<Margin> parse_margin(std::string_view text);
 
 // The names ferry itself defines in every run or step.
 bool is_builtin_variable(std::string_view name) noexcept;

@@ -65,6 +65,9 @@ std::string ssh_config() {
 std::string mysql_url() {
   return server_url("FERRY_TEST_MYSQL");
 }
+std::string server_setting(const std::string& key) {
+  return server_url(key);
+}
 
 std::string with_database(const std::string& url, const std::string& database) {
   const auto scheme_end = url.find("://");

@@ -32,6 +32,10 @@ std::string mysql_url();
 std::string ssh_url();
 std::string ssh_config();
 
+// Any other setting of the test servers (FERRY_TEST_DNS, FERRY_TEST_AWS_ENDPOINT, ...), from
+// the environment or the env file in the same way. Throws when neither names it.
+std::string server_setting(const std::string& key);
+
 // `url` with its database replaced.
 std::string with_database(const std::string& url, const std::string& database);
 

@@ -1,6 +1,6 @@
 // ferry.yaml: the master, the tenants and their groups, the sync policy, the windows, the
-// state directory, the nodes that releases are pushed to (docs/config.md). Hooks and runbooks
-// are reserved for later.
+// state directory, the nodes that releases are pushed to, the AWS settings of the deploy hooks
+// (docs/config.md). Runbooks are read by runbook.hpp from the same file.
 #pragma once
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ferry/common/endpoint.hpp"
+#include "ferry/deploy_hooks/aws.hpp"
 #include "ferry/engine/data_sync.hpp"
 
 namespace ferry::engine {
@@ -64,6 +65,7 @@ struct Config {
   std::filesystem::path state_dir;
 
   std::vector<Node> nodes;
+  deploy_hooks::AwsSettings aws;  // aws: profile, region, endpoint_url
 
   // The tenant or master called `name`, or nullptr.
   const NamedEndpoint* find(std::string_view name) const noexcept;
