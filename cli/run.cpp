@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -64,16 +66,35 @@ std::vector<std::string> own_argv() {
   return out;
 }
 
+// The id a --background run will have: the interrupted run it resumes, or a new one.
+std::string background_id(const engine::Config& config, const engine::Runbook& book, bool resume) {
+  if (resume) {
+    const auto last = engine::read_run(config.state_dir, "last");
+    if (last && last->status != "finished" && last->runbook == book.name)
+      return last->run_id;
+  }
+  return engine::new_run_id();
+}
+
 // Starts the same command again, detached (a session of its own, no terminal), with its
-// output in the run's folder, and returns the run id it will use.
+// output in the run's folder, and waits until it has taken the lock and written its journal:
+// a run that cannot start (another run holds the lock, a server is unreachable) fails here,
+// on the terminal, with its own words.
 std::string start_in_background(const engine::Config& config, const engine::Runbook& book,
                                 engine::RunOptions options) {
   options.detached = true;
   engine::check_run(book, options);
-  const std::string id = engine::new_run_id();
+  const std::string id = background_id(config, book, options.resume);
   const std::filesystem::path dir = engine::run_folder(config.state_dir, id);
   std::filesystem::create_directories(dir);
   const std::filesystem::path log = dir / "run.log";
+  const std::filesystem::path journal = dir / "journal.json";
+  const auto journal_time = [&] {
+    std::error_code ec;
+    const auto t = std::filesystem::last_write_time(journal, ec);
+    return ec ? std::filesystem::file_time_type::min() : t;
+  };
+  const auto before = journal_time();
   std::vector<std::string> argv;
   for (const std::string& a : own_argv()) {
     if (a != "--background")
@@ -99,6 +120,18 @@ std::string start_in_background(const engine::Config& config, const engine::Runb
   if (rc != 0)
     throw Error(ErrorKind::failure,
                 std::string("cannot start the run in the background: ") + std::strerror(rc));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (journal_time() == before) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      std::ifstream in(log);
+      const std::string said((std::istreambuf_iterator<char>(in)), {});
+      throw Error(ErrorKind::failure, "the background run did not start:\n" + said);
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      break;  // still starting (a slow server): it goes on, and its log says how
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   return id;
 }
 
@@ -130,13 +163,6 @@ ExitCode run_runbook(const RunArgs& args) {
 }
 
 // ---- ferry runs ----
-
-std::string duration_text(double seconds) {
-  const long s = static_cast<long>(seconds + 0.5);
-  return s < 60 ? std::to_string(s) + "s"
-                : std::to_string(s / 3600) + "h" + (s / 60 % 60 < 10 ? "0" : "") +
-                      std::to_string(s / 60 % 60) + "m";
-}
 
 ExitCode list_runs(bool json) {
   const auto runs = engine::list_runs(config().state_dir);
@@ -171,7 +197,7 @@ ExitCode list_runs(bool json) {
     std::printf("%-*s  %-*s  %-11s  %-8s  %-20s  %8s  %s\n", static_cast<int>(id_w),
                 r.run_id.c_str(), static_cast<int>(book_w), r.runbook.c_str(), r.status.c_str(),
                 running ? "-" : engine::to_string(r.outcome), r.started.c_str(),
-                running ? "-" : duration_text(r.seconds).c_str(), r.release.c_str());
+                running ? "-" : engine::duration_text(r.seconds).c_str(), r.release.c_str());
   }
   return ExitCode::ok;
 }
@@ -202,7 +228,8 @@ ExitCode show_run(const std::string& id, bool follow, bool json) {
         if (s.outcome == engine::Outcome::running)
           break;
         std::cerr << (s.on_failure ? "on failure: " : "") << s.name << ": "
-                  << engine::to_string(s.outcome) << " (" << duration_text(s.seconds) << ")\n";
+                  << engine::to_string(s.outcome) << " (" << engine::duration_text(s.seconds)
+                  << ")\n";
       }
       if (run->status != "running" || std::chrono::steady_clock::now() > deadline)
         break;

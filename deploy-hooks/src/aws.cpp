@@ -14,18 +14,6 @@ namespace {
 
 // A word as a POSIX shell reads it back: as is when every character is one no shell treats
 // specially, else in single quotes (a quote inside becomes '\'').
-std::string shell_word(const std::string& word) {
-  const bool plain = !word.empty() && word.find_first_not_of(
-                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                          "0123456789_@%+=:,./-") == std::string::npos;
-  if (plain)
-    return word;
-  std::string out = "'";
-  for (const char c : word)
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 }  // namespace
 
 ScratchFile::ScratchFile(const std::filesystem::path& log, const std::string& suffix) {
@@ -87,13 +75,6 @@ std::vector<std::string> aws_argv(const AwsSettings& aws, const std::vector<std:
   argv.insert(argv.end(), {"--output", "json"});
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
-}
-
-std::string command_line(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const std::string& arg : argv)
-    line += (line.empty() ? "" : " ") + shell_word(arg);
-  return line;
 }
 
 nlohmann::json aws_call(const AwsSettings& aws, const std::vector<std::string>& args,

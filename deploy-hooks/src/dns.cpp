@@ -141,9 +141,12 @@ std::string nsupdate_script(const Rfc2136Server& server, const DnsRecord& record
 }
 
 std::vector<std::string> rfc2136_switch(const Rfc2136Server& server, const DnsRecord& record,
-                                        const DnsWait& wait, const std::filesystem::path& log) {
+                                        const DnsWait& wait, const std::filesystem::path& log,
+                                        std::vector<std::string>* replaced) {
   const std::vector<std::string> before =
       dns_query(server.server, server.port, record.name, record.type, log);
+  if (replaced)
+    *replaced = before;
 
   // nsupdate reads its commands from a file; the key stays in key_file.
   const ScratchFile script(log, "nsupdate");
@@ -190,9 +193,12 @@ std::vector<std::vector<std::string>> route53_switch_calls(const Route53Zone& zo
 }
 
 std::vector<std::string> route53_switch(const Route53Zone& zone, const DnsRecord& record,
-                                        const DnsWait& wait, const std::filesystem::path& log) {
+                                        const DnsWait& wait, const std::filesystem::path& log,
+                                        std::vector<std::string>* replaced) {
   const std::vector<std::string> before =
       listed_values(aws_call(zone.aws, list_args(zone, record), log, call_timeout), record);
+  if (replaced)
+    *replaced = before;
   const nlohmann::json change = aws_call(zone.aws, change_args(zone, record), log, call_timeout);
   const std::string id =
       change.value("ChangeInfo", nlohmann::json::object()).value("Id", std::string());

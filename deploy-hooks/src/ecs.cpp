@@ -147,11 +147,14 @@ void ecs_restart(const AwsSettings& aws, const EcsServices& target, const EcsWai
 }
 
 std::map<std::string, int> ecs_scale(const AwsSettings& aws, const EcsServices& target, int desired,
-                                     const EcsWait& wait, const std::filesystem::path& log) {
+                                     const EcsWait& wait, const std::filesystem::path& log,
+                                     std::map<std::string, int>* replaced) {
   const nlohmann::json before = describe(aws, target, log);
   std::map<std::string, int> previous;
   for (const std::string& service : target.services)
     previous[service] = find_service(before, service).value("desiredCount", 0);
+  if (replaced)
+    *replaced = previous;
   for (const std::string& service : target.services)
     aws_call(aws, update_args(target.cluster, service, desired_count(desired)), log, call_timeout);
   wait_stable(aws, target, wait, log);

@@ -25,8 +25,10 @@ std::string seconds(std::chrono::milliseconds d) {
   return std::to_string(std::max<long long>(1, (d.count() + 999) / 1000));
 }
 
-// A webhook's URL carries its secret in the path: messages and logs show only its site.
-std::string webhook_site(const std::string& url) {
+// A webhook's URL carries its secret in the path: messages and logs show only its site
+// (and never a password in it).
+std::string webhook_site(const std::string& raw) {
+  const std::string url = mask_url(raw);
   const std::size_t scheme = url.find("://");
   const std::size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   return path == std::string::npos ? url : url.substr(0, path) + "/...";
@@ -79,7 +81,7 @@ Answer parse_answer(const LoggedRun& run, std::chrono::milliseconds limit) {
 }  // namespace
 
 std::vector<std::string> wait_http_call(const HttpWait& wait) {
-  return get_argv(wait, wait.url, body_placeholder);
+  return get_argv(wait, mask_url(wait.url), body_placeholder);
 }
 
 int wait_http(const HttpWait& wait, const std::filesystem::path& log) {
@@ -114,7 +116,7 @@ int wait_http(const HttpWait& wait, const std::filesystem::path& log) {
 
 std::vector<std::string> notify_call(const std::string& url, const std::string& text) {
   // A real run passes the same JSON as @FILE, so the message is not in the process list.
-  return post_argv(url, nlohmann::json{{"text", text}}.dump(), body_placeholder, {});
+  return post_argv(webhook_site(url), nlohmann::json{{"text", text}}.dump(), body_placeholder, {});
 }
 
 void notify_webhook(const std::string& url, const std::string& text,

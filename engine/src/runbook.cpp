@@ -82,6 +82,31 @@ std::string Variables::resolve(std::string_view text, const VarScope& scope, boo
   return *out;
 }
 
+std::string maintenance_means(const RunbookStep& step) {
+  if (const auto it = step.params.find("flag"); it != step.params.end())
+    return "flag:" + it->second;
+  return step.params.contains("sql") ? "sql" : "run";
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(std::string(text), &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string_view unit = text.substr(used);
+  const double scale = unit == "ms"                  ? 0.001
+                       : unit == "s" || unit.empty() ? 1
+                       : unit == "m"                 ? 60
+                       : unit == "h"                 ? 3600
+                                                     : -1;
+  if (scale < 0 || value < 0)
+    return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(value * scale * 1000));
+}
+
 std::optional<Margin> parse_margin(std::string_view text) {
   if (text.empty())
     return std::nullopt;
@@ -199,22 +224,10 @@ namespace {
 std::chrono::milliseconds duration(const YamlReader& r, const YAML::Node& node,
                                    const std::string& key) {
   const std::string text = r.raw(node, key);
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
+  const auto value = parse_duration(text);
+  if (!value)
     r.fail(node, key, "expected a duration such as 30s, 5m or 1h, got '" + text + "'");
-  }
-  const std::string unit = text.substr(used);
-  const double scale = unit == "ms"                  ? 0.001
-                       : unit == "s" || unit.empty() ? 1
-                       : unit == "m"                 ? 60
-                       : unit == "h"                 ? 3600
-                                                     : -1;
-  if (scale < 0 || value < 0)
-    r.fail(node, key, "expected a duration such as 30s, 5m or 1h, got '" + text + "'");
-  return std::chrono::milliseconds(static_cast<long long>(value * scale * 1000));
+  return *value;
 }
 
 class RunbookLoader {
@@ -293,10 +306,11 @@ class RunbookLoader {
       const RunbookStep& on = book.steps[i];
       if (on.kind != StepKind::maintenance || on.value != "on" || on.params.contains("flag"))
         continue;
-      const std::string means = on.params.contains("sql") ? "sql" : "run";
+      const std::string means = maintenance_means(on);
       const bool has_off =
           std::any_of(book.steps.begin(), book.steps.end(), [&](const RunbookStep& s) {
-            return s.kind == StepKind::maintenance && s.value == "off" && s.params.contains(means);
+            return s.kind == StepKind::maintenance && s.value == "off" &&
+                   maintenance_means(s) == means;
           });
       if (!has_off)
         r.fail(node["steps"][i], prefix + "steps[" + std::to_string(i) + "]",

@@ -172,14 +172,14 @@ int to_int(const std::string& text, const std::string& what) {
   return value;
 }
 
+// A duration value of a step (checked at load unless it names variables).
 std::chrono::milliseconds to_duration(const std::string& text, std::chrono::milliseconds fallback) {
   if (text.empty())
     return fallback;
-  std::size_t used = 0;
-  const double value = std::stod(text, &used);
-  const std::string unit = text.substr(used);
-  const double scale = unit == "ms" ? 0.001 : unit == "m" ? 60 : unit == "h" ? 3600 : 1;
-  return std::chrono::milliseconds(static_cast<long long>(value * scale * 1000));
+  const auto value = parse_duration(text);
+  if (!value)
+    throw Error(ErrorKind::config, "expected a duration such as 30s, 5m or 1h, got '" + text + "'");
+  return *value;
 }
 
 std::chrono::milliseconds or_default(std::chrono::milliseconds given,
@@ -258,9 +258,10 @@ std::string describe_dns(const DnsSwitch& sw) {
   return out;
 }
 
-std::vector<std::string> switch_dns(const DnsSwitch& sw, const std::filesystem::path& log) {
-  return sw.route53 ? deploy_hooks::route53_switch(sw.zone, sw.record, sw.wait, log)
-                    : deploy_hooks::rfc2136_switch(sw.server, sw.record, sw.wait, log);
+std::vector<std::string> switch_dns(const DnsSwitch& sw, const std::filesystem::path& log,
+                                    std::vector<std::string>* replaced = nullptr) {
+  return sw.route53 ? deploy_hooks::route53_switch(sw.zone, sw.record, sw.wait, log, replaced)
+                    : deploy_hooks::rfc2136_switch(sw.server, sw.record, sw.wait, log, replaced);
 }
 
 deploy_hooks::HttpWait http_wait(const RunbookStep& step, const std::string& url,
@@ -297,10 +298,8 @@ const RunbookStep& book_step(const StepContext& ctx, const std::string& name) {
 
 bool revert(const StepContext& ctx, const RunbookStep& step, std::string& why) {
   const StepRun* done = reverted_step(ctx, step);
-  if (done == nullptr) {
-    why.clear();
-    return true;  // nothing changed: nothing to put back
-  }
+  if (done == nullptr)
+    return true;  // the step changed nothing in this run: nothing to put back
   const RunbookStep& original = book_step(ctx, step.value);
   const nlohmann::json previous = nlohmann::json::parse(done->targets.front().previous);
   if (original.kind == StepKind::dns_switch) {
@@ -601,17 +600,39 @@ bool execute(const StepContext& ctx, const RunbookStep& step, const std::string&
                                 ecs_wait(step, vars), ctx.output);
       return true;
     case StepKind::ecs_scale: {
-      const auto before = deploy_hooks::ecs_scale(
-          ctx.config.aws, ecs_services(step, param(step, "cluster"), vars, false),
-          to_int(vars.resolve(value, {}), step.name + ": ecs-scale"), ecs_wait(step, vars),
-          ctx.output);
-      previous = nlohmann::json(before).dump();
+      // What the first try replaced is what a revert puts back, also when a try fails after
+      // the change (a wait that times out) and a retry would read the new counts.
+      std::map<std::string, int> before;
+      try {
+        deploy_hooks::ecs_scale(ctx.config.aws,
+                                ecs_services(step, param(step, "cluster"), vars, false),
+                                to_int(vars.resolve(value, {}), step.name + ": ecs-scale"),
+                                ecs_wait(step, vars), ctx.output, &before);
+      } catch (...) {
+        if (previous.empty() && !before.empty())
+          previous = nlohmann::json(before).dump();
+        throw;
+      }
+      if (previous.empty())
+        previous = nlohmann::json(before).dump();
       return true;
     }
     case StepKind::dns_switch: {
-      const auto before = switch_dns(
-          dns_switch(ctx, step, value, vars.resolve(param(step, "to"), {}), false), ctx.output);
-      previous = nlohmann::json{{"values", before}}.dump();
+      std::vector<std::string> before;
+      bool changed = false;  // past the read of the old values
+      try {
+        before =
+            switch_dns(dns_switch(ctx, step, value, vars.resolve(param(step, "to"), {}), false),
+                       ctx.output, &before);
+        changed = true;
+      } catch (...) {
+        changed = !before.empty();
+        if (previous.empty() && changed)
+          previous = nlohmann::json{{"values", before}}.dump();
+        throw;
+      }
+      if (previous.empty() && changed)
+        previous = nlohmann::json{{"values", before}}.dump();
       return true;
     }
     case StepKind::wait_http:

@@ -1,7 +1,10 @@
 // Reports of runbook runs, for humans and for machines.
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -12,16 +15,13 @@
 #include "ferry/engine/runbook.hpp"
 
 namespace ferry::engine {
-namespace {
 
-std::string clock_text(double seconds) {
+std::string duration_text(double seconds) {
   const long total = static_cast<long>(seconds + 0.5);
   if (total < 60)
     return fmt::format("{:.1f}s", seconds);
   return fmt::format("{}h {:02}m {:02}s", total / 3600, (total / 60) % 60, total % 60);
 }
-
-}  // namespace
 
 std::string render_text(const RunReport& report) {
   std::size_t width = 4;
@@ -47,7 +47,7 @@ std::string render_text(const RunReport& report) {
                        width, to_string(s.kind), to_string(s.outcome),
                        s.outcome == Outcome::skipped || s.outcome == Outcome::planned
                            ? std::string("-")
-                           : clock_text(s.seconds),
+                           : duration_text(s.seconds),
                        targets + (s.earlier ? " (before the resume)" : ""));
     for (const TargetRun& t : s.targets) {
       if (report.dry_run && !t.detail.empty())
@@ -58,9 +58,10 @@ std::string render_text(const RunReport& report) {
                            t.output.empty() ? "" : "\n    output: " + t.output);
     }
   }
-  out += fmt::format("total {}", clock_text(report.seconds));
+  out += fmt::format("total {}", duration_text(report.seconds));
   if (report.outage_seconds)
-    out += fmt::format(", outage {} (maintenance on to off)", clock_text(*report.outage_seconds));
+    out +=
+        fmt::format(", outage {} (maintenance on to off)", duration_text(*report.outage_seconds));
   out += fmt::format(": {}\n", report.outcome == Outcome::failed
                                    ? "failed at '" + report.failed_step + "'"
                                    : to_string(report.outcome));
@@ -186,10 +187,22 @@ RunReport run_report_from_json(const nlohmann::json& doc) {
 
 namespace {
 
-// Whether the process that wrote a journal still runs.
-bool alive(const nlohmann::json& doc) {
+// Whether a process holds the state directory's runbook lock. Only asked while the journal's
+// process is alive, that is while it holds the lock itself (so the probe cannot get in the way
+// of a run that is starting) or after its pid was reused.
+bool lock_held(const std::filesystem::path& state_dir) {
+  const int fd = ::open((state_dir / "runbook.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
+  ::close(fd);
+  return held;
+}
+
+// Whether the process that wrote a journal still runs it.
+bool alive(const std::filesystem::path& state_dir, const nlohmann::json& doc) {
   const int pid = doc.value("pid", 0);
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM) && lock_held(state_dir);
 }
 
 std::string last_id(const std::filesystem::path& state_dir) {
@@ -217,7 +230,7 @@ std::optional<RunReport> read_run(const std::filesystem::path& state_dir, const 
   }
   RunReport report = run_report_from_json(doc);
   report.journal = file;
-  if (report.status == "running" && (!alive(doc) || last_id(state_dir) != wanted))
+  if (report.status == "running" && (last_id(state_dir) != wanted || !alive(state_dir, doc)))
     report.status = "interrupted";
   return report;
 }

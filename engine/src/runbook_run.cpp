@@ -35,9 +35,22 @@ std::string file_safe(const std::string& s) {
   return out;
 }
 
-bool named(const std::vector<RunbookStep>& steps, const std::string& name) {
+bool is_step(const std::vector<RunbookStep>& steps, const std::string& name) {
   return std::any_of(steps.begin(), steps.end(),
                      [&](const RunbookStep& s) { return s.name == name; });
+}
+
+// The main steps that --from and --only choose, in order.
+std::vector<std::string> chosen_steps(const Runbook& book, const std::string& from,
+                                      const std::vector<std::string>& only) {
+  std::vector<std::string> out;
+  bool reached = from.empty() || !is_step(book.steps, from);
+  for (const RunbookStep& s : book.steps) {
+    reached = reached || s.name == from;
+    if (reached && (only.empty() || std::find(only.begin(), only.end(), s.name) != only.end()))
+      out.push_back(s.name);
+  }
+  return out;
 }
 
 bool finished(Outcome o) {
@@ -53,13 +66,6 @@ struct MaintenanceKey {
 
 constexpr const char* k_automatic_suffix = " (after the failure)";
 
-// How a maintenance step turns maintenance on or off: "flag:PATH", "sql" or "run".
-std::string maintenance_means(const RunbookStep& step) {
-  if (const auto it = step.params.find("flag"); it != step.params.end())
-    return "flag:" + it->second;
-  return step.params.contains("sql") ? "sql" : "run";
-}
-
 class Runner {
  public:
   Runner(const Config& config, const Runbook& book, const RunOptions& options,
@@ -67,7 +73,7 @@ class Runner {
       : m_config(config), m_book(book), m_options(options), m_on_step(on_step) {}
 
   RunReport run() {
-    const auto start = Clock::now();
+    m_start = Clock::now();
     check_run(m_book, m_options);
     std::optional<RunLock> lock;
     std::optional<RunReport> earlier;
@@ -83,10 +89,12 @@ class Runner {
       m_report.run_id = m_earlier->run_id;
       m_report.started = m_earlier->started;
       m_report.started_at = m_earlier->started_at;
-      if (m_from.empty() && m_only.empty()) {
+      // The interrupted run's choice of steps holds unless this command line makes its own.
+      if (m_from.empty())
         m_from = m_earlier_from;
+      if (m_only.empty())
         m_only = m_earlier_only;
-      }
+      m_earlier_seconds = m_earlier->seconds;
       check_half_run();
     } else {
       m_report.run_id = m_options.run_id.empty() ? new_run_id() : m_options.run_id;
@@ -114,40 +122,45 @@ class Runner {
       m_report.journal = m_dir / "journal.json";
       write_file_atomically(m_config.state_dir / "runbooks" / "last", m_report.run_id + "\n");
       m_report.status = "running";
-      journal();
+      // A resumed run's journal keeps what the interrupted run did until a step replaces it.
+      journal(nullptr, m_earlier ? &m_earlier->steps : nullptr);
     }
 
-    bool failed = m_earlier && !m_earlier->failed_step.empty();
-    if (failed)
+    if (m_earlier)
       m_report.failed_step = m_earlier->failed_step;
-    bool reached = m_from.empty();
+    const std::vector<std::string> chosen = chosen_steps(m_book, m_from, m_only);
     for (const RunbookStep& step : m_book.steps) {
-      reached = reached || step.name == m_from;
       const StepRun* before = earlier_step(step.name, false);
       if (before && finished(before->outcome)) {
         adopt(*before, &step);
+        if (before->outcome == Outcome::failed && !step.continue_on_error &&
+            m_report.failed_step.empty())
+          m_report.failed_step = step.name;
         continue;
       }
-      const bool chosen = reached && (m_only.empty() || std::find(m_only.begin(), m_only.end(),
-                                                                  step.name) != m_only.end());
-      if (!chosen || failed) {
+      if (!m_report.failed_step.empty() ||
+          std::find(chosen.begin(), chosen.end(), step.name) == chosen.end()) {
         m_report.steps.push_back(
             StepRun{.name = step.name, .kind = step.kind, .outcome = Outcome::skipped});
         continue;
       }
-      const StepRun& done = run_step(step, false, false, before);
-      if (done.outcome == Outcome::failed && !step.continue_on_error) {
-        failed = true;
-        m_report.failed_step = step.name;
-      }
+      run_step(step, false, false, before);
     }
-    if (failed) {
+    if (!m_report.failed_step.empty()) {
+      // A resume --from a fail-back step starts the fail-back there.
+      bool reached = !is_step(m_book.on_failure, m_from);
       for (const RunbookStep& step : m_book.on_failure) {
+        reached = reached || step.name == m_from;
         const StepRun* before = earlier_step(step.name, true);
         if (before && finished(before->outcome))
           adopt(*before, &step);
-        else
+        else if (reached)
           run_step(step, true, false, before);
+        else
+          m_report.steps.push_back(StepRun{.name = step.name,
+                                           .kind = step.kind,
+                                           .on_failure = true,
+                                           .outcome = Outcome::skipped});
       }
       maintenance_off_after_failure();
       m_report.outcome = Outcome::failed;
@@ -155,7 +168,7 @@ class Runner {
       m_report.outcome = m_options.dry_run ? Outcome::planned : Outcome::ok;
     }
     m_report.outage_seconds = outage();
-    m_report.seconds = seconds_since(start) + (m_earlier ? m_earlier->seconds : 0);
+    m_report.seconds = elapsed();
     if (!m_options.dry_run) {
       m_report.status = "finished";
       journal();
@@ -222,12 +235,12 @@ class Runner {
         continue;
       const RunbookStep* step = find_step(s.name, s.on_failure);
       if (step == nullptr || step->idempotent.value_or(is_idempotent(step->kind)) ||
-          m_from == step->name || (!s.on_failure && before_from(step->name)))
+          m_from == step->name || before_from(step->name, s.on_failure))
         continue;
       for (const TargetRun& t : s.targets) {
         if (t.outcome != Outcome::running && t.outcome != Outcome::failed)
           continue;
-        const std::string next = next_step(step->name);
+        const std::string next = next_step(step->name, s.on_failure);
         throw Error(ErrorKind::failure,
                     "step '" + step->name + "' (" + to_string(step->kind) + ", " +
                         step->file.string() + ":" + std::to_string(step->line) +
@@ -245,11 +258,12 @@ class Runner {
     }
   }
 
-  // Whether a main step comes before --from (and so will not run).
-  bool before_from(const std::string& name) const {
-    if (m_from.empty())
+  // Whether a step comes before --from in its list (and so will not run).
+  bool before_from(const std::string& name, bool on_failure) const {
+    const auto& list = on_failure ? m_book.on_failure : m_book.steps;
+    if (m_from.empty() || !is_step(list, m_from))
       return false;
-    for (const RunbookStep& s : m_book.steps) {
+    for (const RunbookStep& s : list) {
       if (s.name == m_from)
         return false;
       if (s.name == name)
@@ -266,13 +280,16 @@ class Runner {
     return nullptr;
   }
 
-  std::string next_step(const std::string& name) const {
-    for (std::size_t i = 0; i + 1 < m_book.steps.size(); ++i) {
-      if (m_book.steps[i].name == name)
-        return m_book.steps[i + 1].name;
+  std::string next_step(const std::string& name, bool on_failure) const {
+    const auto& list = on_failure ? m_book.on_failure : m_book.steps;
+    for (std::size_t i = 0; i + 1 < list.size(); ++i) {
+      if (list[i].name == name)
+        return list[i + 1].name;
     }
     return {};
   }
+
+  double elapsed() const { return m_earlier_seconds + seconds_since(m_start); }
 
   // A step the interrupted run finished: reported as it was, and its maintenance counted.
   void adopt(const StepRun& before, const RunbookStep* step) {
@@ -316,7 +333,6 @@ class Runner {
     const std::string& step_value = value.empty() ? step.value : value;
     if (step.kind == StepKind::maintenance)
       run.action = step_value;
-    run.outcome = Outcome::running;
     if (runs_whole_step(step.kind)) {
       run_whole(step, groups, run);
     } else {
@@ -335,24 +351,20 @@ class Runner {
           continue;
         for_each_target(group.size(), m_config.concurrency, [&](std::size_t i) {
           TargetRun& slot = run.targets[first + i];
-          if (const TargetRun* done = done_before(partial, group[i].name)) {
-            slot = *done;
-            return;
-          }
-          {
+          const TargetRun* done = done_before(partial, group[i].name);
+          if (done == nullptr) {
             std::lock_guard lock(m_mutex);
             slot.outcome = Outcome::running;
             slot.started = now_utc();
-            if (!m_options.dry_run)
-              journal_locked(&run);
+            journal_quietly(&run);
           }
-          TargetRun result = run_target(step, step_value, group[i], m_report.steps.size());
+          TargetRun result =
+              done ? *done : run_target(step, step_value, group[i], m_report.steps.size());
           std::lock_guard lock(m_mutex);
           slot = std::move(result);
           if (step.kind == StepKind::maintenance)
             note_maintenance(step, step_value, slot);
-          if (!m_options.dry_run)
-            journal_locked(&run);
+          journal_quietly(&run);
         });
       }
     }
@@ -360,6 +372,10 @@ class Runner {
     const bool any_failed = std::any_of(run.targets.begin(), run.targets.end(),
                                         [](const auto& t) { return t.outcome == Outcome::failed; });
     run.outcome = m_options.dry_run ? Outcome::planned : any_failed ? Outcome::failed : Outcome::ok;
+    // The failure is journaled with the step, so a resume never goes on past it.
+    if (run.outcome == Outcome::failed && !on_failure && !step.continue_on_error &&
+        m_report.failed_step.empty())
+      m_report.failed_step = step.name;
     m_report.steps.push_back(std::move(run));
     if (!m_options.dry_run)
       journal();
@@ -386,14 +402,22 @@ class Runner {
       targets.insert(targets.end(), g.begin(), g.end());
     const std::filesystem::path output = output_file(m_report.steps.size(), step, "all");
     const StepContext ctx = context(output);
-    const std::string detail = describe_whole(ctx, step, targets);
+    std::string detail;
+    try {
+      detail = describe_whole(ctx, step, targets);
+    } catch (const std::exception& e) {
+      for (const Target& t : targets)
+        run.targets.push_back(
+            TargetRun{.target = t.name, .outcome = Outcome::failed, .detail = scrub(e.what())});
+      return;
+    }
     for (const Target& t : targets)
       run.targets.push_back(TargetRun{.target = t.name, .started = now_utc(), .detail = detail});
     if (m_options.dry_run)
       return;
     for (TargetRun& t : run.targets)
       t.outcome = Outcome::running;
-    journal_with(&run);
+    journal(&run);
     auto backoff = step.backoff;
     const auto start = Clock::now();
     for (int attempt = 0; attempt <= step.retries; ++attempt) {
@@ -401,9 +425,10 @@ class Runner {
       try {
         results = execute_whole(ctx, step, targets);
       } catch (const std::exception& e) {
+        results.clear();
         for (const Target& t : targets)
           results.push_back(
-              TargetRun{.target = t.name, .outcome = Outcome::failed, .detail = e.what()});
+              TargetRun{.target = t.name, .outcome = Outcome::failed, .detail = scrub(e.what())});
       }
       for (std::size_t i = 0; i < results.size() && i < run.targets.size(); ++i) {
         run.targets[i].outcome = results[i].outcome;
@@ -499,7 +524,7 @@ class Runner {
         continue;
       if (s.action == "on" && !start)
         start = s.started_at;
-      if (s.action == "off")
+      if (s.action == "off" && s.outcome == Outcome::ok)
         end = s.started_at + s.seconds;
     }
     if (!start || !end || *end < *start)
@@ -530,13 +555,13 @@ class Runner {
                    ? true
                    : execute(ctx, step, value, t, why, out.previous);
         } catch (const std::exception& e) {
-          why = t.tenant ? t.tenant->endpoint.scrub(e.what()) : e.what();
+          why = scrub(e.what());
         }
         if (std::filesystem::exists(output))
           out.output = output.string();
         if (ok) {
           out.outcome = Outcome::ok;
-          out.detail = why;  // a note, if any (e.g. nothing to revert)
+          out.detail.clear();
           break;
         }
         out.outcome = Outcome::failed;
@@ -550,25 +575,43 @@ class Runner {
       }
     } catch (const std::exception& e) {
       out.outcome = Outcome::failed;
-      out.detail = t.tenant ? t.tenant->endpoint.scrub(e.what()) : e.what();
+      out.detail = scrub(e.what());
     }
     out.seconds = seconds_since(start);
     return out;
   }
 
-  void journal() {
-    std::lock_guard lock(m_mutex);
-    journal_locked(nullptr);
+  // An error's text without any password of the config's databases.
+  std::string scrub(std::string text) const {
+    text = m_config.master.endpoint.scrub(text);
+    for (const NamedEndpoint& t : m_config.tenants)
+      text = t.endpoint.scrub(text);
+    return text;
   }
 
-  void journal_with(const StepRun* running) {
+  void journal(const StepRun* running = nullptr, const std::vector<StepRun>* steps = nullptr) {
     std::lock_guard lock(m_mutex);
-    journal_locked(running);
+    journal_locked(running, steps);
   }
 
-  // Rewrites the journal: the steps finished so far, and the one running.
-  void journal_locked(const StepRun* running) {
+  // From a target's thread: a journal that cannot be written (disk full) is logged, and the
+  // step's own result stands; the next write tries again.
+  void journal_quietly(const StepRun* running) {
+    if (m_options.dry_run)
+      return;
+    try {
+      journal_locked(running);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot write the run's journal: {}", e.what());
+    }
+  }
+
+  // Rewrites the journal: the steps finished so far (or `steps`), and the one running.
+  void journal_locked(const StepRun* running, const std::vector<StepRun>* steps = nullptr) {
     RunReport copy = m_report;
+    if (steps)
+      copy.steps = *steps;
+    copy.seconds = elapsed();
     if (running) {
       copy.steps.push_back(*running);
       copy.steps.back().outcome = Outcome::running;
@@ -588,6 +631,8 @@ class Runner {
   std::optional<Variables> m_vars;
   std::optional<RunReport> m_earlier;  // the interrupted run that --resume continues
   std::string m_earlier_from;
+  double m_earlier_seconds = 0;
+  Clock::time_point m_start;
   std::vector<std::string> m_earlier_only;
   std::string m_from;               // --from of this run (or of the one it resumes)
   std::vector<std::string> m_only;  // --only, likewise
@@ -600,15 +645,17 @@ class Runner {
 }  // namespace
 
 void check_run(const Runbook& book, const RunOptions& options) {
-  if (!options.from.empty() && !named(book.steps, options.from))
+  // A resume may start inside the fail-back (a fail-back step that needs a look).
+  if (!options.from.empty() && !is_step(book.steps, options.from) &&
+      !(options.resume && is_step(book.on_failure, options.from)))
     throw Error(ErrorKind::usage,
                 "--from: runbook " + book.name + " has no step '" + options.from + "'");
   for (const std::string& name : options.only) {
-    if (!named(book.steps, name))
+    if (!is_step(book.steps, name))
       throw Error(ErrorKind::usage, "--only: runbook " + book.name + " has no step '" + name + "'");
   }
   for (const std::string& name : options.allow_danger) {
-    if (!named(book.steps, name) && !named(book.on_failure, name))
+    if (!is_step(book.steps, name) && !is_step(book.on_failure, name))
       throw Error(ErrorKind::usage,
                   "--allow-danger: runbook " + book.name + " has no step '" + name + "'");
   }
@@ -617,11 +664,9 @@ void check_run(const Runbook& book, const RunOptions& options) {
   const bool terminal = !options.detached && ::isatty(0) != 0;
   // The steps this run may run: those --from and --only choose, and every fail-back step.
   std::vector<const RunbookStep*> may_run;
-  bool reached = options.from.empty();
+  const std::vector<std::string> chosen = chosen_steps(book, options.from, options.only);
   for (const RunbookStep& s : book.steps) {
-    reached = reached || s.name == options.from;
-    if (reached && (options.only.empty() || std::find(options.only.begin(), options.only.end(),
-                                                      s.name) != options.only.end()))
+    if (std::find(chosen.begin(), chosen.end(), s.name) != chosen.end())
       may_run.push_back(&s);
   }
   for (const RunbookStep& s : book.on_failure)

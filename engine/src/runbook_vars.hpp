@@ -1,4 +1,5 @@
-// Internal: the variables of a runbook run and their substitution.
+// Internal: what the runbook loader (runbook.cpp) shares with the runner: the variables of a
+// run and their substitution, durations, disk margins, the means of maintenance steps.
 //
 //   ${name}            a value: ferry's own (release, run_id, tenant, node, group, date,
 //                      time), the runbook's `vars:`, --set, else the environment
@@ -54,6 +55,13 @@ struct VariableUse {
 };
 // Every ${...} in `text`; std::nullopt when a ${ is not closed.
 std::optional<std::vector<VariableUse>> variables_in(std::string_view text);
+
+struct RunbookStep;
+// How a maintenance step turns maintenance on or off: "flag:PATH", "sql" or "run".
+std::string maintenance_means(const RunbookStep& step);
+
+// "30s", "5m", "1h", "250ms" (a bare number is seconds); nullopt when it is not one.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // A disk-check margin: bytes ("500M", "2G", "1048576") or a share of the new bytes ("20%").
 struct Margin {

@@ -223,18 +223,6 @@ Connection::Connection(pid_t pid, int to_child, int from_child, int err_fd, std:
   });
 }
 
-std::string shell_quote(std::string_view arg) {
-  std::string out = "'";
-  for (char c : arg) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  out += '\'';
-  return out;
-}
-
 std::vector<std::string> ssh_argv(const Target& target, const std::string& ssh_command,
                                   const std::string& remote_command) {
   std::string ssh = ssh_command;

@@ -3,7 +3,6 @@
 // hook changed asks the server independently (dig, the aws CLI, the sink's file).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -27,6 +27,7 @@
 #include "ferry/deploy_hooks/dns.hpp"
 #include "ferry/deploy_hooks/ecs.hpp"
 #include "ferry/deploy_hooks/http.hpp"
+#include "hook_servers.hpp"
 #include "test_env.hpp"
 
 namespace ferry::deploy_hooks {
@@ -45,20 +46,8 @@ std::string read_text(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Runs a shell command line; its stdout. Fails the test when it exits non-zero.
-std::string shell(const std::string& command) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    throw std::runtime_error("popen failed for " + command);
-  std::string out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
-    out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command << "\n" << out;
-  return out;
-}
+using test::dig;
+using test::shell_ok;
 
 std::string message_of(const std::function<void()>& call) {
   try {
@@ -90,26 +79,11 @@ class HookTest : public ::testing::Test {
 class Rfc2136 : public HookTest {
  protected:
   void SetUp() override {
-    const std::string dns = test::server_setting("FERRY_TEST_DNS");
-    m_server = {.server = dns.substr(0, dns.rfind(':')),
-                .port = std::stoi(dns.substr(dns.rfind(':') + 1)),
+    const test::DnsServer dns = test::dns_server();
+    m_server = {.server = dns.host,
+                .port = dns.port,
                 .key_file = test::server_setting("FERRY_TEST_DNS_KEY"),
                 .zone = test::server_setting("FERRY_TEST_DNS_ZONE")};
-  }
-
-  // What the server answers, asked by dig itself.
-  std::vector<std::string> dig(const std::string& name, const std::string& type) const {
-    std::istringstream lines(shell("dig @" + m_server.server + " -p " +
-                                   std::to_string(m_server.port) + " +short +norecurse " + name +
-                                   " " + type));
-    std::vector<std::string> values;
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty() && line.back() == '.')
-        line.pop_back();
-      if (!line.empty())
-        values.push_back(line);
-    }
-    return values;
   }
 
   const DnsWait wait{.timeout = 10s, .interval = 100ms};
@@ -204,7 +178,7 @@ class Aws : public HookTest {
   // The aws CLI run by the shell, not through the hooks.
   nlohmann::json aws_cli(const std::string& args) const {
     return nlohmann::json::parse(
-        shell("aws --endpoint-url " + m_aws.endpoint_url + " --output json " + args));
+        shell_ok("aws --endpoint-url " + m_aws.endpoint_url + " --output json " + args));
   }
 
   AwsSettings m_aws;
@@ -347,41 +321,16 @@ TEST_F(Ecs, ScaleOfAMissingServiceChangesNothing) {
 class Http : public HookTest {
  protected:
   void SetUp() override {
-    int out[2];
-    ASSERT_EQ(::pipe(out), 0);
-    const std::string hooks = hook_file().string();
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      ::setpgid(0, 0);
-      ::dup2(out[1], 1);
-      ::close(out[0]);
-      ::execlp("python3", "python3", FERRY_HTTP_SINK, hooks.c_str(), nullptr);
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    // Its first line is the port; give it 30 s to start.
-    std::string line;
-    pollfd pfd{.fd = out[0], .events = POLLIN};
-    char c = 0;
-    while (line.find('\n') == std::string::npos && ::poll(&pfd, 1, 30'000) == 1 &&
-           ::read(out[0], &c, 1) == 1)
-      line += c;
-    ::close(out[0]);
-    ASSERT_NE(line.find('\n'), std::string::npos) << "http_sink.py printed no port: " << line;
-    m_base = "http://127.0.0.1:" + line.substr(0, line.find('\n'));
+    m_sink.emplace(tmp());
+    m_base = m_sink->url("");
   }
-
   void TearDown() override {
-    if (m_pid > 0) {
-      ::kill(-m_pid, SIGKILL);
-      ::waitpid(m_pid, nullptr, 0);
-    }
+    m_sink.reset();
     HookTest::TearDown();
   }
+  fs::path hook_file() const { return m_sink->hook_file(); }
 
-  fs::path hook_file() const { return tmp() / "hooks.jsonl"; }
-
-  pid_t m_pid = -1;
+  std::optional<test::HttpSink> m_sink;
   std::string m_base;
 };
 

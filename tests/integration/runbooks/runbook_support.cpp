@@ -9,25 +9,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "ferry/transfer/transport.hpp"
+#include "ferry/common/shell.hpp"
 
 namespace ferry::test::runbooks {
 
-using transfer::shell_quote;
-
-CommandOutput shell(const std::string& command) {
-  CommandOutput out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr)
-    throw std::runtime_error("popen failed for " + command);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0)
-    out.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+using ::ferry::shell_quote;
 
 nlohmann::json aws(const std::string& args) {
   const CommandOutput out =
@@ -40,12 +26,6 @@ nlohmann::json aws(const std::string& args) {
 }
 
 namespace {
-
-std::pair<std::string, std::string> dns_host_port() {
-  const std::string server = server_setting("FERRY_TEST_DNS");
-  const auto colon = server.rfind(':');
-  return {server.substr(0, colon), server.substr(colon + 1)};
-}
 
 // A full window from an hour ago to two hours from now (UTC), so `sync: auto` moves data.
 std::string window_around_now() {
@@ -62,74 +42,15 @@ std::string window_around_now() {
 
 }  // namespace
 
-std::vector<std::string> dig(const std::string& name, const std::string& type) {
-  const auto [host, port] = dns_host_port();
-  const CommandOutput out = shell("dig @" + host + " -p " + port +
-                                  " +short +norecurse +time=2 +tries=2 " + name + " " + type);
-  EXPECT_EQ(out.exit_code, 0) << out.output;
-  std::vector<std::string> values;
-  std::istringstream in(out.output);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '.')
-      line.pop_back();
-    if (!line.empty())
-      values.push_back(line);
-  }
-  return values;
-}
-
 void nsupdate(const std::string& name, const std::string& type, const std::string& value) {
-  const auto [host, port] = dns_host_port();
-  const std::string script = "server " + host + " " + port + "\nzone " +
+  const test::DnsServer dns = dns_server();
+  const std::string script = "server " + dns.host + " " + std::to_string(dns.port) + "\nzone " +
                              server_setting("FERRY_TEST_DNS_ZONE") + "\nupdate delete " + name +
                              " " + type + "\nupdate add " + name + " 60 " + type + " " + value +
                              "\nsend\n";
   const CommandOutput out = shell("printf %s " + shell_quote(script) + " | nsupdate -k " +
                                   server_setting("FERRY_TEST_DNS_KEY"));
   ASSERT_EQ(out.exit_code, 0) << out.output;
-}
-
-HttpSink::HttpSink(const std::filesystem::path& dir) : m_hook_file(dir / "hooks.jsonl") {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0)
-    throw std::runtime_error("pipe failed");
-  m_pid = ::fork();
-  if (m_pid == 0) {
-    ::dup2(pipe_fds[1], 1);
-    ::close(pipe_fds[0]);
-    ::execlp("python3", "python3", FERRY_HTTP_SINK, m_hook_file.c_str(), nullptr);
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  std::string line;
-  char c = 0;
-  while (::read(pipe_fds[0], &c, 1) == 1 && c != '\n')
-    line += c;
-  ::close(pipe_fds[0]);
-  if (line.empty())
-    throw std::runtime_error("http_sink.py printed no port (is python3 installed?)");
-  m_port = std::stoi(line);
-}
-
-HttpSink::~HttpSink() {
-  if (m_pid > 0) {
-    ::kill(m_pid, SIGKILL);
-    ::waitpid(m_pid, nullptr, 0);
-  }
-}
-
-std::string HttpSink::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(m_port) + path;
-}
-
-std::vector<nlohmann::json> HttpSink::hooks() const {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(m_hook_file);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty())
-      out.push_back(nlohmann::json::parse(line));
-  }
-  return out;
 }
 
 void ReleaseSetup::SetUp() {

@@ -12,37 +12,20 @@
 #include <string>
 #include <vector>
 
+#include "hook_servers.hpp"
 #include "test_env.hpp"
 
 namespace ferry::test::runbooks {
 
-// Runs a shell command line, returning its exit status and its stdout and stderr together.
-CommandOutput shell(const std::string& command);
+using test::dig;
+using test::HttpSink;
+using test::shell;
 
-// A command's output as JSON; fails the test when it exits non-zero.
+// The aws CLI against moto; its output as JSON. Fails the test when it exits non-zero.
 nlohmann::json aws(const std::string& args);
 
-// The values a DNS record answers on the test BIND server (dig +short), trailing dots cut.
-std::vector<std::string> dig(const std::string& name, const std::string& type);
 // Sets a record on the test BIND server with nsupdate (the test's own path, not ferry's).
 void nsupdate(const std::string& name, const std::string& type, const std::string& value);
-
-// tests/support/http_sink.py as a child process; its POSTs to /hook land in hook_file().
-class HttpSink {
- public:
-  explicit HttpSink(const std::filesystem::path& dir);
-  ~HttpSink();
-  HttpSink(const HttpSink&) = delete;
-  HttpSink& operator=(const HttpSink&) = delete;
-  std::string url(const std::string& path) const;
-  std::filesystem::path hook_file() const { return m_hook_file; }
-  std::vector<nlohmann::json> hooks() const;  // every POSTed body, parsed
-
- private:
-  std::filesystem::path m_hook_file;
-  int m_port = 0;
-  pid_t m_pid = -1;
-};
 
 // A release setup in a TempDir: ferry.yaml with tenants acme (SQLite, group staging) and
 // globex (PostgreSQL, group production), each with settings(id, maintenance) and the master's

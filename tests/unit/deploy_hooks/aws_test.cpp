@@ -42,10 +42,15 @@ TEST(HttpCalls, WaitGetsTheStatusWithABoundedTry) {
 
 TEST(HttpCalls, NotifyPostsTheTextAsJson) {
   const Argv argv = notify_call("https://hooks.example.com/T/B/secret", "deployed \"v2\"\nok");
-  EXPECT_EQ(argv,
-            (Argv{"curl", "-sS", "-o", "<body file>", "-w", "%{http_code}", "-H",
-                  "Content-Type: application/json", "--data", R"({"text":"deployed \"v2\"\nok"})",
-                  "https://hooks.example.com/T/B/secret"}));
+  EXPECT_EQ(argv, (Argv{"curl", "-sS", "-o", "<body file>", "-w", "%{http_code}", "-H",
+                        "Content-Type: application/json", "--data",
+                        R"({"text":"deployed \"v2\"\nok"})", "https://hooks.example.com/..."}));
+  // The webhook's secret path, and a password, never show.
+  const std::string shown = command_line(notify_call("https://u:pw@hooks.example.com/T/B/x", "hi"));
+  EXPECT_EQ(shown.find("pw"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("/T/B"), std::string::npos) << shown;
+  const HttpWait secret{.url = "https://probe:hunter2@green.example.com/health"};
+  EXPECT_EQ(command_line(wait_http_call(secret)).find("hunter2"), std::string::npos);
 }
 
 }  // namespace

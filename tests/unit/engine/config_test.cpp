@@ -402,11 +402,14 @@ TEST_F(ConfigTest, FullConfigFieldByField) {
       "concurrency: 8\n"
       "state_dir: state\n"
       "nodes: []\n"
-      "hooks: {}\n"
+      "aws: {profile: deploy, region: eu-west-1, endpoint_url: 'http://127.0.0.1:5000'}\n"
       "runbooks: {}\n";
   const Config c = load_config(write(yaml));
   ::unsetenv("FERRY_CONFIG_TEST_DIR");
   EXPECT_EQ(c.file, dir / "ferry.yaml");
+  EXPECT_EQ(c.aws.profile, "deploy");
+  EXPECT_EQ(c.aws.region, "eu-west-1");
+  EXPECT_EQ(c.aws.endpoint_url, "http://127.0.0.1:5000");
   EXPECT_EQ(c.master.name, "master");
   EXPECT_EQ(c.master.endpoint.dialect, Dialect::sqlite);
   EXPECT_EQ(c.master.endpoint.database, (dir / "master.db").string());

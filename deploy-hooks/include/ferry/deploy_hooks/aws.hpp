@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ferry/common/shell.hpp"
+
 namespace ferry::deploy_hooks {
 
 struct AwsSettings {
@@ -21,8 +23,8 @@ struct AwsSettings {
 // `aws [--profile P] [--region R] [--endpoint-url U] --output json ARGS...`
 std::vector<std::string> aws_argv(const AwsSettings& aws, const std::vector<std::string>& args);
 
-// The argv as one line a person can paste into a shell (dry runs and reports).
-std::string command_line(const std::vector<std::string>& argv);
+// How a call is shown (dry runs, errors, logs): the one quoting rule, in common.
+using ::ferry::command_line;
 
 // Runs one call and parses what it printed (an empty object when it printed nothing). Its
 // output is appended to `log`. Throws Error(failure) naming the call (command_line) and the

@@ -49,9 +49,12 @@ std::string nsupdate_script(const Rfc2136Server& server, const DnsRecord& record
 
 // Replaces the record's values with record.value (nsupdate -k key_file), then asks the server
 // until it answers with the new value. Returns the values it answered before the change
-// (empty when there was no record). Throws Error(failure) with nsupdate's or dig's words.
+// (empty when there was no record), also set in `replaced` before anything changes, so a
+// caller knows them when the update or the wait fails. Throws Error(failure) with nsupdate's
+// or dig's words.
 std::vector<std::string> rfc2136_switch(const Rfc2136Server& server, const DnsRecord& record,
-                                        const DnsWait& wait, const std::filesystem::path& log);
+                                        const DnsWait& wait, const std::filesystem::path& log,
+                                        std::vector<std::string>* replaced = nullptr);
 
 // The calls a Route 53 switch makes (argv of each, for dry runs).
 std::vector<std::vector<std::string>> route53_switch_calls(const Route53Zone& zone,
@@ -59,7 +62,9 @@ std::vector<std::vector<std::string>> route53_switch_calls(const Route53Zone& zo
 
 // Reads the record's current values (list-resource-record-sets), UPSERTs the new one, then
 // polls get-change until INSYNC. Returns the values before the change (empty when none).
+// `replaced` as for rfc2136_switch.
 std::vector<std::string> route53_switch(const Route53Zone& zone, const DnsRecord& record,
-                                        const DnsWait& wait, const std::filesystem::path& log);
+                                        const DnsWait& wait, const std::filesystem::path& log,
+                                        std::vector<std::string>* replaced = nullptr);
 
 }  // namespace ferry::deploy_hooks

@@ -39,9 +39,11 @@ void ecs_restart(const AwsSettings& aws, const EcsServices& target, const EcsWai
                  const std::filesystem::path& log);
 
 // Sets every service's desired count, then waits until all are stable. Returns each
-// service's desired count before the change (for a fail-back that scales back).
+// service's desired count before the change (for a fail-back that scales back), also set in
+// `replaced` before anything changes, so a caller knows them when an update or the wait fails.
 std::map<std::string, int> ecs_scale(const AwsSettings& aws, const EcsServices& target, int desired,
-                                     const EcsWait& wait, const std::filesystem::path& log);
+                                     const EcsWait& wait, const std::filesystem::path& log,
+                                     std::map<std::string, int>* replaced = nullptr);
 
 // Decides from one `describe-services` response whether the named services are stable, as
 // `aws ecs wait services-stable` does: each service is found and ACTIVE, has exactly one

@@ -17,7 +17,7 @@ struct HttpWait {
   std::chrono::milliseconds interval{std::chrono::seconds(2)};
 };
 
-// The curl call of one try (for dry runs).
+// The curl call of one try, for dry runs: a password in the URL is masked.
 std::vector<std::string> wait_http_call(const HttpWait& wait);
 
 // GETs the URL every interval until it answers with the status (and the substring), and
@@ -25,7 +25,8 @@ std::vector<std::string> wait_http_call(const HttpWait& wait);
 // last status (or connection error) seen.
 int wait_http(const HttpWait& wait, const std::filesystem::path& log);
 
-// The curl call that posts {"text": text} as JSON to the URL (for dry runs).
+// The curl call that posts {"text": text} as JSON to the URL, for dry runs: the URL shows
+// only its site, since a webhook's path is its secret.
 std::vector<std::string> notify_call(const std::string& url, const std::string& text);
 
 // Posts {"text": text}; throws Error(failure) unless the server answers 2xx.

@@ -164,10 +164,13 @@ RunReport run_runbook(const Config& config, const Runbook& runbook, const RunOpt
 
 std::string render_text(const RunReport& report);
 nlohmann::json to_json(const RunReport& report);
+// "4.2s", "1h 31m 05s": how reports show a duration.
+std::string duration_text(double seconds);
 RunReport run_report_from_json(const nlohmann::json& doc);
 
 // The journal of run `id` ("last": the latest run) in <state_dir>/runbooks, or nullopt. A
-// run journaled as running whose process no longer holds the lock reads as "interrupted".
+// run journaled as running reads as "interrupted" when its process is gone or no longer
+// holds the state directory's runbook lock.
 std::optional<RunReport> read_run(const std::filesystem::path& state_dir, const std::string& id);
 // Every journaled run, oldest first.
 std::vector<RunReport> list_runs(const std::filesystem::path& state_dir);

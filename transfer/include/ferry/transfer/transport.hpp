@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "ferry/common/shell.hpp"
 #include "ferry/transfer/wire.hpp"
 
 namespace ferry::transfer {
@@ -43,8 +44,8 @@ struct TransportOptions {
   std::string local_ferry;
 };
 
-// `arg` quoted for the POSIX shell that ssh hands a remote command to.
-std::string shell_quote(std::string_view arg);
+// Quoting for the POSIX shell that ssh hands a remote command to: the one rule, in common.
+using ::ferry::shell_quote;
 
 // The command line that runs `remote_command` (shell text) on an ssh target: `ssh_command`,
 // else $FERRY_SSH, else "ssh", split on spaces, then the target's port, user and host.
