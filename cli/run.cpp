@@ -30,6 +30,7 @@ struct RunArgs {
   std::string from;
   std::vector<std::string> only;
   bool resume = false;
+  bool revert = false;
   bool yes = false;
   std::vector<std::string> allow_danger;
   bool json = false;
@@ -49,6 +50,9 @@ engine::RunOptions run_options(const RunArgs& args) {
   options.from = args.from;
   options.only = args.only;
   options.resume = args.resume;
+  options.revert = args.revert;
+  if (args.resume && args.revert)
+    throw Error(ErrorKind::usage, "--resume and --revert do not go together");
   options.yes = args.yes;
   options.allow_danger = args.allow_danger;
   options.run_id = args.run_id;
@@ -267,6 +271,8 @@ void add_run_command(CLI::App& app, CommandResult& result) {
   run->add_option("--only", args->only, "Run only these steps")->delimiter(',');
   run->add_flag("--resume", args->resume,
                 "Continue the last run if it was interrupted (else start a new one)");
+  run->add_flag("--revert", args->revert,
+                "Put back what the last run's dns-switch and ecs-scale steps replaced");
   run->add_flag("--yes", args->yes, "Answer yes to confirm steps");
   run->add_option("--allow-danger", args->allow_danger, "Steps marked danger that may run, by name")
       ->delimiter(',');

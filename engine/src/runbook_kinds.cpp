@@ -275,13 +275,19 @@ deploy_hooks::HttpWait http_wait(const RunbookStep& step, const std::string& url
 }
 
 // The step a revert step undoes, as it ran in this run; nullptr when it has not run.
+// The step a revert step undoes, as it ran in this run (or, for ferry run --revert, in the run
+// being reverted); nullptr when it has not run.
 const StepRun* reverted_step(const StepContext& ctx, const RunbookStep& step) {
-  for (auto it = ctx.report.steps.rbegin(); it != ctx.report.steps.rend(); ++it) {
-    if (it->name == step.value && !it->on_failure &&
-        (it->outcome == Outcome::ok || it->outcome == Outcome::failed)) {
-      for (const TargetRun& t : it->targets) {
-        if (!t.previous.empty())
-          return &*it;
+  for (const RunReport* run : {&ctx.report, ctx.reverted}) {
+    if (run == nullptr)
+      continue;
+    for (auto it = run->steps.rbegin(); it != run->steps.rend(); ++it) {
+      if (it->name == step.value && !it->on_failure &&
+          (it->outcome == Outcome::ok || it->outcome == Outcome::failed)) {
+        for (const TargetRun& t : it->targets) {
+          if (!t.previous.empty())
+            return &*it;
+        }
       }
     }
   }

@@ -31,8 +31,9 @@ struct StepContext {
   const Config& config;
   const Runbook& book;
   const Variables& vars;
-  const RunReport& report;       // run id, release, and the steps done so far (revert)
-  std::filesystem::path output;  // the file for the target's (or step's) output
+  const RunReport& report;              // run id, release, and the steps done so far (revert)
+  std::filesystem::path output;         // the file for the target's (or step's) output
+  const RunReport* reverted = nullptr;  // ferry run --revert: the run whose changes go back
 };
 
 // Kinds that run once for all their targets (ferry's own: one sync of the tenants, one push

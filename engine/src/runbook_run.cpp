@@ -77,11 +77,12 @@ class Runner {
     check_run(m_book, m_options);
     std::optional<RunLock> lock;
     std::optional<RunReport> earlier;
-    if (!m_options.dry_run) {
+    if (!m_options.dry_run)
       lock.emplace(m_config.state_dir, "runbook.lock", "ferry run");
-      if (m_options.resume)
-        earlier = resumable();
-    }
+    if (m_options.revert)
+      return revert_run();
+    if (!m_options.dry_run && m_options.resume)
+      earlier = resumable();
     m_from = m_options.from;
     m_only = m_options.only;
     if (earlier) {
@@ -101,27 +102,9 @@ class Runner {
       m_report.started = now_utc();
       m_report.started_at = epoch_now();
     }
-    m_report.runbook = m_book.name;
-    m_report.dry_run = m_options.dry_run;
-    const auto started = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::duration<double>(m_report.started_at)));
-    m_vars.emplace(initial_vars(), m_earlier ? started : m_options.now);
-    m_vars->set("run_id", m_report.run_id);
-    if (m_earlier) {
-      m_vars->set("release", m_earlier->release);
-    } else if (!m_options.sets.contains("release")) {
-      m_vars->set("release",
-                  m_book.release.empty() ? m_report.run_id : m_vars->resolve(m_book.release, {}));
-    }
-    m_report.release = m_vars->values().at("release");
-
+    set_variables(m_earlier ? &*m_earlier : nullptr);
     if (!m_options.dry_run) {
-      m_dir = run_folder(m_config.state_dir, m_report.run_id);
-      std::filesystem::create_directories(m_dir);
-      m_report.journal = m_dir / "journal.json";
-      write_file_atomically(m_config.state_dir / "runbooks" / "last", m_report.run_id + "\n");
-      m_report.status = "running";
+      start_journal();
       // A resumed run's journal keeps what the interrupted run did until a step replaces it.
       journal(nullptr, m_earlier ? &m_earlier->steps : nullptr);
     }
@@ -177,6 +160,83 @@ class Runner {
   }
 
  private:
+  // ${run_id}, ${release}, ${date} of this run; a run that continues or reverts `earlier` keeps
+  // its release and start date.
+  void set_variables(const RunReport* earlier) {
+    m_report.runbook = m_book.name;
+    m_report.dry_run = m_options.dry_run;
+    const auto started = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(earlier ? earlier->started_at : 0)));
+    m_vars.emplace(initial_vars(), earlier ? started : m_options.now);
+    m_vars->set("run_id", m_report.run_id);
+    if (earlier) {
+      m_vars->set("release", earlier->release);
+    } else if (!m_options.sets.contains("release")) {
+      m_vars->set("release",
+                  m_book.release.empty() ? m_report.run_id : m_vars->resolve(m_book.release, {}));
+    }
+    m_report.release = m_vars->values().at("release");
+  }
+
+  void start_journal() {
+    m_dir = run_folder(m_config.state_dir, m_report.run_id);
+    std::filesystem::create_directories(m_dir);
+    m_report.journal = m_dir / "journal.json";
+    write_file_atomically(m_config.state_dir / "runbooks" / "last", m_report.run_id + "\n");
+    m_report.status = "running";
+  }
+
+  // ferry run NAME --revert: a run of revert steps, one per dns-switch or ecs-scale step of the
+  // last run that recorded what it replaced, newest first.
+  RunReport revert_run() {
+    std::optional<RunReport> last = read_run(m_config.state_dir, "last");
+    if (!last || last->runbook != m_book.name)
+      throw Error(ErrorKind::usage,
+                  "--revert: the last run in " + m_config.state_dir.string() + " is " +
+                      (last ? "of runbook " + last->runbook : std::string("not there")) +
+                      ", not of " + m_book.name + "; nothing to revert");
+    m_reverted = std::move(*last);
+    for (auto it = m_reverted->steps.rbegin(); it != m_reverted->steps.rend(); ++it) {
+      const RunbookStep* original = find_step(it->name, false);
+      const bool recorded = std::any_of(it->targets.begin(), it->targets.end(),
+                                        [](const TargetRun& t) { return !t.previous.empty(); });
+      if (it->on_failure || original == nullptr || !recorded ||
+          (original->kind != StepKind::dns_switch && original->kind != StepKind::ecs_scale))
+        continue;
+      RunbookStep revert{.name = "revert " + it->name, .kind = StepKind::revert, .value = it->name};
+      revert.file = original->file;
+      revert.line = original->line;
+      revert.retries = original->retries;
+      revert.timeout = original->timeout;
+      m_synthetic.push_back(std::move(revert));
+    }
+    m_report.run_id = m_options.run_id.empty() ? new_run_id() : m_options.run_id;
+    m_report.started = now_utc();
+    m_report.started_at = epoch_now();
+    set_variables(&*m_reverted);
+    m_report.resume_note = "reverting run " + m_reverted->run_id +
+                           (m_synthetic.empty() ? ": it changed nothing a revert puts back" : "");
+    if (!m_options.dry_run) {
+      start_journal();
+      journal();
+    }
+    for (const RunbookStep& step : m_synthetic) {
+      if (run_step(step, false, false, nullptr).outcome == Outcome::failed &&
+          m_report.failed_step.empty())
+        m_report.failed_step = step.name;
+    }
+    m_report.outcome = !m_report.failed_step.empty() ? Outcome::failed
+                       : m_options.dry_run           ? Outcome::planned
+                                                     : Outcome::ok;
+    m_report.seconds = elapsed();
+    if (!m_options.dry_run) {
+      m_report.status = "finished";
+      journal();
+    }
+    return m_report;
+  }
+
   std::map<std::string, std::string> initial_vars() const {
     std::map<std::string, std::string> vars = m_book.vars;
     for (const auto& [k, v] : m_options.sets)
@@ -316,8 +376,12 @@ class Runner {
   }
 
   StepContext context(const std::filesystem::path& output) const {
-    return StepContext{
-        .config = m_config, .book = m_book, .vars = *m_vars, .report = m_report, .output = output};
+    return StepContext{.config = m_config,
+                       .book = m_book,
+                       .vars = *m_vars,
+                       .report = m_report,
+                       .output = output,
+                       .reverted = m_reverted ? &*m_reverted : nullptr};
   }
 
   const StepRun& run_step(const RunbookStep& step, bool on_failure, bool automatic,
@@ -629,7 +693,9 @@ class Runner {
   const RunOptions& m_options;
   const std::function<void(const StepRun&)>& m_on_step;
   std::optional<Variables> m_vars;
-  std::optional<RunReport> m_earlier;  // the interrupted run that --resume continues
+  std::optional<RunReport> m_earlier;    // the interrupted run that --resume continues
+  std::optional<RunReport> m_reverted;   // the run that --revert undoes
+  std::vector<RunbookStep> m_synthetic;  // --revert's steps (run_step keeps references)
   std::string m_earlier_from;
   double m_earlier_seconds = 0;
   Clock::time_point m_start;
@@ -659,8 +725,8 @@ void check_run(const Runbook& book, const RunOptions& options) {
       throw Error(ErrorKind::usage,
                   "--allow-danger: runbook " + book.name + " has no step '" + name + "'");
   }
-  if (options.dry_run)
-    return;
+  if (options.dry_run || options.revert)
+    return;  // nothing of the runbook's own steps runs
   const bool terminal = !options.detached && ::isatty(0) != 0;
   // The steps this run may run: those --from and --only choose, and every fail-back step.
   std::vector<const RunbookStep*> may_run;

@@ -219,6 +219,18 @@ TEST_F(BlueGreen, SwitchesDnsToGreenAndWaitsForIt) {
   EXPECT_EQ(ecs_service(m_cluster, "web")["desiredCount"], 2);
   EXPECT_EQ(maintenance("globex"), 0);
   EXPECT_THAT(log_text(), HasSubstr("migrate globex"));
+
+  // Later, by hand: back to blue. The dry run says what it would put back and changes nothing.
+  const CommandOutput plan = ferry("run blue-green --revert --dry-run" + sets(m_http->url("/ok")));
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("revert switch dns"));
+  EXPECT_EQ(dig(m_name, "CNAME"), std::vector<std::string>{"green." + dns_zone()});
+  const CommandOutput back = ferry("run blue-green --revert" + sets(m_http->url("/ok")));
+  ASSERT_EQ(back.exit_code, 0) << back.output;
+  EXPECT_EQ(dig(m_name, "CNAME"), std::vector<std::string>{"blue." + dns_zone()});
+  // Newest first: scale up goes back to 1, then scale down back to 2.
+  EXPECT_LT(back.output.find("revert scale up"), back.output.find("revert scale down"));
+  EXPECT_EQ(ecs_service(m_cluster, "web")["desiredCount"], 2);
 }
 
 TEST_F(BlueGreen, FailureRevertsDnsScaleAndMaintenance) {

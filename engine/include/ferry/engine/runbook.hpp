@@ -85,6 +85,9 @@ struct RunOptions {
   // Continue the last run when it did not reach its end (killed, machine lost); when it did,
   // say so and start a new one.
   bool resume = false;
+  // Put back, newest first, what the last run's dns-switch and ecs-scale steps replaced, as
+  // a run of its own.
+  bool revert = false;
   std::string run_id;                     // the new run's id; empty: made up (new_run_id())
   bool detached = false;                  // no terminal will ever answer (--background)
   std::string from;                       // start at this step
