@@ -93,21 +93,42 @@ TEST_F(Examples, NightlySyncsEveryTenantThenRestartsProductionLast) {
 
 TEST_F(Examples, BackendReleaseMigratesStagingFirstWithMaintenancePerAccount) {
   use_example("backend-release");
-  // The migration records the account and whether it was in maintenance while it ran.
-  const std::string migrate = "echo ${tenant} $FERRY_GROUP >> " + log_file().string();
-  const std::string sets = " --set migrate='" + migrate + "' --yes";
+  // The migration records the account, its group and its maintenance flag while it ran, read
+  // by the databases' own clients.
+  const std::filesystem::path script = dir() / "migrate.sh";
+  std::ofstream(script) << "case $1 in\n"
+                        << "  acme) m=$(sqlite3 " << m_acme.string()
+                        << " 'SELECT maintenance FROM settings') ;;\n"
+                        << "  globex) m=$(psql '" << m_globex->url()
+                        << "' -tAc 'SELECT maintenance FROM settings') ;;\n"
+                        << "esac\n"
+                        << "echo $1 $FERRY_GROUP $m >> " << log_file().string() << "\n";
+  const std::string sets = " --set migrate='sh " + script.string() + " ${tenant}' --yes";
   const CommandOutput dry = ferry("run backend-release --dry-run" + sets);
   ASSERT_EQ(dry.exit_code, 0) << dry.output;
   EXPECT_THAT(dry.output, HasSubstr("UPDATE settings SET maintenance = 1"));
-  EXPECT_THAT(dry.output, HasSubstr("echo acme $FERRY_GROUP"));
+  EXPECT_THAT(dry.output, HasSubstr("migrate.sh acme"));
   EXPECT_FALSE(std::filesystem::exists(log_file()));
+  EXPECT_EQ(maintenance("globex"), 0) << "the dry run changed a tenant";
 
   const CommandOutput run = ferry("run backend-release" + sets);
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(log_text(), "acme staging\nglobex production\n");
+  EXPECT_EQ(log_text(), "acme staging 1\nglobex production 1\n");
   EXPECT_EQ(maintenance("acme"), 0);
   EXPECT_EQ(maintenance("globex"), 0);
   expect_timed_report(run.output, true);
+  // The tenants' password is in no report, log or journal.
+  const std::string url = m_globex->url();
+  const std::string password =
+      url.substr(url.find(':', 11) + 1, url.find('@') - url.find(':', 11) - 1);
+  ASSERT_FALSE(password.empty());
+  EXPECT_EQ(run.output.find(password), std::string::npos);
+  EXPECT_EQ(dry.output.find(password), std::string::npos);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir() / "state")) {
+    if (entry.is_regular_file()) {
+      EXPECT_EQ(read(entry.path()).find(password), std::string::npos) << entry.path();
+    }
+  }
 }
 
 TEST_F(Examples, BackendReleaseFailureLeavesNoAccountInMaintenance) {
@@ -262,6 +283,14 @@ TEST_F(Examples, ContainerAppDangerStepNeedsItsNameOnTheCommandLine) {
   EXPECT_THAT(refused.output, HasSubstr("--allow-danger 'wipe and reinitialize'"));
   EXPECT_FALSE(std::filesystem::exists(log_file()));
   EXPECT_FALSE(std::filesystem::exists(node_root("web1") / "restarted.txt"));
+
+  const CommandOutput dry = ferry("run container-app --dry-run" + sets);
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_THAT(dry.output, HasSubstr("echo pruned > pruned.txt"));
+  EXPECT_THAT(dry.output, HasSubstr("ssh"));  // web2's commands go over ssh
+  EXPECT_FALSE(std::filesystem::exists(log_file()));
+  for (const char* node : {"web1", "web2"})
+    EXPECT_TRUE(std::filesystem::is_empty(node_root(node))) << node;
 
   const CommandOutput release = ferry("run container-app --from migrate" + sets);
   ASSERT_EQ(release.exit_code, 0) << release.output;
