@@ -92,6 +92,10 @@ class FerryProcess {
   std::optional<int> m_status;
 };
 
+// The 1-based line of the first occurrence of `needle` in `text` (a test's YAML), for
+// checking that an error names the right line.
+int line_of(const std::string& text, const std::string& needle);
+
 // A fresh empty directory under the system temp dir, removed on destruction.
 class TempDir {
  public:

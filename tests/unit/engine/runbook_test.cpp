@@ -21,11 +21,7 @@ namespace {
 
 using namespace std::chrono;
 
-int line_of(const std::string& text, const std::string& needle) {
-  const auto at = text.find(needle);
-  EXPECT_NE(at, std::string::npos) << "'" << needle << "' is not in the test's YAML";
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
-}
+using test::line_of;
 
 class RunbookTest : public ::testing::Test {
  protected:
