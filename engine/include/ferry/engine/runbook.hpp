@@ -138,7 +138,7 @@ struct RunReport {
   double started_at = 0;  // seconds since the epoch: ${date} and ${time} of a resumed run
   double seconds = 0;
   Outcome outcome = Outcome::ok;
-  std::string resume_note;  // what --resume did
+  std::string resume_note;  // what --resume (or --revert) did, in one line
   std::string failed_step;  // the step whose failure started the fail-back
   std::vector<StepRun> steps;
   // From the start of the first `maintenance: on` to the end of the last `maintenance: off`.
@@ -161,7 +161,9 @@ void check_run(const Runbook& runbook, const RunOptions& options);
 
 // Runs (or with dry_run, plans and prints) the runbook. Holds <state_dir>/runbook.lock for the
 // whole run; refuses, before any step runs, danger steps not in allow_danger and confirm
-// steps with no terminal and no `yes`. `on_step` is called as each step finishes.
+// steps with no terminal and no `yes`. With `resume`, continues the last run if it did not
+// reach its end; with `revert`, puts back what the last run replaced. `on_step` is called as
+// each step finishes.
 RunReport run_runbook(const Config& config, const Runbook& runbook, const RunOptions& options,
                       const std::function<void(const StepRun&)>& on_step = {});
 
