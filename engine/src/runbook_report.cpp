@@ -214,11 +214,14 @@ std::string last_id(const std::filesystem::path& state_dir) {
 
 }  // namespace
 
-std::optional<RunReport> read_run(const std::filesystem::path& state_dir, const std::string& id) {
-  const std::string wanted = id == "last" ? last_id(state_dir) : id;
-  if (wanted.empty() || wanted.find('/') != std::string::npos || wanted.starts_with("."))
+namespace {
+
+// Run `id`'s journal; `last` is the id in runbooks/last (read once by the caller).
+std::optional<RunReport> read_journal(const std::filesystem::path& state_dir, const std::string& id,
+                                      const std::string& last) {
+  if (id.empty() || id.find('/') != std::string::npos || id.starts_with("."))
     return std::nullopt;
-  const std::filesystem::path file = run_folder(state_dir, wanted) / "journal.json";
+  const std::filesystem::path file = run_folder(state_dir, id) / "journal.json";
   std::ifstream in(file);
   if (!in)
     return std::nullopt;
@@ -230,9 +233,16 @@ std::optional<RunReport> read_run(const std::filesystem::path& state_dir, const 
   }
   RunReport report = run_report_from_json(doc);
   report.journal = file;
-  if (report.status == "running" && (last_id(state_dir) != wanted || !alive(state_dir, doc)))
+  if (report.status == "running" && (last != id || !alive(state_dir, doc)))
     report.status = "interrupted";
   return report;
+}
+
+}  // namespace
+
+std::optional<RunReport> read_run(const std::filesystem::path& state_dir, const std::string& id) {
+  const std::string last = last_id(state_dir);
+  return read_journal(state_dir, id == "last" ? last : id, last);
 }
 
 std::vector<RunReport> list_runs(const std::filesystem::path& state_dir) {
@@ -243,9 +253,10 @@ std::vector<RunReport> list_runs(const std::filesystem::path& state_dir) {
       ids.push_back(entry.path().filename().string());
   }
   std::sort(ids.begin(), ids.end());
+  const std::string last = last_id(state_dir);
   std::vector<RunReport> out;
   for (const std::string& id : ids) {
-    if (auto run = read_run(state_dir, id))
+    if (auto run = read_journal(state_dir, id, last))
       out.push_back(std::move(*run));
   }
   return out;

@@ -66,6 +66,23 @@ struct MaintenanceKey {
 
 constexpr const char* k_automatic_suffix = " (after the failure)";
 
+// Calls `attempt(n)`, n = 1, 2, ..., until it returns true or the step's retries are spent,
+// waiting the step's backoff (doubled each time) between tries. `who` and the `why` the attempt
+// sets name the failure in the warning.
+void with_retries(const RunbookStep& step, const std::string& who,
+                  const std::function<bool(int attempt, std::string& why)>& attempt) {
+  auto backoff = step.backoff;
+  for (int n = 1;; ++n) {
+    std::string why;
+    if (attempt(n, why) || n > step.retries)
+      return;
+    spdlog::warn("{}: {}: {}; trying again in {:.1f}s", step.name, who, why,
+                 backoff.count() / 1000.0);
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+  }
+}
+
 class Runner {
  public:
   Runner(const Config& config, const Runbook& book, const RunOptions& options,
@@ -482,9 +499,8 @@ class Runner {
     for (TargetRun& t : run.targets)
       t.outcome = Outcome::running;
     journal(&run);
-    auto backoff = step.backoff;
     const auto start = Clock::now();
-    for (int attempt = 0; attempt <= step.retries; ++attempt) {
+    with_retries(step, "some targets", [&](int attempt, std::string& why) {
       std::vector<TargetRun> results;
       try {
         results = execute_whole(ctx, step, targets);
@@ -497,21 +513,15 @@ class Runner {
       for (std::size_t i = 0; i < results.size() && i < run.targets.size(); ++i) {
         run.targets[i].outcome = results[i].outcome;
         run.targets[i].detail = results[i].detail;
-        run.targets[i].attempts = attempt + 1;
+        run.targets[i].attempts = attempt;
         run.targets[i].seconds = seconds_since(start);
         if (std::filesystem::exists(output))
           run.targets[i].output = output.string();
       }
-      const bool failed = std::any_of(results.begin(), results.end(), [](const TargetRun& t) {
-        return t.outcome == Outcome::failed;
-      });
-      if (!failed || attempt == step.retries)
-        break;
-      spdlog::warn("{}: failed on some targets; trying again in {:.1f}s", step.name,
-                   backoff.count() / 1000.0);
-      std::this_thread::sleep_for(backoff);
-      backoff *= 2;
-    }
+      why = "failed";
+      return std::none_of(results.begin(), results.end(),
+                          [](const TargetRun& t) { return t.outcome == Outcome::failed; });
+    });
   }
 
   // Turning maintenance off by the same means (the same flag, or SQL, or a command) clears
@@ -609,10 +619,8 @@ class Runner {
         out.outcome = Outcome::planned;
         return out;
       }
-      auto backoff = step.backoff;
-      for (int attempt = 0; attempt <= step.retries; ++attempt) {
-        out.attempts = attempt + 1;
-        std::string why;
+      with_retries(step, t.name, [&](int attempt, std::string& why) {
+        out.attempts = attempt;
         bool ok = false;
         try {
           ok = step.kind == StepKind::confirm && m_options.yes
@@ -623,20 +631,10 @@ class Runner {
         }
         if (std::filesystem::exists(output))
           out.output = output.string();
-        if (ok) {
-          out.outcome = Outcome::ok;
-          out.detail.clear();
-          break;
-        }
-        out.outcome = Outcome::failed;
-        out.detail = why;
-        if (attempt < step.retries) {
-          spdlog::warn("{}: {}: {}; trying again in {:.1f}s", step.name, t.name, why,
-                       backoff.count() / 1000.0);
-          std::this_thread::sleep_for(backoff);
-          backoff *= 2;
-        }
-      }
+        out.outcome = ok ? Outcome::ok : Outcome::failed;
+        out.detail = ok ? std::string() : why;
+        return ok;
+      });
     } catch (const std::exception& e) {
       out.outcome = Outcome::failed;
       out.detail = scrub(e.what());

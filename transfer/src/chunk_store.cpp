@@ -100,39 +100,38 @@ std::string ChunkStore::get(const ChunkId& id) const {
   return out;
 }
 
-ChunkIds ChunkStore::list() const {
-  ChunkIds out;
+void ChunkStore::for_each_chunk(const std::function<void(int dir_fd, const std::string& name,
+                                                         const ChunkId& id)>& visit) const {
   for (const std::string& folder : read_dir_names(m_chunks.get())) {
     const Fd dir = open_dir_beneath(m_chunks.get(), folder, false);
     for (const std::string& name : read_dir_names(dir.get())) {
       if (!name.ends_with(k_suffix))
         continue;
       if (const auto id = Hash128::from_hex(name.substr(0, name.size() - k_suffix.size())))
-        out.insert(*id);
+        visit(dir.get(), name, *id);
     }
   }
+}
+
+ChunkIds ChunkStore::list() const {
+  ChunkIds out;
+  for_each_chunk([&](int, const std::string&, const ChunkId& id) { out.insert(id); });
   return out;
 }
 
 ChunkStore::Pruned ChunkStore::remove_except(const ChunkIds& keep) const {
   Pruned out;
-  for (const std::string& folder : read_dir_names(m_chunks.get())) {
-    const Fd dir = open_dir_beneath(m_chunks.get(), folder, false);
-    for (const std::string& name : read_dir_names(dir.get())) {
-      if (!name.ends_with(k_suffix))
-        continue;
-      const auto id = Hash128::from_hex(name.substr(0, name.size() - k_suffix.size()));
-      struct stat st {};
-      if (!id || keep.contains(*id) ||
-          ::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-        continue;
-      if (::unlinkat(dir.get(), name.c_str(), 0) != 0)
-        throw Error(ErrorKind::failure,
-                    "cannot remove " + path_beneath(dir.get(), name) + ": " + std::strerror(errno));
-      ++out.chunks;
-      out.bytes += static_cast<std::uint64_t>(st.st_size);
-    }
-  }
+  for_each_chunk([&](int dir, const std::string& name, const ChunkId& id) {
+    struct stat st {};
+    if (keep.contains(id) || ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode))
+      return;
+    if (::unlinkat(dir, name.c_str(), 0) != 0)
+      throw Error(ErrorKind::failure,
+                  "cannot remove " + path_beneath(dir, name) + ": " + std::strerror(errno));
+    ++out.chunks;
+    out.bytes += static_cast<std::uint64_t>(st.st_size);
+  });
   return out;
 }
 

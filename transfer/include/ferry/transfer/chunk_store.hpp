@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -57,6 +58,10 @@ class ChunkStore {
   const std::filesystem::path& root() const { return m_root; }
 
  private:
+  // Calls `visit` for every chunk file: its folder, its name and its id.
+  void for_each_chunk(const std::function<void(int dir_fd, const std::string& name,
+                                               const ChunkId& id)>& visit) const;
+
   ChunkStore(std::filesystem::path root, Fd chunks)
       : m_root(std::move(root)), m_chunks(std::move(chunks)) {}
 
