@@ -93,6 +93,14 @@ const char* to_string(Dialect dialect) noexcept {
   return "unknown";
 }
 
+std::optional<Dialect> dialect_from_string(std::string_view name) noexcept {
+  for (Dialect d : {Dialect::postgres, Dialect::mysql, Dialect::sqlite}) {
+    if (name == to_string(d))
+      return d;
+  }
+  return std::nullopt;
+}
+
 Endpoint parse_endpoint(std::string_view text) {
   const auto colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0) {

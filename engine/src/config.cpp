@@ -141,7 +141,7 @@ Config load_config(const std::filesystem::path& file) {
   }
   r.only_keys(root, "",
               {"version", "master", "tenants", "groups", "sync", "windows", "concurrency",
-               "state_dir", "nodes", "aws", "runbooks"});
+               "state_dir", "nodes", "aws", "runbooks", "snapshots"});
   if (root["version"] && r.integer(root["version"], "version", 1, 1) != 1) {
     r.fail(root["version"], "version", "only version 1 is known");
   }
@@ -249,6 +249,14 @@ Config load_config(const std::filesystem::path& file) {
   }
   if (root["concurrency"])
     config.concurrency = r.integer(root["concurrency"], "concurrency", 1, 256);
+  if (const YAML::Node snapshots = root["snapshots"]) {
+    r.only_keys(snapshots, "snapshots", {"store"});
+    if (snapshots["store"]) {
+      config.snapshot_store = r.text(snapshots["store"], "snapshots.store");
+      if (config.snapshot_store.is_relative())
+        config.snapshot_store = file.parent_path() / config.snapshot_store;
+    }
+  }
   config.state_dir = root["state_dir"]
                          ? std::filesystem::path(r.text(root["state_dir"], "state_dir"))
                          : default_state_dir();

@@ -101,6 +101,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
                        : unit == "s" || unit.empty() ? 1
                        : unit == "m"                 ? 60
                        : unit == "h"                 ? 3600
+                       : unit == "d"                 ? 86400
                                                      : -1;
   if (scale < 0 || value < 0)
     return std::nullopt;

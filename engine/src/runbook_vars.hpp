@@ -60,7 +60,7 @@ struct RunbookStep;
 // How a maintenance step turns maintenance on or off: "flag:PATH", "sql" or "run".
 std::string maintenance_means(const RunbookStep& step);
 
-// "30s", "5m", "1h", "250ms" (a bare number is seconds); nullopt when it is not one.
+// "30s", "5m", "1h", "7d", "250ms" (a bare number is seconds); nullopt when it is not one.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // A disk-check margin: bytes ("500M", "2G", "1048576") or a share of the new bytes ("20%").

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <chrono>
 #include <future>
@@ -14,6 +12,7 @@
 #include <set>
 
 #include "ferry/connectors/connector.hpp"
+#include "ferry/schema/filter.hpp"
 #include "journal.hpp"
 #include "parallel.hpp"
 #include "verified_structure.hpp"
@@ -22,48 +21,6 @@ namespace ferry::engine {
 namespace {
 
 constexpr std::string_view k_lock_name = "schema-sync";
-
-bool matches_any(const std::vector<std::string>& patterns, const std::string& schema,
-                 const std::string& name) {
-  const std::string qualified = ferry::schema::qualified_name(schema, name);
-  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-    return ::fnmatch(p.c_str(), name.c_str(), 0) == 0 ||
-           ::fnmatch(p.c_str(), qualified.c_str(), 0) == 0;
-  });
-}
-
-// Drops the objects the include/exclude patterns leave out.
-void filter_catalog(schema::Catalog& catalog, const SchemaSyncOptions& options) {
-  if (options.include.empty() && options.exclude.empty())
-    return;
-  auto keep = [&](const std::string& schema, const std::string& name) {
-    return (options.include.empty() || matches_any(options.include, schema, name)) &&
-           !matches_any(options.exclude, schema, name);
-  };
-  auto prune = [&](auto& items) {
-    std::erase_if(items, [&](const auto& item) { return !keep(item.schema, item.name); });
-  };
-  prune(catalog.tables);
-  prune(catalog.views);
-  prune(catalog.sequences);
-  prune(catalog.enums);
-  // Objects on a table or view follow it; the others go by their own name.
-  std::erase_if(catalog.objects, [&](const schema::SchemaObject& o) {
-    return !keep(o.schema, o.table.empty() ? o.name : o.table);
-  });
-  // A schema is compared (made, or dropped as drift) only for the objects kept in it.
-  std::set<std::string> used;
-  const auto use = [&](const auto& items) {
-    for (const auto& item : items)
-      used.insert(item.schema);
-  };
-  use(catalog.tables);
-  use(catalog.views);
-  use(catalog.sequences);
-  use(catalog.enums);
-  use(catalog.objects);
-  std::erase_if(catalog.schemas, [&](const std::string& s) { return !used.contains(s); });
-}
 
 // The master: its stamp, taken when the sync starts, and its catalog, read (after the stamp)
 // the first time a tenant needs it, so a fleet where every tenant is unchanged since a
@@ -86,7 +43,7 @@ class Master {
   const schema::Catalog& catalog() {
     std::call_once(m_read, [this] {
       m_catalog = m_connector->introspect({.privileges = m_options.privileges});
-      filter_catalog(m_catalog, m_options);
+      schema::filter_catalog(m_catalog, m_options.include, m_options.exclude);
     });
     return m_catalog;
   }
@@ -277,7 +234,7 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, Master& mas
         verified.record(*master_side, *tenant_side, plan.notes);
     };
     schema::Catalog before = tenant->introspect({.privileges = options.privileges});
-    filter_catalog(before, options);
+    schema::filter_catalog(before, options.include, options.exclude);
     result.plan = plans.plan_for(before, result.plan_reused);
     const auto destructive = result.plan.destructive();
     if (result.plan.empty()) {
@@ -301,7 +258,7 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, Master& mas
           tenant_side.reset();
       }
       schema::Catalog after = tenant->introspect({.privileges = options.privileges});
-      filter_catalog(after, options);
+      schema::filter_catalog(after, options.include, options.exclude);
       const schema::Plan left =
           schema::diff(master.catalog(), after,
                        {.allow_drop = options.allow_drop, .privileges = options.privileges});
@@ -408,7 +365,7 @@ StructureCheck check_structure(const Endpoint& master_endpoint, const Endpoint& 
   };
   const auto read = [&options](Side& side) {
     schema::Catalog catalog = side.connector->introspect({.privileges = options.privileges});
-    filter_catalog(catalog, options);
+    schema::filter_catalog(catalog, options.include, options.exclude);
     return catalog;
   };
   const auto both = [](auto master_work, auto tenant_work) {

@@ -112,6 +112,15 @@ const char* to_string(Identity identity) noexcept {
   return "none";
 }
 
+std::optional<Identity> identity_from_string(std::string_view name) noexcept {
+  for (Identity i :
+       {Identity::none, Identity::always, Identity::by_default, Identity::auto_increment}) {
+    if (name == to_string(i))
+      return i;
+  }
+  return std::nullopt;
+}
+
 const char* to_string(FkAction action) noexcept {
   switch (action) {
     case FkAction::no_action:

@@ -91,6 +91,51 @@ std::string key_range_where(const schema::Table& table, const std::vector<std::s
   return out;
 }
 
+std::vector<std::string> read_key(const schema::Table& table, const ReadOptions& options) {
+  std::vector<std::string> key = table.row_key();
+  if (!key.empty() || !options.allow_keyless || !options.range.unbounded() ||
+      !options.keys.empty()) {
+    return table.required_row_key();
+  }
+  return key;
+}
+
+std::string where_and_order(const schema::Table& table, const std::vector<std::string>& key,
+                            const ReadOptions& options, const KeyExprFn& key_expr,
+                            const QuoteFn& quote, const LiteralFn& literal) {
+  if (key.empty())
+    return {};
+  return key_range_where(table, key, options, key_expr, quote, literal) + " ORDER BY " +
+         key_order(table, key, key_expr);
+}
+
+const schema::Table* counter_table(const schema::Catalog& catalog, const Counter& counter) {
+  const std::string& wanted = counter.table.empty() ? counter.name : counter.table;
+  const auto dot = wanted.rfind('.');
+  const std::string name = dot == std::string::npos ? wanted : wanted.substr(dot + 1);
+  const schema::Table* found = nullptr;
+  int matches = 0;
+  for (const schema::Table& t : catalog.tables) {
+    if (t.qualified_name() == wanted)
+      return &t;
+    if (t.name == name) {
+      found = &t;
+      ++matches;
+    }
+  }
+  return matches == 1 ? found : nullptr;
+}
+
+const schema::Column* counter_column(const schema::Table& table) {
+  for (const schema::Column& c : table.columns) {
+    if (c.identity != schema::Identity::none ||
+        (c.default_expr && c.default_expr->starts_with("nextval("))) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
 bool is_integer(schema::LogicalType type) {
   return type == schema::LogicalType::int16 || type == schema::LogicalType::int32 ||
          type == schema::LogicalType::int64;

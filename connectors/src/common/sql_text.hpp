@@ -38,6 +38,25 @@ std::string key_range_where(const schema::Table& table, const std::vector<std::s
 std::string key_order(const schema::Table& table, const std::vector<std::string>& key,
                       const KeyExprFn& key_expr);
 
+// The key a read of `table` orders by: its row key; empty for a table without one when
+// options.allow_keyless (and no range or keys asked for); else Error naming the table.
+std::vector<std::string> read_key(const schema::Table& table, const ReadOptions& options);
+
+// key_range_where() and " ORDER BY " key_order() for a read ordered by `key`; "" for an empty
+// key (a keyless read).
+std::string where_and_order(const schema::Table& table, const std::vector<std::string>& key,
+                            const ReadOptions& options, const KeyExprFn& key_expr,
+                            const QuoteFn& quote, const LiteralFn& literal);
+
+// The table of `catalog` a counter read elsewhere belongs to: by Counter::table, else by
+// Counter::name; a name without its schema matches a table of any schema when only one has
+// that name. nullptr when none does.
+const schema::Table* counter_table(const schema::Catalog& catalog, const Counter& counter);
+
+// The column of `table` that takes a counter's values: its identity or auto-increment
+// column; nullptr when it has none.
+const schema::Column* counter_column(const schema::Table& table);
+
 // "k1, k2" quoted, for ORDER BY.
 std::string column_list(const std::vector<std::string>& columns, const QuoteFn& quote);
 

@@ -147,6 +147,59 @@ class MysqlConnector final : public SqlRowChanges {
     return quote_with('`', name);
   }
 
+  // The consistent snapshot's own binary log position (MariaDB's binlog_snapshot_* status),
+  // exact even while other sessions commit.
+  std::optional<std::string> log_position() override {
+    std::string file, position;
+    for (const TextRow& row : m_session.query("SHOW STATUS LIKE 'binlog_snapshot_%'")) {
+      if (row.size() < 2 || !row[0] || !row[1])
+        continue;
+      if (*row[0] == "Binlog_snapshot_file")
+        file = *row[1];
+      else if (*row[0] == "Binlog_snapshot_position")
+        position = *row[1];
+    }
+    if (file.empty())
+      return std::nullopt;
+    return "binlog " + file + ":" + position;
+  }
+
+  std::vector<Counter> read_counters(const schema::Catalog& catalog) override {
+    std::vector<Counter> out;
+    const auto rows = m_session.query(
+        "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+        "DATABASE() AND AUTO_INCREMENT IS NOT NULL ORDER BY TABLE_NAME");
+    for (const TextRow& row : rows) {
+      if (!row[0] || !row[1] || catalog.find_table("", *row[0]) == nullptr)
+        continue;
+      out.push_back(Counter{.name = *row[0], .table = *row[0], .next = std::stoll(*row[1])});
+    }
+    return out;
+  }
+
+  std::vector<Counter> set_counters(const schema::Catalog& catalog,
+                                    const std::vector<Counter>& counters) override {
+    std::vector<Counter> unmatched;
+    for (const Counter& counter : counters) {
+      const schema::Table* table = counter_table(catalog, counter);
+      if (table == nullptr || counter_column(*table) == nullptr) {
+        unmatched.push_back(counter);
+        continue;
+      }
+      m_session.exec("ALTER TABLE " + quote_with('`', table->name) +
+                     " AUTO_INCREMENT = " + std::to_string(counter.next));
+    }
+    return unmatched;
+  }
+
+  void analyze(const std::vector<const schema::Table*>& tables) override {
+    std::string list;
+    for (const schema::Table* t : tables)
+      list += (list.empty() ? "" : ", ") + quote_with('`', t->name);
+    if (!list.empty())
+      m_session.query("ANALYZE TABLE " + list);
+  }
+
  private:
   const DialectSql& dialect_sql() const override {
     static const QuoteFn quote = [](std::string_view n) { return quote_with('`', n); };

@@ -241,8 +241,10 @@ class MysqlRowWriter final : public RowWriter {
     }
   }
 
-  void commit() override {
+  void commit_with(const std::vector<std::string>& statements) override {
     require_open();
+    for (const std::string& statement : statements)
+      m_session.exec(statement);
     m_session.exec("COMMIT");
     m_open = false;
   }
@@ -401,7 +403,7 @@ void append_literal(std::string& out, const schema::Table& table, const schema::
 
 std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
                                            const ReadOptions& options) {
-  const std::vector<std::string> key = table.required_row_key();
+  const std::vector<std::string> key = read_key(table, options);
   std::string select;
   for (const schema::Column& column : table.columns)
     select += (select.empty() ? "" : ", ") + read_expression(column);
@@ -411,8 +413,7 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
     return out;
   };
   const std::string sql = "SELECT " + select + " FROM " + quote_name(table.name) +
-                          key_range_where(table, key, options, key_expr, quote_name, literal) +
-                          " ORDER BY " + key_order(table, key, key_expr);
+                          where_and_order(table, key, options, key_expr, quote_name, literal);
   return std::make_unique<MysqlRowReader>(session, table, sql, options.batch_rows,
                                           options.batch_bytes);
 }

@@ -163,6 +163,80 @@ class PostgresConnector final : public SqlRowChanges {
     return postgres::quote(name);
   }
 
+  std::optional<std::string> log_position() override {
+    const auto rows = m_session.query(
+        "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+        "ELSE pg_current_wal_lsn() END::text",
+        "reading the WAL position");
+    if (rows.empty() || !rows[0][0])
+      return std::nullopt;
+    return "lsn " + *rows[0][0];
+  }
+
+  std::vector<Counter> read_counters(const schema::Catalog& catalog) override {
+    std::vector<Counter> out;
+    std::string sql;
+    for (const schema::Sequence& s : catalog.sequences) {
+      sql += sql.empty() ? "" : " UNION ALL ";
+      sql += "SELECT last_value, is_called FROM " + postgres::quote(s.schema) + "." +
+             postgres::quote(s.name);
+      Counter counter{.name = s.qualified_name()};
+      if (s.owned_by) {
+        const auto dot = s.owned_by->rfind('.');
+        counter.table = schema::qualified_name(s.schema, s.owned_by->substr(0, dot));
+      }
+      out.push_back(std::move(counter));
+    }
+    if (sql.empty())
+      return out;
+    const auto rows = m_session.query(sql, "reading sequences");
+    for (std::size_t i = 0; i < rows.size() && i < out.size(); ++i) {
+      const std::int64_t last = std::stoll(rows[i][0].value_or("1"));
+      const bool called = rows[i][1].value_or("f") == "t";
+      out[i].next = called ? last + catalog.sequences[i].increment : last;
+    }
+    return out;
+  }
+
+  std::vector<Counter> set_counters(const schema::Catalog& catalog,
+                                    const std::vector<Counter>& counters) override {
+    std::vector<Counter> unmatched;
+    std::string sql;
+    for (const Counter& counter : counters) {
+      std::string sequence;
+      for (const schema::Sequence& s : catalog.sequences) {
+        if (s.qualified_name() == counter.name)
+          sequence = quote_with('\'', postgres::quote(s.schema) + "." + postgres::quote(s.name));
+      }
+      if (sequence.empty()) {
+        const schema::Table* table = counter_table(catalog, counter);
+        const schema::Column* column = table ? counter_column(*table) : nullptr;
+        if (column != nullptr) {
+          sequence = "pg_get_serial_sequence(" +
+                     quote_with('\'', postgres::qualified_name(*table)) + ", " +
+                     quote_with('\'', column->name) + ")";
+        }
+      }
+      if (sequence.empty()) {
+        unmatched.push_back(counter);
+        continue;
+      }
+      sql += sql.empty() ? "SELECT " : ", ";
+      sql += "setval(" + sequence + ", " + std::to_string(counter.next) + ", false)";
+    }
+    if (!sql.empty())
+      m_session.query(sql, "setting sequences");
+    return unmatched;
+  }
+
+  void analyze(const std::vector<const schema::Table*>& tables) override {
+    std::string list;
+    for (const schema::Table* t : tables)
+      list += (list.empty() ? "" : ", ") + postgres::qualified_name(*t);
+    if (!list.empty())
+      m_session.exec("ANALYZE " + list, "analyzing tables");
+  }
+
  private:
   const DialectSql& dialect_sql() const override {
     static const DialectSql sql{

@@ -526,7 +526,7 @@ class PostgresRowWriter final : public RowWriter {
     flush();
   }
 
-  void commit() override {
+  void commit_with(const std::vector<std::string>& statements) override {
     require_copying();
     m_copying = false;
     const bool ended = PQputCopyEnd(m_session.raw(), nullptr) == 1;
@@ -540,6 +540,14 @@ class PostgresRowWriter final : public RowWriter {
     if (error) {
       rollback();
       throw *error;
+    }
+    for (const std::string& statement : statements) {
+      try {
+        m_session.exec(statement, "committing table " + m_label);
+      } catch (...) {
+        rollback();
+        throw;
+      }
     }
     m_session.exec("COMMIT", "committing table " + m_label);
     m_in_transaction = false;
@@ -578,7 +586,7 @@ class PostgresRowWriter final : public RowWriter {
 
 std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table& table,
                                            const ReadOptions& options) {
-  const std::vector<std::string> key = table.required_row_key();
+  const std::vector<std::string> key = read_key(table, options);
   std::vector<std::string> names;
   std::vector<PostgresRowReader::ColumnInfo> columns;
   for (const schema::Column& c : table.columns) {
@@ -587,8 +595,7 @@ std::unique_ptr<RowReader> make_row_reader(Session& session, const schema::Table
   }
   const std::string select = "SELECT " + column_list(names, quote) + " FROM " +
                              qualified_name(table) +
-                             key_range_where(table, key, options, key_expr, quote, key_literal) +
-                             " ORDER BY " + key_order(table, key, key_expr);
+                             where_and_order(table, key, options, key_expr, quote, key_literal);
   return std::make_unique<PostgresRowReader>(session, table_label(table), std::move(columns),
                                              select, options.batch_rows, options.batch_bytes);
 }

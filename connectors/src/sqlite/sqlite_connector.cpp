@@ -189,8 +189,10 @@ class SqliteWriter final : public RowWriter {
     }
   }
 
-  void commit() override {
+  void commit_with(const std::vector<std::string>& statements) override {
     m_stmt.reset();
+    for (const std::string& statement : statements)
+      exec(statement.c_str());
     exec("COMMIT");
     m_committed = true;
   }
@@ -421,7 +423,7 @@ class SqliteConnector final : public SqlRowChanges {
 
   std::unique_ptr<RowReader> read_rows(const schema::Table& table,
                                        const ReadOptions& options) override {
-    const std::vector<std::string> key = table.required_row_key();
+    const std::vector<std::string> key = read_key(table, options);
     const QuoteFn quote = [this](std::string_view n) { return quote_identifier(n); };
     // Text keys in byte order whatever the column's collation (see sql_text.hpp).
     const KeyExprFn key_expr = [&](const schema::Column& c) {
@@ -431,8 +433,7 @@ class SqliteConnector final : public SqlRowChanges {
     for (const schema::Column& c : table.columns)
       names.push_back(c.name);
     const std::string sql = "SELECT " + column_list(names, quote) + " FROM " + quote(table.name) +
-                            key_range_where(table, key, options, key_expr, quote, literal) +
-                            " ORDER BY " + key_order(table, key, key_expr);
+                            where_and_order(table, key, options, key_expr, quote, literal);
     return std::make_unique<SqliteReader>(m_db, table, sql, options.batch_rows,
                                           options.batch_bytes);
   }
@@ -466,6 +467,46 @@ class SqliteConnector final : public SqlRowChanges {
 
   std::string quote_identifier(std::string_view name) const override {
     return quote_with('"', name);
+  }
+
+  std::vector<Counter> read_counters(const schema::Catalog& catalog) override {
+    std::vector<Counter> out;
+    if (!has_sequence_table())
+      return out;
+    for (const TextRow& row : query("SELECT name, seq FROM sqlite_sequence ORDER BY name")) {
+      if (!row[0] || !row[1] || catalog.find_table("", *row[0]) == nullptr)
+        continue;
+      out.push_back(Counter{.name = *row[0], .table = *row[0], .next = std::stoll(*row[1]) + 1});
+    }
+    return out;
+  }
+
+  // Only AUTOINCREMENT tables keep a counter (sqlite_sequence); any other rowid table hands
+  // out one more than its largest rowid, which its restored rows already say.
+  std::vector<Counter> set_counters(const schema::Catalog& catalog,
+                                    const std::vector<Counter>& counters) override {
+    std::vector<Counter> unmatched;
+    std::vector<std::string> statements;
+    for (const Counter& counter : counters) {
+      const schema::Table* table = counter_table(catalog, counter);
+      const schema::Column* column = table ? counter_column(*table) : nullptr;
+      if (column == nullptr || column->identity != schema::Identity::auto_increment ||
+          !has_sequence_table()) {
+        unmatched.push_back(counter);
+        continue;
+      }
+      const std::string name = quote_with('\'', table->name);
+      statements.push_back("DELETE FROM sqlite_sequence WHERE name = " + name);
+      statements.push_back("INSERT INTO sqlite_sequence (name, seq) VALUES (" + name + ", " +
+                           std::to_string(counter.next - 1) + ")");
+    }
+    if (!statements.empty())
+      execute(statements);
+    return unmatched;
+  }
+
+  void analyze(const std::vector<const schema::Table*>& /*tables*/) override {
+    exec("ANALYZE", "ANALYZE");
   }
 
  private:
@@ -515,6 +556,10 @@ class SqliteConnector final : public SqlRowChanges {
       default:
         return quote_with('\'', value);
     }
+  }
+
+  bool has_sequence_table() {
+    return !query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").empty();
   }
 
   void exec(const std::string& sql, const std::string& what) {

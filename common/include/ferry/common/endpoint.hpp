@@ -22,6 +22,9 @@ namespace ferry {
 enum class Dialect { postgres, mysql, sqlite };
 
 const char* to_string(Dialect dialect) noexcept;
+// The dialect to_string() names ("postgres", "mysql", "sqlite"); nullopt for any other name
+// (URL schemes such as "postgresql" or "mariadb" are parse_endpoint's).
+std::optional<Dialect> dialect_from_string(std::string_view name) noexcept;
 
 // A string that must never be printed. There is deliberately no stream operator.
 class Secret {

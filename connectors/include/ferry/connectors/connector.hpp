@@ -38,6 +38,19 @@ struct ReadOptions {
   // When not empty, only the rows with these row keys (canonical values; at most a few
   // thousand per read).
   std::vector<schema::KeyValue> keys;
+  // A table without a row key is read too, whole (`range` and `keys` must be empty), in the
+  // server's order. Tables with a key are read in key order as always.
+  bool allow_keyless = false;
+};
+
+// A sequence or auto-increment counter: the value it hands out next.
+struct Counter {
+  // PostgreSQL: the sequence's qualified name. MySQL/MariaDB, SQLite: the table's name.
+  std::string name;
+  // The table whose column takes its values ("schema.name" or "name"), when known.
+  std::string table;
+  std::int64_t next = 1;
+  bool operator==(const Counter&) const = default;
 };
 
 // A server-side summary of a whole table: row count and a digest of the rows that is equal
@@ -126,7 +139,10 @@ class RowWriter {
   // `batch` holds the writer's columns in the order given to Connector::write_rows().
   virtual void write(const schema::RowBatch& batch) = 0;
   // Makes everything written visible. Without commit(), destruction rolls it all back.
-  virtual void commit() = 0;
+  void commit() { commit_with({}); }
+  // Runs `statements` in the writer's transaction, then commits: the rows and whatever the
+  // statements write (a journal entry) become visible together, or not at all.
+  virtual void commit_with(const std::vector<std::string>& statements) = 0;
 };
 
 struct SchemaApplyOptions {
@@ -250,6 +266,23 @@ class Connector {
     return false;
   }
   virtual void resume_commits() {}
+  // Where the server's change log stood when the consistent read open on this session began,
+  // for a later change-data follow; nullopt where there is none.
+  //   PostgreSQL: "lsn 0/16B3748" (pg_current_wal_lsn() read in the snapshot: at or after it).
+  //   MariaDB: "binlog FILE:POSITION" of the consistent snapshot (binlog_snapshot_file and
+  //   _position), nullopt when the binary log is off. SQLite: nullopt.
+  virtual std::optional<std::string> log_position() { return std::nullopt; }
+
+  // The sequences and auto-increment counters of the tables of `catalog` (as introspected
+  // from this database), with the value each hands out next.
+  virtual std::vector<Counter> read_counters(const schema::Catalog& catalog) = 0;
+  // Sets counters (read from another database, maybe of another dialect) on `catalog`'s
+  // objects: a counter names a sequence of the catalog, or a table whose identity or
+  // auto-increment column takes it. Counters that match nothing are returned, not set.
+  virtual std::vector<Counter> set_counters(const schema::Catalog& catalog,
+                                            const std::vector<Counter>& counters) = 0;
+  // Refreshes the planner's statistics of `tables`.
+  virtual void analyze(const std::vector<const schema::Table*>& tables) = 0;
 
   // Applies a structure plan (schema::Plan::statements()).
   //   PostgreSQL: one transaction with SET LOCAL lock_timeout; all or nothing.

@@ -66,6 +66,8 @@ struct Config {
 
   std::vector<Node> nodes;
   deploy_hooks::AwsSettings aws;  // aws: profile, region, endpoint_url
+  // snapshots: store: the default snapshot store of `ferry snapshot` (relative to the file)
+  std::filesystem::path snapshot_store;
 
   // The tenant or master called `name`, or nullptr.
   const NamedEndpoint* find(std::string_view name) const noexcept;

@@ -47,6 +47,7 @@ enum class Identity {
 };
 
 const char* to_string(Identity identity) noexcept;
+std::optional<Identity> identity_from_string(std::string_view name) noexcept;
 
 struct Column {
   std::string name;

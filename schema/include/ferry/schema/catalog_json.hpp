@@ -12,4 +12,9 @@ inline constexpr const char* k_catalog_format = "ferry.catalog/1";
 
 nlohmann::json to_json(const Catalog& catalog);
 
+// The Catalog a to_json() document describes (what snapshots store). Error(failure) naming
+// the key when the document is not one (wrong "format", missing key, wrong JSON type, an
+// unknown type/identity/kind name).
+Catalog catalog_from_json(const nlohmann::json& doc);
+
 }  // namespace ferry::schema
