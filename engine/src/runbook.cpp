@@ -183,6 +183,19 @@ const std::vector<KindSpec>& kind_specs() {
       {StepKind::wait_http, "wait-http", {"status", "contains", "interval"}, Targets::local, true},
       {StepKind::notify, "notify", {"webhook", "run"}, Targets::local, false},
       {StepKind::revert, "revert", {}, Targets::local, true},
+      // A half-run snapshot left no manifest and runs again; one that finished has its name.
+      {StepKind::snapshot,
+       "snapshot",
+       {"store", "as", "tables", "exclude", "jobs"},
+       Targets::local,
+       false},
+      // Restore and copy pick up an interrupted load of the same source (--resume).
+      {StepKind::restore,
+       "restore",
+       {"store", "to", "tables", "exclude", "jobs"},
+       Targets::local,
+       true},
+      {StepKind::copy, "copy", {"to", "tables", "exclude", "jobs"}, Targets::local, true},
   };
   return specs;
 }
@@ -204,7 +217,7 @@ std::string kind_list() {
 
 // Kinds the runbook format names that this version cannot run yet: a runbook using one is
 // refused at load, never half-run.
-constexpr const char* k_later_kinds[] = {"snapshot", "restore", "copy", "migrate"};
+constexpr const char* k_later_kinds[] = {"migrate"};
 
 // The keys every step may have besides its kind and the kind's own.
 const std::set<std::string> k_step_keys = {
@@ -415,6 +428,15 @@ class RunbookLoader {
     check_targets(r, node, key, *spec, step);
     check_values(r, node, key, step);
 
+    if ((step.kind == StepKind::restore || step.kind == StepKind::copy) &&
+        !step.params.contains("to")) {
+      r.fail(node, key, std::string(spec->key) + " needs to: the database to load");
+    }
+    if ((step.kind == StepKind::snapshot || step.kind == StepKind::restore) &&
+        !step.params.contains("store") && m_config.snapshot_store.empty()) {
+      r.fail(node, key,
+             std::string(spec->key) + " needs store: (or snapshots.store in the config)");
+    }
     if (step.kind == StepKind::maintenance) {
       if (step.value != "on" && step.value != "off")
         r.fail(node["maintenance"], key + ".maintenance", "expected on or off");

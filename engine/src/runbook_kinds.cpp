@@ -20,6 +20,7 @@
 #include "ferry/engine/fleet_sync.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/engine/push.hpp"
+#include "ferry/engine/snapshot.hpp"
 #include "ferry/transfer/transport.hpp"
 
 namespace ferry::engine {
@@ -531,6 +532,80 @@ std::vector<TargetRun> sync_step(const StepContext& ctx, const RunbookStep& step
   return out;
 }
 
+// A database a snapshot, restore or copy step names: the master or a tenant of the config, or
+// a URL.
+Endpoint database_of(const StepContext& ctx, const std::string& text) {
+  if (const NamedEndpoint* named = ctx.config.find(text))
+    return named->endpoint;
+  return parse_endpoint(text);
+}
+
+std::filesystem::path store_of(const StepContext& ctx, const RunbookStep& step, bool dry_run) {
+  const std::string store = ctx.vars.resolve(param(step, "store"), {}, dry_run);
+  return store.empty() ? ctx.config.snapshot_store : std::filesystem::path(store);
+}
+
+LoadOptions load_options(const StepContext& ctx, const RunbookStep& step) {
+  LoadOptions options;
+  options.tables = split_list(ctx.vars.resolve(param(step, "tables"), {}));
+  options.exclude = split_list(ctx.vars.resolve(param(step, "exclude"), {}));
+  options.jobs = to_int(ctx.vars.resolve(param(step, "jobs", "4"), {}), step.name + ": jobs");
+  options.resume_if_interrupted = true;
+  return options;
+}
+
+// Runs a snapshot, restore or copy step; its report goes to the step's output file.
+bool database_step(const StepContext& ctx, const RunbookStep& step, const std::string& value,
+                   std::string& why) {
+  const std::string text = ctx.vars.resolve(value, {});
+  std::string report;
+  if (step.kind == StepKind::snapshot) {
+    SnapshotOptions options;
+    options.name = ctx.vars.resolve(param(step, "as"), {});
+    options.tables = split_list(ctx.vars.resolve(param(step, "tables"), {}));
+    options.exclude = split_list(ctx.vars.resolve(param(step, "exclude"), {}));
+    options.jobs = to_int(ctx.vars.resolve(param(step, "jobs", "4"), {}), step.name + ": jobs");
+    report =
+        render_text(create_snapshot(database_of(ctx, text), store_of(ctx, step, false), options));
+  } else {
+    const Endpoint target = database_of(ctx, ctx.vars.resolve(param(step, "to"), {}));
+    const LoadReport loaded =
+        step.kind == StepKind::restore
+            ? restore_snapshot(store_of(ctx, step, false), text, target, load_options(ctx, step))
+            : copy_database(database_of(ctx, text), target, load_options(ctx, step));
+    report = render_text(loaded);
+    if (loaded.differs())
+      why = "the target differs from its source after loading (see the output)";
+  }
+  if (FILE* out = std::fopen(ctx.output.c_str(), "a")) {
+    std::fputs(report.c_str(), out);
+    std::fclose(out);
+  }
+  return why.empty();
+}
+
+std::string describe_database(const StepContext& ctx, const RunbookStep& step,
+                              const std::string& value) {
+  const std::string text = ctx.vars.resolve(value, {}, true);
+  const auto named = [&](const std::string& t) {
+    const NamedEndpoint* n = ctx.config.find(t);
+    return n ? t + " (" + n->endpoint.redacted() + ")" : parse_endpoint(t).redacted();
+  };
+  const std::string to = ctx.vars.resolve(param(step, "to"), {}, true);
+  switch (step.kind) {
+    case StepKind::snapshot:
+      return "snapshot of " + named(text) + " into the store " +
+             store_of(ctx, step, true).string() +
+             (step.params.contains("as") ? " as " + ctx.vars.resolve(param(step, "as"), {}, true)
+                                         : "");
+    case StepKind::restore:
+      return "restore snapshot " + text + " of the store " + store_of(ctx, step, true).string() +
+             " into " + named(to) + " (an empty database; verified)";
+    default:
+      return "copy " + named(text) + " into " + named(to) + " (an empty database; verified)";
+  }
+}
+
 }  // namespace
 
 std::string describe(const StepContext& ctx, const RunbookStep& step, const std::string& value,
@@ -585,6 +660,10 @@ std::string describe(const StepContext& ctx, const RunbookStep& step, const std:
                                                     vars.resolve(value, {}, true)));
     case StepKind::revert:
       return describe_revert(ctx, step);
+    case StepKind::snapshot:
+    case StepKind::restore:
+    case StepKind::copy:
+      return describe_database(ctx, step, value);
     default:
       return {};
   }
@@ -653,6 +732,10 @@ bool execute(const StepContext& ctx, const RunbookStep& step, const std::string&
       return true;
     case StepKind::revert:
       return revert(ctx, step, why);
+    case StepKind::snapshot:
+    case StepKind::restore:
+    case StepKind::copy:
+      return database_step(ctx, step, value, why);
     default:
       why = std::string("step kind ") + to_string(step.kind) + " runs over all its targets at once";
       return false;

@@ -55,11 +55,22 @@ std::vector<schema::KeyRange> plan_parts(connectors::Connector& db, const schema
 
 std::vector<std::string> carried_columns(const schema::Table& table) {
   std::vector<std::string> out;
-  for (const schema::Column& c : table.columns) {
-    if (!c.generated_expr)
-      out.push_back(c.name);
-  }
+  for (const schema::Column& c : table.columns)
+    out.push_back(c.name);
   return out;
+}
+
+void project(const schema::RowBatch& in, const std::vector<std::size_t>& picked,
+             schema::RowBatch& out) {
+  out.reset(picked.size());
+  for (std::size_t r = 0; r < in.rows(); ++r) {
+    for (const std::size_t c : picked) {
+      if (in.is_null(r, c))
+        out.add_null();
+      else
+        out.add_value(in.value(r, c));
+    }
+  }
 }
 
 void read_part(connectors::Connector& db, const schema::Table& table,
@@ -89,15 +100,7 @@ void read_part(connectors::Connector& db, const schema::Table& table,
       sink(batch);
       continue;
     }
-    projected.reset(picked.size());
-    for (std::size_t r = 0; r < batch.rows(); ++r) {
-      for (const std::size_t c : picked) {
-        if (batch.is_null(r, c))
-          projected.add_null();
-        else
-          projected.add_value(batch.value(r, c));
-      }
-    }
+    project(batch, picked, projected);
     sink(projected);
   }
 }

@@ -37,8 +37,14 @@ inline constexpr std::uint64_t k_part_rows = 250'000;
 // largest key. The first and last ranges are open, so rows added meanwhile are never missed.
 std::vector<schema::KeyRange> plan_parts(connectors::Connector& db, const schema::Table& table);
 
-// The columns a snapshot or copy carries: all but generated ones, in table order.
+// The columns a snapshot or copy carries: all, in table order. Generated ones are carried
+// for verification and for targets where they become plain columns (across dialects); a
+// target computes its own generated columns.
 std::vector<std::string> carried_columns(const schema::Table& table);
+
+// `out` = the columns `picked` (indexes into `in`'s columns) of every row of `in`.
+void project(const schema::RowBatch& in, const std::vector<std::size_t>& picked,
+             schema::RowBatch& out);
 
 // Reads one part of `table` (its rows in `range`; a table without a key whole) and calls
 // `sink` with batches of the `columns` only. Memory: one batch of at most 8 MiB of values.

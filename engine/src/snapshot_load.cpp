@@ -225,8 +225,10 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
   });
   const schema::Converted converted = schema::convert_catalog(in.catalog, target.dialect);
   report.notes = converted.notes;
-  for (const schema::UnmodelledObject& u : in.catalog.unmodelled)
-    report.notes.push_back(u.kind + " " + u.name + " not carried: ferry does not model it");
+  if (in.catalog.dialect == target.dialect) {  // across dialects the conversion says so
+    for (const schema::UnmodelledObject& u : in.catalog.unmodelled)
+      report.notes.push_back(u.kind + " " + u.name + " not carried: ferry does not model it");
+  }
   const schema::Catalog& full = converted.catalog;
   const schema::Catalog pre = pre_data(full);
 
@@ -237,12 +239,13 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
   schema::Catalog current = found;
   drop_journal_table(current);
   std::map<std::string, std::string> journal;
-  if (has_journal && !options.resume && !options.clean) {
+  const bool resume = options.resume || (options.resume_if_interrupted && has_journal);
+  if (has_journal && !resume && !options.clean) {
     throw Error(ErrorKind::usage,
                 report.target + " holds an interrupted load (table " + k_load_journal +
                     "): run again with --resume to finish it, or --clean to start over");
   }
-  if (options.resume) {
+  if (resume) {
     if (!has_journal) {
       throw Error(ErrorKind::usage, "nothing to resume in " + report.target +
                                         ": it holds no interrupted load (no table " +
@@ -312,7 +315,7 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
   Clock::time_point phase = Clock::now();
   {
     std::vector<std::string> statements;
-    if (!has_journal || !options.resume) {
+    if (!has_journal || !resume) {
       statements.push_back(std::string("CREATE TABLE ") + k_load_journal +
                            " (part VARCHAR(100) PRIMARY KEY, info TEXT)");
       statements.push_back(journal_insert("@source", in.label));
@@ -376,11 +379,28 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
     const SnapshotTable& table = in.tables[items[i].table];
     const schema::Table& target_table =
         *find_carried_table(loaded, table.table, in.catalog.dialect);
+    // The target computes its generated columns: they are not written.
+    std::vector<std::string> written;
+    std::vector<std::size_t> picked;
+    for (std::size_t c = 0; c < table.columns.size(); ++c) {
+      const schema::Column* column = target_table.find_column(table.columns[c]);
+      if (column != nullptr && !column->generated_expr) {
+        written.push_back(table.columns[c]);
+        picked.push_back(c);
+      }
+    }
+    const bool all = written.size() == table.columns.size();
     const std::unique_ptr<connectors::RowWriter> writer =
-        sessions[worker]->write_rows(target_table, table.columns);
+        sessions[worker]->write_rows(target_table, written);
+    schema::RowBatch projected;
     std::uint64_t rows = 0, bytes = 0;
     source.read(table, items[i].part, worker, [&](const schema::RowBatch& batch) {
-      writer->write(batch);
+      if (all) {
+        writer->write(batch);
+      } else {
+        project(batch, picked, projected);
+        writer->write(projected);
+      }
       rows += batch.rows();
       bytes += batch.byte_size();
       if (progress != nullptr) {

@@ -8,10 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdint>
 #include <map>
 #include <set>
-#include <tuple>
 
 #include "ferry/common/error.hpp"
 
@@ -231,7 +229,8 @@ std::vector<std::string> name_parts(std::string_view name) {
   return parts;
 }
 
-// The labels of a MySQL "enum('a','b')" as information_schema prints it ('' for a quote).
+// The labels of a MySQL "enum('a','b')" as information_schema prints it: '' for a quote, a
+// backslash escaped ('back\\slash').
 std::optional<std::vector<std::string>> mysql_enum_labels(std::string_view declared) {
   if (base_type(declared) != "enum")
     return std::nullopt;
@@ -249,6 +248,8 @@ std::optional<std::vector<std::string>> mysql_enum_labels(std::string_view decla
       if (declared[i] == '\'' && i + 1 < declared.size() && declared[i + 1] == '\'') {
         label += '\'';
         ++i;
+      } else if (declared[i] == '\\' && i + 1 < declared.size()) {
+        label += declared[++i];
       } else if (declared[i] == '\'') {
         break;
       } else {
@@ -759,7 +760,13 @@ class Converter {
                              c.declared_type, display(m_source.dialect)));
             return Type{"TEXT", LogicalType::text};
           case LogicalType::json:
-            return Type{"JSON", c.type};
+            // A column declared JSON reads back as json but has NUMERIC affinity: a document
+            // that is a bare number (1.50) would be stored as the REAL 1.5.
+            note(
+                fmt::format("column {}: {} stored as TEXT: SQLite's JSON would store a "
+                            "document that is a bare number as a REAL (1.50 as 1.5)",
+                            name, c.declared_type));
+            return Type{"TEXT", LogicalType::text};
           case LogicalType::uuid:
             return Type{"UUID", c.type};
           case LogicalType::enumeration:
@@ -839,6 +846,15 @@ class Converter {
     }
     if (literal->kind != Literal::Kind::string && literal->kind != Literal::Kind::number)
       return drop(fmt::format("not a value of {}", to_string(c.type)));
+    if (c.type == LogicalType::date || c.type == LogicalType::timestamp ||
+        c.type == LogicalType::timestamptz) {
+      // MySQL's zero dates and PostgreSQL's infinities are their own servers' only.
+      const std::string value = lower(trim(literal->text));
+      if (value.starts_with("0000-00-00") || is_number(value))
+        return drop("MySQL's zero date");
+      if ((value == "infinity" || value == "-infinity") && m_target != Dialect::postgres)
+        return drop("PostgreSQL's infinity");
+    }
     const std::string value = string_literal(m_target, literal->text);
     if (m_target == Dialect::mysql && mysql_needs_expression(c))
       return "(" + value + ")";
@@ -908,6 +924,11 @@ class Converter {
       const std::string name = column_name(source, source.columns[i]);
       const bool sole_key =
           out.primary_key && out.primary_key->columns == std::vector<std::string>{c.name};
+      if (m_source.dialect == Dialect::sqlite && source.columns[i].identity == Identity::none &&
+          m_target != Dialect::sqlite) {
+        note(fmt::format("column {}: INTEGER PRIMARY KEY (the rowid) made {}", name,
+                         m_target == Dialect::postgres ? "an identity" : "AUTO_INCREMENT"));
+      }
       switch (m_target) {
         case Dialect::postgres: {
           const char* max = c.type == LogicalType::int16   ? "32767"
@@ -917,8 +938,6 @@ class Converter {
           c.identity_options = fmt::format(
               "START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE {} CACHE 1 NO CYCLE", max);
           c.nullable = false;
-          if (m_source.dialect == Dialect::sqlite && source.columns[i].identity == Identity::none)
-            note(fmt::format("column {}: INTEGER PRIMARY KEY (the rowid) made an identity", name));
           break;
         }
         case Dialect::mysql: {
@@ -983,6 +1002,7 @@ class Converter {
     Table t;
     t.schema = target_schema();
     t.name = s.name;
+    m_source_names[s.name] = s.qualified_name();
     t.row_estimate = s.row_estimate;
     if (m_target != Dialect::sqlite)
       t.comment = s.comment;
@@ -998,6 +1018,7 @@ class Converter {
                                        column_name(s, *it->second), column_name(s, c),
                                        display(m_target)));
       }
+      m_source_types[{s.name, c.name}] = c.type;
       bool auto_column = false;
       t.columns.push_back(
           convert_column(s, c, static_cast<int>(t.columns.size()) + 1, auto_column));
@@ -1231,19 +1252,18 @@ class Converter {
       note(
           fmt::format("column {}.{}: stored as longtext, not {}: the table's varchar columns "
                       "exceed MySQL's row size",
-                      t.name, widest->name, widest->declared_type));
+                      m_source_names[t.name], widest->name, widest->declared_type));
       widest->declared_type = "longtext";
     }
   }
 
   // Integer keys and the columns that reference them must be of one type in MySQL (size and
-  // sign), and of comparable types in PostgreSQL (not numeric and bigint). The referencing
-  // column takes the referenced one's type: its values are the referenced ones.
+  // sign), and of comparable types in PostgreSQL (not numeric and bigint) and SQLite (not TEXT
+  // and INTEGER). The referencing column takes the referenced one's type: its values are the
+  // referenced ones.
   void align_foreign_keys() {
-    if (m_target == Dialect::sqlite)
-      return;
-    const auto numeric_like = [](const Column& c) {
-      return is_integer(c.type) || c.type == LogicalType::numeric;
+    const auto numeric_like = [](LogicalType type) {
+      return is_integer(type) || type == LogicalType::numeric;
     };
     for (int pass = 0; pass < 3; ++pass) {
       for (Table& t : m_out.catalog.tables) {
@@ -1255,16 +1275,14 @@ class Converter {
             Column* c = find_column(t, fk.columns[i]);
             const Column* p = parent->find_column(fk.ref_columns[i]);
             if (c == nullptr || p == nullptr || c->declared_type == p->declared_type ||
-                !numeric_like(*c) || !numeric_like(*p))
+                !numeric_like(m_source_types[{t.name, c->name}]) ||
+                !numeric_like(m_source_types[{parent->name, p->name}]))
               continue;
-            const bool mixed =
-                (c->type == LogicalType::numeric) != (p->type == LogicalType::numeric);
-            if (m_target == Dialect::postgres && !mixed)
+            if (m_target != Dialect::mysql && is_integer(c->type) == is_integer(p->type))
               continue;
-            note(fmt::format(
-                "column {}.{}: stored as {}, not {}, like the key {}.{} it "
-                "references",
-                t.name, c->name, p->declared_type, c->declared_type, parent->name, p->name));
+            note(fmt::format("column {}.{}: stored as {}, not {}, like the key {}.{} it references",
+                             m_source_names[t.name], c->name, p->declared_type, c->declared_type,
+                             m_source_names[parent->name], p->name));
             c->declared_type = p->declared_type;
             c->type = p->type;
           }
@@ -1413,6 +1431,9 @@ class Converter {
   std::set<ColumnKey> m_referenced;    // source columns that foreign keys reference
   std::set<std::string> m_enums_used;  // source enums (qualified) that carried columns use
   std::set<std::string> m_type_names;  // PostgreSQL: type names taken in "public"
+  // By target table name: the source table's qualified name, its columns' source types.
+  std::map<std::string, std::string> m_source_names;
+  std::map<std::pair<std::string, std::string>, LogicalType> m_source_types;
 };
 
 }  // namespace

@@ -212,16 +212,18 @@ class BlueGreen : public ReleaseSetup {
     ReleaseSetup::SetUp();
     m_cluster = ecs_cluster({"web"}, 2);
     m_name = dns_record("blue." + dns_zone());
+    m_green = std::make_unique<TempDatabase>(Dialect::postgres);
   }
   std::string sets(const std::string& health) const {
     return " --set cluster=" + m_cluster + " --set services=web --set name=" + m_name +
            " --set green=green." + dns_zone() + " --set dns_server=" + dns_server() +
            " --set dns_zone=" + dns_zone() + " --set dns_key=" + dns_key() +
-           " --set health=" + health + " --set snapshot='echo snapshot ${release} >> " +
-           log_file().string() + "' --set migrate='echo migrate ${tenant} >> " +
-           log_file().string() + "'";
+           " --set health=" + health + " --set live_db=globex --set green_db='" + m_green->url() +
+           "' --set snapshot_store=" + (dir() / "snapshots").string() +
+           " --set migrate='echo migrate green >> " + log_file().string() + "'";
   }
   std::string m_cluster, m_name;
+  std::unique_ptr<TempDatabase> m_green;
 };
 
 TEST_F(BlueGreen, SwitchesDnsToGreenAndWaitsForIt) {
@@ -239,7 +241,11 @@ TEST_F(BlueGreen, SwitchesDnsToGreenAndWaitsForIt) {
   EXPECT_EQ(dig(m_name, "CNAME"), std::vector<std::string>{"green." + dns_zone()});
   EXPECT_EQ(ecs_service(m_cluster, "web")["desiredCount"], 2);
   EXPECT_EQ(maintenance("globex"), 0);
-  EXPECT_THAT(log_text(), HasSubstr("migrate globex"));
+  EXPECT_THAT(log_text(), HasSubstr("migrate green"));
+  // Green's database is production's, restored from the snapshot taken in maintenance.
+  const auto green = m_green->connect()->query("SELECT id, maintenance FROM settings");
+  ASSERT_EQ(green.size(), 1u);
+  EXPECT_EQ(green[0][1], std::optional<std::string>("1"));
 
   // Later, by hand: back to blue. The dry run says what it would put back and changes nothing.
   const CommandOutput plan = ferry("run blue-green --revert --dry-run" + sets(m_http->url("/ok")));

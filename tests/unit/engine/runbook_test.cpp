@@ -108,6 +108,15 @@ TEST_F(RunbookTest, LoadErrorsNameFileLineAndKey) {
       "      - {name: same, command: b}\n"
       "  later:\n"
       "    steps:\n"
+      "      - name: mig\n"
+      "        migrate: up\n"
+      "  nowhere_to:\n"
+      "    steps:\n"
+      "      - name: green\n"
+      "        restore: nightly\n"
+      "        store: /srv/snapshots\n"
+      "  storeless:\n"
+      "    steps:\n"
       "      - name: snap\n"
       "        snapshot: prod\n"
       "  flagless:\n"
@@ -167,8 +176,11 @@ TEST_F(RunbookTest, LoadErrorsNameFileLineAndKey) {
                     {"no_such_var_anywhere", "--set"});
   expect_load_error(c, "twice", m_yaml, "      - {name: same, command: b}",
                     {"duplicate step name 'same'"});
-  expect_load_error(c, "later", m_yaml, "        snapshot: prod",
-                    {"step kind 'snapshot' is not available"});
+  expect_load_error(c, "later", m_yaml, "        migrate: up",
+                    {"step kind 'migrate' is not available"});
+  expect_load_error(c, "nowhere_to", m_yaml, "      - name: green", {"restore needs to:"});
+  expect_load_error(c, "storeless", m_yaml, "      - name: snap\n        snapshot",
+                    {"snapshot needs store:", "snapshots.store"});
   expect_load_error(c, "flagless", m_yaml,
                     "      - name: maint\n        maintenance: on\n        flag: maintenance",
                     {"on: with nodes"});

@@ -38,6 +38,9 @@ enum class StepKind {
   wait_http,
   notify,
   revert,
+  snapshot,
+  restore,
+  copy,
 };
 // The kind as a runbook writes it: "disk-check", "ecs-restart", ...
 const char* to_string(StepKind kind) noexcept;

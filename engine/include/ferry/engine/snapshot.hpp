@@ -142,7 +142,10 @@ struct LoadOptions {
   int jobs = 4;
   bool structure_only = false;
   bool resume = false;  // continue an interrupted load of the same snapshot or copy
-  bool clean = false;   // drop what the target holds first (the caller asked for --yes)
+  // Resume when the target holds an interrupted load, else start (runbook steps, which may
+  // run again after a kill).
+  bool resume_if_interrupted = false;
+  bool clean = false;  // drop what the target holds first (the caller asked for --yes)
   bool verify = true;
   bool dry_run = false;  // plan only: structure statements, what --clean drops
 };
