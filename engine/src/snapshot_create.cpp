@@ -261,7 +261,7 @@ SnapshotReport create_snapshot(const Endpoint& source, const std::filesystem::pa
   if (progress != nullptr)
     progress->parts_total = items.size();
 
-  const transfer::Chunker chunker;
+  const transfer::Chunker chunker(k_row_chunks);
   std::atomic<std::size_t> added{0}, reused{0};
   std::atomic<std::uint64_t> stored{0};
   std::mutex report_mutex;
@@ -305,6 +305,7 @@ SnapshotReport create_snapshot(const Endpoint& source, const std::filesystem::pa
   report.chunks_added = added;
   report.chunks_reused = reused;
   m.stored_bytes = stored;
+  chunks.sync();  // the chunks are on disk before the manifest names them
   m.seconds = seconds_since(start);
   write_manifest(store, m);
   return report;

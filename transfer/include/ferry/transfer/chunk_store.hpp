@@ -5,8 +5,11 @@
 //   ROOT/chunks/xx/<32 hex digits>.zst   xx: the id's first two hex digits
 //
 // A chunk's id is the XXH3-128 of its raw bytes (transfer::chunk_id). Writes go to a
-// temporary file beside the chunk and are renamed into place after fsync, so a reader (or a
-// run after kill -9) sees a whole chunk or none. Nothing beneath ROOT is reached through a
+// temporary file beside the chunk and are renamed into place, so a reader (or a run after
+// kill -9) sees a whole chunk or none. They reach the disk at sync() (one syncfs for all the
+// chunks of a snapshot instead of an fsync each, which cost more than reading the rows): call
+// it before anything names the chunks. A chunk that a crash before sync() left empty is
+// written again by the next put(). Nothing beneath ROOT is reached through a
 // symlink (common/safe_fs.hpp). A ChunkStore may be used from many threads at once.
 #pragma once
 
@@ -37,6 +40,9 @@ class ChunkStore {
   };
   // Stores `data` (at most k_max_chunk_size bytes) under its id unless the store has it.
   Put put(std::string_view data, int zstd_level = 3) const;
+
+  // Makes every chunk written so far durable (syncfs of the store's filesystem).
+  void sync() const;
 
   bool contains(const ChunkId& id) const;
 
