@@ -1,5 +1,6 @@
 // Restore and copy: one load pipeline into a target database (snapshot.hpp says the order).
 #include <algorithm>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -421,8 +422,32 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
   report.seconds_data = seconds_since(phase);
 
   // Indexes and keys in parallel (one table's on one session), then the rest in order.
+  // PostgreSQL foreign keys are added NOT VALID (a short lock, no scan) and validated after,
+  // in parallel, under a lock that lets reads and writes go on.
   phase = Clock::now();
-  const schema::Plan post = schema::diff(full, introspect_target(*control), {});
+  const schema::Catalog before_post = introspect_target(*control);
+  schema::Catalog post_target = full;
+  std::vector<std::string> validations;
+  if (target.dialect == Dialect::postgres) {
+    for (schema::Table& t : post_target.tables) {
+      const schema::Table* made = before_post.find_table(t.schema, t.name);
+      for (schema::ForeignKey& fk : t.foreign_keys) {
+        if (!fk.valid)
+          continue;
+        const bool validated =
+            made != nullptr &&
+            std::any_of(made->foreign_keys.begin(), made->foreign_keys.end(),
+                        [&](const schema::ForeignKey& f) { return f.name == fk.name && f.valid; });
+        if (validated)
+          continue;  // by a run before this one
+        fk.valid = false;
+        validations.push_back("ALTER TABLE " + control->quote_identifier(t.schema) + "." +
+                              control->quote_identifier(t.name) + " VALIDATE CONSTRAINT " +
+                              control->quote_identifier(fk.name));
+      }
+    }
+  }
+  const schema::Plan post = schema::diff(post_target, before_post, {});
   for (const schema::Change* c : post.manual())
     report.notes.push_back("not made: " + c->description);
   // Each index or key on a session of its own: PostgreSQL builds several indexes of a table
@@ -442,14 +467,23 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
       std::min(workers, std::max<std::size_t>(1, groups.size())), group_order,
       [&](std::size_t g, std::size_t worker) { apply_statements(*sessions[worker], groups[g]); });
   apply_statements(*control, rest);
+  std::vector<std::size_t> validation_order(validations.size());
+  for (std::size_t i = 0; i < validation_order.size(); ++i)
+    validation_order[i] = i;
+  run_items(
+      std::min(workers, std::max<std::size_t>(1, validations.size())), validation_order,
+      [&](std::size_t v, std::size_t worker) { sessions[worker]->execute({validations[v]}); });
   report.seconds_indexes = seconds_since(phase);
 
   const schema::Catalog final_catalog = introspect_target(*control);
   report.counters_unmatched = control->set_counters(final_catalog, in.counters);
-  std::vector<const schema::Table*> tables;
-  for (const schema::Table& t : final_catalog.tables)
-    tables.push_back(&t);
-  control->analyze(tables);
+  // Statistics on the control session while the workers verify.
+  std::future<void> analyzed = std::async(std::launch::async, [&] {
+    std::vector<const schema::Table*> tables;
+    for (const schema::Table& t : final_catalog.tables)
+      tables.push_back(&t);
+    control->analyze(tables);
+  });
 
   // Every part against what it must hold.
   phase = Clock::now();
@@ -481,6 +515,7 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
     report.verified = true;
   }
   report.seconds_verify = seconds_since(phase);
+  analyzed.get();
   control->execute({std::string("DROP TABLE ") + k_load_journal});
   report.seconds = seconds_since(start);
   return report;
