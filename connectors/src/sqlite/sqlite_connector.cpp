@@ -224,8 +224,9 @@ class SqliteWriter final : public RowWriter {
         const auto res = std::from_chars(v.data(), v.data() + v.size(), d);
         if (v == "Infinity" || v == "-Infinity") {
           d = v.front() == '-' ? -INFINITY : INFINITY;
-        } else if (res.ec != std::errc() || res.ptr != v.data() + v.size()) {
-          invalid(column, v);  // SQLite stores NaN as NULL: refuse rather than lose it
+        } else if (res.ec != std::errc() || res.ptr != v.data() + v.size() || std::isnan(d)) {
+          // from_chars reads "NaN" too; SQLite stores NaN as NULL: refuse rather than lose it
+          invalid(column, v);
         }
         sqlite3_bind_double(stmt, i, d);
         return;
