@@ -20,5 +20,6 @@ void add_sync_commands(CLI::App& app, CommandResult& result);
 void add_push_commands(CLI::App& app, CommandResult& result);
 void add_run_command(CLI::App& app, CommandResult& result);
 void add_snapshot_commands(CLI::App& app, CommandResult& result);
+void add_migrate_commands(CLI::App& app, CommandResult& result);
 
 }  // namespace ferry::cli

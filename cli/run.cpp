@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "background.hpp"
 #include "commands.hpp"
 #include "endpoints.hpp"
 #include "ferry/engine/runbook.hpp"
@@ -22,43 +23,6 @@ extern char** environ;
 
 namespace ferry::cli {
 namespace {
-
-struct RunArgs {
-  std::string name;
-  std::vector<std::string> sets;
-  bool dry_run = false;
-  std::string from;
-  std::vector<std::string> only;
-  bool resume = false;
-  bool revert = false;
-  bool yes = false;
-  std::vector<std::string> allow_danger;
-  bool json = false;
-  bool background = false;
-  std::string run_id;  // set by the --background parent for its child
-};
-
-engine::RunOptions run_options(const RunArgs& args) {
-  engine::RunOptions options;
-  for (const std::string& kv : args.sets) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw Error(ErrorKind::usage, "--set expects KEY=VALUE, got '" + kv + "'");
-    options.sets[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  options.dry_run = args.dry_run;
-  options.from = args.from;
-  options.only = args.only;
-  options.resume = args.resume;
-  options.revert = args.revert;
-  if (args.resume && args.revert)
-    throw Error(ErrorKind::usage, "--resume and --revert do not go together");
-  options.yes = args.yes;
-  options.allow_danger = args.allow_danger;
-  options.run_id = args.run_id;
-  options.detached = !args.run_id.empty();
-  return options;
-}
 
 // This process's own command line, as the kernel has it.
 std::vector<std::string> own_argv() {
@@ -80,10 +44,8 @@ std::string background_id(const engine::Config& config, const engine::Runbook& b
   return engine::new_run_id();
 }
 
-// Starts the same command again, detached (a session of its own, no terminal), with its
-// output in the run's folder, and waits until it has taken the lock and written its journal:
-// a run that cannot start (another run holds the lock, a server is unreachable) fails here,
-// on the terminal, with its own words.
+}  // namespace
+
 std::string start_in_background(const engine::Config& config, const engine::Runbook& book,
                                 engine::RunOptions options) {
   options.detached = true;
@@ -137,6 +99,45 @@ std::string start_in_background(const engine::Config& config, const engine::Runb
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return id;
+}
+
+namespace {
+
+struct RunArgs {
+  std::string name;
+  std::vector<std::string> sets;
+  bool dry_run = false;
+  std::string from;
+  std::vector<std::string> only;
+  bool resume = false;
+  bool revert = false;
+  bool yes = false;
+  std::vector<std::string> allow_danger;
+  bool json = false;
+  bool background = false;
+  std::string run_id;  // set by the --background parent for its child
+};
+
+engine::RunOptions run_options(const RunArgs& args) {
+  engine::RunOptions options;
+  for (const std::string& kv : args.sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorKind::usage, "--set expects KEY=VALUE, got '" + kv + "'");
+    options.sets[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  options.dry_run = args.dry_run;
+  options.from = args.from;
+  options.only = args.only;
+  options.resume = args.resume;
+  options.revert = args.revert;
+  if (args.resume && args.revert)
+    throw Error(ErrorKind::usage, "--resume and --revert do not go together");
+  options.yes = args.yes;
+  options.allow_danger = args.allow_danger;
+  options.run_id = args.run_id;
+  options.detached = !args.run_id.empty();
+  return options;
 }
 
 ExitCode run_runbook(const RunArgs& args) {
@@ -212,8 +213,10 @@ void print_status(const engine::RunReport& run) {
               << (run.running_step.empty() ? "" : ", in step '" + run.running_step + "'") << '\n';
   else if (run.status == "interrupted")
     std::cout << "interrupted"
-              << (run.running_step.empty() ? "" : " in step '" + run.running_step + "'")
-              << ": ferry run " << run.runbook << " --resume continues it\n";
+              << (run.running_step.empty() ? "" : " in step '" + run.running_step + "'") << ": "
+              << (run.runbook.starts_with("migrate-") ? "ferry migrate " + run.runbook.substr(8)
+                                                      : "ferry run " + run.runbook)
+              << " --resume continues it\n";
 }
 
 ExitCode show_run(const std::string& id, bool follow, bool json) {

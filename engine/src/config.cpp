@@ -15,6 +15,7 @@
 #include "ferry/common/url.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/transfer/transport.hpp"
+#include "runbook_vars.hpp"
 #include "yaml_reader.hpp"
 
 namespace ferry::engine {
@@ -65,6 +66,91 @@ class Reader : public YamlReader {
       if (!secret)
         fail(node["password_file"], key + ".password_file", "cannot read " + path.string());
       out.endpoint.password = Secret(std::move(*secret));
+    }
+    return out;
+  }
+
+  MigrationSettings migrations(const YAML::Node& node, const std::filesystem::path& base) const {
+    MigrationSettings out;
+    out.dir = base / "migrations";
+    if (node.IsScalar()) {
+      out.dir = base / text(node, "migrations");
+      return out;
+    }
+    only_keys(node, "migrations",
+              {"dir", "format", "command", "status_command", "commands", "maintenance"});
+    if (node["dir"])
+      out.dir = base / text(node["dir"], "migrations.dir");
+    if (node["format"]) {
+      out.format = text(node["format"], "migrations.format");
+      if (out.format != "ferry" && out.format != "flyway" && out.format != "golang-migrate" &&
+          out.format != "prisma") {
+        fail(node["format"], "migrations.format",
+             "expected ferry, flyway, golang-migrate or prisma, got '" + out.format + "'");
+      }
+    }
+    if (node["command"] && node["commands"])
+      fail(node["commands"], "migrations.commands", "give command: or commands:, not both");
+    if (node["command"]) {
+      const auto runs = raw_list(node["command"], "migrations.command");
+      const auto statuses = node["status_command"]
+                                ? raw_list(node["status_command"], "migrations.status_command")
+                                : std::vector<std::string>{};
+      if (!statuses.empty() && statuses.size() != runs.size()) {
+        fail(node["status_command"], "migrations.status_command",
+             "expected one status command per command (" + std::to_string(runs.size()) + ")");
+      }
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        out.commands.push_back(
+            AppCommand{.name = runs.size() == 1 ? "app" : "app" + std::to_string(i + 1),
+                       .run = runs[i],
+                       .status = statuses.empty() ? "" : statuses[i]});
+      }
+    } else if (node["status_command"]) {
+      fail(node["status_command"], "migrations.status_command", "needs migrations.command");
+    }
+    if (const YAML::Node list = node["commands"]) {
+      if (!list.IsSequence())
+        fail(list, "migrations.commands", "expected a list of {name, run, status}");
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string key = "migrations.commands[" + std::to_string(i) + "]";
+        only_keys(list[i], key, {"name", "run", "status"});
+        AppCommand c;
+        c.name = text(required(list[i], key, "name"), key + ".name");
+        c.run = raw(required(list[i], key, "run"), key + ".run");
+        if (list[i]["status"])
+          c.status = raw(list[i]["status"], key + ".status");
+        for (const AppCommand& other : out.commands) {
+          if (other.name == c.name)
+            fail(list[i]["name"], key + ".name", "duplicate name '" + c.name + "'");
+        }
+        out.commands.push_back(std::move(c));
+      }
+    }
+    if (const YAML::Node m = node["maintenance"]) {
+      only_keys(m, "migrations.maintenance", {"on", "off", "flag"});
+      if (m["flag"])
+        out.maintenance.flag = raw(m["flag"], "migrations.maintenance.flag");
+      for (const char* side : {"on", "off"}) {
+        const std::string key = std::string("migrations.maintenance.") + side;
+        const YAML::Node hook = m[side];
+        if (!hook)
+          continue;
+        only_keys(hook, key, {"sql", "run"});
+        if (static_cast<bool>(hook["sql"]) == static_cast<bool>(hook["run"]))
+          fail(hook, key, "needs exactly one of sql or run");
+        const bool on = std::string(side) == "on";
+        std::string& target = hook["sql"] ? (on ? out.maintenance.on_sql : out.maintenance.off_sql)
+                                          : (on ? out.maintenance.on_run : out.maintenance.off_run);
+        target =
+            raw(hook["sql"] ? hook["sql"] : hook["run"], key + (hook["sql"] ? ".sql" : ".run"));
+      }
+      const MaintenanceHooks& h = out.maintenance;
+      if (h.on_sql.empty() != h.off_sql.empty() || h.on_run.empty() != h.off_run.empty())
+        fail(m, "migrations.maintenance",
+             "an on: hook needs the off: hook of the same kind (sql or run)");
+      if (!h.flag.empty() && (!h.on_sql.empty() || !h.on_run.empty()))
+        fail(m, "migrations.maintenance", "give flag: or on:/off:, not both");
     }
     return out;
   }
@@ -141,7 +227,7 @@ Config load_config(const std::filesystem::path& file) {
   }
   r.only_keys(root, "",
               {"version", "master", "tenants", "groups", "sync", "windows", "concurrency",
-               "state_dir", "nodes", "aws", "runbooks", "snapshots"});
+               "state_dir", "nodes", "aws", "runbooks", "snapshots", "migrations", "vars"});
   if (root["version"] && r.integer(root["version"], "version", 1, 1) != 1) {
     r.fail(root["version"], "version", "only version 1 is known");
   }
@@ -255,6 +341,19 @@ Config load_config(const std::filesystem::path& file) {
       config.snapshot_store = r.text(snapshots["store"], "snapshots.store");
       if (config.snapshot_store.is_relative())
         config.snapshot_store = file.parent_path() / config.snapshot_store;
+    }
+  }
+  config.migrations.dir = file.parent_path() / "migrations";
+  if (const YAML::Node m = root["migrations"])
+    config.migrations = r.migrations(m, file.parent_path());
+  if (const YAML::Node vars = root["vars"]) {
+    if (!vars.IsMap())
+      r.fail(vars, "vars", "expected a mapping of names to values");
+    for (const auto& item : vars) {
+      const std::string key = item.first.as<std::string>();
+      if (is_builtin_variable(key))
+        r.fail(item.first, "vars." + key, "is one of ferry's own variables");
+      config.vars[key] = r.raw(item.second, "vars." + key);
     }
   }
   config.state_dir = root["state_dir"]

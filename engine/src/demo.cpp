@@ -147,11 +147,6 @@ std::vector<std::string> tenant_rows(int customers) {
 
 constexpr const char* k_marker = ".ferry-demo";
 
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 void create(const std::filesystem::path& file, const std::vector<std::vector<std::string>>& parts) {
   std::filesystem::remove(file);
   auto db = connectors::connect(

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "ferry/common/error.hpp"
 
@@ -68,6 +70,15 @@ std::string now_utc(const char* format) {
   char buf[64];
   std::strftime(buf, sizeof buf, format, &tm);
   return buf;
+}
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in.is_open())
+    throw Error(ErrorKind::config, "cannot read " + file.string() + ": " + std::strerror(errno));
+  std::ostringstream out;
+  out << in.rdbuf();  // an empty file sets failbit on `out`, and is still read whole
+  return out.str();
 }
 
 }  // namespace ferry::engine

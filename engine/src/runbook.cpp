@@ -196,6 +196,8 @@ const std::vector<KindSpec>& kind_specs() {
        Targets::local,
        true},
       {StepKind::copy, "copy", {"to", "tables", "exclude", "jobs"}, Targets::local, true},
+      // The history table says what ran: a tenant cut short continues where it stopped.
+      {StepKind::migrate, "migrate", {"to"}, Targets::tenants, true},
   };
   return specs;
 }
@@ -214,10 +216,6 @@ std::string kind_list() {
     out += (out.empty() ? "" : ", ") + std::string(s.key);
   return out;
 }
-
-// Kinds the runbook format names that this version cannot run yet: a runbook using one is
-// refused at load, never half-run.
-constexpr const char* k_later_kinds[] = {"migrate"};
 
 // The keys every step may have besides its kind and the kind's own.
 const std::set<std::string> k_step_keys = {
@@ -367,14 +365,6 @@ class RunbookLoader {
       }
     }
     if (spec == nullptr) {
-      for (const char* later : k_later_kinds) {
-        if (node[later]) {
-          r.fail(node[later], key + "." + later,
-                 std::string("step kind '") + later +
-                     "' is not available in this version of ferry (available: " + kind_list() +
-                     ")");
-        }
-      }
       for (const auto& item : node) {
         const std::string k = item.first.as<std::string>();
         if (!k_step_keys.contains(k))
@@ -502,6 +492,12 @@ class RunbookLoader {
     const auto fixed = [](const std::string& text) { return text.find("${") == std::string::npos; };
     const auto param_node = [&](const char* name) { return node[name] ? node[name] : node; };
     switch (step.kind) {
+      case StepKind::migrate:
+        if (step.value != "up" && step.value != "down")
+          r.fail(main, main_key, "expected up or down");
+        if (step.value == "down" && !step.params.contains("to"))
+          r.fail(node, key, "migrate: down needs to: the version to go back to (0: all)");
+        break;
       case StepKind::sync:
         if (step.value != "structure" && step.value != "full" && step.value != "auto")
           r.fail(main, main_key, "expected structure, full or auto (the window decides)");

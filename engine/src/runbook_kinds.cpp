@@ -18,6 +18,7 @@
 #include "ferry/deploy_hooks/ecs.hpp"
 #include "ferry/deploy_hooks/http.hpp"
 #include "ferry/engine/fleet_sync.hpp"
+#include "ferry/engine/migrate.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/engine/push.hpp"
 #include "ferry/engine/snapshot.hpp"
@@ -606,6 +607,48 @@ std::string describe_database(const StepContext& ctx, const RunbookStep& step,
   }
 }
 
+// ---- migrate ----
+
+MigrateRequest migrate_request(const StepContext& ctx, const RunbookStep& step,
+                               const std::string& value) {
+  MigrateRequest r;
+  r.action = value == "down" ? MigrateRequest::Action::down : MigrateRequest::Action::up;
+  r.to = ctx.vars.resolve(param(step, "to"), {});
+  r.dry_run = ctx.report.dry_run;
+  r.run_id = ctx.report.run_id;
+  return r;
+}
+
+TenantMigrateResult migrate_target(const StepContext& ctx, const RunbookStep& step,
+                                   const std::string& value, const Target& t) {
+  if (t.tenant == nullptr)
+    throw Error(ErrorKind::usage, "migrate runs on tenants; " + t.name + " is not one");
+  const MigrationSet set = load_migrations(ctx.config.migrations.dir, ctx.config.migrations.format);
+  return migrate_tenant(ctx.config, *t.tenant, set, migrate_request(ctx, step, value),
+                        ctx.output.parent_path());
+}
+
+// A dry run reads the tenant's history and names what would run.
+std::string describe_migrate(const StepContext& ctx, const RunbookStep& step,
+                             const std::string& value, const Target& t) {
+  const std::string to = param(step, "to");
+  const std::string what =
+      "migrate " + value + (to.empty() ? " to the latest version" : " to " + to);
+  if (!ctx.report.dry_run)
+    return what;
+  const TenantMigrateResult r = migrate_target(ctx, step, value, t);
+  if (!r.ok)
+    throw Error(ErrorKind::failure, r.error);
+  return what + ": " + r.summary();
+}
+
+bool migrate_step(const StepContext& ctx, const RunbookStep& step, const std::string& value,
+                  const Target& t, std::string& why) {
+  const TenantMigrateResult r = migrate_target(ctx, step, value, t);
+  why = r.ok ? r.summary() : r.error;
+  return r.ok;
+}
+
 }  // namespace
 
 std::string describe(const StepContext& ctx, const RunbookStep& step, const std::string& value,
@@ -664,6 +707,8 @@ std::string describe(const StepContext& ctx, const RunbookStep& step, const std:
     case StepKind::restore:
     case StepKind::copy:
       return describe_database(ctx, step, value);
+    case StepKind::migrate:
+      return describe_migrate(ctx, step, value, t);
     default:
       return {};
   }
@@ -736,6 +781,8 @@ bool execute(const StepContext& ctx, const RunbookStep& step, const std::string&
     case StepKind::restore:
     case StepKind::copy:
       return database_step(ctx, step, value, why);
+    case StepKind::migrate:
+      return migrate_step(ctx, step, value, t, why);
     default:
       why = std::string("step kind ") + to_string(step.kind) + " runs over all its targets at once";
       return false;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -426,13 +427,24 @@ class Runner {
         for (std::size_t i = 0; i < group.size(); ++i)
           run.targets[first + i] =
               TargetRun{.target = group[i].name,
-                        .outcome = failed_before ? Outcome::skipped : Outcome::planned};
-        // A failed group stops the step: later groups are not touched.
-        if (failed_before)
+                        .outcome = failed_before && !step.continue_on_error ? Outcome::skipped
+                                                                            : Outcome::planned};
+        // A failed group stops the step: later groups are not touched (unless the step goes on
+        // after errors).
+        if (failed_before && !step.continue_on_error)
           continue;
+        // A failed migration stops its group: tenants of it not started yet stay untouched.
+        std::atomic<bool> group_failed = false;
+        const bool stops_group = step.kind == StepKind::migrate && !step.continue_on_error;
         for_each_target(group.size(), m_config.concurrency, [&](std::size_t i) {
           TargetRun& slot = run.targets[first + i];
           const TargetRun* done = done_before(partial, group[i].name);
+          if (done == nullptr && stops_group && group_failed) {
+            std::lock_guard lock(m_mutex);
+            slot.outcome = Outcome::skipped;
+            slot.detail = "not started: a tenant of its group failed";
+            return;
+          }
           if (done == nullptr) {
             std::lock_guard lock(m_mutex);
             slot.outcome = Outcome::running;
@@ -441,6 +453,8 @@ class Runner {
           }
           TargetRun result =
               done ? *done : run_target(step, step_value, group[i], m_report.steps.size());
+          if (result.outcome == Outcome::failed)
+            group_failed = true;
           std::lock_guard lock(m_mutex);
           slot = std::move(result);
           if (step.kind == StepKind::maintenance)
@@ -622,6 +636,7 @@ class Runner {
       with_retries(step, t.name, [&](int attempt, std::string& why) {
         out.attempts = attempt;
         bool ok = false;
+        why.clear();
         try {
           ok = step.kind == StepKind::confirm && m_options.yes
                    ? true
@@ -632,7 +647,7 @@ class Runner {
         if (std::filesystem::exists(output))
           out.output = output.string();
         out.outcome = ok ? Outcome::ok : Outcome::failed;
-        out.detail = ok ? std::string() : why;
+        out.detail = why;  // on success, what the kind says it did (migrate), if anything
         return ok;
       });
     } catch (const std::exception& e) {

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "ferry/connectors/connector.hpp"
+#include "ferry/engine/migrate.hpp"
 #include "ferry/schema/filter.hpp"
 #include "journal.hpp"
 #include "parallel.hpp"
@@ -19,6 +20,14 @@
 
 namespace ferry::engine {
 namespace {
+
+// The exclude patterns, and ferry's own migration history: each tenant keeps its own, and
+// structure sync neither copies nor drops it.
+std::vector<std::string> excluded(const SchemaSyncOptions& options) {
+  std::vector<std::string> out = options.exclude;
+  out.emplace_back(k_history_table);
+  return out;
+}
 
 constexpr std::string_view k_lock_name = "schema-sync";
 
@@ -43,7 +52,7 @@ class Master {
   const schema::Catalog& catalog() {
     std::call_once(m_read, [this] {
       m_catalog = m_connector->introspect({.privileges = m_options.privileges});
-      schema::filter_catalog(m_catalog, m_options.include, m_options.exclude);
+      schema::filter_catalog(m_catalog, m_options.include, excluded(m_options));
     });
     return m_catalog;
   }
@@ -234,7 +243,7 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, Master& mas
         verified.record(*master_side, *tenant_side, plan.notes);
     };
     schema::Catalog before = tenant->introspect({.privileges = options.privileges});
-    schema::filter_catalog(before, options.include, options.exclude);
+    schema::filter_catalog(before, options.include, excluded(options));
     result.plan = plans.plan_for(before, result.plan_reused);
     const auto destructive = result.plan.destructive();
     if (result.plan.empty()) {
@@ -258,7 +267,7 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, Master& mas
           tenant_side.reset();
       }
       schema::Catalog after = tenant->introspect({.privileges = options.privileges});
-      schema::filter_catalog(after, options.include, options.exclude);
+      schema::filter_catalog(after, options.include, excluded(options));
       const schema::Plan left =
           schema::diff(master.catalog(), after,
                        {.allow_drop = options.allow_drop, .privileges = options.privileges});
@@ -365,7 +374,7 @@ StructureCheck check_structure(const Endpoint& master_endpoint, const Endpoint& 
   };
   const auto read = [&options](Side& side) {
     schema::Catalog catalog = side.connector->introspect({.privileges = options.privileges});
-    schema::filter_catalog(catalog, options.include, options.exclude);
+    schema::filter_catalog(catalog, options.include, excluded(options));
     return catalog;
   };
   const auto both = [](auto master_work, auto tenant_work) {

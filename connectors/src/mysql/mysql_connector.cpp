@@ -143,6 +143,10 @@ class MysqlConnector final : public SqlRowChanges {
     return mysql::make_row_writer(m_session, table, columns);
   }
 
+  std::string quote_string(std::string_view text) const override {
+    return mysql::string_literal(text);
+  }
+
   std::string quote_identifier(std::string_view name) const override {
     return quote_with('`', name);
   }

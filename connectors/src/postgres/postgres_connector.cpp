@@ -159,6 +159,8 @@ class PostgresConnector final : public SqlRowChanges {
     return postgres::make_row_writer(m_session, table, columns);
   }
 
+  std::string quote_string(std::string_view text) const override { return quote_with('\'', text); }
+
   std::string quote_identifier(std::string_view name) const override {
     return postgres::quote(name);
   }

@@ -466,6 +466,8 @@ class SqliteConnector final : public SqlRowChanges {
     return std::make_unique<SqliteWriter>(m_db, table, std::move(cols), sql);
   }
 
+  std::string quote_string(std::string_view text) const override { return quote_with('\'', text); }
+
   std::string quote_identifier(std::string_view name) const override {
     return quote_with('"', name);
   }

@@ -176,8 +176,8 @@ TEST_F(RunbookTest, LoadErrorsNameFileLineAndKey) {
                     {"no_such_var_anywhere", "--set"});
   expect_load_error(c, "twice", m_yaml, "      - {name: same, command: b}",
                     {"duplicate step name 'same'"});
-  expect_load_error(c, "later", m_yaml, "        migrate: up",
-                    {"step kind 'migrate' is not available"});
+  expect_load_error(c, "later", m_yaml, "      - name: mig",
+                    {"a migrate step needs on: with tenants or groups"});
   expect_load_error(c, "nowhere_to", m_yaml, "      - name: green", {"restore needs to:"});
   expect_load_error(c, "storeless", m_yaml, "      - name: snap\n        snapshot",
                     {"snapshot needs store:", "snapshots.store"});

@@ -303,6 +303,8 @@ class Connector {
 
   // The identifier quoted for this dialect ("x" or `x`).
   virtual std::string quote_identifier(std::string_view name) const = 0;
+  // A string literal for this dialect's SQL ('it''s'; MySQL also escapes backslashes).
+  virtual std::string quote_string(std::string_view text) const = 0;
 };
 
 // `count` sessions on one database, each in a consistent read (end_consistent_read() ends

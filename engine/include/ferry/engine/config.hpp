@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,30 @@ struct Node {
   std::string ferry;  // the ferry executable on the node (ssh targets), if not on the PATH
 };
 
+// A migration step of the application's own (`migrations.commands`): run once per tenant,
+// with the tenant's name, URL parts and password in the environment.
+struct AppCommand {
+  std::string name;
+  std::string run;     // shell text, as written: ${tenant}, ${group} and vars resolve per tenant
+  std::string status;  // shell text that lists the app's migrations (Django's --plan form)
+};
+
+// How a tenant is put in maintenance around its migrations; each text as written.
+struct MaintenanceHooks {
+  std::string on_sql, off_sql;  // run on the tenant
+  std::string on_run, off_run;  // shell commands run here
+  std::string flag;             // a file created here before and removed after
+  bool any() const { return !on_sql.empty() || !on_run.empty() || !flag.empty(); }
+};
+
+// migrations: in ferry.yaml (docs/migrations.md).
+struct MigrationSettings {
+  std::filesystem::path dir;  // absolute; default migrations/ beside ferry.yaml
+  std::string format;         // ferry, flyway, golang-migrate, prisma; empty: detected
+  std::vector<AppCommand> commands;
+  MaintenanceHooks maintenance;
+};
+
 struct Config {
   std::filesystem::path file;
   NamedEndpoint master;
@@ -68,6 +93,9 @@ struct Config {
   deploy_hooks::AwsSettings aws;  // aws: profile, region, endpoint_url
   // snapshots: store: the default snapshot store of `ferry snapshot` (relative to the file)
   std::filesystem::path snapshot_store;
+  MigrationSettings migrations;
+  // vars: values for ${NAME} in migrations (and in runbooks, under their own vars:), as written.
+  std::map<std::string, std::string> vars;
 
   // The tenant or master called `name`, or nullptr.
   const NamedEndpoint* find(std::string_view name) const noexcept;

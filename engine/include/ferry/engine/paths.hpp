@@ -15,6 +15,9 @@ std::filesystem::path default_state_dir();
 // part. Creates the parent directory. Throws Error naming the file (disk full, no access).
 void write_file_atomically(const std::filesystem::path& file, std::string_view text);
 
+// The whole of `file`; Error(config) naming it when it cannot be read.
+std::string read_file(const std::filesystem::path& file);
+
 // The time now in UTC, as strftime() formats it; the default is ISO 8601, as state files
 // and reports write times.
 std::string now_utc(const char* format = "%Y-%m-%dT%H:%M:%SZ");

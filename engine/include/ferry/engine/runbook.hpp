@@ -41,6 +41,7 @@ enum class StepKind {
   snapshot,
   restore,
   copy,
+  migrate,
 };
 // The kind as a runbook writes it: "disk-check", "ecs-restart", ...
 const char* to_string(StepKind kind) noexcept;
