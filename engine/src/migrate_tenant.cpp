@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "ferry/common/error.hpp"
 #include "ferry/common/process.hpp"
@@ -176,8 +177,9 @@ class TenantRun {
   TenantMigrateResult run() {
     try {
       m_conn = connectors::connect(m_tenant.endpoint);
-      if (const auto holder = m_conn->try_lock(k_lock_name)) {
-        return failed("another migration run holds this tenant's lock (" + *holder + ")");
+      if (const auto holder = lock()) {
+        return failed("another migration run holds this tenant's lock (" + *holder + "); waited " +
+                      std::to_string(m_request.lock_wait.count() / 1000) + " s");
       }
       run_locked();
       m_conn->release_lock(k_lock_name);
@@ -194,6 +196,22 @@ class TenantRun {
     std::map<std::string, std::string> values = config.vars;
     values["run_id"] = run_id;
     return Variables(std::move(values), std::chrono::system_clock::now());
+  }
+
+  // Polls for the lock until request.lock_wait has passed; the holder when it never came.
+  std::optional<std::string> lock() {
+    const auto deadline = Clock::now() + m_request.lock_wait;
+    bool told = false;
+    while (true) {
+      auto holder = m_conn->try_lock(k_lock_name);
+      if (!holder || Clock::now() >= deadline)
+        return holder;
+      if (!told) {
+        spdlog::info("{}: waiting for the migration lock held by {}", m_tenant.name, *holder);
+        told = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
 
   TenantMigrateResult failed(const std::string& why) {

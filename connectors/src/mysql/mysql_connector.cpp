@@ -65,7 +65,7 @@ class MysqlConnector final : public SqlRowChanges {
       return "another session (it may just have released the lock)";
     const TextRow& h = holder[0];
     return "connection " + h[0].value_or("?") + " of " + h[1].value_or("?") + " from " +
-           h[2].value_or("?") + " (connected for " + h[3].value_or("?") + " s)";
+           h[2].value_or("?") + " (in its current statement for " + h[3].value_or("?") + " s)";
   }
 
   void release_lock(std::string_view name) override {

@@ -43,7 +43,7 @@ TEST(MigrateLayouts, FlywayGolangMigrateAndPrismaRunAsTheyAre) {
       write_text(f.migrations() / name, text + "\n");
     const auto run = f.ferry("migrate up");
     ASSERT_EQ(run.exit_code, 0) << run.output;
-    for (const std::string& t : {"t1", "t2"}) {
+    for (const char* t : {"t1", "t2"}) {
       EXPECT_EQ(f.history(t), layout.history) << t;
       EXPECT_EQ(f.value(t, "SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b')"), "2");
     }

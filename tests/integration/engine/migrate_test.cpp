@@ -13,7 +13,9 @@ const char* k_maintenance =
     "  dir: migrations\n"
     "  maintenance:\n"
     "    on: {sql: \"UPDATE settings SET maintenance = 1\"}\n"
-    "    off: {sql: \"UPDATE settings SET maintenance = 0\"}\n";
+    "    off: {sql: \"UPDATE settings SET maintenance = 0\"}\n"
+    "vars:\n"
+    "  domain: example.org\n";
 
 // Three versions, each with a down file: a table filled per tenant (placeholders), a column,
 // an index. Version 1 records whether maintenance was on while it ran.
@@ -48,7 +50,7 @@ class Migrate : public ::testing::TestWithParam<Dialect> {};
 TEST_P(Migrate, UpToDownToAndUpAgain) {
   Fleet f(GetParam(), {{"s1", "staging"}, {"p1", "production"}, {"p2", "production"}},
           {"staging", "production"});
-  f.write_config(std::string(k_maintenance) + "vars:\n  domain: example.org\n");
+  f.write_config(k_maintenance);
   write_migrations(f);
   prepare_tenants(f);
 
@@ -132,7 +134,7 @@ TEST_P(Migrate, AFailingTenantStopsItsGroupAndLaterGroups) {
   // s2 kept versions 1 to 3; version 4 is recorded as failed, for status and the next run.
   EXPECT_EQ(f.history("s2"),
             (std::vector<std::string>{"1:applied", "2:applied", "3:applied", "4:failed"}));
-  for (const std::string& later : {"p1", "q1"}) {
+  for (const char* later : {"p1", "q1"}) {
     EXPECT_EQ(f.columns(later, "accounts"), "") << later << " was touched";
   }
   for (const TenantSpec& t : f.tenants())
@@ -143,7 +145,7 @@ TEST_P(Migrate, AFailingTenantStopsItsGroupAndLaterGroups) {
 }
 
 TEST_P(Migrate, AChangedChecksumStopsTheTenantUntilRepaired) {
-  Fleet f(GetParam(), {{"t1", ""}}, {});
+  Fleet f(GetParam(), {{"t1", "main"}}, {"main"});
   f.write_config(k_maintenance);
   write_migrations(f);
   prepare_tenants(f);
@@ -167,7 +169,7 @@ TEST_P(Migrate, AChangedChecksumStopsTheTenantUntilRepaired) {
 }
 
 TEST_P(Migrate, DownWithoutADownFileIsRefusedBeforeAnythingIsReverted) {
-  Fleet f(GetParam(), {{"t1", ""}}, {});
+  Fleet f(GetParam(), {{"t1", "main"}}, {"main"});
   f.write_config(k_maintenance);
   write_migrations(f);
   fs::remove(f.migrations() / "0002_email.down.sql");

@@ -25,7 +25,8 @@ TEST(SqlScript, SplitsAtSemicolonsOutsideQuotesAndComments) {
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0], "CREATE TABLE a (x text DEFAULT 'a;b')");
   EXPECT_EQ(got[1], "-- a comment; with a semicolon\nINSERT INTO a VALUES ('it''s; fine') /* ; */");
-  EXPECT_EQ(got[2], "SELECT \"odd;name\" FROM a");
+  // A comment belongs to the statement after it, even on the line of an earlier semicolon.
+  EXPECT_EQ(got[2], "-- empty statements are dropped\nSELECT \"odd;name\" FROM a");
 }
 
 TEST(SqlScript, KeepsPostgresDollarQuotedBodiesWhole) {

@@ -7,6 +7,7 @@
 // --background) is a runbook run of one `migrate` step: run_migrations() below.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -91,6 +92,9 @@ struct MigrateRequest {
   std::string to;
   bool dry_run = false;
   std::string run_id;  // for the history's applied_by and the maintenance flag
+  // How long to wait for a tenant's migration lock. A killed run's last statement can still
+  // be running on the server, holding the lock until it ends.
+  std::chrono::milliseconds lock_wait = std::chrono::seconds(30);
 };
 
 // What migrate_tenant() did on one tenant.
