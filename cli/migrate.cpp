@@ -51,11 +51,18 @@ std::vector<const engine::NamedEndpoint*> chosen_tenants(const engine::Config& c
   return out;
 }
 
+// Tenants whose history is read at once by default: a status is a few short reads per tenant,
+// so its time is the connections' round trips, not work. With app status commands (processes
+// on this machine) the configured concurrency applies.
+constexpr int k_status_jobs = 64;
+
 ExitCode status(const MigrateArgs& a) {
   const engine::Config& c = config();
   const engine::MigrationSet set = migration_set(c);
-  const auto rows =
-      engine::migration_status(c, chosen_tenants(c, a), set, a.jobs > 0 ? a.jobs : c.concurrency);
+  const bool app_status = std::any_of(c.migrations.commands.begin(), c.migrations.commands.end(),
+                                      [](const auto& command) { return !command.status.empty(); });
+  const int jobs = a.jobs > 0 ? a.jobs : app_status ? c.concurrency : k_status_jobs;
+  const auto rows = engine::migration_status(c, chosen_tenants(c, a), set, jobs);
   if (a.json)
     std::cout << engine::status_json(rows, set).dump(2) << '\n';
   else
@@ -107,10 +114,11 @@ ExitCode up_or_down(const MigrateArgs& a, engine::MigrateRequest::Action action)
 
 ExitCode create(const MigrateArgs& a) {
   const engine::Config& c = config();
-  std::filesystem::create_directories(c.migrations.dir);
+  if (!a.dry_run)
+    std::filesystem::create_directories(c.migrations.dir);
   const engine::MigrationSet set = migration_set(c);
-  for (const auto& file : engine::new_migration(set, a.name))
-    std::cout << "created " << file.string() << '\n';
+  for (const auto& file : engine::new_migration(set, a.name, a.dry_run))
+    std::cout << (a.dry_run ? "would create " : "created ") << file.string() << '\n';
   return ExitCode::ok;
 }
 
@@ -162,7 +170,8 @@ void add_migrate_commands(CLI::App& app, CommandResult& result) {
   CLI::App* st = migrate->add_subcommand(
       "status", "Per tenant: current version, pending, failed and changed migrations");
   add_selection(st, *s);
-  st->add_option("-j,--jobs", s->jobs, "Tenants read at once (default: concurrency)")
+  st->add_option("-j,--jobs", s->jobs,
+                 "Tenants read at once (default: 64; concurrency with app status commands)")
       ->check(CLI::Range(1, 256));
   st->add_flag("--json", s->json, "Print the matrix as JSON");
   st->callback([s, &result] { result.code = status(*s); });
@@ -200,6 +209,7 @@ void add_migrate_commands(CLI::App& app, CommandResult& result) {
   CLI::App* create_cmd =
       migrate->add_subcommand("new", "Write the next migration file (pair) of the layout in use");
   create_cmd->add_option("NAME", n->name, "What the migration does, e.g. add_invoices")->required();
+  create_cmd->add_flag("--dry-run", n->dry_run, "Print the file names and write nothing");
   create_cmd->callback([n, &result] { result.code = create(*n); });
 
   auto ad = std::make_shared<MigrateArgs>();

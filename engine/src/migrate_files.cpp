@@ -221,7 +221,8 @@ MigrationSet load_migrations(const fs::path& dir, const std::string& format) {
   return set;
 }
 
-std::vector<fs::path> new_migration(const MigrationSet& set, const std::string& name) {
+std::vector<fs::path> new_migration(const MigrationSet& set, const std::string& name,
+                                   bool dry_run) {
   std::string slug;
   for (const char c : name) {
     const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
@@ -265,9 +266,13 @@ std::vector<fs::path> new_migration(const MigrationSet& set, const std::string& 
   for (const auto& [path, text] : files) {
     if (fs::exists(path))
       throw Error(ErrorKind::usage, path.string() + " exists");
+    out.push_back(path);
+  }
+  if (dry_run)
+    return out;
+  for (const auto& [path, text] : files) {
     fs::create_directories(path.parent_path());
     write_file_atomically(path, text);
-    out.push_back(path);
   }
   return out;
 }

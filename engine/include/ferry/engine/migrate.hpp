@@ -135,8 +135,9 @@ std::vector<std::string> adopt_history(const NamedEndpoint& tenant, const Migrat
 std::vector<std::string> repair_history(const NamedEndpoint& tenant, const MigrationSet& set);
 
 // `ferry migrate new NAME`: writes the next file (pair) of the set's layout; returns the
-// files written.
-std::vector<std::filesystem::path> new_migration(const MigrationSet& set, const std::string& name);
+// files written (with dry_run: the files it would write, and writes nothing).
+std::vector<std::filesystem::path> new_migration(const MigrationSet& set, const std::string& name,
+                                                 bool dry_run = false);
 
 struct MigrateFleetOptions {
   MigrateRequest request;
