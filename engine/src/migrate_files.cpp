@@ -222,7 +222,7 @@ MigrationSet load_migrations(const fs::path& dir, const std::string& format) {
 }
 
 std::vector<fs::path> new_migration(const MigrationSet& set, const std::string& name,
-                                   bool dry_run) {
+                                    bool dry_run) {
   std::string slug;
   for (const char c : name) {
     const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
