@@ -12,30 +12,10 @@
 #include <set>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/text.hpp"
 
 namespace ferry::schema {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos)
-    return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 const char* display(Dialect dialect) {
   switch (dialect) {
@@ -93,7 +73,7 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 // The base of a declared type, lowercased: "character varying(40)" -> "character varying",
 // "bigint(20) unsigned" -> "bigint", "VARCHAR(40)" -> "varchar".
 std::string base_type(std::string_view declared) {
-  std::string t = lower(trim(declared));
+  std::string t = ascii_lower(trim(declared));
   t = t.substr(0, t.find('('));
   for (const std::string_view suffix : {" zerofill", " unsigned", " signed"}) {
     if (t.ends_with(suffix))
@@ -161,7 +141,7 @@ struct Precision {
 // MySQL's "bigint unsigned" (a numeric to ferry) is numeric(20,0).
 std::optional<Precision> numeric_precision(std::string_view declared) {
   const std::string base = base_type(declared);
-  if (base == "bigint" && lower(declared).find("unsigned") != std::string::npos)
+  if (base == "bigint" && ascii_lower(declared).find("unsigned") != std::string::npos)
     return Precision{20, 0};
   if (base != "numeric" && base != "decimal" && base != "dec" && base != "fixed")
     return std::nullopt;
@@ -357,7 +337,7 @@ std::optional<Literal> parse_default(std::string_view expr, Dialect dialect) {
     if (cast != std::string_view::npos && expr.find_first_of("'(") == std::string_view::npos)
       expr = trim(expr.substr(0, cast));  // NULL::text, 0::numeric
   }
-  const std::string l = lower(expr);
+  const std::string l = ascii_lower(expr);
   if (l == "null") {
     out.kind = Literal::Kind::null;
     return out;
@@ -394,7 +374,7 @@ std::optional<bool> truth_of(const Literal& literal) {
     return literal.truth;
   if (literal.kind != Literal::Kind::number && literal.kind != Literal::Kind::string)
     return std::nullopt;
-  const std::string t = lower(trim(literal.text));
+  const std::string t = ascii_lower(trim(literal.text));
   for (const char* yes : {"1", "t", "true", "y", "yes", "on"}) {
     if (t == yes)
       return true;
@@ -461,7 +441,7 @@ class Converter {
   // Names that differ only in case are one name in SQLite (tables, indexes) and MySQL
   // (columns, indexes, constraints).
   std::string folded(std::string_view name, bool case_insensitive) const {
-    return case_insensitive ? lower(name) : std::string(name);
+    return case_insensitive ? ascii_lower(name) : std::string(name);
   }
 
   // The schema a foreign key's table is in, as the source names it: MySQL's "" is its own
@@ -522,7 +502,7 @@ class Converter {
     if (c.identity != Identity::none)
       return true;
     if (m_source.dialect == Dialect::postgres && c.default_expr &&
-        lower(*c.default_expr).starts_with("nextval(")) {
+        ascii_lower(*c.default_expr).starts_with("nextval(")) {
       return std::any_of(m_source.sequences.begin(), m_source.sequences.end(),
                          [&](const Sequence& s) {
                            return s.schema == t.schema && s.owned_by == t.name + "." + c.name;
@@ -534,7 +514,7 @@ class Converter {
   static bool rowid_alias(const Table& t, const Column& c) {
     return !t.without_rowid && t.primary_key &&
            t.primary_key->columns == std::vector<std::string>{c.name} &&
-           upper(trim(c.declared_type)) == "INTEGER" && !c.default_expr;
+           ascii_upper(trim(c.declared_type)) == "INTEGER" && !c.default_expr;
   }
 
   const EnumType* find_enum(const Table& t, std::string_view declared) const {
@@ -849,7 +829,7 @@ class Converter {
     if (c.type == LogicalType::date || c.type == LogicalType::timestamp ||
         c.type == LogicalType::timestamptz) {
       // MySQL's zero dates and PostgreSQL's infinities are their own servers' only.
-      const std::string value = lower(trim(literal->text));
+      const std::string value = ascii_lower(trim(literal->text));
       if (value.starts_with("0000-00-00") || is_number(value))
         return drop("MySQL's zero date");
       if ((value == "infinity" || value == "-infinity") && m_target != Dialect::postgres)
@@ -993,7 +973,7 @@ class Converter {
       return "a partial index (WHERE " + *index.predicate + ")";
     if (!index.include.empty())
       return "INCLUDE columns";
-    if (!index.method.empty() && lower(index.method) != "btree")
+    if (!index.method.empty() && ascii_lower(index.method) != "btree")
       return "method " + index.method;
     return "";
   }
@@ -1128,7 +1108,7 @@ class Converter {
     }
     if (s.row_security || s.force_row_security)
       note(fmt::format("table {}: row level security not carried", name));
-    if (s.engine && lower(*s.engine) != "innodb")
+    if (s.engine && ascii_lower(*s.engine) != "innodb")
       note(fmt::format("table {}: engine {} not carried", name, *s.engine));
     if (s.row_format)
       note(fmt::format("table {}: ROW_FORMAT={} not carried", name, *s.row_format));

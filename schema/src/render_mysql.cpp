@@ -1,6 +1,7 @@
 // MySQL/MariaDB DDL for a plan. Each DDL statement commits by itself, so every statement
 // must leave the tenant valid; the engine journals progress statement by statement.
 #include <fmt/format.h>
+#include "ferry/common/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -29,17 +30,10 @@ std::string columns(const std::vector<std::string>& names) {
   return quoted_list('`', names);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Literals and CURRENT_TIMESTAMP stand bare after DEFAULT; other expressions need
 // parentheses.
 std::string default_clause(const std::string& expr) {
-  const std::string l = lower(expr);
+  const std::string l = ascii_lower(expr);
   const bool bare = expr.empty() || expr.front() == '\'' || expr.front() == '-' ||
                     std::isdigit(static_cast<unsigned char>(expr.front())) || l == "null" ||
                     l.starts_with("current_timestamp") || l.starts_with("b'") ||

@@ -1,6 +1,7 @@
 // PostgreSQL DDL for a plan. A tenant's whole plan runs in one transaction, so the order of
 // ops is the only order constraint.
 #include <fmt/format.h>
+#include "ferry/common/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -226,13 +227,6 @@ std::vector<std::string> alter_column(const Op& op) {
   return out;
 }
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string privilege_target(const PrivilegeTarget& t) {
   return t.schema.empty() ? qi(t.name) : qn(t.schema, t.name) + t.signature;
 }
@@ -241,7 +235,7 @@ std::string privilege_target(const PrivilegeTarget& t) {
 std::string grant_object(const PrivilegeTarget& t) {
   const std::string_view kind = t.kind;
   const bool relation = kind == "table" || kind == "view" || kind == "materialized view";
-  return (relation ? std::string("TABLE") : upper(kind)) + " " + privilege_target(t);
+  return (relation ? std::string("TABLE") : ascii_upper(kind)) + " " + privilege_target(t);
 }
 
 std::string grantee(const std::string& role) {
@@ -489,8 +483,8 @@ std::vector<std::string> render(const Op& op) {
     case OpKind::missing_role:
       return {};  // blocks the tenant until the role is made
     case OpKind::set_owner:
-      return {"ALTER " + upper(op.target.kind) + " " + privilege_target(op.target) + " OWNER TO " +
-              qi(op.name)};
+      return {"ALTER " + ascii_upper(op.target.kind) + " " + privilege_target(op.target) +
+              " OWNER TO " + qi(op.name)};
     case OpKind::revoke:
     case OpKind::grant:
       return grant_statements(op);

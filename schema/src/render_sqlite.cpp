@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "ferry/common/text.hpp"
 #include "plan_ops.hpp"
 
 namespace ferry::schema::detail {
@@ -109,9 +110,7 @@ bool can_add_column(const Table& t, const Column& c) {
   if (!c.nullable && (!c.default_expr || *c.default_expr == "NULL"))
     return false;
   if (c.default_expr) {
-    std::string d = *c.default_expr;
-    for (char& ch : d)
-      ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const std::string d = ascii_upper(*c.default_expr);
     if (d.starts_with("CURRENT_") || d.starts_with("("))
       return false;
   }

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/text.hpp"
 
 namespace ferry::schema {
 namespace {
@@ -12,21 +13,6 @@ bool is_word_start(char c) {
 }
 bool is_word_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$';
-}
-
-std::string upper(std::string_view word) {
-  std::string out(word);
-  for (char& c : out)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos)
-    return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
 }
 
 class Splitter {
@@ -105,7 +91,7 @@ class Splitter {
       std::size_t end = m_i;
       while (end < m_s.size() && is_word_char(m_s[end]))
         ++end;
-      word(upper(m_s.substr(m_i, end - m_i)));
+      word(ascii_upper(m_s.substr(m_i, end - m_i)));
       m_i = end;
       return;
     }
@@ -125,14 +111,15 @@ class Splitter {
     std::size_t j = m_i;
     while (j < m_s.size() && (m_s[j] == ' ' || m_s[j] == '\t'))
       ++j;
-    if (upper(m_s.substr(j, 10)) != "DELIMITER " && upper(m_s.substr(j, 10)) != "DELIMITER\t")
+    if (ascii_upper(m_s.substr(j, 10)) != "DELIMITER " &&
+        ascii_upper(m_s.substr(j, 10)) != "DELIMITER\t")
       return false;
     end_statement(m_i);
     j += 10;
     std::size_t eol = m_s.find('\n', j);
     if (eol == std::string_view::npos)
       eol = m_s.size();
-    const std::string delimiter = trim(m_s.substr(j, eol - j));
+    const std::string delimiter(trim(m_s.substr(j, eol - j)));
     if (delimiter.empty() || delimiter.find_first_of(" \t") != std::string::npos) {
       throw Error(ErrorKind::config,
                   "line " + std::to_string(m_line) + ": DELIMITER needs one delimiter");
@@ -269,8 +256,8 @@ class Splitter {
 
   void end_statement(std::size_t end) {
     if (m_has_code) {
-      m_out.push_back(
-          ScriptStatement{.text = trim(m_s.substr(m_start, end - m_start)), .line = m_first_line});
+      m_out.push_back(ScriptStatement{.text = std::string(trim(m_s.substr(m_start, end - m_start))),
+                                      .line = m_first_line});
     }
     m_has_code = false;
     m_words.clear();

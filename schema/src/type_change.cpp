@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "ferry/common/text.hpp"
+
 namespace ferry::schema::detail {
 namespace {
 
@@ -16,9 +18,7 @@ struct ParsedType {
 
 ParsedType parse(std::string_view declared) {
   ParsedType out;
-  std::string s;
-  for (char c : declared)
-    s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string s = ascii_lower(declared);
   const auto open = s.find('(');
   out.base = s.substr(0, open);
   if (open != std::string::npos) {

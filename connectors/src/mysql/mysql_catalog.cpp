@@ -11,6 +11,7 @@
 
 #include "common/sql_text.hpp"
 #include "ferry/common/error.hpp"
+#include "ferry/common/text.hpp"
 #include "mysql/mysql_session.hpp"
 #include "mysql/mysql_sql_text.hpp"
 
@@ -100,7 +101,7 @@ std::optional<std::string> default_expression(const ServerInfo& server,
     return std::nullopt;
   if (server.mariadb || extra.find("DEFAULT_GENERATED") != std::string::npos)
     return raw;
-  if (lowercase(*raw).starts_with("current_timestamp"))
+  if (ascii_lower(*raw).starts_with("current_timestamp"))
     return raw;
   switch (type) {
     case LogicalType::boolean:
@@ -227,7 +228,7 @@ class CatalogReader final {
       for (const std::string& option : words(text(row, 6))) {
         if (option == "partitioned") {
           m_partitioned.push_back(name);
-        } else if (lowercase(option).starts_with("row_format=")) {
+        } else if (ascii_lower(option).starts_with("row_format=")) {
           // Only a ROW_FORMAT the table was given is listed; SHOW CREATE TABLE prints it.
           table.row_format = option.substr(std::string_view("row_format=").size());
         } else {
@@ -314,7 +315,7 @@ class CatalogReader final {
       column.name = text(row, 1);
       column.position = static_cast<int>(to_int64(text(row, 2), 0));
       column.declared_type = text(row, 3);
-      const std::string data_type = lowercase(text(row, 4));
+      const std::string data_type = ascii_lower(text(row, 4));
       column.type = logical_type(data_type, column.declared_type);
       const bool json = m_json_columns.contains({table->name, column.name});
       if (json) {
@@ -326,12 +327,12 @@ class CatalogReader final {
       const std::string qualified = table->name + "." + column.name;
       // "on update current_timestamp()" (MariaDB), "DEFAULT_GENERATED on update
       // CURRENT_TIMESTAMP(3)" (MySQL 8): the expression is the word after it.
-      if (const auto at = lowercase(extra).find("on update "); at != std::string::npos) {
+      if (const auto at = ascii_lower(extra).find("on update "); at != std::string::npos) {
         const auto begin = at + std::string_view("on update ").size();
         column.on_update = extra.substr(begin, extra.find_first_of(" ,", begin) - begin);
       }
       // INVISIBLE has no field in the model.
-      if (lowercase(extra).find("invisible") != std::string::npos)
+      if (ascii_lower(extra).find("invisible") != std::string::npos)
         unmodelled("invisible column", qualified);
       if (extra.find("auto_increment") != std::string::npos) {
         column.identity = schema::Identity::auto_increment;
@@ -451,7 +452,7 @@ class CatalogReader final {
         current = table->indexes.emplace(table->indexes.end());
         current->name = name;
         current->unique = text(row, 2) == "0";
-        current->method = lowercase(text(row, 5));
+        current->method = ascii_lower(text(row, 5));
         current->ignored = hidden_index && server.mariadb;
       }
       schema::IndexKey key;
@@ -546,11 +547,11 @@ class CatalogReader final {
   std::set<std::string> object_names() const {
     std::set<std::string> names;
     for (const auto& [name, table] : m_tables)
-      names.insert(lowercase(name));
+      names.insert(ascii_lower(name));
     for (const schema::View& view : m_catalog.views)
-      names.insert(lowercase(view.name));
+      names.insert(ascii_lower(view.name));
     for (const std::string& name : m_sequence_names)
-      names.insert(lowercase(name));
+      names.insert(ascii_lower(name));
     for (const auto& [lower, routines] : m_routines)
       names.insert(lower);
     return names;
@@ -591,13 +592,13 @@ class CatalogReader final {
                          m_db)) {
       Listed& routine = listed.emplace_back(Listed{text(row, 0), text(row, 1)});
       if (routine.type == "FUNCTION" || routine.type == "PROCEDURE")
-        m_routines[lowercase(routine.name)].push_back(routine.name);
+        m_routines[ascii_lower(routine.name)].push_back(routine.name);
     }
     if (listed.empty())
       return;
     const std::set<std::string> names = object_names();
     for (const Listed& routine : listed) {
-      const std::string kind_name = lowercase(routine.type);
+      const std::string kind_name = ascii_lower(routine.type);
       if (routine.type != "FUNCTION" && routine.type != "PROCEDURE") {
         // MariaDB's PACKAGE and PACKAGE BODY (sql_mode=ORACLE).
         m_catalog.unmodelled.push_back({kind_name, routine.name});
@@ -651,8 +652,8 @@ class CatalogReader final {
       return;
     std::set<std::string> names = object_names();
     for (const TextRow& row : rows)
-      names.insert(lowercase(text(row, 0)));  // CREATE TRIGGER db.name keeps its qualifier
-    std::vector<PlacedTrigger> group;         // one table, timing and event, in ACTION_ORDER
+      names.insert(ascii_lower(text(row, 0)));  // CREATE TRIGGER db.name keeps its qualifier
+    std::vector<PlacedTrigger> group;           // one table, timing and event, in ACTION_ORDER
     std::string group_key;
     const auto flush = [&] {
       trigger_order(group);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ferry/common/text.hpp"
 #include "mysql/mysql_session.hpp"
 
 namespace ferry::connectors::mysql {
@@ -89,12 +90,6 @@ std::vector<Token> tokenize(std::string_view sql, const SqlMode& mode) {
 
 }  // namespace
 
-std::string lowercase(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string strip_own_database(std::string_view sql, const std::string& database,
                                const std::set<std::string>& objects, const SqlMode& mode) {
   const std::vector<Token> tokens = tokenize(sql, mode);
@@ -107,7 +102,7 @@ std::string strip_own_database(std::string_view sql, const std::string& database
     if (!tokens[i + 1].is('.') || !tokens[i + 2].is_name())
       continue;
     const bool chain = i + 3 < tokens.size() && tokens[i + 3].is('.');
-    if (!chain && !objects.contains(lowercase(tokens[i + 2].name)))
+    if (!chain && !objects.contains(ascii_lower(tokens[i + 2].name)))
       continue;
     out.append(sql.substr(copied, t.begin - copied));
     copied = tokens[i + 1].end;
@@ -125,9 +120,9 @@ std::set<std::string> called_names(std::string_view sql, const SqlMode& mode) {
       continue;
     const bool call = i + 1 < tokens.size() && tokens[i + 1].is('(');
     const bool after_call =
-        i > 0 && tokens[i - 1].kind == Token::word && lowercase(tokens[i - 1].name) == "call";
+        i > 0 && tokens[i - 1].kind == Token::word && ascii_lower(tokens[i - 1].name) == "call";
     if (call || after_call)
-      out.insert(lowercase(t.name));
+      out.insert(ascii_lower(t.name));
   }
   return out;
 }
@@ -195,7 +190,7 @@ std::vector<std::string> MadeUnder::definition(std::string create) const {
 std::optional<std::string> placement(std::string_view create, const SqlMode& mode, bool& follows) {
   const std::vector<Token> tokens = tokenize(create, mode);
   const auto word = [&](std::size_t i, std::string_view w) {
-    return i < tokens.size() && tokens[i].kind == Token::word && lowercase(tokens[i].name) == w;
+    return i < tokens.size() && tokens[i].kind == Token::word && ascii_lower(tokens[i].name) == w;
   };
   for (std::size_t i = 0; i + 4 < tokens.size(); ++i) {
     if (!word(i, "for") || !word(i + 1, "each") || !word(i + 2, "row"))
@@ -222,9 +217,9 @@ void trigger_order(std::vector<PlacedTrigger>& group) {
         made_after(j, i);
       continue;
     }
-    const std::string other = lowercase(*group[i].relative_to);
+    const std::string other = ascii_lower(*group[i].relative_to);
     const auto it = std::find_if(group.begin(), group.end(), [&](const PlacedTrigger& t) {
-      return lowercase(t.object.name) == other;
+      return ascii_lower(t.object.name) == other;
     });
     if (it == group.end())
       continue;  // names no trigger of the group: its CREATE fails where it is made

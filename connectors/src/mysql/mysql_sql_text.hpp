@@ -15,8 +15,6 @@
 
 namespace ferry::connectors::mysql {
 
-std::string lowercase(std::string s);
-
 // How an object's SQL text was parsed: its own sql_mode, as the server stored it with it.
 struct SqlMode {
   bool ansi_quotes = false;       // "..." is an identifier

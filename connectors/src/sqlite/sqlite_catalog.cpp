@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include "ferry/common/text.hpp"
 
 #include "common/sql_text.hpp"
 #include "sqlite/sqlite_ddl.hpp"
@@ -11,13 +12,6 @@ namespace ferry::connectors {
 namespace {
 
 using schema::LogicalType;
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 const std::string& text(const TextRow& row, std::size_t i) {
   static const std::string k_empty;
@@ -79,7 +73,7 @@ void read_columns(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows&
     for (const sqlite_ddl::ColumnDef& d : def.columns) {
       if (d.name != c.name)
         continue;
-      if (d.collation && upper(*d.collation) != "BINARY")
+      if (d.collation && ascii_upper(*d.collation) != "BINARY")
         c.collation = d.collation;
       if (d.autoincrement)
         c.identity = schema::Identity::auto_increment;
@@ -99,7 +93,7 @@ void read_columns(schema::Table& t, const sqlite_ddl::TableDef& def, const Rows&
     // An INTEGER PRIMARY KEY column is the rowid: NOT NULL even when not declared so.
     for (schema::Column& c : t.columns) {
       if (key.columns.size() == 1 && c.name == key.columns[0] &&
-          upper(c.declared_type) == "INTEGER") {
+          ascii_upper(c.declared_type) == "INTEGER") {
         c.nullable = false;
       }
     }
@@ -113,8 +107,8 @@ std::optional<std::string> key_collation(const schema::Table& t, const TextRow& 
                                          const sqlite_ddl::IndexDef& parsed, std::size_t i) {
   if (number(key, 2) >= 0) {
     const schema::Column* c = t.find_column(text(key, 3));
-    const std::string own = c && c->collation ? upper(*c->collation) : "BINARY";
-    if (key[5] && upper(*key[5]) != own)
+    const std::string own = c && c->collation ? ascii_upper(*c->collation) : "BINARY";
+    if (key[5] && ascii_upper(*key[5]) != own)
       return *key[5];
     return std::nullopt;
   }
@@ -272,7 +266,7 @@ void read_row_estimates(Connector& db, schema::Catalog& catalog, bool has_stat1)
 LogicalType sqlite_logical_type(std::string_view declared) {
   // SQLite accepts any declared type: map the names people write, then fall back to
   // SQLite's own affinity rules (datatype3.html, "Determination Of Column Affinity").
-  const std::string t = upper(declared);
+  const std::string t = ascii_upper(declared);
   const std::string base = t.substr(0, t.find('('));
   auto has = [&](const char* s) { return t.find(s) != std::string::npos; };
   if (base == "BOOLEAN" || base == "BOOL")

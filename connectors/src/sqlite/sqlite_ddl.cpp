@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "ferry/common/text.hpp"
+
 namespace ferry::connectors::sqlite_ddl {
 namespace {
 
@@ -55,9 +57,7 @@ std::vector<Token> tokenize(std::string_view sql) {
         ++j;
       }
       std::string text(sql.substr(i, j - i));
-      std::string upper = text;
-      for (char& ch : upper)
-        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      std::string upper = ascii_upper(text);
       const TokenKind kind =
           std::isdigit(static_cast<unsigned char>(c)) ? TokenKind::number : TokenKind::word;
       out.push_back({kind, i, j, std::move(text), std::move(upper)});

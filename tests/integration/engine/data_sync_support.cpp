@@ -1,4 +1,5 @@
 #include "data_sync_support.hpp"
+#include "ferry/common/text.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -31,11 +32,6 @@ std::string hex(std::string_view bytes) {
     out += k_digits[ch & 15];
   }
   return out;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 std::string format_double(double v) {
@@ -195,7 +191,7 @@ std::optional<std::string> norm_bool(const std::optional<std::string>& v) {
 }
 
 std::optional<std::string> norm_lower(const std::optional<std::string>& v) {
-  return v ? std::optional<std::string>(lower(*v)) : std::nullopt;
+  return v ? std::optional<std::string>(ascii_lower(*v)) : std::nullopt;
 }
 
 template <typename T>

@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "ferry/common/hash128.hpp"
+#include "ferry/common/text.hpp"
 
 namespace ferry::test::snap {
 namespace fs = std::filesystem;
@@ -49,12 +50,6 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
     text.replace(at, from.size(), to);
   return text;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::optional<std::int64_t> parse_int(std::string_view s) {
@@ -208,7 +203,7 @@ namespace {
 // A SQLite value as quote() prints it, with date and time text in one spelling: a time as
 // HH:MM:SS.ffffff, a timestamp as YYYY-MM-DD HH:MM:SS.ffffff, and one with an offset in UTC.
 std::string sqlite_value(const std::string& declared, const std::string& quoted_value) {
-  const std::string type = lower(declared);
+  const std::string type = ascii_lower(declared);
   if (quoted_value.size() < 2 || quoted_value.front() != '\'' || quoted_value.back() != '\'')
     return quoted_value;
   const std::string v = quoted_value.substr(1, quoted_value.size() - 2);
@@ -353,13 +348,13 @@ std::string normalized_sql(const std::string& sql) {
   }
   while (!out.empty() && (out.back() == ';' || out.back() == ' '))
     out.pop_back();
-  return replace_all(lower(out), "if not exists ", "");
+  return replace_all(ascii_lower(out), "if not exists ", "");
 }
 
 // The CHECK clauses of a CREATE TABLE statement, normalized.
 std::vector<std::string> checks_of(const std::string& sql) {
   std::vector<std::string> out;
-  const std::string low = lower(sql);
+  const std::string low = ascii_lower(sql);
   for (auto at = low.find("check"); at != std::string::npos; at = low.find("check", at + 5)) {
     const bool word_start =
         at == 0 || !(std::isalnum(static_cast<unsigned char>(low[at - 1])) || low[at - 1] == '_');
@@ -392,7 +387,7 @@ std::string sqlite_structure(const TempDatabase& db) {
     const std::string type = text(r["type"]);
     const std::string line = type + " " + text(r["name"]) + " on " + text(r["tbl_name"]);
     if (type == "table") {
-      lines.push_back(line + (lower(text(r["sql"])).find("autoincrement") != std::string::npos
+      lines.push_back(line + (ascii_lower(text(r["sql"])).find("autoincrement") != std::string::npos
                                   ? " autoincrement"
                                   : ""));
       for (const std::string& check : checks_of(text(r["sql"])))
