@@ -21,12 +21,14 @@
 namespace ferry::engine {
 namespace {
 
-// The exclude patterns, and ferry's own migration history: each tenant keeps its own, and
-// structure sync neither copies nor drops it.
-std::vector<std::string> excluded(const SchemaSyncOptions& options) {
-  std::vector<std::string> out = options.exclude;
-  out.emplace_back(k_history_table);
-  return out;
+// The objects structure sync compares: the include and exclude patterns, less ferry's own
+// migration history, which each tenant keeps for itself (neither copied nor dropped). Not a
+// pattern: patterns also drop schemas left empty, which plain `ferry schema sync` keeps.
+void filter(schema::Catalog& catalog, const SchemaSyncOptions& options) {
+  std::erase_if(catalog.tables, [](const schema::Table& t) { return t.name == k_history_table; });
+  std::erase_if(catalog.objects,
+                [](const schema::SchemaObject& o) { return o.table == k_history_table; });
+  schema::filter_catalog(catalog, options.include, options.exclude);
 }
 
 constexpr std::string_view k_lock_name = "schema-sync";
@@ -52,7 +54,7 @@ class Master {
   const schema::Catalog& catalog() {
     std::call_once(m_read, [this] {
       m_catalog = m_connector->introspect({.privileges = m_options.privileges});
-      schema::filter_catalog(m_catalog, m_options.include, excluded(m_options));
+      filter(m_catalog, m_options);
     });
     return m_catalog;
   }
@@ -243,7 +245,7 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, Master& mas
         verified.record(*master_side, *tenant_side, plan.notes);
     };
     schema::Catalog before = tenant->introspect({.privileges = options.privileges});
-    schema::filter_catalog(before, options.include, excluded(options));
+    filter(before, options);
     result.plan = plans.plan_for(before, result.plan_reused);
     const auto destructive = result.plan.destructive();
     if (result.plan.empty()) {
@@ -267,7 +269,7 @@ TenantResult sync_tenant(const Endpoint& endpoint, PlanCache& plans, Master& mas
           tenant_side.reset();
       }
       schema::Catalog after = tenant->introspect({.privileges = options.privileges});
-      schema::filter_catalog(after, options.include, excluded(options));
+      filter(after, options);
       const schema::Plan left =
           schema::diff(master.catalog(), after,
                        {.allow_drop = options.allow_drop, .privileges = options.privileges});
@@ -374,7 +376,7 @@ StructureCheck check_structure(const Endpoint& master_endpoint, const Endpoint& 
   };
   const auto read = [&options](Side& side) {
     schema::Catalog catalog = side.connector->introspect({.privileges = options.privileges});
-    schema::filter_catalog(catalog, options.include, excluded(options));
+    filter(catalog, options);
     return catalog;
   };
   const auto both = [](auto master_work, auto tenant_work) {
