@@ -177,6 +177,23 @@ bool builds_index(const schema::Change& change) {
          change.description.starts_with("add unique ");
 }
 
+// The table (qualified name) a key or index change of builds_index() is on, from its
+// description ("create index shop.orders.orders_day_idx").
+std::string built_on(const schema::Change& change, const schema::Catalog& catalog) {
+  std::string best;
+  for (const schema::Table& t : catalog.tables) {
+    const std::string name = t.qualified_name();
+    for (const std::string_view prefix : {"create index ", "add primary key ", "add unique "}) {
+      const std::string head = std::string(prefix) + name;
+      const std::string& d = change.description;
+      if (d.size() > head.size() && d.starts_with(head) &&
+          (d[head.size()] == '.' || d[head.size()] == ' ') && name.size() > best.size())
+        best = name;
+    }
+  }
+  return best;
+}
+
 std::string journal_insert(const std::string& part, const std::string& info) {
   return std::string("INSERT INTO ") + k_load_journal + " (part, info) VALUES ('" + part + "', '" +
          to_hex(info) + "')";
@@ -457,15 +474,24 @@ LoadReport load(LoadInput& in, RowSource& source, const Endpoint& target,
   const schema::Plan post = schema::diff(post_target, before_post, {});
   for (const schema::Change* c : post.manual())
     report.notes.push_back("not made: " + c->description);
-  // Each index or key on a session of its own: PostgreSQL builds several indexes of a table
-  // at once, and a key's ALTER TABLE waits for them; MySQL queues them on the table.
+  // PostgreSQL: each index or key on a session of its own; it builds several indexes of a
+  // table at once, and a key's ALTER TABLE waits for them. MySQL queues them on the table
+  // anyway: a table's keys go on one session, in the plan's order, so SHOW CREATE TABLE
+  // lists them as the source does; tables in parallel.
   std::vector<std::vector<std::string>> groups;
+  std::map<std::string, std::size_t> group_of_table;
   std::vector<std::string> rest;
   for (const schema::Change& change : post.changes) {
-    if (builds_index(change) && target.dialect != Dialect::sqlite)
-      groups.push_back(change.sql);
-    else
+    if (!builds_index(change) || target.dialect == Dialect::sqlite) {
       rest.insert(rest.end(), change.sql.begin(), change.sql.end());
+      continue;
+    }
+    std::size_t g = groups.size();
+    if (target.dialect == Dialect::mysql)
+      g = group_of_table.emplace(built_on(change, post_target), groups.size()).first->second;
+    if (g == groups.size())
+      groups.emplace_back();
+    groups[g].insert(groups[g].end(), change.sql.begin(), change.sql.end());
   }
   std::vector<std::size_t> group_order(groups.size());
   for (std::size_t i = 0; i < group_order.size(); ++i)
