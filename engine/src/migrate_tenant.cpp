@@ -394,7 +394,7 @@ class TenantRun {
       try {
         m_conn->execute(all);
       } catch (const Error& e) {
-        return apply_failed(m, row, 0, statements, e);
+        return apply_failed(m, row, 0, statements, e.what());
       }
       row.duration_ms = millis(start);
       m_conn->execute({progress_duration(row)});
@@ -417,23 +417,37 @@ class TenantRun {
     }
     row.statements_done = first;
     m_conn->execute(record(*m_conn, row));
-    for (std::size_t i = first; i < statements.size(); ++i) {
-      try {
-        if (no_transaction) {
-          m_conn->execute({statements[i].text});
-          m_conn->execute({progress_update(*m_conn, m.version, i + 1)});
-        } else {
-          m_conn->execute({statements[i].text, progress_update(*m_conn, m.version, i + 1)});
-        }
-      } catch (const Error& e) {
-        return apply_failed(m, row, i, statements, e);
-      }
-    }
+    std::string why;
+    if (const auto failed_at = run_statements(m.version, statements, first, no_transaction, why))
+      return apply_failed(m, row, *failed_at, statements, why);
     row.state = "applied";
     row.statements_done = statements.size();
     row.duration_ms = millis(start);
     m_conn->execute(record(*m_conn, row));
     return true;
+  }
+
+  // Runs the statements from `first` on, each with its progress in the version's history row
+  // (in one transaction with it, unless no_transaction). The index of the statement that
+  // failed, with the database's words in `why`; nullopt when every one ran.
+  std::optional<std::size_t> run_statements(const std::string& version,
+                                            const std::vector<schema::ScriptStatement>& statements,
+                                            std::size_t first, bool no_transaction,
+                                            std::string& why) {
+    for (std::size_t i = first; i < statements.size(); ++i) {
+      try {
+        if (no_transaction) {
+          m_conn->execute({statements[i].text});
+          m_conn->execute({progress_update(*m_conn, version, i + 1)});
+        } else {
+          m_conn->execute({statements[i].text, progress_update(*m_conn, version, i + 1)});
+        }
+      } catch (const Error& e) {
+        why = e.what();
+        return i;
+      }
+    }
+    return std::nullopt;
   }
 
   std::string progress_duration(const AppliedMigration& row) const {
@@ -449,19 +463,20 @@ class TenantRun {
   // Records the failure in the history (the version is retried by the next run) and fails
   // the tenant naming the file, the statement's line and the database's words.
   bool apply_failed(const Migration& m, AppliedMigration row, std::size_t index,
-                    const std::vector<schema::ScriptStatement>& statements, const Error& e) {
+                    const std::vector<schema::ScriptStatement>& statements,
+                    const std::string& why) {
     std::string where = m.up.filename().string();
     if (index < statements.size())
       where += " line " + std::to_string(statements[index].line);
     row.state = "failed";
     row.statements_done = index;
-    row.error = e.what();
+    row.error = why;
     try {
       m_conn->execute(record(*m_conn, row));
     } catch (const Error&) {
       // The session may be gone with the failure; the run's report still says what failed.
     }
-    fail(where + ": " + e.what());
+    fail(where + ": " + why);
     return false;
   }
 
@@ -492,19 +507,11 @@ class TenantRun {
       row.statements_done = 0;
       m_conn->execute(record(*m_conn, row));
     }
-    for (std::size_t i = first; i < statements.size(); ++i) {
-      try {
-        if (no_transaction) {
-          m_conn->execute({statements[i].text});
-          m_conn->execute({progress_update(*m_conn, m.version, i + 1)});
-        } else {
-          m_conn->execute({statements[i].text, progress_update(*m_conn, m.version, i + 1)});
-        }
-      } catch (const Error& e) {
-        fail(m.down.filename().string() + " line " + std::to_string(statements[i].line) + ": " +
-             e.what());
-        return false;
-      }
+    std::string why;
+    if (const auto failed_at = run_statements(m.version, statements, first, no_transaction, why)) {
+      fail(m.down.filename().string() + " line " + std::to_string(statements[*failed_at].line) +
+           ": " + why);
+      return false;
     }
     m_conn->execute({remove});
     return true;

@@ -16,6 +16,7 @@
 #include <iterator>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 namespace ferry::test {
 namespace {
@@ -171,6 +172,26 @@ FerryProcess::~FerryProcess() {
 std::string FerryProcess::output() const {
   std::ifstream in(m_output_file);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+bool wait_for(FerryProcess& child, const std::function<bool()>& condition,
+              std::chrono::milliseconds limit) {
+  const auto holds = [&] {
+    try {
+      return condition();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (holds())
+      return true;
+    if (!child.running())
+      return holds();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
 }
 
 bool FerryProcess::running() {

@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -91,6 +93,12 @@ class FerryProcess {
   pid_t m_pid = -1;
   std::optional<int> m_status;
 };
+
+// Polls `condition` every 2 ms until it holds (true), or `child` ends or `limit` passes
+// (false). A condition that throws counts as false: what it reads may not exist yet, or be
+// locked by the child.
+bool wait_for(FerryProcess& child, const std::function<bool()>& condition,
+              std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 // The 1-based line of the first occurrence of `needle` in `text` (a test's YAML), for
 // checking that an error names the right line.

@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -19,7 +18,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "ferry/connectors/connector.hpp"
@@ -28,10 +26,6 @@
 namespace ferry::test::fleet {
 
 using Rows = std::vector<connectors::TextRow>;
-using Clock = std::chrono::steady_clock;
-
-// Every wait in these tests gives up after this long.
-constexpr auto k_poll_limit = std::chrono::seconds(60);
 
 inline std::unique_ptr<connectors::Connector> open_sqlite(const std::filesystem::path& file) {
   return connectors::connect(
@@ -128,21 +122,6 @@ inline nlohmann::json journal_tenant(const nlohmann::json& journal, const std::s
       return t;
   }
   return nullptr;
-}
-
-// Polls `condition` every millisecond until it holds (true) or the child ends or the limit
-// passes (false).
-template <typename Condition>
-bool wait_for(FerryProcess& child, Condition condition) {
-  const auto deadline = Clock::now() + k_poll_limit;
-  while (Clock::now() < deadline) {
-    if (condition())
-      return true;
-    if (!child.running())
-      return condition();
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return false;
 }
 
 }  // namespace ferry::test::fleet

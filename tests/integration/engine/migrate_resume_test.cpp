@@ -4,37 +4,10 @@
 // migration wrote).
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include "migrate_support.hpp"
 
 namespace ferry::test::migrate {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Polls `condition` (errors count as false: the tenant may be locked by the run) until it
-// holds, the child ends, or 60 s pass.
-template <typename Condition>
-bool wait_for(FerryProcess& child, Condition condition) {
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
-  const auto holds = [&] {
-    try {
-      return condition();
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
-  while (Clock::now() < deadline) {
-    if (holds())
-      return true;
-    if (!child.running())
-      return holds();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
 
 TEST(MigrateResume, KillNineInTheMiddleOfAFleetThenResume) {
   std::vector<TenantSpec> tenants;
