@@ -10,8 +10,9 @@
 namespace ferry::engine {
 
 void for_each_target(std::size_t count, int jobs, const std::function<void(std::size_t)>& work) {
-  // No more slots than targets.
-  const int n = std::max(1, static_cast<int>(std::min<std::size_t>(std::max(1, jobs), count)));
+  // `jobs` slots, but no more than there are targets, and at least one.
+  const int n = static_cast<int>(
+      std::clamp<std::size_t>(count, 1, static_cast<std::size_t>(std::max(1, jobs))));
   // n targets at once (the arena's slots), each mostly waiting on the network, plus a thread
   // per core for the pipelines that a target's work runs in an arena of their own
   // (diff::read_hashed).
