@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "endpoints.hpp"
 #include "ferry/engine/data_sync.hpp"
+#include "ferry/engine/paths.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -27,6 +28,7 @@ struct DataOptions {
   int jobs = 4;
   std::size_t chunk_rows = 10000;
   std::string hashing = "auto";
+  std::string state_dir;
 };
 
 engine::DataSyncOptions engine_options(const DataOptions& o) {
@@ -38,6 +40,8 @@ engine::DataSyncOptions engine_options(const DataOptions& o) {
   out.jobs = o.jobs;
   out.diff.chunk_rows = o.chunk_rows;
   out.client_hashing = o.hashing == "client";
+  out.state_dir =
+      o.state_dir.empty() ? engine::default_state_dir() : std::filesystem::path(o.state_dir);
   return out;
 }
 
@@ -174,6 +178,9 @@ void add_common(CLI::App* cmd, DataOptions& o) {
                   "else in ferry) or client (always in ferry, sparing the servers)")
       ->check(CLI::IsMember({"auto", "client"}))
       ->default_val("auto");
+  cmd->add_option("--state-dir", o.state_dir,
+                  "Where runs remember which tables they left equal (default: $FERRY_STATE_DIR, "
+                  "else ~/.local/state/ferry)");
   cmd->add_flag("--json", o.json, "Print the report as JSON");
 }
 

@@ -96,15 +96,21 @@ void fetch_master_rows(const MasterTable& master, connectors::Connector& conn,
   }
 }
 
-// The master's row count as every tenant sees it: its summary's when there is one, else the
-// catalog's estimate.
+// The master's row count, for the choice of its bucket scheme: its summary's once that is
+// known; until then the catalog's estimate, rather than wait (the summary may be in the
+// making, or be the very buckets to be summed); without an estimate, the summary's after all.
 std::uint64_t master_rows(const MasterTable& master) {
-  if (master.server_summary.valid()) {
-    if (const auto& summary = master.server_summary.get())
-      return summary->rows;
+  const bool summary = master.server_summary.valid();
+  if (master.table.row_estimate >= 0 &&
+      (!summary ||
+       master.server_summary.wait_for(std::chrono::seconds(0)) != std::future_status::ready)) {
+    return static_cast<std::uint64_t>(master.table.row_estimate);
   }
-  return master.table.row_estimate >= 0 ? static_cast<std::uint64_t>(master.table.row_estimate)
-                                        : k_unknown_rows;
+  if (summary) {
+    if (const auto& s = master.server_summary.get())
+      return s->rows;
+  }
+  return k_unknown_rows;
 }
 
 // Waits, when it leaves scope, for a computation that borrows the caller's master connection.
@@ -209,13 +215,16 @@ std::optional<TableChanges> diff_table_on_servers(
   changes.upserts.reset(master.table.columns.size());
   changes.chunks = 1;
 
-  // 1. The whole table, where that is cheaper than buckets: the tenant sums its rows while
-  // the master may still be summing its own.
-  if (hashing == connectors::ServerHashing::summary_first && master.server_summary.valid()) {
+  // 1. The whole table, where that is cheaper than buckets and the tables are expected
+  // equal: the tenant sums its rows while the master may still be summing its own.
+  changes.buckets_first = !(hashing == connectors::ServerHashing::summary_first &&
+                            master.server_summary.valid() && settings.table_summary_first);
+  if (!changes.buckets_first) {
     const std::optional<connectors::ServerSummary> theirs = tenant.server_summary(tenant_table);
     const std::optional<connectors::ServerSummary>& mine = master.server_summary.get();
     if (!theirs || !mine)
       return std::nullopt;
+    changes.summary_passes = 1;
     if (*theirs == *mine) {
       changes.rows_compared = theirs->rows;
       return changes;
@@ -232,6 +241,7 @@ std::optional<TableChanges> diff_table_on_servers(
   const std::optional<connectors::BucketSummaries>& mine = started.future.get();
   if (!theirs || !mine)
     return std::nullopt;
+  ++changes.summary_passes;
   if (!(theirs->scheme == mine->scheme)) {
     throw Error(ErrorKind::failure, "table " + changes.table + ": " + tenant.endpoint().redacted() +
                                         " split the rows into other buckets than the master");

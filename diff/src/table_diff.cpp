@@ -394,18 +394,35 @@ std::future<void> server_summaries(std::unique_ptr<connectors::Connector> sessio
   for (std::size_t i = 0; i < tables.size(); ++i) {
     tables[i].server_summary = (*promises)[i].get_future().share();
   }
-  std::vector<schema::Table> definitions;
-  for (const MasterTable& t : tables)
-    definitions.push_back(t.table);
+  // Copies: the tables' definitions, bucket states and choices, without the futures.
+  std::vector<MasterTable> work;
+  for (const MasterTable& t : tables) {
+    MasterTable copy = t;
+    copy.server_summary = {};
+    copy.chunks.reset();
+    work.push_back(std::move(copy));
+  }
   return std::async(std::launch::async,
-                    [conn = std::move(session), promises, definitions]() mutable {
+                    [conn = std::move(session), promises, work = std::move(work)]() mutable {
                       std::size_t done = 0;
                       try {
-                        for (; done < definitions.size(); ++done) {
-                          (*promises)[done].set_value(conn->server_summary(definitions[done]));
+                        for (; done < work.size(); ++done) {
+                          const MasterTable& t = work[done];
+                          // Buckets at once need the catalog's row estimate for their scheme:
+                          // without one, the scheme waits for the summary, which is then the whole
+                          // table's.
+                          if (t.buckets_at_once && t.table.row_estimate >= 0) {
+                            const MasterBuckets::Started started = t.buckets->start(
+                                *conn, t.table, static_cast<std::uint64_t>(t.table.row_estimate));
+                            if (const auto& buckets = started.future.get()) {
+                              (*promises)[done].set_value(buckets->total);
+                              continue;
+                            }
+                          }
+                          (*promises)[done].set_value(conn->server_summary(t.table));
                         }
                       } catch (...) {
-                        for (; done < definitions.size(); ++done) {
+                        for (; done < work.size(); ++done) {
                           (*promises)[done].set_exception(std::current_exception());
                         }
                       }

@@ -11,6 +11,8 @@
 #include <set>
 
 #include "ferry/connectors/connector.hpp"
+#include "ferry/engine/paths.hpp"
+#include "last_equal.hpp"
 #include "parallel.hpp"
 
 namespace ferry::engine {
@@ -277,17 +279,28 @@ TenantSessions open_tenant(const Endpoint& endpoint, const DataSyncOptions& opti
   return out;
 }
 
+// What a run expects of one tenant's tables before it reads a row (LastEqual).
+struct Expectations {
+  const LastEqual* store = nullptr;
+  std::string master;                                            // redacted URL
+  const std::map<std::string, std::string>* counters = nullptr;  // the master's, this run
+  std::map<std::string, EqualTable> record;  // the tenant's tables last found equal
+  // Per table: compare the whole table's summary first (expected equal); empty: every one.
+  std::vector<char> summary_first;
+};
+
 class TenantSync {
  public:
   TenantSync(MasterSessions& master, std::size_t index, const Endpoint& tenant,
              const std::vector<diff::MasterTable>& tables, const DataSyncOptions& options,
-             const TableDone& on_table)
+             const TableDone& on_table, const Expectations& expected)
       : m_master(master),
         m_index(index),
         m_endpoint(tenant),
         m_tables(tables),
         m_options(options),
-        m_on_table(on_table) {}
+        m_on_table(on_table),
+        m_expected(expected) {}
 
   TenantDataResult run(TenantSessions sessions) {
     TenantDataResult result;
@@ -306,7 +319,9 @@ class TenantSync {
       // Compare and upsert, parents first; deletes wait until every upsert is in.
       std::vector<diff::TableChanges> changes(m_tables.size());
       m_changed.assign(m_tables.size(), {});
+      m_equal.assign(m_tables.size(), false);
       m_unapplied.assign(m_tables.size(), 0);
+      m_tenant_only.assign(m_tables.size(), 0);
       m_client.clear();
       m_client.resize(m_tables.size());
       result.tables.resize(m_tables.size());
@@ -317,6 +332,7 @@ class TenantSync {
         delete_and_verify(*tenant, catalog, i, changes[i], result.tables[i]);
       }
       result.status = status_of(result);
+      remember_equal_tables();
     } catch (const std::exception& e) {
       result.status = DataStatus::failed;
       result.error = m_endpoint.scrub(e.what());
@@ -336,6 +352,43 @@ class TenantSync {
   }
 
  private:
+  // Records the tables this run found or left equal to the master, with the master's write
+  // counters, for the next run's guess (LastEqual); forgets those it did not.
+  void remember_equal_tables() const {
+    if (!m_expected.counters || m_expected.counters->empty())
+      return;
+    std::map<std::string, EqualTable> record = m_expected.record;
+    bool changed = false;
+    for (std::size_t i = 0; i < m_tables.size(); ++i) {
+      const diff::MasterTable& m = m_tables[i];
+      const std::string name = m.table.qualified_name();
+      const auto counters = m_expected.counters->find(name);
+      if (!m_equal[i] || counters == m_expected.counters->end()) {
+        changed = record.erase(name) > 0 || changed;
+        continue;
+      }
+      EqualTable entry{.master_counters = counters->second, .at = now_utc()};
+      try {
+        if (m.server_summary.valid()) {
+          if (const auto& summary = m.server_summary.get()) {
+            entry.master_rows = summary->rows;
+            entry.master_digest = summary->digest;
+          }
+        }
+      } catch (const std::exception&) {
+        // A summary that failed on the master failed the table here too: not reached.
+      }
+      const auto old = record.find(name);
+      if (old == record.end() || old->second.master_counters != entry.master_counters ||
+          old->second.master_digest != entry.master_digest) {
+        record[name] = std::move(entry);
+        changed = true;
+      }
+    }
+    if (changed)
+      m_expected.store->record(m_expected.master, m_endpoint.redacted(), record);
+  }
+
   // After a table failed, the tenant's master sessions are replaced (the run's snapshot is
   // joined again where it was exported): a failed or cancelled read aborts the transaction
   // they read in (PostgreSQL), which would fail every later table too.
@@ -357,6 +410,9 @@ class TenantSync {
       const schema::Table t = tenant_view(catalog, m.table, !m_options.dry_run);
       changes = compare(m, *m_master_conn, tenant, t, i, out.hashed_on_servers);
       out.rows_compared = changes.rows_compared;
+      out.buckets_first = changes.buckets_first;
+      out.summary_passes = changes.summary_passes;
+      m_tenant_only[i] = changes.deletes.size();
       out.chunks = changes.chunks;
       out.chunks_differing = changes.chunks_differing;
       out.inserts = changes.inserts;
@@ -391,6 +447,12 @@ class TenantSync {
         if (!m_options.dry_run && out.inserts + out.updates + out.deletes > 0) {
           verify(*m_master_conn, tenant, t, m_tables[i], changes, deleted, out);
         }
+        // Equal now: compared equal, or synced and verified with every row the tenant alone
+        // had deleted.
+        m_equal[i] = out.error.empty() && out.blocked.empty() &&
+                     (m_options.dry_run
+                          ? out.inserts + out.updates + m_tenant_only[i] == 0
+                          : m_options.deletes == DeletesPolicy::propagate || m_tenant_only[i] == 0);
       } catch (const std::exception& e) {
         out.error = m_endpoint.scrub(e.what());
         renew_master_sessions();
@@ -451,6 +513,7 @@ class TenantSync {
   const std::vector<diff::MasterTable>& m_tables;
   const DataSyncOptions& m_options;
   const TableDone& m_on_table;
+  const Expectations& m_expected;
   // Compares table i: on the servers when both can hash rows alike, else chunk by chunk.
   diff::TableChanges compare(const diff::MasterTable& m, connectors::Connector& master,
                              connectors::Connector& tenant, const schema::Table& t, std::size_t i,
@@ -476,6 +539,7 @@ class TenantSync {
       };
     }
     verify_batches = true;
+    settings.table_summary_first = m_expected.summary_first.empty() || m_expected.summary_first[i];
     if (!m_options.client_hashing) {
       if (auto changes = diff::diff_table_on_servers(m, master, tenant, t, settings, &sink)) {
         on_servers = true;
@@ -498,7 +562,9 @@ class TenantSync {
   // Per table: the chunks that differed, and the master's chunks when they had to be made for
   // this tenant alone.
   std::vector<std::vector<std::size_t>> m_changed;
-  std::vector<std::size_t> m_unapplied;  // rows found wrong when batches were read back
+  std::vector<std::size_t> m_unapplied;    // rows found wrong when batches were read back
+  std::vector<std::size_t> m_tenant_only;  // per table: rows only the tenant has
+  std::vector<bool> m_equal;               // per table: equal to the master's after the run
   // The master session of the comparison, from the run's MasterSessions.
   std::unique_ptr<connectors::Connector> m_master_conn;
   // Second sessions that write the tenant and read the master's rows while the diff streams.
@@ -555,10 +621,41 @@ namespace {
 // destroyed: they wait for reads that use the sessions and the tables.
 struct MasterRun {
   std::vector<diff::MasterTable> tables;
+  std::optional<LastEqual> last_equal;
+  std::map<std::string, std::string> counters;  // the master's write counters at the start
+  std::vector<Expectations> expected;           // per tenant
   std::optional<MasterSessions> sessions;
   std::future<void> chunks;
   std::future<void> summaries;
 };
+
+// Where the whole-table summary is cheaper than buckets (PostgreSQL), which tables each tenant
+// of the master's dialect is expected to have equal: those it had equal at a run when the
+// master's write counters were what they are now (LastEqual). The others are compared by
+// buckets at once, and the master sums its buckets at once for them.
+void expect(MasterRun& run, connectors::Connector& master,
+            const std::vector<const schema::Table*>& chosen, const Endpoint& endpoint,
+            const std::vector<Endpoint>& tenants, const DataSyncOptions& options) {
+  std::vector<schema::Table> tables;
+  for (const schema::Table* t : chosen)
+    tables.push_back(*t);
+  run.counters = master.write_counters(tables);
+  const LastEqual& store = run.last_equal.emplace(options.state_dir);
+  const std::string master_url = endpoint.redacted();
+  for (std::size_t t = 0; t < tenants.size(); ++t) {
+    Expectations& e = run.expected[t];
+    e.store = &store;
+    e.master = master_url;
+    e.counters = &run.counters;
+    if (tenants[t].dialect != endpoint.dialect)
+      continue;
+    e.record = store.find(master_url, tenants[t].redacted());
+    for (const schema::Table& table : tables) {
+      e.summary_first.push_back(
+          LastEqual::expected_equal(e.record, run.counters, table.qualified_name()) ? 1 : 0);
+    }
+  }
+}
 
 // The master is read once and its summaries serve every tenant. Every master read of the
 // run sees one snapshot where the master can share it between sessions (PostgreSQL,
@@ -567,13 +664,9 @@ struct MasterRun {
 // reaches some tenants only at the next one.
 void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<Endpoint>& tenants,
                  const DataSyncOptions& options) {
-  schema::Catalog catalog;
-  connectors::ServerHashing hashing = connectors::ServerHashing::none;
-  {
-    auto session = connectors::connect(endpoint);
-    catalog = session->introspect();
-    hashing = session->server_hashing();
-  }
+  auto session = connectors::connect(endpoint);
+  const schema::Catalog catalog = session->introspect();
+  const connectors::ServerHashing hashing = session->server_hashing();
   const auto chosen = select_tables(catalog, options.tables);
   // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
   const bool client_chunks = options.client_hashing || hashing == connectors::ServerHashing::none ||
@@ -593,6 +686,9 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
                                     hashing == connectors::ServerHashing::summary_first;
   // One session per tenant at work, two when it writes (rows are read on a second one while
   // the comparison streams), one for the chunks, one for the background summaries.
+  run.expected.resize(tenants.size());
+  if (background_summaries && !options.state_dir.empty())
+    expect(run, *session, chosen, endpoint, tenants, options);
   const std::size_t workers =
       std::min(tenants.size(), static_cast<std::size_t>(std::max(1, options.jobs)));
   MasterSessions& master =
@@ -604,8 +700,14 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
         "run may reach some tenants only at the next run",
         master.why_not_shared());
   }
-  for (const schema::Table* t : chosen)
-    run.tables.push_back(diff::master_table(endpoint.dialect, *t, client_chunks));
+  session.reset();
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    run.tables.push_back(diff::master_table(endpoint.dialect, *chosen[i], client_chunks));
+    // The master sums its buckets at once when some tenant is expected to differ.
+    run.tables.back().buckets_at_once = std::any_of(
+        run.expected.begin(), run.expected.end(),
+        [&](const Expectations& e) { return !e.summary_first.empty() && !e.summary_first[i]; });
+  }
   // The master's chunks are read on a session of their own in the background and published as they
   // come, so tenants compare while the master is still being read.
   if (client_chunks) {
@@ -681,9 +783,9 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     TenantSessions sessions = open_tenant(tenants[i], options);
     if (master_failed())
       return;
-    report.tenants[i] =
-        TenantSync(*master.sessions, i, tenants[i], master.tables, options, table_done)
-            .run(std::move(sessions));
+    report.tenants[i] = TenantSync(*master.sessions, i, tenants[i], master.tables, options,
+                                   table_done, master.expected[i])
+                            .run(std::move(sessions));
     if (on_tenant) {
       std::lock_guard lock(report_mutex);
       on_tenant(report.tenants[i]);

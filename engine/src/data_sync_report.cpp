@@ -75,6 +75,10 @@ nlohmann::json to_json(const DataSyncReport& report) {
           {"hashed_on", !r.error.empty()      ? nlohmann::json(nullptr)
                         : r.hashed_on_servers ? nlohmann::json("servers")
                                               : nlohmann::json("ferry")},
+          {"first_pass", !r.error.empty() || !r.hashed_on_servers ? nlohmann::json(nullptr)
+                         : r.buckets_first                        ? nlohmann::json("buckets")
+                                                                  : nlohmann::json("table")},
+          {"summary_passes", r.summary_passes},
           {"inserts", r.inserts},
           {"updates", r.updates},
           {"deletes", r.deletes},

@@ -171,6 +171,7 @@ class FleetRun {
       options.deletes = m_config.sync.deletes;
       options.dry_run = m_options.dry_run;
       options.jobs = jobs();
+      options.state_dir = m_config.state_dir;
       sync_data(
           m_config.master.endpoint, endpoints, options,
           [&](const TenantDataResult& r) {

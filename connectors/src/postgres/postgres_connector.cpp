@@ -142,6 +142,11 @@ class PostgresConnector final : public SqlRowChanges {
     return postgres::integer_key_bounds(m_session, table);
   }
 
+  std::map<std::string, std::string> write_counters(
+      const std::vector<schema::Table>& tables) override {
+    return postgres::write_counters(m_session, tables);
+  }
+
   std::unique_ptr<RowReader> read_key_hashes(const schema::Table& table,
                                              std::size_t batch_rows) override {
     return postgres::make_key_hash_reader(m_session, table, batch_rows);

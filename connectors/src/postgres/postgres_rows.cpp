@@ -678,6 +678,33 @@ std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(
   return std::pair{std::stoll(*rows[0][0]), std::stoll(*rows[0][1])};
 }
 
+std::map<std::string, std::string> write_counters(Session& session,
+                                                  const std::vector<schema::Table>& tables) {
+  std::map<std::string, std::string> out;
+  if (tables.empty())
+    return out;
+  // The cumulative statistics: rows inserted, updated and deleted (committed or not), the
+  // table's file (a TRUNCATE or a rewrite gives it a new one), and when the database's
+  // counters were last reset. Nothing when the server does not count (track_counts off).
+  const auto rows = session.query(
+      "SELECT s.schemaname, s.relname, concat_ws('/', s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
+      "pg_relation_filenode(s.relid), d.stats_reset) FROM pg_stat_user_tables s, "
+      "pg_stat_database d WHERE d.datname = current_database() AND "
+      "current_setting('track_counts')::bool",
+      "reading the write counters of the tables");
+  std::map<std::pair<std::string, std::string>, std::string> found;
+  for (const TextRow& row : rows) {
+    if (row.size() == 3 && row[0] && row[1] && row[2])
+      found.emplace(std::pair{*row[0], *row[1]}, *row[2]);
+  }
+  for (const schema::Table& table : tables) {
+    const auto it = found.find({table.schema, table.name});
+    if (it != found.end())
+      out.emplace(table.qualified_name(), it->second);
+  }
+  return out;
+}
+
 std::optional<ServerSummary> server_summary(Session& session, const schema::Table& table) {
   const auto rows = session.query(
       // XOR of the 64-bit row hashes: order-independent like a sum, and an int8 aggregate

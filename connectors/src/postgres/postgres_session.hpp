@@ -6,6 +6,7 @@
 // libpq-fe.h stays inside the .cpp files; this header only names its opaque structs.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -95,6 +96,8 @@ std::optional<BucketSummaries> server_buckets(Session& session, const schema::Ta
                                               const BucketScheme& scheme);
 std::optional<std::pair<std::int64_t, std::int64_t>> integer_key_bounds(Session& session,
                                                                         const schema::Table& table);
+std::map<std::string, std::string> write_counters(Session& session,
+                                                  const std::vector<schema::Table>& tables);
 
 // A canonical value as a literal of the column's type: '...'::declared_type (bytea as hex).
 std::string key_literal(const schema::Column& column, std::string_view value);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -205,6 +206,17 @@ class Connector {
   virtual std::optional<BucketSummaries> server_buckets(const schema::Table& /*table*/,
                                                         const BucketScheme& /*scheme*/) {
     return std::nullopt;
+  }
+  // Per table of `tables` (by qualified name), a token of the server's count of the writes
+  // that reached it (rows inserted, updated, deleted; a TRUNCATE or rewrite; a reset of the
+  // counters), read in one query: an equal token later means, almost surely, that no write
+  // reached the table in between. The counters may lag the last writes by a moment, so a
+  // caller may only use them to guess (e.g. which summary to ask for first), never to skip a
+  // comparison. PostgreSQL only (its cumulative statistics, when track_counts is on); empty
+  // elsewhere.
+  virtual std::map<std::string, std::string> write_counters(
+      const std::vector<schema::Table>& /*tables*/) {
+    return {};
   }
   // The smallest and the largest row key of a table whose row key is one integer column,
   // through the key's index; nullopt when the table is empty or its key is not such a column.

@@ -116,6 +116,10 @@ struct MasterTable {
   std::shared_future<std::optional<connectors::ServerSummary>> server_summary;
   // Its bucket summaries, when a tenant needs them (shared by copies of this MasterTable).
   std::shared_ptr<MasterBuckets> buckets = std::make_shared<MasterBuckets>();
+  // server_summaries() sums the master's buckets at once rather than the whole table (some
+  // tenant is expected to differ): their total is the summary, and no second pass over the
+  // master is needed for the tenants that differ.
+  bool buckets_at_once = false;
   std::vector<std::string> key;        // row key columns
   std::vector<std::size_t> key_index;  // their positions in table.columns
   // Consecutive chunks covering the whole key space, for tenants compared in ferry; nullptr
@@ -134,6 +138,12 @@ struct DiffSettings {
   // no read is open while a chunk's rows go to the sink (SQLite: the sink writes through the
   // reading session, as a second one would wait for the read to end).
   bool read_tenant_by_chunk = false;
+  // diff_table_on_servers(), where a whole-table summary is cheaper than buckets
+  // (ServerHashing::summary_first): compare the whole table's summaries first, and sum the
+  // buckets only when they differ. False when the tenant is expected to differ (the master
+  // changed since the tenant was last found equal): the buckets are summed at once, one pass
+  // over each side instead of two.
+  bool table_summary_first = true;
 };
 
 // The master's side of `table` before any row is read: its row key (Error when it has none)
@@ -187,6 +197,11 @@ struct TableChanges {
   std::size_t updates = 0;
   std::vector<schema::KeyValue> deletes;  // tenant keys the master does not have
   std::vector<std::size_t> differing;     // indexes of the chunks that differed
+  // The servers' path: the summary queries over the tenant's table, 1 when the first one
+  // settled it (equal whole-table summaries, or buckets summed at once), 2 when the
+  // whole-table summaries differed and the buckets were summed after them.
+  unsigned summary_passes = 0;
+  bool buckets_first = false;  // the servers' path began with the buckets
   // With an UpsertSink, `upserts` stays empty; these hold the keys when it asked for them.
   std::vector<schema::KeyValue> insert_keys;
   std::vector<schema::KeyValue> update_keys;
@@ -205,8 +220,9 @@ TableChanges diff_table(const MasterTable& master, connectors::Connector& master
 
 // The same-dialect fast path: both servers hash their rows (Connector::server_hashing()).
 //   1. Equal table summaries end it at one aggregate query per side: server_summary() where
-//      that is cheaper than buckets (PostgreSQL; the master's comes from server_summaries()),
-//      else the totals of step 2 (MySQL/MariaDB).
+//      that is cheaper than buckets (PostgreSQL; the master's comes from server_summaries())
+//      and settings.table_summary_first expects the tables equal, else the totals of step 2
+//      (MySQL/MariaDB, or a tenant expected to differ).
 //   2. Both sides sum their rows per bucket (bucket_scheme(): key ranges of about 64 of the
 //      master's rows for a key of one integer column, else a hash of the row key), in one
 //      aggregate query each; the master's buckets are computed once and shared by all tenants.

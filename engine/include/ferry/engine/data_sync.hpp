@@ -11,6 +11,7 @@
 // and must match.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -36,6 +37,12 @@ struct DataSyncOptions {
   bool client_hashing = false;
   std::size_t batch_rows = 5000;  // rows per apply transaction
   diff::DiffSettings diff;
+  // Where the run records, per tenant, the tables it found or made equal to the master, with
+  // the master's write counters then (docs/data-sync.md, "One pass per side"). The next run
+  // compares a table the master has not written to since by its whole-table summary first,
+  // and any other by buckets at once. Empty: nothing is recorded, and every table is compared
+  // whole-table first.
+  std::filesystem::path state_dir;
 };
 
 struct BlockedDelete {
@@ -49,6 +56,11 @@ struct TableResult {
   std::uint64_t chunks = 0;
   std::uint64_t chunks_differing = 0;
   bool hashed_on_servers = false;  // both servers summed their rows; else ferry hashed them
+  // On the servers: whether the comparison began with the buckets (the table was expected to
+  // differ) or with the whole table's summary, and how many summary queries it took on the
+  // tenant (2: the whole-table summaries differed, then the buckets were summed).
+  bool buckets_first = false;
+  unsigned summary_passes = 0;
   std::size_t inserts = 0;
   std::size_t updates = 0;
   std::size_t deletes = 0;  // deleted (or to delete, in a dry run)
