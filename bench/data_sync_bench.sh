@@ -114,7 +114,7 @@ pg_run() {
   ins=$((changes / 100 > 0 ? changes / 100 : 1))
   del=$ins
   upd=$((changes - ins - del))
-  for d in m t t2 t3; do psql "$FERRY_TEST_PG" -c "DROP DATABASE IF EXISTS ${prefix}_$d" >/dev/null; done
+  for d in m t t2 t3; do psql "$FERRY_TEST_PG" -c "DROP DATABASE IF EXISTS ${prefix}_$d" >/dev/null 2>&1; done
   rm -rf "$FERRY_STATE_DIR"/*
 
   echo "PostgreSQL: pgbench -i -s $scale ($accounts accounts) and tenant copies..." >&2
@@ -175,7 +175,7 @@ SQL
     "$ferry" "$m" "$t" "$tables" "$json" || fail "PostgreSQL: ferry data sync exited $? (log below)"
   pg_passes=$(python3 -c 'import json, sys
 t = [t for t in json.load(open(sys.argv[1]))["tenants"][0]["tables"] if t["table"].endswith("pgbench_accounts")][0]
-print(f"{t[\"first_pass\"]} first, {t[\"summary_passes\"]} summary pass(es); +{t[\"inserts\"]} ~{t[\"updates\"]} -{t[\"deletes\"]}")' "$json" 2>&1 || true)
+print("%s first, %s summary pass(es); +%s ~%s -%s" % (t.get("first_pass"), t.get("summary_passes"), t["inserts"], t["updates"], t["deletes"]))' "$json" 2>&1 || true)
   rm -f "$json"
   if [ "$(pg_check "$t")" = "$master_sum" ]; then pg_sync_ok=equal; else
     pg_sync_ok=DIFFERENT

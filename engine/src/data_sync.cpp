@@ -270,7 +270,7 @@ TenantSessions open_tenant(const Endpoint& endpoint, const DataSyncOptions& opti
   TenantSessions out;
   try {
     out.reader = connectors::connect(endpoint);
-    out.catalog = out.reader->introspect();
+    out.catalog = out.reader->introspect({.tables_only = true});
     if (!options.dry_run && endpoint.dialect != Dialect::sqlite)
       out.writer = connectors::connect(endpoint);
   } catch (const std::exception& e) {
@@ -665,7 +665,7 @@ void expect(MasterRun& run, connectors::Connector& master,
 void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<Endpoint>& tenants,
                  const DataSyncOptions& options) {
   auto session = connectors::connect(endpoint);
-  const schema::Catalog catalog = session->introspect();
+  const schema::Catalog catalog = session->introspect({.tables_only = true});
   const connectors::ServerHashing hashing = session->server_hashing();
   const auto chosen = select_tables(catalog, options.tables);
   // Chunks of canonical rows are only needed for tenants that cannot compare on the servers.
@@ -739,7 +739,7 @@ void open_master(MasterRun& run, const Endpoint& endpoint, const std::vector<End
 }  // namespace
 
 void check_tables(const Endpoint& master, const std::vector<std::string>& tables) {
-  select_tables(connectors::connect(master)->introspect(), tables);
+  select_tables(connectors::connect(master)->introspect({.tables_only = true}), tables);
 }
 
 DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endpoint>& tenants,

@@ -284,10 +284,12 @@ class CatalogReader {
     read_columns();
     read_constraints();
     read_indexes();
-    read_sequences();
     read_enums();
-    read_views();
-    read_objects(m_session, m_catalog);
+    if (!m_options.tables_only) {
+      read_sequences();
+      read_views();
+      read_objects(m_session, m_catalog);
+    }
     if (m_options.privileges)
       read_privileges(m_session, m_catalog);
     schema::sort_catalog(m_catalog);

@@ -159,6 +159,11 @@ struct IntrospectOptions {
   // PostgreSQL: read owners and grants (schema::Privileges) of schemas, tables, views,
   // sequences and routines, and the server's role names. Other dialects ignore it.
   bool privileges = false;
+  // Tables only: their columns, keys, indexes and foreign keys (and enum types), without
+  // views, sequences, routines, triggers and the other objects, whose reading costs most of
+  // an introspection on PostgreSQL (a data sync needs only the tables). Other dialects read
+  // everything.
+  bool tables_only = false;
 };
 
 class Connector {
