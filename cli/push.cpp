@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "endpoints.hpp"
 #include "ferry/engine/push.hpp"
+#include "ferry/transfer/rate_limit.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -139,6 +140,10 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
       bool dry_run = false;
       bool json = false;
       bool no_scan_cache = false;
+      bool no_delta = false;
+      std::string delta_from;
+      std::string bwlimit;
+      std::string bwlimit_total;
       int jobs = 8;
       TransportFlags transport;
     };
@@ -156,6 +161,17 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
     cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
     cmd->add_flag("--no-scan-cache", o->no_scan_cache,
                   "Read every file of DIR; neither use nor update the scan cache");
+    auto* delta_from =
+        cmd->add_option("--delta-from", o->delta_from,
+                        "The tree of the build the nodes have (default: the tree last pushed to "
+                        "each target); changed files go as zstd deltas against it when smaller");
+    cmd->add_flag("--no-delta", o->no_delta, "Send changed files as chunks only, never as deltas")
+        ->excludes(delta_from);
+    cmd->add_option("--bwlimit", o->bwlimit,
+                    "Bytes per second to each node, as rsync reads it: 500K, 10M, 1G (1024-based; "
+                    "KB, MB, GB: 1000-based; no suffix: K; 0: no limit)");
+    cmd->add_option("--bwlimit-total", o->bwlimit_total,
+                    "Bytes per second to all nodes together, as for --bwlimit");
     add_transport_flags(cmd, o->transport);
     cmd->callback([o, &result] {
       engine::PushOptions options;
@@ -166,6 +182,12 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
       options.dry_run = o->dry_run;
       options.jobs = o->jobs;
       options.scan_cache = !o->no_scan_cache;
+      options.deltas = o->no_delta ? engine::DeltaMode::off : engine::DeltaMode::on;
+      options.delta_from = o->delta_from;
+      if (!o->bwlimit.empty())
+        options.bwlimit = transfer::parse_rate("--bwlimit", o->bwlimit);
+      if (!o->bwlimit_total.empty())
+        options.bwlimit_total = transfer::parse_rate("--bwlimit-total", o->bwlimit_total);
       options.transport = transport(o->transport);
       engine::PushReport report;
       {

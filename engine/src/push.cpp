@@ -4,10 +4,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <memory>
 
 #include "ferry/common/node_layout.hpp"
+#include "ferry/engine/paths.hpp"
 #include "ferry/transfer/manifest.hpp"
+#include "ferry/transfer/rate_limit.hpp"
 #include "ferry/transfer/sender.hpp"
 #include "parallel.hpp"
 
@@ -56,6 +59,39 @@ std::string node_error(const Error& e, transfer::Connection* conn) {
   return describe(e, conn);
 }
 
+// The tree last pushed to each target (by its display form), for deltas of the next push:
+// STATE/push-sources.json, {"local:/srv/app": "/abs/build/dir", ...}. A missing or damaged
+// file is an empty record; the record only says where to look, every older copy read from
+// there is checked against the node's hash before a delta is made from it.
+std::filesystem::path sources_file(const PushOptions& options) {
+  return (options.state_dir.empty() ? default_state_dir() : options.state_dir) /
+         "push-sources.json";
+}
+
+std::map<std::string, std::string> read_sources(const std::filesystem::path& file) {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    return out;
+  try {
+    const auto json = nlohmann::json::parse(read_file(file), nullptr, false);
+    if (!json.is_object())
+      return out;
+    for (const auto& [target, dir] : json.items()) {
+      if (dir.is_string())
+        out[target] = dir.get<std::string>();
+    }
+  } catch (const Error&) {
+  }
+  return out;
+}
+
+std::filesystem::path absolute_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  auto out = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
+  return ec ? dir : out;
+}
+
 }  // namespace
 
 const char* to_string(NodeStatus status) noexcept {
@@ -101,6 +137,12 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
                 fmt::format("{} is not a directory; push takes the tree to release",
                             options.source.string()));
   }
+  if (!options.delta_from.empty() && !std::filesystem::is_directory(options.delta_from, ec)) {
+    throw Error(ErrorKind::usage,
+                fmt::format("--delta-from {} is not a directory; give the tree of the build the "
+                            "nodes have",
+                            options.delta_from.string()));
+  }
   const auto start = Clock::now();
   PushReport report;
   report.release = options.release;
@@ -131,6 +173,30 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
 
   const transfer::ChunkSource source(options.source, manifest);
   transfer::ChunkFrames frames(source, options.zstd_level, k_frame_budget);
+  const std::filesystem::path source_dir = absolute_dir(options.source);
+  const bool record_sources = options.deltas == DeltaMode::on && !options.dry_run;
+  std::map<std::string, std::string> sources;
+  if (record_sources && options.delta_from.empty())
+    sources = read_sources(sources_file(options));
+  transfer::DeltaSource deltas(options.source, manifest, options.zstd_level);
+  // Where each node's older copies are read on this machine; empty: no deltas for it.
+  const auto delta_base = [&](const std::string& target) -> std::filesystem::path {
+    if (options.deltas == DeltaMode::off || options.dry_run)
+      return {};
+    if (!options.delta_from.empty())
+      return absolute_dir(options.delta_from);
+    const auto it = sources.find(target);
+    std::error_code ec;
+    if (it == sources.end() || !std::filesystem::is_directory(it->second, ec) ||
+        absolute_dir(it->second) == source_dir)
+      return {};
+    return it->second;
+  };
+  // Declared before the connections, which write through them until they close.
+  std::unique_ptr<transfer::RateLimiter> total_limit;
+  if (options.bwlimit_total > 0)
+    total_limit = std::make_unique<transfer::RateLimiter>(options.bwlimit_total);
+  std::vector<std::unique_ptr<transfer::RateLimiter>> node_limits(targets.size());
   std::vector<std::unique_ptr<transfer::Connection>> conns(targets.size());
   report.nodes.resize(targets.size());
   for_each_target(targets.size(), options.jobs, [&](std::size_t i) {
@@ -139,6 +205,17 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
     const auto node_start = Clock::now();
     try {
       conns[i] = transfer::Connection::open(targets[i], options.transport);
+      if (options.bwlimit > 0) {
+        node_limits[i] = std::make_unique<transfer::RateLimiter>(options.bwlimit);
+        conns[i]->channel().limit_rate(*node_limits[i]);
+      }
+      if (total_limit)
+        conns[i]->channel().limit_rate(*total_limit);
+      transfer::DeltaOptions delta_options;
+      if (const auto base = delta_base(node.target); !base.empty()) {
+        delta_options = {&deltas, base};
+        node.delta_from = base.string();
+      }
       transfer::StageProgress stage_progress;
       if (progress.planned) {
         stage_progress.on_plan = [&](const nlohmann::json& plan) {
@@ -147,11 +224,16 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
       }
       if (progress.sent)
         stage_progress.on_chunk = [&](std::uint64_t bytes) { progress.sent(node.target, bytes); };
-      const auto outcome = transfer::stage_release(conns[i]->channel(), options.release, encoded,
-                                                   frames, options.dry_run, stage_progress);
-      node.plan = outcome.plan;
+      const auto outcome =
+          transfer::stage_release(conns[i]->channel(), options.release, encoded, frames,
+                                  options.dry_run, stage_progress, delta_options);
+      // The final reply counts the chunks needed once deltas were agreed on.
+      node.plan = outcome.done.is_object() ? outcome.done : outcome.plan;
       node.chunks_sent = outcome.chunks_sent;
       node.bytes_sent = outcome.bytes_sent;
+      node.delta_files = outcome.delta_files;
+      node.delta_bytes = outcome.delta_bytes;
+      node.delta_saved_bytes = outcome.delta_saved_bytes;
       const std::string status = outcome.plan.value("status", "");
       node.status = options.dry_run         ? NodeStatus::planned
                     : status == "unchanged" ? NodeStatus::unchanged
@@ -197,6 +279,21 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
   for (auto& conn : conns) {
     if (conn)
       conn->close();
+  }
+  if (record_sources) {
+    sources = read_sources(sources_file(options));
+    for (const NodeResult& node : report.nodes) {
+      if (node.status != NodeStatus::failed)
+        sources[node.target] = source_dir.string();
+    }
+    try {
+      write_file_atomically(sources_file(options), nlohmann::json(sources).dump(2) + "\n");
+    } catch (const Error& e) {
+      spdlog::warn(
+          "{} (the next push finds no older copies for deltas by itself; give "
+          "--delta-from)",
+          e.what());
+    }
   }
   report.compressions = frames.compressions();
   report.seconds = seconds_since(start);

@@ -4,21 +4,11 @@
 
 #include <chrono>
 
+#include "ferry/common/units.hpp"
 #include "ferry/engine/push.hpp"
 
 namespace ferry::engine {
 namespace {
-
-std::string human_bytes(std::uint64_t bytes) {
-  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
-}
 
 std::string age(std::int64_t completed_ns) {
   const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -59,11 +49,15 @@ std::string format_push_report(const PushReport& report) {
       out += fmt::format("  {:<40} failed: {}\n", n.target, n.error);
       continue;
     }
+    const std::string deltas = n.delta_files == 0
+                                   ? std::string()
+                                   : fmt::format(", {} as deltas ({} saved)", n.delta_files,
+                                                 human_bytes(n.delta_saved_bytes));
     out += fmt::format(
-        "  {:<40} {:<9} {} linked, {} resumed, {} assembled; {} chunks ({}) needed, {} sent "
+        "  {:<40} {:<9} {} linked, {} resumed, {} assembled{}; {} chunks ({}) needed, {} sent "
         "({:.2f}s)\n",
         n.target, to_string(n.status), n.plan.value("linked", 0), n.plan.value("resumed", 0),
-        n.plan.value("assembled", 0), n.plan.value("need_chunks", 0),
+        n.plan.value("assembled", 0), deltas, n.plan.value("need_chunks", 0),
         human_bytes(n.plan.value("need_bytes", std::uint64_t{0})), human_bytes(n.bytes_sent),
         n.stage_seconds + n.flip_seconds);
   }
@@ -82,10 +76,15 @@ nlohmann::json push_report_json(const PushReport& report) {
                            {"status", to_string(n.status)},
                            {"chunks_sent", n.chunks_sent},
                            {"bytes_sent", n.bytes_sent},
+                           {"delta_files", n.delta_files},
+                           {"delta_bytes", n.delta_bytes},
+                           {"delta_saved_bytes", n.delta_saved_bytes},
                            {"stage_seconds", n.stage_seconds},
                            {"flip_seconds", n.flip_seconds}};
     if (!n.error.empty())
       node["error"] = n.error;
+    if (!n.delta_from.empty())
+      node["delta_from"] = n.delta_from;
     for (const char* key : {"files", "linked", "resumed", "assembled", "new_bytes", "need_chunks",
                             "need_bytes", "free_bytes"}) {
       if (n.plan.contains(key))

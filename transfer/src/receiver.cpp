@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "ferry/common/error.hpp"
 #include "ferry/common/node_layout.hpp"
 #include "ferry/common/safe_fs.hpp"
+#include "ferry/transfer/delta.hpp"
 
 namespace ferry::transfer {
 namespace {
@@ -117,7 +119,7 @@ struct ContentKeyHash {
 };
 
 // How one file of the new release comes to be.
-enum class Action : std::uint8_t { link, resumed, assemble };
+enum class Action : std::uint8_t { link, resumed, assemble, delta };
 struct Piece {
   bool remote = false;
   Location local;
@@ -125,8 +127,16 @@ struct Piece {
 struct FilePlan {
   std::size_t entry = 0;
   Action action = Action::assemble;
-  std::uint32_t source = 0;   // link / resumed: the file to take
+  std::uint32_t source = 0;   // link / resumed: the file to take; delta: the older copy
+  ChunkId base;               // delta: the older copy's hash
   std::vector<Piece> pieces;  // assemble: one per chunk
+};
+
+// A file of a complete release, by its path in that release: an older copy a delta may be
+// made against.
+struct BaseFile {
+  ChunkId hash;
+  std::uint32_t source = 0;
 };
 
 // Everything the node already has: files of complete releases whose size and mtime still
@@ -252,6 +262,7 @@ class Receiver {
     m_name = request["release"].get<std::string>();
     node::check_release_name(m_name);
     m_dry_run = request.value("dry_run", false);
+    m_deltas = !m_dry_run && request.value("deltas", false);
     m_partial = m_name + std::string(node::partial_suffix);
     m_partial_rel = std::string(node::releases_dir) + "/" + m_partial;
   }
@@ -292,16 +303,23 @@ class Receiver {
     index_releases();
     if (!m_dry_run)
       salvage();
+    const LocalIndex before_plan = m_index;
     plan();
     nlohmann::json plan_reply = send_plan();
     if (m_dry_run)
       return plan_reply;
     m_channel.send(FrameType::need, encode_chunk_ids(m_need));
+    if (m_deltas) {
+      const std::map<std::size_t, BaseFile> deltas = agree_deltas();
+      m_index = before_plan;
+      plan(deltas);
+      m_channel.send(FrameType::need, encode_chunk_ids(m_need));
+    }
 
     stage();
     m_channel.expect(FrameType::end);
     publish(encoded);
-    nlohmann::json done = plan_reply;
+    nlohmann::json done = plan_json();
     done["status"] = "staged";
     done["bytes_received"] = m_channel.bytes_received();
     done["seconds"] =
@@ -312,13 +330,19 @@ class Receiver {
 
  private:
   nlohmann::json send_plan() {
-    const std::uint64_t free = free_bytes(m_root);
-    if (m_new_bytes > free) {
+    nlohmann::json plan_reply = plan_json();
+    if (m_new_bytes > plan_reply["free_bytes"].get<std::uint64_t>()) {
       throw Error(ErrorKind::failure,
                   fmt::format("not enough space on {}: release {} needs {} new bytes, {} are "
                               "available; free some space (ferry release purge) and push again",
-                              m_display, m_name, m_new_bytes, free));
+                              m_display, m_name, m_new_bytes, plan_reply["free_bytes"].dump()));
     }
+    m_channel.send_json(FrameType::reply, plan_reply);
+    return plan_reply;
+  }
+
+  nlohmann::json plan_json() const {
+    const std::uint64_t free = free_bytes(m_root);
     nlohmann::json plan_reply = {
         {"status", m_dry_run ? "planned" : "staging"},
         {"release", m_name},
@@ -331,8 +355,60 @@ class Receiver {
         {"need_bytes", m_need_bytes},
         {"free_bytes", free},
     };
-    m_channel.send_json(FrameType::reply, plan_reply);
+    // Only to a sender that asked: it then waits for a bases frame after the need list.
+    if (m_deltas) {
+      plan_reply["deltas"] = true;
+      plan_reply["delta_files"] = m_delta_files;
+    }
     return plan_reply;
+  }
+
+  // Offers the sender an older copy of each file it must send chunks of, for every distinct
+  // content that path has in the complete releases, and reads which files the sender will
+  // send as deltas against which copy. Returns those: entry -> the copy.
+  std::map<std::size_t, BaseFile> agree_deltas() {
+    std::vector<DeltaRef> offers;
+    for (const FilePlan& file : m_plan) {
+      const Entry& e = m_manifest.entries[file.entry];
+      const bool lacking = std::any_of(file.pieces.begin(), file.pieces.end(),
+                                       [](const Piece& p) { return p.remote; });
+      if (file.action != Action::assemble || !lacking || e.size > k_max_delta_file)
+        continue;
+      const auto it = m_bases.find(e.path);
+      if (it == m_bases.end())
+        continue;
+      for (const BaseFile& base : it->second) {
+        if (!(base.hash == e.hash))
+          offers.push_back(DeltaRef{static_cast<std::uint32_t>(file.entry), base.hash});
+      }
+    }
+    m_channel.send(FrameType::bases, encode_delta_refs(offers));
+    std::unordered_set<ChunkId, Hash128Hash> offered_for_entry;  // of the entry being read
+    std::size_t next_offer = 0;
+    std::map<std::size_t, BaseFile> chosen;
+    for (const DeltaRef& ref : decode_delta_refs(m_channel.expect(FrameType::deltas).payload)) {
+      // Offers and choices both ascend by entry: walk the offers up to this entry.
+      if (chosen.empty() || chosen.rbegin()->first < ref.entry) {
+        offered_for_entry.clear();
+        while (next_offer < offers.size() && offers[next_offer].entry < ref.entry)
+          ++next_offer;
+        for (; next_offer < offers.size() && offers[next_offer].entry == ref.entry; ++next_offer)
+          offered_for_entry.insert(offers[next_offer].base);
+      }
+      const bool was_offered = (chosen.empty() || chosen.rbegin()->first < ref.entry) &&
+                               offered_for_entry.contains(ref.base);
+      if (!was_offered) {
+        throw Error(ErrorKind::failure,
+                    fmt::format("protocol error: a delta for entry {} against {}, which was not "
+                                "offered (or out of order)",
+                                ref.entry, ref.base.hex()));
+      }
+      const auto& bases = m_bases.at(m_manifest.entries[ref.entry].path);
+      chosen.emplace(ref.entry, *std::find_if(bases.begin(), bases.end(), [&](const BaseFile& b) {
+                       return b.hash == ref.base;
+                     }));
+    }
+    return chosen;
   }
 
   // The files of complete releases that still look as their manifests say.
@@ -374,6 +450,12 @@ class Receiver {
         const std::uint32_t source = m_index.add_source(prefix + e.path);
         m_index.add_chunks(source, e.chunks);
         m_index.add_file(e, source);
+        if (m_deltas && e.size <= k_max_delta_file) {
+          auto& bases = m_bases[e.path];
+          if (std::none_of(bases.begin(), bases.end(),
+                           [&](const BaseFile& b) { return b.hash == e.hash; }))
+            bases.push_back(BaseFile{e.hash, source});
+        }
       }
     }
   }
@@ -434,7 +516,14 @@ class Receiver {
     }
   }
 
-  void plan() {
+  // What each file comes from, and the chunks to ask for. `deltas`: files that come whole as
+  // deltas; their chunks are not asked for, nor offered to later files (a delta file is
+  // written after every chunk has arrived).
+  void plan(const std::map<std::size_t, BaseFile>& deltas = {}) {
+    m_plan.clear();
+    m_need.clear();
+    m_need_bytes = m_new_bytes = 0;
+    m_files = m_linked = m_resumed = m_assembled = m_delta_files = 0;
     std::unordered_set<ChunkId, Hash128Hash> needed;
     const std::string prefix = m_partial_rel + "/";
     for (std::size_t i = 0; i < m_manifest.entries.size(); ++i) {
@@ -451,6 +540,13 @@ class Receiver {
         file.action = Action::link;
         file.source = *linked;
         ++m_linked;
+      } else if (const auto delta = deltas.find(i); delta != deltas.end()) {
+        file.action = Action::delta;
+        file.source = delta->second.source;
+        file.base = delta->second.hash;
+        ++m_assembled;
+        ++m_delta_files;
+        m_new_bytes += e.size;
       } else {
         file.action = Action::assemble;
         ++m_assembled;
@@ -534,11 +630,14 @@ class Receiver {
             ErrorKind::failure,
             fmt::format("{}: the assembled file does not match the manifest's hash", e.path));
       }
-      if (::fchmod(out.get(), e.mode) != 0)
-        sys_error("cannot set the mode of", e.path);
-      const struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
-      if (::futimens(out.get(), times) != 0)
-        sys_error("cannot set the mtime of", e.path);
+      set_mode_and_mtime(out.get(), e);
+    }
+    // The deltas come after the last chunk, in the order of their files.
+    for (const FilePlan& file : m_plan) {
+      if (file.action == Action::delta) {
+        const Entry& e = m_manifest.entries[file.entry];
+        receive_delta(file, e, dirs.get(parent_of(e.path)), base_of(e.path));
+      }
     }
     // Salvaged complete files go back in place last: until now, others may read chunks there.
     for (const FilePlan& file : m_plan) {
@@ -570,6 +669,49 @@ class Receiver {
       if (::utimensat(parent, base.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
         sys_error("cannot set the mtime of", it->path);
     }
+  }
+
+  void set_mode_and_mtime(int fd, const Entry& e) {
+    if (::fchmod(fd, e.mode) != 0)
+      sys_error("cannot set the mode of", e.path);
+    const struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
+    if (::futimens(fd, times) != 0)
+      sys_error("cannot set the mtime of", e.path);
+  }
+
+  // A file rebuilt from its older copy on this node and the sender's delta, and checked
+  // against the manifest's hash like any assembled file: a delta made against another copy
+  // fails here, naming the file, and the release is not published.
+  void receive_delta(const FilePlan& file, const Entry& e, int parent, const std::string& name) {
+    const Frame frame = m_channel.expect(FrameType::delta);
+    const DeltaFrame delta = decode_delta_frame(frame.payload);
+    if (delta.ref.entry != file.entry || !(delta.ref.base == file.base)) {
+      throw Error(ErrorKind::failure,
+                  fmt::format("protocol error: a delta for entry {} arrived where {} was expected",
+                              delta.ref.entry, e.path));
+    }
+    const std::string& from = m_index.source(file.source);
+    const std::string base = read_file(m_root, from);
+    if (!(chunk_id(base.data(), base.size()) == file.base)) {
+      throw Error(ErrorKind::failure,
+                  fmt::format("{} on {} changed since it was written; run the push again", from,
+                              m_display));
+    }
+    std::string content;
+    try {
+      content = decompress_delta(base, delta.data, e.size);
+    } catch (const Error& error) {
+      throw Error(ErrorKind::failure, fmt::format("{}: {} ({})", e.path, error.what(), from));
+    }
+    if (!(chunk_id(content.data(), content.size()) == e.hash)) {
+      throw Error(ErrorKind::failure,
+                  fmt::format("{}: the file rebuilt from its delta against {} does not match "
+                              "the manifest's hash",
+                              e.path, from));
+    }
+    Fd out = create_file_beneath(parent, name, 0600);
+    write_all(out.get(), content.data(), content.size(), e.path);
+    set_mode_and_mtime(out.get(), e);
   }
 
   void receive_chunk(const ChunkRef& c, std::string& data) {
@@ -624,6 +766,7 @@ class Receiver {
   std::string m_partial;
   std::string m_partial_rel;
   bool m_dry_run = false;
+  bool m_deltas = false;  // the sender asked for delta offers
   Manifest m_manifest;
   Fd m_releases, m_state, m_manifests, m_resume, m_staging;
   LocalIndex m_index;
@@ -631,7 +774,9 @@ class Receiver {
   std::vector<FilePlan> m_plan;
   std::vector<ChunkId> m_need;
   std::uint64_t m_need_bytes = 0, m_new_bytes = 0;
-  std::size_t m_files = 0, m_linked = 0, m_resumed = 0, m_assembled = 0;
+  std::size_t m_files = 0, m_linked = 0, m_resumed = 0, m_assembled = 0, m_delta_files = 0;
+  // Older copies of each path in the complete releases, one per distinct content.
+  std::unordered_map<std::string, std::vector<BaseFile>> m_bases;
 };
 
 }  // namespace

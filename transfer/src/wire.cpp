@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -44,8 +45,12 @@ ChunkId get_id(const char* in) {
   return ChunkId{get_u64(in), get_u64(in + 8)};
 }
 
+constexpr std::size_t k_delta_ref = 4 + 16;
+// Rate-limited writes go in slices this large, so that the pace is even.
+constexpr std::size_t k_paced_slice = 64 << 10;
+
 bool valid_type(std::uint8_t t) {
-  return t >= 1 && t <= 7;
+  return t >= 1 && t <= 10;
 }
 
 }  // namespace
@@ -56,7 +61,10 @@ Channel::Channel(int in_fd, int out_fd, std::string peer)
 void Channel::write_all(const void* data, std::size_t size) {
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
-    const ssize_t n = ::write(m_out, p, size);
+    const std::size_t slice = m_limits.empty() ? size : std::min(size, k_paced_slice);
+    for (RateLimiter* limiter : m_limits)
+      limiter->acquire(slice);
+    const ssize_t n = ::write(m_out, p, slice);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -250,6 +258,39 @@ std::vector<ChunkId> decode_chunk_ids(std::string_view payload) {
   for (std::size_t i = 0; i < ids.size(); ++i)
     ids[i] = get_id(payload.data() + 16 * i);
   return ids;
+}
+
+std::string encode_delta_refs(const std::vector<DeltaRef>& refs) {
+  std::string out(refs.size() * k_delta_ref, '\0');
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    put_u32(out.data() + k_delta_ref * i, refs[i].entry);
+    put_id(out.data() + k_delta_ref * i + 4, refs[i].base);
+  }
+  return out;
+}
+
+std::vector<DeltaRef> decode_delta_refs(std::string_view payload) {
+  if (payload.size() % k_delta_ref != 0)
+    throw Error(ErrorKind::failure, "protocol error: a delta list that is not 20-byte records");
+  std::vector<DeltaRef> refs(payload.size() / k_delta_ref);
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    refs[i].entry = get_u32(payload.data() + k_delta_ref * i);
+    refs[i].base = get_id(payload.data() + k_delta_ref * i + 4);
+  }
+  return refs;
+}
+
+std::string encode_delta_frame(const DeltaRef& ref, std::string_view zstd_frame) {
+  std::string out = encode_delta_refs({ref});
+  out.append(zstd_frame);
+  return out;
+}
+
+DeltaFrame decode_delta_frame(std::string_view payload) {
+  if (payload.size() < k_delta_ref)
+    throw Error(ErrorKind::failure, "protocol error: a delta frame shorter than its header");
+  return DeltaFrame{decode_delta_refs(payload.substr(0, k_delta_ref)).front(),
+                    payload.substr(k_delta_ref)};
 }
 
 }  // namespace ferry::transfer

@@ -25,13 +25,14 @@ std::int64_t mtime_ns(const struct stat& st) {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-// The sender's scan cache of every ferry these tests start goes to a directory of this
-// test process, not to the user's home.
+// The sender's scan cache and state (the trees last pushed, for deltas) of every ferry these
+// tests start go to a directory of this test process, not to the user's home.
 struct ScanCacheDir {
   ScanCacheDir() {
     path = fs::temp_directory_path() / ("ferry-push-test-cache-" + std::to_string(::getpid()));
     fs::create_directories(path);
     ::setenv("XDG_CACHE_HOME", path.c_str(), 1);
+    ::setenv("FERRY_STATE_DIR", (path / "state").c_str(), 1);
   }
   ~ScanCacheDir() {
     std::error_code ec;

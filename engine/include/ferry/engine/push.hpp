@@ -14,6 +14,9 @@
 
 namespace ferry::engine {
 
+// Whether changed files may go as deltas against older copies (docs/push.md, "Deltas").
+enum class DeltaMode { on, off };
+
 struct PushOptions {
   std::filesystem::path source;      // the tree to push
   std::vector<std::string> targets;  // local:/abs/root or ssh://user@host[:port]/abs/root
@@ -25,6 +28,16 @@ struct PushOptions {
   // Reuse what the last scan of the same source learned about unchanged files, from
   // transfer::default_scan_cache(source), and update it (docs/push.md, "Transfer").
   bool scan_cache = true;
+  // Deltas: a changed file goes as a zstd delta against the node's older copy of it when that
+  // is smaller than its chunks. The sender reads the older copies from `delta_from` (the
+  // previous build's tree), else from the tree last pushed to the same target, as recorded in
+  // `state_dir` (default_state_dir() when empty), when it still exists.
+  DeltaMode deltas = DeltaMode::on;
+  std::filesystem::path delta_from;
+  std::filesystem::path state_dir;
+  // Bytes per second the sender writes, to each node and to all nodes together; 0: no limit.
+  std::uint64_t bwlimit = 0;
+  std::uint64_t bwlimit_total = 0;
   transfer::TransportOptions transport;
 };
 
@@ -38,6 +51,10 @@ struct NodeResult {
   nlohmann::json plan;  // the node's answer: files linked, resumed, new bytes, chunks needed
   std::uint64_t chunks_sent = 0;
   std::uint64_t bytes_sent = 0;
+  std::string delta_from;               // where older copies were read; empty: no deltas
+  std::uint64_t delta_files = 0;        // files sent as deltas
+  std::uint64_t delta_bytes = 0;        // their frames' bytes
+  std::uint64_t delta_saved_bytes = 0;  // what their chunks would have cost more
   double stage_seconds = 0;
   double flip_seconds = 0;
 };

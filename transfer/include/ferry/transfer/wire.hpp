@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "ferry/transfer/chunker.hpp"
+#include "ferry/transfer/rate_limit.hpp"
 
 namespace ferry::transfer {
 
@@ -29,6 +31,9 @@ enum class FrameType : std::uint8_t {
   end = 5,       // sender -> node: all needed chunks were sent
   reply = 6,     // node -> sender: JSON answer to a request
   error = 7,     // node -> sender: JSON {"message": ..., "kind": ...}; the node gives up
+  bases = 8,     // node -> sender: the files it could take as deltas and its copies' hashes
+  deltas = 9,    // sender -> node: the files that will come as deltas, against which copy
+  delta = 10,    // sender -> node: one file as a zstd frame against the node's copy (delta.hpp)
 };
 
 struct Frame {
@@ -41,6 +46,10 @@ struct Frame {
 class Channel {
  public:
   Channel(int in_fd, int out_fd, std::string peer);
+
+  // Paces every later write by `limiter` as well (a per-node limit, a limit across nodes).
+  // The limiter must outlive the channel's writes; it may be shared between channels.
+  void limit_rate(RateLimiter& limiter) { m_limits.push_back(&limiter); }
 
   void send(FrameType type, std::string_view payload);
   void send_json(FrameType type, const nlohmann::json& value);
@@ -69,6 +78,7 @@ class Channel {
   std::uint64_t m_sent = 0;
   std::uint64_t m_received = 0;
   bool m_send_failed = false;
+  std::vector<RateLimiter*> m_limits;
 };
 
 // Chunk frames: a chunk's id and bytes, zstd-compressed unless that does not pay.
@@ -89,5 +99,24 @@ std::string decompress_manifest(std::string_view payload);
 
 std::string encode_chunk_ids(const std::vector<ChunkId>& ids);
 std::vector<ChunkId> decode_chunk_ids(std::string_view payload);
+
+// A file of the manifest (its entry index) and a copy of an older version of it on the node
+// (that copy's hash). A `bases` frame lists every such pair the node offers, a `deltas` frame
+// the ones the sender chose (entries ascending, each at most once); 20 bytes each.
+struct DeltaRef {
+  std::uint32_t entry = 0;
+  ChunkId base;
+  bool operator==(const DeltaRef&) const = default;
+};
+std::string encode_delta_refs(const std::vector<DeltaRef>& refs);
+std::vector<DeltaRef> decode_delta_refs(std::string_view payload);
+
+// A `delta` frame: the DeltaRef (20 bytes), then the zstd frame of compress_delta().
+std::string encode_delta_frame(const DeltaRef& ref, std::string_view zstd_frame);
+struct DeltaFrame {
+  DeltaRef ref;
+  std::string_view data;  // a view into the payload passed to decode_delta_frame
+};
+DeltaFrame decode_delta_frame(std::string_view payload);
 
 }  // namespace ferry::transfer
