@@ -21,5 +21,6 @@ void add_push_commands(CLI::App& app, CommandResult& result);
 void add_run_command(CLI::App& app, CommandResult& result);
 void add_snapshot_commands(CLI::App& app, CommandResult& result);
 void add_migrate_commands(CLI::App& app, CommandResult& result);
+void add_bench_commands(CLI::App& app, CommandResult& result);
 
 }  // namespace ferry::cli

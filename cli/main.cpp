@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
   ferry::cli::add_run_command(app, result);
   ferry::cli::add_snapshot_commands(app, result);
   ferry::cli::add_migrate_commands(app, result);
+  ferry::cli::add_bench_commands(app, result);
   app.add_subcommand("version", "Print ferry's version (as --version does)")->callback([] {
     std::cout << k_version << '\n';
   });

@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include "bench_node.hpp"
 #include "ferry/common/node_layout.hpp"
 #include "ferry/common/safe_fs.hpp"
 #include "ferry/deploy_hooks/releases.hpp"
@@ -32,6 +33,8 @@ class NodeService {
     const std::string op = request.value("op", "");
     if (op == "push")
       return push(request);
+    if (is_bench_request(op))
+      return serve_bench_request(m_channel, request);
     if (op == "list") {
       const auto root = deploy_hooks::ReleaseRoot::open(m_path, false);
       nlohmann::json releases = nlohmann::json::array();
