@@ -17,31 +17,10 @@ struct OutputFlags {
   std::string plot;
 };
 
-struct TransportFlags {
-  std::string remote_ferry;
-  std::string ssh;
-};
-
 void add_output_flags(CLI::App* cmd, OutputFlags& flags) {
   cmd->add_flag("--json", flags.json, "Print the report as JSON on stdout");
   cmd->add_option("--plot", flags.plot,
                   "Also draw the throughputs as a bar chart into this SVG file");
-}
-
-void add_transport_flags(CLI::App* cmd, TransportFlags& flags) {
-  cmd->add_option("--remote-ferry", flags.remote_ferry,
-                  "The ferry executable on ssh:// nodes (default: the node's setting in "
-                  "ferry.yaml, else `ferry` on the PATH)");
-  cmd->add_option("--ssh", flags.ssh,
-                  "The ssh command and options for ssh:// nodes (default: $FERRY_SSH, else ssh)");
-}
-
-transfer::TransportOptions transport(const TransportFlags& flags) {
-  transfer::TransportOptions out;
-  out.ssh_command = flags.ssh;
-  if (!flags.remote_ferry.empty())
-    out.remote_ferry = flags.remote_ferry;
-  return out;
 }
 
 // Prints the report and writes its chart; the report's exit code.

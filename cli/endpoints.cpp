@@ -1,5 +1,7 @@
 #include "endpoints.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <filesystem>
 #include <optional>
 
@@ -75,6 +77,22 @@ std::vector<std::string> resolve_targets(const std::vector<std::string>& texts) 
     for (const engine::Node* n : nodes)
       out.push_back(n->ferry.empty() ? n->target : n->target + "?ferry=" + n->ferry);
   }
+  return out;
+}
+
+void add_transport_flags(CLI::App* cmd, TransportFlags& flags) {
+  cmd->add_option("--remote-ferry", flags.remote_ferry,
+                  "The ferry executable on ssh:// nodes (default: the node's setting in "
+                  "ferry.yaml, else `ferry` on the PATH)");
+  cmd->add_option("--ssh", flags.ssh,
+                  "The ssh command and options for ssh:// nodes (default: $FERRY_SSH, else ssh)");
+}
+
+transfer::TransportOptions transport(const TransportFlags& flags) {
+  transfer::TransportOptions out;
+  out.ssh_command = flags.ssh;
+  if (!flags.remote_ferry.empty())
+    out.remote_ferry = flags.remote_ferry;
   return out;
 }
 

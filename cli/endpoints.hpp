@@ -5,6 +5,11 @@
 #include <vector>
 
 #include "ferry/engine/config.hpp"
+#include "ferry/transfer/transport.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace ferry::cli {
 
@@ -19,5 +24,14 @@ Endpoint resolve_endpoint(const std::string& text);
 // Push targets: "local:/..." and "ssh://..." as they are; a bare name is a node or a node
 // group in ferry.yaml (a node's `ferry:` path rides along as `?ferry=PATH`).
 std::vector<std::string> resolve_targets(const std::vector<std::string>& texts);
+
+// How ssh:// nodes are reached: --remote-ferry and --ssh, shared by the commands that talk
+// to nodes (push, release, bench).
+struct TransportFlags {
+  std::string remote_ferry;
+  std::string ssh;
+};
+void add_transport_flags(CLI::App* cmd, TransportFlags& flags);
+transfer::TransportOptions transport(const TransportFlags& flags);
 
 }  // namespace ferry::cli

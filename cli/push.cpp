@@ -16,19 +16,6 @@
 namespace ferry::cli {
 namespace {
 
-struct TransportFlags {
-  std::string remote_ferry;
-  std::string ssh;
-};
-
-void add_transport_flags(CLI::App* cmd, TransportFlags& flags) {
-  cmd->add_option("--remote-ferry", flags.remote_ferry,
-                  "The ferry executable on ssh:// nodes (default: the node's setting in "
-                  "ferry.yaml, else `ferry` on the PATH)");
-  cmd->add_option("--ssh", flags.ssh,
-                  "The ssh command and options for ssh:// nodes (default: $FERRY_SSH, else ssh)");
-}
-
 // On a terminal: a live line per node (chunks and bytes sent of what it needs, rate),
 // redrawn at most five times a second. Elsewhere: a log line when a node has planned and
 // when it is done.
@@ -117,14 +104,6 @@ class PushProgressView {
   std::vector<Line> m_lines;
   std::size_t m_drawn = 0;
 };
-
-transfer::TransportOptions transport(const TransportFlags& flags) {
-  transfer::TransportOptions out;
-  out.ssh_command = flags.ssh;
-  if (!flags.remote_ferry.empty())
-    out.remote_ferry = flags.remote_ferry;
-  return out;
-}
 
 }  // namespace
 
