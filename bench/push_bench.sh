@@ -29,6 +29,8 @@
 # and holds everything the runs write, ferry's scan cache included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/release_v2.sh
+source bench/release_v2.sh
 ferry_src=$(realpath -m "${1:-build/cli/ferry}")
 tree=${FERRY_BENCH_TREE:-full}
 case $tree in
@@ -101,45 +103,7 @@ fi
 head -c "${big_mib}M" /dev/urandom >"$v1/big.bin"
 
 echo "building v2 from v1..." >&2
-cp -al "$v1" "$v2"
-# A fixed pseudo-random order of v1's regular files (not the big one): the first 1 % are
-# modified, the next 200 removed, the next 200 give the places (and 50 of them the content)
-# of the added files.
-(cd "$v1" && find . -type f ! -path ./big.bin -printf '%P\n') | LC_ALL=C sort \
-  | awk 'BEGIN { srand(42) } { printf "%.12f\t%s\n", rand(), $0 }' | LC_ALL=C sort -k1,1 \
-  | cut -f2- >"$work/order"
-nfiles=$(wc -l <"$work/order")
-nmod=$((nfiles / 100))
-nrm=200 nadd=200 ncopy=50
-# Gives the path its own inode (v2 is hard-linked to v1) before it is changed.
-unlink_copy() { cp -p "$1" "$1.ferry-tmp" && mv "$1.ferry-tmp" "$1"; }
-i=0
-while IFS= read -r f; do
-  p=$v2/$f
-  unlink_copy "$p"
-  size=$(stat -c %s "$p")
-  case $((i % 3)) in
-    0) printf 'ferry bench: appended line %d, a change of this release\n' "$i" >>"$p" ;;
-    1) dd if=/dev/urandom of="$p" bs=64 count=1 seek=$((size / 2)) oflag=seek_bytes conv=notrunc status=none ;;
-    2) head -c "$size" /dev/urandom >"$p" ;;
-  esac
-  i=$((i + 1))
-done < <(head -n "$nmod" "$work/order")
-sed -n "$((nmod + 1)),$((nmod + nrm))p" "$work/order" | while IFS= read -r f; do rm -f "$v2/$f"; done
-i=0
-while IFS= read -r f; do
-  dir=$(dirname "$v2/$f")
-  [ -d "$dir" ] || dir=$v2/share
-  if [ "$i" -lt "$ncopy" ]; then
-    cp -p "$v1/$f" "$dir/ferry-bench-moved-$i-$(basename "$f")"
-  else
-    head -c $((1024 + (i * 7919) % 65536)) /dev/urandom | base64 >"$dir/ferry-bench-new-$i.txt"
-  fi
-  i=$((i + 1))
-done < <(sed -n "$((nmod + nrm + 1)),$((nmod + nrm + nadd))p" "$work/order")
-half=$((big_mib << 19))
-{ head -c "$half" "$v1/big.bin"; head -c 100 /dev/urandom; tail -c +$((half + 1)) "$v1/big.bin"; } >"$v2/big.bin.tmp"
-mv "$v2/big.bin.tmp" "$v2/big.bin"
+release_v2 "$v1" "$v2" "$work" "$big_mib"
 
 v1_bytes=$(du -sb "$v1" | cut -f1)
 v1_files=$(find "$v1" -type f | wc -l)

@@ -65,6 +65,8 @@
 # chart of the pushes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/release_v2.sh
+source bench/release_v2.sh
 ferry_src=$(realpath -m "${1:-build/cli/ferry}")
 rates=${FERRY_BENCH_RATES:-100mbit 1gbit}
 deltas=${FERRY_BENCH_DELTAS:-synthetic postgresql}
@@ -157,9 +159,6 @@ t_start=$(now)
 progress() { echo "[$(elapsed "$t_start" "$(now)") s] $*" >&2; }
 
 ########################################################################## the trees
-# unlink_copy PATH: gives PATH its own inode (v2 is hard-linked to v1) before it is changed.
-unlink_copy() { cp -p "$1" "$1.ferry-tmp" && mv "$1.ferry-tmp" "$1"; }
-
 # synth_v1 DIR: files of /usr/share in path order up to synth_mib MiB, plus the big file
 synth_v1() {
   local dir=$1
@@ -170,42 +169,9 @@ synth_v1() {
   head -c "${big_mib}M" /dev/urandom >"$dir/big.bin"
 }
 
-# synth_v2 V1 V2: v1 changed as bench/push_bench.sh changes it
+# synth_v2 V1 V2: v1 changed as bench/push_bench.sh changes it (release_v2)
 synth_v2() {
-  local v1=$1 v2=$2 nfiles nmod nrm=200 nadd=200 ncopy=50 i f p size dir half
-  cp -al "$v1" "$v2"
-  (cd "$v1" && find . -type f ! -path ./big.bin -printf '%P\n') | LC_ALL=C sort \
-    | awk 'BEGIN { srand(42) } { printf "%.12f\t%s\n", rand(), $0 }' | LC_ALL=C sort -k1,1 \
-    | cut -f2- >"$work/order"
-  nfiles=$(wc -l <"$work/order")
-  nmod=$((nfiles / 100))
-  i=0
-  while IFS= read -r f; do
-    p=$v2/$f
-    unlink_copy "$p"
-    size=$(stat -c %s "$p")
-    case $((i % 3)) in
-      0) printf 'ferry bench: appended line %d, a change of this release\n' "$i" >>"$p" ;;
-      1) dd if=/dev/urandom of="$p" bs=64 count=1 seek=$((size / 2)) oflag=seek_bytes conv=notrunc status=none ;;
-      2) head -c "$size" /dev/urandom >"$p" ;;
-    esac
-    i=$((i + 1))
-  done < <(head -n "$nmod" "$work/order")
-  sed -n "$((nmod + 1)),$((nmod + nrm))p" "$work/order" | while IFS= read -r f; do rm -f "$v2/$f"; done
-  i=0
-  while IFS= read -r f; do
-    dir=$(dirname "$v2/$f")
-    [ -d "$dir" ] || dir=$v2/share
-    if [ "$i" -lt "$ncopy" ]; then
-      cp -p "$v1/$f" "$dir/ferry-bench-moved-$i-$(basename "$f")"
-    else
-      head -c $((1024 + (i * 7919) % 65536)) /dev/urandom | base64 >"$dir/ferry-bench-new-$i.txt"
-    fi
-    i=$((i + 1))
-  done < <(sed -n "$((nmod + nrm + 1)),$((nmod + nrm + nadd))p" "$work/order")
-  half=$((big_mib << 19))
-  { head -c "$half" "$v1/big.bin"; head -c 100 /dev/urandom; tail -c +$((half + 1)) "$v1/big.bin"; } >"$v2/big.bin.tmp"
-  mv "$v2/big.bin.tmp" "$v2/big.bin"
+  release_v2 "$1" "$2" "$work" "$big_mib"
   delta_note[synthetic]="v1: $nfiles files of /usr/share + a $big_mib MiB big file; v2: $nmod modified, $nrm removed, $nadd added ($ncopy copies), 100 bytes inserted in the big file"
 }
 
