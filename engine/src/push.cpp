@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -178,7 +179,11 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
   std::map<std::string, std::string> sources;
   if (record_sources && options.delta_from.empty())
     sources = read_sources(sources_file(options));
-  transfer::DeltaSource deltas(options.source, manifest, options.zstd_level);
+  // Deltas at level 9 at least: each is made once for all nodes and is what crosses the
+  // slow links. The rebuilt postgres binary alone: 40 % fewer bytes than at level 3 for 2.3 x
+  // the time (level 19: 60 % fewer for 36 x); the whole postgresql-15 update: 6.50 MB per
+  // node against 6.97 MB.
+  transfer::DeltaSource deltas(options.source, manifest, std::max(options.zstd_level, 9));
   // Where each node's older copies are read on this machine; empty: no deltas for it.
   const auto delta_base = [&](const std::string& target) -> std::filesystem::path {
     if (options.deltas == DeltaMode::off || options.dry_run)
