@@ -29,8 +29,8 @@
 # and holds everything the runs write, ferry's scan cache included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=bench/release_v2.sh
-source bench/release_v2.sh
+# shellcheck source=bench/release_trees.sh
+source bench/release_trees.sh
 ferry_src=$(realpath -m "${1:-build/cli/ferry}")
 tree=${FERRY_BENCH_TREE:-full}
 case $tree in
@@ -131,39 +131,6 @@ time_cmd() {
   return $rc
 }
 
-# A listing of every entry below the top: path, type, mode, size (files), mtime (not of
-# symlinks; their targets are compared by diff). The top directory is looked at apart.
-meta() {
-  (cd "$1" && find . -mindepth 1 \( -type l -printf '%P l\n' -o -type d -printf '%P d %m %T@\n' \
-    -o -printf '%P %y %m %s %T@\n' \)) | LC_ALL=C sort
-}
-notes=()
-note() { [[ " ${notes[*]} " == *" $1 "* ]] || notes+=("$1"); }
-# check LABEL SOURCE ROOT RELEASE: ROOT/current is RELEASE and equals SOURCE
-check() {
-  local label=$1 src=$2 root=$3 rel=$4 ok=1
-  if [ "$(readlink "$root/current" || true)" != "releases/$rel" ]; then
-    fail "$label: $root/current does not point at releases/$rel"
-    ok=0
-  fi
-  if ! diff -r --no-dereference "$src" "$root/releases/$rel" >"$work/diff" 2>&1; then
-    fail "$label: $root/releases/$rel differs from the source"
-    head -20 "$work/diff" >&2
-    ok=0
-  fi
-  if ! cmp -s <(meta "$src") <(meta "$root/releases/$rel"); then
-    fail "$label: types, modes, sizes or mtimes in $root/releases/$rel differ from the source"
-    diff <(meta "$src") <(meta "$root/releases/$rel") | head -20 >&2 || true
-    ok=0
-  fi
-  if [ "$(stat -c %a "$src")" != "$(stat -c %a "$root/releases/$rel")" ]; then
-    fail "$label: the mode of $root/releases/$rel differs from the source's"
-    ok=0
-  fi
-  # Not counted as a failure: the mtime of the top directory itself.
-  [ "$(stat -c %Y "$src")" = "$(stat -c %Y "$root/releases/$rel")" ] || note "${label%% *}"
-  [ "$ok" = 1 ]
-}
 check_all() { # VAR LABEL SOURCE RELEASE ROOT...: VAR=equal, or DIFFERENT if any node differs
   local var=$1 label=$2 src=$3 rel=$4 r result=equal
   shift 4

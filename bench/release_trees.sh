@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Sourced by the push benchmarks: the synthetic second release both of them push.
+# Sourced by the push benchmarks: the synthetic second release both of them push, and the
+# check that a node's release equals its source.
 #
 # release_v2 V1 V2 WORK BIG_MIB: V2 as V1 (hard-linked) with, in a fixed pseudo-random order of
 # V1's regular files other than big.bin, the first 1 % modified (a third appended to, a third
@@ -47,4 +48,40 @@ release_v2() {
   half=$((big_mib << 19))
   { head -c "$half" "$v1/big.bin"; head -c 100 /dev/urandom; tail -c +$((half + 1)) "$v1/big.bin"; } >"$v2/big.bin.tmp"
   mv "$v2/big.bin.tmp" "$v2/big.bin"
+}
+
+# A listing of every entry below the top: path, type, mode, size (files), mtime (not of
+# symlinks; their targets are compared by diff). The top directory is looked at apart.
+meta() {
+  (cd "$1" && find . -mindepth 1 \( -type l -printf '%P l\n' -o -type d -printf '%P d %m %T@\n' \
+    -o -printf '%P %y %m %s %T@\n' \)) | LC_ALL=C sort
+}
+notes=()
+note() { [[ " ${notes[*]} " == *" $1 "* ]] || notes+=("$1"); }
+# check LABEL SOURCE ROOT RELEASE: ROOT/current is RELEASE and equals SOURCE (content,
+# types, modes, sizes, mtimes); calls the caller's fail() and uses its $work. LABEL's last
+# word names the node: a top directory whose mtime differs is noted under the rest of it.
+check() {
+  local label=$1 src=$2 root=$3 rel=$4 ok=1
+  if [ "$(readlink "$root/current" || true)" != "releases/$rel" ]; then
+    fail "$label: $root/current does not point at releases/$rel"
+    ok=0
+  fi
+  if ! diff -r --no-dereference "$src" "$root/releases/$rel" >"$work/diff" 2>&1; then
+    fail "$label: $root/releases/$rel differs from the source"
+    head -20 "$work/diff" >&2
+    ok=0
+  fi
+  if ! cmp -s <(meta "$src") <(meta "$root/releases/$rel"); then
+    fail "$label: types, modes, sizes or mtimes in $root/releases/$rel differ from the source"
+    diff <(meta "$src") <(meta "$root/releases/$rel") | head -20 >&2 || true
+    ok=0
+  fi
+  if [ "$(stat -c %a "$src")" != "$(stat -c %a "$root/releases/$rel")" ]; then
+    fail "$label: the mode of $root/releases/$rel differs from the source's"
+    ok=0
+  fi
+  # Not counted as a failure: the mtime of the top directory itself.
+  [ "$(stat -c %Y "$src")" = "$(stat -c %Y "$root/releases/$rel")" ] || note "${label% *}"
+  [ "$ok" = 1 ]
 }
