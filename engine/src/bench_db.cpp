@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "bench_internal.hpp"
+#include "exit_code_of.hpp"
 #include "ferry/common/units.hpp"
 #include "ferry/diff/row_hash.hpp"
 #include "ferry/schema/filter.hpp"
@@ -177,9 +178,7 @@ ExitCode DbBenchReport::exit_code() const noexcept {
   std::size_t failed = 0;
   for (const DbTableResult& t : tables)
     failed += t.error.empty() ? 0 : 1;
-  if (failed == 0)
-    return ExitCode::ok;
-  return failed == tables.size() ? ExitCode::failure : ExitCode::partial_failure;
+  return exit_code_of(failed, tables.size());
 }
 
 DbBenchReport bench_db(const Endpoint& endpoint, const DbBenchOptions& options) {

@@ -13,6 +13,7 @@
 
 #include "bench_internal.hpp"
 #include "bench_node.hpp"
+#include "exit_code_of.hpp"
 #include "ferry/common/units.hpp"
 #include "ferry/engine/bench.hpp"
 #include "ferry/transfer/chunker.hpp"
@@ -322,9 +323,7 @@ ExitCode LinkBenchReport::exit_code() const noexcept {
   std::size_t failed = 0;
   for (const LinkResult& t : targets)
     failed += t.ok ? 0 : 1;
-  if (failed == 0)
-    return ExitCode::ok;
-  return failed == targets.size() ? ExitCode::failure : ExitCode::partial_failure;
+  return exit_code_of(failed, targets.size());
 }
 
 std::vector<transfer::Target> parse_bench_targets(const std::vector<std::string>& texts) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "bench_internal.hpp"
+#include "exit_code_of.hpp"
 #include "ferry/common/safe_fs.hpp"
 #include "ferry/common/units.hpp"
 #include "ferry/engine/push.hpp"
@@ -52,9 +53,7 @@ ExitCode PushBenchReport::exit_code() const noexcept {
   std::size_t failed = 0;
   for (const PushEstimate& n : nodes)
     failed += n.ok ? 0 : 1;
-  if (failed == 0)
-    return ExitCode::ok;
-  return failed == nodes.size() ? ExitCode::failure : ExitCode::partial_failure;
+  return exit_code_of(failed, nodes.size());
 }
 
 PushBenchReport bench_push(const PushBenchOptions& options) {

@@ -1,5 +1,6 @@
 // ferry push and ferry release: the sender's side of the node protocol (docs/push.md).
 #include "ferry/engine/push.hpp"
+#include "exit_code_of.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -115,18 +116,16 @@ ExitCode PushReport::exit_code() const {
   std::size_t failed = 0;
   for (const auto& n : nodes)
     failed += n.status == NodeStatus::failed ? 1 : 0;
-  if (failed == 0)
-    return flip_requested && !flipped ? ExitCode::failure : ExitCode::ok;
-  return failed == nodes.size() ? ExitCode::failure : ExitCode::partial_failure;
+  if (failed == 0 && flip_requested && !flipped)
+    return ExitCode::failure;
+  return exit_code_of(failed, nodes.size());
 }
 
 ExitCode ReleaseReport::exit_code() const {
   std::size_t failed = 0;
   for (const auto& n : nodes)
     failed += n.ok ? 0 : 1;
-  if (failed == 0)
-    return ExitCode::ok;
-  return failed == nodes.size() ? ExitCode::failure : ExitCode::partial_failure;
+  return exit_code_of(failed, nodes.size());
 }
 
 PushReport push(const PushOptions& options, const PushProgress& progress) {
