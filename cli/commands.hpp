@@ -22,5 +22,9 @@ void add_run_command(CLI::App& app, CommandResult& result);
 void add_snapshot_commands(CLI::App& app, CommandResult& result);
 void add_migrate_commands(CLI::App& app, CommandResult& result);
 void add_bench_commands(CLI::App& app, CommandResult& result);
+// `ferry completion bash|zsh` and `ferry man` (hidden) walk the whole app when they run,
+// so they describe every command, whenever it was added.
+void add_completion_command(CLI::App& app, CommandResult& result);
+void add_man_command(CLI::App& app, CommandResult& result);
 
 }  // namespace ferry::cli

@@ -1,10 +1,6 @@
 // ferry data diff | data sync: the master's reference data to tenants.
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +8,7 @@
 #include "endpoints.hpp"
 #include "ferry/engine/data_sync.hpp"
 #include "ferry/engine/paths.hpp"
+#include "live_view.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -29,7 +26,30 @@ struct DataOptions {
   std::size_t chunk_rows = 10000;
   std::string hashing = "auto";
   std::string state_dir;
+  bool all_tables = false;  // diff: every master table
 };
+
+// The tables to compare or write: --tables, else sync.tables of the ferry.yaml in use (said
+// in a log line), else every table when `all_tables` (diff only); anything else is a usage
+// error, so that no run touches tables nobody named.
+void choose_tables(DataOptions& o, const char* verb) {
+  if (!o.tables.empty())
+    return;
+  if (!o.all_tables && config_found() && !config().sync.tables.empty()) {
+    o.tables = config().sync.tables;
+    spdlog::info("data {}: the {} table(s) sync.tables names in {}", verb, o.tables.size(),
+                 config().file.string());
+    return;
+  }
+  if (o.all_tables)
+    return;
+  throw Error(ErrorKind::usage,
+              std::string("data ") + verb + " " +
+                  (std::string(verb) == "diff"
+                       ? "compares the tables you name: pass --tables T1,T2,... or --all-tables"
+                       : "writes only the tables you name: pass --tables T1,T2,...") +
+                  (config_found() ? " (ferry.yaml's sync.tables is empty)" : ""));
+}
 
 engine::DataSyncOptions engine_options(const DataOptions& o) {
   engine::DataSyncOptions out;
@@ -45,99 +65,26 @@ engine::DataSyncOptions engine_options(const DataOptions& o) {
   return out;
 }
 
+// A line per table: at info without a live view, at -v under one (the view shows the counts).
 void log_table(const std::string& tenant, const engine::TableResult& t) {
   if (!t.error.empty()) {
-    spdlog::error("{}: table {}: {}", tenant, t.table, t.error);
+    spdlog::debug("{}: table {}: {}", tenant, t.table, t.error);  // the report says it
     return;
   }
-  spdlog::info(
+  spdlog::log(
+      progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
       "{}: table {}: {} rows compared, {} of {} chunks differ, +{} ~{} -{}{} ({:.2f}s)", tenant,
       t.table, t.rows_compared, t.chunks_differing, t.chunks, t.inserts, t.updates, t.deletes,
       t.blocked.empty() ? "" : fmt::format(", {} delete(s) kept", t.blocked.size()), t.seconds);
 }
 
-// On a terminal: a live line per tenant (tables done, rows compared, rows changed, rate),
-// rewritten in place as tables finish, and a total line under them. Elsewhere: a log line
-// per table.
-class Progress {
- public:
-  explicit Progress(std::size_t tenants)
-      : m_tenants(tenants), m_live(::isatty(STDERR_FILENO) == 1), m_start(Clock::now()) {}
-
-  void table(const std::string& tenant, const engine::TableResult& t) {
-    if (!m_live || !t.error.empty()) {
-      log_table(tenant, t);
-      if (!m_live)
-        return;
-    }
-    Line& line = line_of(tenant);
-    line.tables++;
-    line.rows += t.rows_compared;
-    line.changed += t.inserts + t.updates + t.deletes;
-    draw();
-  }
-
-  void tenant(const engine::TenantDataResult& t) {
-    m_done++;
-    if (!m_live)
-      return;
-    line_of(t.tenant).status = engine::to_string(t.status);
-    draw();
-  }
-
-  ~Progress() {
-    if (m_live && m_drawn > 0)
-      std::fprintf(stderr, "\n");
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-
-  struct Line {
-    std::string tenant;
-    std::size_t tables = 0;
-    std::uint64_t rows = 0;
-    std::size_t changed = 0;
-    std::string status = "running";
-  };
-
-  Line& line_of(const std::string& tenant) {
-    for (Line& l : m_lines) {
-      if (l.tenant == tenant)
-        return l;
-    }
-    m_lines.push_back(Line{.tenant = tenant});
-    return m_lines.back();
-  }
-
-  // Moves up over what was drawn before and draws every line again.
-  void draw() {
-    const double seconds = std::chrono::duration<double>(Clock::now() - m_start).count();
-    const double per_second = seconds > 0 ? 1.0 / seconds : 0.0;
-    if (m_drawn > 0)
-      std::fprintf(stderr, "\r\033[%zuA", m_drawn);
-    std::uint64_t rows = 0;
-    std::size_t changed = 0;
-    for (const Line& l : m_lines) {
-      std::fprintf(
-          stderr, "\r\033[K%s: %s, %zu table(s), %llu rows compared, %zu changed, %.0f rows/s\n",
-          l.tenant.c_str(), l.status.c_str(), l.tables, static_cast<unsigned long long>(l.rows),
-          l.changed, static_cast<double>(l.rows) * per_second);
-      rows += l.rows;
-      changed += l.changed;
-    }
-    std::fprintf(stderr, "\r\033[Kferry: %zu/%zu tenants done, %llu rows compared, %zu changed",
-                 m_done, m_tenants, static_cast<unsigned long long>(rows), changed);
-    m_drawn = m_lines.size();
-  }
-
-  std::size_t m_tenants;
-  bool m_live;
-  Clock::time_point m_start;
-  std::size_t m_done = 0;
-  std::vector<Line> m_lines;  // in the order tenants first reported
-  std::size_t m_drawn = 0;    // tenant lines above the cursor's line
-};
+// How a tenant is called in lines and reports: its name when it was given as a name from
+// ferry.yaml, else its (masked) URL.
+std::string tenant_label(const DataOptions& o, std::size_t index, const std::string& url) {
+  if (index < o.to.size() && o.to[index].find(':') == std::string::npos)
+    return o.to[index];
+  return url;
+}
 
 ExitCode run(const DataOptions& o, bool diff_only) {
   const Endpoint master = resolve_endpoint(o.from);
@@ -151,13 +98,31 @@ ExitCode run(const DataOptions& o, bool diff_only) {
   }
   DataSyncReport report;
   {
-    Progress progress(tenants.size());
+    LiveView view;
+    for (std::size_t i = 0; i < o.to.size(); ++i) {
+      const std::string label = tenant_label(o, i, tenants[i].redacted());
+      view.add(label);
+      view.step(label, diff_only || o.dry_run ? "compare" : "sync", options.tables.size(),
+                Unit::items, "tables");
+    }
     report = engine::sync_data(
-        master, tenants, options, [&](const engine::TenantDataResult& t) { progress.tenant(t); },
-        [&](std::size_t, const std::string& tenant, const engine::TableResult& t) {
-          progress.table(tenant, t);
+        master, tenants, options,
+        [&](const engine::TenantDataResult& t) {
+          const std::string status = engine::to_string(t.status);
+          view.finish(
+              tenant_label(o, t.index, t.tenant), status, LiveView::tone_of(status),
+              fmt::format("{} row(s) {}", t.changes(), options.dry_run ? "differ" : "changed"));
+        },
+        [&](std::size_t index, const std::string& tenant, const engine::TableResult& t) {
+          const std::string label = tenant_label(o, index, tenant);
+          const LogField log_tenant("tenant", label);
+          const LogField log_name("table", t.table);
+          log_table(label, t);
+          view.advance(label);
         });
   }
+  for (engine::TenantDataResult& t : report.tenants)
+    t.tenant = tenant_label(o, t.index, t.tenant);
   if (o.json) {
     std::cout << engine::to_json(report).dump(2) << '\n';
   } else {
@@ -168,7 +133,9 @@ ExitCode run(const DataOptions& o, bool diff_only) {
 
 void add_common(CLI::App* cmd, DataOptions& o) {
   cmd->add_option("--from", o.from, "The master endpoint")->required();
-  cmd->add_option("--tables", o.tables, "Tables whose data the master owns (name or schema.name)")
+  cmd->add_option("--tables", o.tables,
+                  "Tables whose data the master owns (name or schema.name; default: "
+                  "sync.tables of ferry.yaml)")
       ->delimiter(',');
   cmd->add_option("--chunk-rows", o.chunk_rows, "Rows per compared chunk")
       ->default_val(10000)
@@ -195,7 +162,15 @@ void add_data_commands(CLI::App& app, CommandResult& result) {
       data->add_subcommand("diff", "Count the rows to insert, update and delete (exit 3 if any)");
   add_common(diff_cmd, *diff);
   diff_cmd->add_option("--to", diff->to, "The tenant endpoint")->required()->expected(1);
-  diff_cmd->callback([diff, &result] { result.code = run(*diff, true); });
+  diff_cmd
+      ->add_flag("--all-tables", diff->all_tables,
+                 "Compare every table of the master (default: --tables, else sync.tables of "
+                 "ferry.yaml)")
+      ->excludes(diff_cmd->get_option("--tables"));
+  diff_cmd->callback([diff, &result] {
+    choose_tables(*diff, "diff");
+    result.code = run(*diff, true);
+  });
 
   auto sync = std::make_shared<DataOptions>();
   CLI::App* sync_cmd =
@@ -210,10 +185,7 @@ void add_data_commands(CLI::App& app, CommandResult& result) {
       ->default_val(4)
       ->check(CLI::Range(1, 256));
   sync_cmd->callback([sync, &result] {
-    if (sync->tables.empty()) {
-      throw Error(ErrorKind::usage,
-                  "data sync writes only the tables you name: pass --tables T1,T2,...");
-    }
+    choose_tables(*sync, "sync");
     result.code = run(*sync, false);
   });
 }

@@ -2,6 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -10,35 +13,68 @@
 namespace ferry::cli {
 namespace {
 
-std::string g_path;
-bool g_given = false;
+std::filesystem::path g_path;  // the config file chosen, or empty: none given or found
+std::string g_how;             // how it was chosen, for the -v line
 std::optional<engine::Config> g_config;
+
+// ./ferry.yaml, else the nearest in a parent directory, stopping at the repository root (a
+// directory holding .git) or at /. Empty when there is none.
+std::filesystem::path discover() {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::current_path(ec);
+  if (ec)
+    return {};
+  for (;;) {
+    const std::filesystem::path candidate = dir / "ferry.yaml";
+    if (std::filesystem::exists(candidate, ec))
+      return candidate;
+    if (std::filesystem::exists(dir / ".git", ec) || dir == dir.parent_path())
+      return {};
+    dir = dir.parent_path();
+  }
+}
 
 }  // namespace
 
 void set_config_path(std::string path) {
-  g_given = !path.empty();
-  g_path = g_given ? std::move(path) : "ferry.yaml";
+  g_config.reset();
+  if (!path.empty()) {
+    g_path = path;
+    g_how = "from -c";
+  } else if (const char* env = std::getenv("FERRY_CONFIG"); env != nullptr && *env != '\0') {
+    g_path = env;
+    g_how = "from FERRY_CONFIG";
+  } else {
+    g_path = discover();
+    g_how = "found from the working directory";
+  }
 }
 
-bool config_given() {
-  return g_given;
+bool config_found() {
+  return !g_path.empty();
 }
 
 const engine::Config& config() {
-  if (!g_config)
-    g_config = engine::load_config(g_path.empty() ? "ferry.yaml" : g_path);
+  if (!g_config) {
+    if (g_path.empty()) {
+      throw Error(ErrorKind::config,
+                  "no ferry.yaml in this directory or its parents (pass -c PATH or set "
+                  "FERRY_CONFIG)");
+    }
+    spdlog::debug("config: {} ({})", g_path.string(), g_how);
+    g_config = engine::load_config(g_path);
+  }
   return *g_config;
 }
 
 Endpoint resolve_endpoint(const std::string& text) {
   if (text.find(':') != std::string::npos)
     return parse_endpoint(text);
-  if (!g_given && !std::filesystem::exists(g_path.empty() ? "ferry.yaml" : g_path)) {
+  if (!config_found()) {
     throw Error(ErrorKind::bad_endpoint,
                 "'" + text +
                     "' is neither a URL (postgres://, mysql://, sqlite:) nor a name: "
-                    "there is no ferry.yaml here (pass -c PATH)");
+                    "there is no ferry.yaml here or in a parent directory (pass -c PATH)");
   }
   const engine::NamedEndpoint* found = config().find(text);
   if (found == nullptr) {
@@ -55,17 +91,23 @@ Endpoint resolve_endpoint(const std::string& text) {
 namespace ferry::cli {
 
 std::vector<std::string> resolve_targets(const std::vector<std::string>& texts) {
-  std::vector<std::string> out;
+  return resolve_named_targets(texts).targets;
+}
+
+NamedTargets resolve_named_targets(const std::vector<std::string>& texts) {
+  NamedTargets out;
   for (const std::string& text : texts) {
     if (text.find(':') != std::string::npos) {
-      out.push_back(text);
+      out.targets.push_back(text);
+      out.names.emplace_back();
       continue;
     }
-    if (!g_given && !std::filesystem::exists(g_path.empty() ? "ferry.yaml" : g_path)) {
+    if (!config_found()) {
       throw Error(ErrorKind::bad_endpoint,
                   "'" + text +
                       "' is neither a target (local:/abs/root, ssh://user@host/abs/root) nor a "
-                      "name: there is no ferry.yaml here (pass -c PATH)");
+                      "name: there is no ferry.yaml here or in a parent directory (pass -c "
+                      "PATH)");
     }
     const auto nodes = config().find_nodes(text);
     if (nodes.empty()) {
@@ -74,8 +116,10 @@ std::vector<std::string> resolve_targets(const std::vector<std::string>& texts) 
                                                "node group in " +
                                                config().file.string());
     }
-    for (const engine::Node* n : nodes)
-      out.push_back(n->ferry.empty() ? n->target : n->target + "?ferry=" + n->ferry);
+    for (const engine::Node* n : nodes) {
+      out.targets.push_back(n->ferry.empty() ? n->target : n->target + "?ferry=" + n->ferry);
+      out.names.push_back(n->name);
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -127,10 +128,19 @@ int main(int argc, char** argv) {
   bool verbose = false;
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "Log more detail to stderr");
-  app.add_flag("-q,--quiet", quiet, "Log only errors");
+  app.add_flag("-q,--quiet", quiet,
+               "Log only errors: no live view, no info or warning lines (the report on stdout "
+               "still prints)");
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format,
+                 "Log lines on stderr: text (ferry: info: ...) or json (one object a line)")
+      ->check(CLI::IsMember({"text", "json"}));
+  bool no_color = false;
+  app.add_flag("--no-color", no_color, "No colour on a terminal (as NO_COLOR=1 does)");
   std::string config_path;
   app.add_option("-c,--config", config_path,
-                 "ferry.yaml to read endpoint names and the fleet from (default ./ferry.yaml)");
+                 "ferry.yaml to read endpoint names and the fleet from (default: "
+                 "$FERRY_CONFIG, else ./ferry.yaml or the nearest in a parent directory)");
 
   ferry::cli::CommandResult result;
   ferry::cli::add_inspect_command(app, result);
@@ -142,16 +152,33 @@ int main(int argc, char** argv) {
   ferry::cli::add_snapshot_commands(app, result);
   ferry::cli::add_migrate_commands(app, result);
   ferry::cli::add_bench_commands(app, result);
+  ferry::cli::add_completion_command(app, result);
+  ferry::cli::add_man_command(app, result);
   app.add_subcommand("version", "Print ferry's version (as --version does)")->callback([] {
     std::cout << k_version << '\n';
   });
 
   app.parse_complete_callback([&] {
     ferry::cli::set_config_path(config_path);
+    if (no_color)
+      ferry::disable_color();
     ferry::setup_logging(quiet     ? ferry::LogLevel::quiet
                          : verbose ? ferry::LogLevel::verbose
-                                   : ferry::LogLevel::normal);
+                                   : ferry::LogLevel::normal,
+                         log_format == "json" ? ferry::LogFormat::json : ferry::LogFormat::text);
   });
+  // Errors of the command line itself come before the options are applied: honour the
+  // output options for them too.
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--")
+      break;
+    if (word == "--log-format=json" ||
+        (word == "--log-format" && i + 1 < argc && std::string_view(argv[i + 1]) == "json"))
+      ferry::setup_logging(ferry::LogLevel::normal, ferry::LogFormat::json);
+    if (word == "--no-color")
+      ferry::disable_color();
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -163,13 +190,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const std::vector<std::string> words(argv + 1, argv + argc);
     const std::string unknown = unknown_command(app, words);
-    std::cerr << "ferry: error: " << (unknown.empty() ? masked(e.what(), words) : unknown) << '\n';
+    ferry::print_error(unknown.empty() ? masked(e.what(), words) : unknown);
     return static_cast<int>(ExitCode::bad_input);
   } catch (const ferry::Error& e) {
-    std::cerr << "ferry: error: " << e.what() << '\n';
+    ferry::print_error(e.what());
     return static_cast<int>(e.exit_code());
   } catch (const std::exception& e) {
-    std::cerr << "ferry: error: " << e.what() << '\n';
+    ferry::print_error(e.what());
     return static_cast<int>(ExitCode::failure);
   }
   return static_cast<int>(result.code);

@@ -2,6 +2,8 @@
 // (status, up, down, new, adopt, repair).
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,7 @@
 #include "commands.hpp"
 #include "endpoints.hpp"
 #include "ferry/engine/migrate.hpp"
+#include "live_view.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -97,7 +100,43 @@ ExitCode up_or_down(const MigrateArgs& a, engine::MigrateRequest::Action action)
                 << " started in the background\nfollow it: ferry runs show " << id << " --follow\n";
     return ExitCode::ok;
   }
-  const engine::RunReport report = engine::run_migrations(c, options);
+  engine::RunReport report;
+  {
+    // A row per tenant: files and app commands run of those to run.
+    LiveView view;
+    for (const engine::NamedEndpoint* t : chosen_tenants(c, a))
+      view.add(t->name);
+    const bool up = action == engine::MigrateRequest::Action::up;
+    engine::MigrateProgress progress;
+    progress.started = [&view, up](const std::string& tenant, std::size_t steps) {
+      view.step(tenant, up ? "migrating" : "reverting", steps, Unit::items, "steps");
+    };
+    progress.step_done = [&view](const std::string& tenant, const std::string&) {
+      view.advance(tenant);
+    };
+    progress.finished = [&view, &a](const std::string& tenant,
+                                    const engine::TenantMigrateResult& r) {
+      const std::string status = !r.ok ? "failed" : a.dry_run ? "planned" : "done";
+      const std::size_t count = a.dry_run ? r.planned.size() : r.done.size() + r.commands.size();
+      view.finish(tenant, status, LiveView::tone_of(status),
+                  count == 0 ? std::string("up to date")
+                             : fmt::format("{} step(s){}", count, a.dry_run ? " to run" : ""));
+    };
+    engine::set_migrate_progress(std::move(progress));
+    try {
+      report = engine::run_migrations(c, options);
+    } catch (...) {
+      engine::set_migrate_progress({});
+      throw;
+    }
+    engine::set_migrate_progress({});
+    for (const engine::StepRun& step : report.steps) {
+      for (const engine::TargetRun& t : step.targets) {
+        if (t.outcome == engine::Outcome::skipped)
+          view.finish(t.target, "skipped", Tone::warn);
+      }
+    }
+  }
   if (a.json)
     std::cout << engine::to_json(report).dump(2) << '\n';
   else

@@ -1,9 +1,7 @@
-// ferry push | ferry release list|flip|rollback|purge | ferry receive (docs/push.md).
+// ferry push | ferry release list|current|flip|rollback|purge | ferry receive (docs/push.md).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -12,97 +10,66 @@
 #include "endpoints.hpp"
 #include "ferry/engine/push.hpp"
 #include "ferry/transfer/rate_limit.hpp"
+#include "live_view.hpp"
 
 namespace ferry::cli {
 namespace {
 
-// On a terminal: a live line per node (chunks and bytes sent of what it needs, rate),
-// redrawn at most five times a second. Elsewhere: a log line when a node has planned and
-// when it is done.
+// The scan and then a line per node (bytes sent of what it needs, rate, time left) in the
+// live view on a terminal. Elsewhere: a log line when a node has planned and when it is done.
 class PushProgressView {
  public:
-  PushProgressView() : m_live(::isatty(STDERR_FILENO) == 1), m_start(Clock::now()) {}
-  ~PushProgressView() {
-    if (m_live && m_drawn > 0)
-      std::fprintf(stderr, "\n");
+  PushProgressView() {
+    m_view.on_tick([this] {
+      const std::lock_guard lock(m_mutex);
+      if (m_scan != nullptr)
+        m_view.set_done("scan", m_scan->bytes.load());
+    });
   }
 
   engine::PushProgress callbacks() {
     engine::PushProgress p;
+    p.scanning = [this](const transfer::ScanProgress* scan) {
+      const std::lock_guard lock(m_mutex);
+      if (scan != nullptr) {
+        m_view.step("scan", "scanning", 0, Unit::bytes);
+      } else if (m_scan != nullptr) {
+        m_view.finish("scan", "scanned", Tone::good,
+                      fmt::format("{} files ({} unchanged), {:.1f} MiB", m_scan->files.load(),
+                                  m_scan->files_cached.load(),
+                                  static_cast<double>(m_scan->bytes.load()) / (1 << 20)));
+      }
+      m_scan = scan;
+    };
     p.planned = [this](const std::string& target, const nlohmann::json& plan) {
-      std::lock_guard lock(m_mutex);
-      Line& line = line_of(target);
-      line.need_chunks = plan.value("need_chunks", std::uint64_t{0});
-      line.need_bytes = plan.value("need_bytes", std::uint64_t{0});
-      if (m_live)
-        draw(true);
-      else
+      const auto bytes = plan.value("need_bytes", std::uint64_t{0});
+      m_view.step(target, "sending", bytes, Unit::bytes);
+      if (!m_view.live())
         spdlog::info("{}: needs {} chunks ({} bytes); {} files linked, {} assembled", target,
-                     line.need_chunks, line.need_bytes, plan.value("linked", 0),
+                     plan.value("need_chunks", std::uint64_t{0}), bytes, plan.value("linked", 0),
                      plan.value("assembled", 0));
     };
     p.sent = [this](const std::string& target, std::uint64_t bytes) {
-      std::lock_guard lock(m_mutex);
-      Line& line = line_of(target);
-      line.chunks++;
-      line.bytes += bytes;
-      if (m_live)
-        draw(false);
+      m_view.advance(target, bytes);
     };
     p.node_done = [this](const engine::NodeResult& n) {
-      std::lock_guard lock(m_mutex);
-      line_of(n.target).status = engine::to_string(n.status);
-      if (m_live)
-        draw(true);
+      const std::string status = engine::to_string(n.status);
+      m_view.finish(n.target, status, LiveView::tone_of(status),
+                    fmt::format("{} chunks, {:.1f} MiB sent", n.chunks_sent,
+                                static_cast<double>(n.bytes_sent) / (1 << 20)));
       if (n.status == engine::NodeStatus::failed)
-        spdlog::error("{}: {}", n.target, n.error);
-      else if (!m_live)
-        spdlog::info("{}: {}, {} chunks sent ({:.2f}s)", n.target, engine::to_string(n.status),
-                     n.chunks_sent, n.stage_seconds);
+        spdlog::debug("{}: {}", n.target, n.error);  // the report says it
+      else if (!m_view.live())
+        spdlog::info("{}: {}, {} chunks sent ({:.2f}s)", n.target, status, n.chunks_sent,
+                     n.stage_seconds);
     };
     return p;
   }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct Line {
-    std::string target;
-    std::string status = "staging";
-    std::uint64_t need_chunks = 0, need_bytes = 0, chunks = 0, bytes = 0;
-  };
-
-  Line& line_of(const std::string& target) {
-    for (Line& l : m_lines) {
-      if (l.target == target)
-        return l;
-    }
-    m_lines.push_back(Line{.target = target});
-    return m_lines.back();
-  }
-
-  void draw(bool force) {
-    const auto now = Clock::now();
-    if (!force && now - m_last < std::chrono::milliseconds(200))
-      return;
-    m_last = now;
-    const double seconds = std::chrono::duration<double>(now - m_start).count();
-    if (m_drawn > 0)
-      std::fprintf(stderr, "\r\033[%zuA", m_drawn);
-    for (const Line& l : m_lines) {
-      std::fprintf(stderr, "\r\033[K%s: %s, %llu/%llu chunks, %.1f MiB sent, %.1f MiB/s\n",
-                   l.target.c_str(), l.status.c_str(), static_cast<unsigned long long>(l.chunks),
-                   static_cast<unsigned long long>(l.need_chunks),
-                   static_cast<double>(l.bytes) / (1 << 20),
-                   seconds > 0 ? static_cast<double>(l.bytes) / (1 << 20) / seconds : 0.0);
-    }
-    m_drawn = m_lines.size();
-  }
-
   std::mutex m_mutex;
-  bool m_live;
-  Clock::time_point m_start, m_last;
-  std::vector<Line> m_lines;
-  std::size_t m_drawn = 0;
+  const transfer::ScanProgress* m_scan = nullptr;  // while the scan runs
+  LiveView m_view;
 };
 
 }  // namespace
@@ -121,6 +88,7 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
       bool no_scan_cache = false;
       bool no_delta = false;
       std::string delta_from;
+      std::vector<std::string> exclude;
       std::string bwlimit;
       std::string bwlimit_total;
       int jobs = 8;
@@ -138,6 +106,10 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
     cmd->add_flag("--dry-run", o->dry_run, "Ask every node what it lacks; send and change nothing");
     cmd->add_option("-j,--jobs", o->jobs, "Nodes pushed to at once")->check(CLI::Range(1, 256));
     cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
+    cmd->add_option("--exclude", o->exclude,
+                    "Leave out what matches this gitignore pattern (relative to DIR; repeatable; "
+                    "wins over DIR's .ferryignore files)")
+        ->allow_extra_args(false);
     cmd->add_flag("--no-scan-cache", o->no_scan_cache,
                   "Read every file of DIR; neither use nor update the scan cache");
     auto* delta_from =
@@ -155,7 +127,10 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
     cmd->callback([o, &result] {
       engine::PushOptions options;
       options.source = o->dir;
-      options.targets = resolve_targets(o->to);
+      NamedTargets targets = resolve_named_targets(o->to);
+      options.targets = std::move(targets.targets);
+      options.names = std::move(targets.names);
+      options.exclude = o->exclude;
       options.release = o->release;
       options.flip = o->flip;
       options.dry_run = o->dry_run;
@@ -183,7 +158,8 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
 
   // ferry release ...
   {
-    auto* release = app.add_subcommand("release", "List, flip, roll back and purge releases");
+    auto* release =
+        app.add_subcommand("release", "List, flip, roll back and purge releases; show the current");
     release->require_subcommand(1);
     struct Options {
       std::vector<std::string> on;
@@ -206,6 +182,9 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
             ->required();
         cmd->add_flag("--dry-run", o->dry_run, "Say what would be removed; remove nothing");
       }
+      if (op == engine::ReleaseOp::flip || op == engine::ReleaseOp::rollback)
+        cmd->add_flag("--dry-run", o->dry_run,
+                      "Say what `current` would point to on each node; change nothing");
       cmd->add_option("--on", o->on, "Targets, as for push --to")->required();
       cmd->add_option("-j,--jobs", o->jobs, "Nodes at once")->check(CLI::Range(1, 256));
       cmd->add_flag("--json", o->json, "Print the report as JSON on stdout");
@@ -213,7 +192,9 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
       cmd->callback([o, op, &result] {
         engine::ReleaseOptions options;
         options.op = op;
-        options.targets = resolve_targets(o->on);
+        NamedTargets targets = resolve_named_targets(o->on);
+        options.targets = std::move(targets.targets);
+        options.names = std::move(targets.names);
         options.release = o->name;
         options.keep = o->keep;
         options.dry_run = o->dry_run;
@@ -227,10 +208,14 @@ void add_push_commands(CLI::App& app, CommandResult& result) {
         result.code = report.exit_code();
       });
     };
-    add("list", "Releases on each node: name, size, age, which is current",
+    add("list",
+        "Releases on each node: name, new and shared bytes, age, which is current and which "
+        "previous",
         engine::ReleaseOp::list);
+    add("current", "The release `current` points to on each node", engine::ReleaseOp::current);
     add("flip", "Point `current` at a release on every node", engine::ReleaseOp::flip);
-    add("rollback", "Point `current` back at the previous release", engine::ReleaseOp::rollback);
+    add("rollback", "Point `current` back at the release flipped to before it",
+        engine::ReleaseOp::rollback);
     add("purge", "Remove old releases, never the current or the previous one",
         engine::ReleaseOp::purge);
   }

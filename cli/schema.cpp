@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "endpoints.hpp"
+#include "ferry/common/log.hpp"
 #include "ferry/connectors/connector.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/engine/schema_sync.hpp"
@@ -98,10 +99,19 @@ ExitCode run_sync(const SyncOptions& options) {
   spdlog::info("schema sync{}: {} -> {} tenant(s), {} at a time",
                options.dry_run ? " (dry run)" : "", master.redacted(), tenants.size(),
                options.jobs);
-  const auto report = engine::sync_schema(master, tenants, sync, [](const engine::TenantResult& t) {
-    spdlog::info("{}: {} ({} change(s), {} drift, {:.2f}s)", t.tenant, engine::to_string(t.status),
+  // A tenant given by its ferry.yaml name is called so in lines and the report.
+  const auto label = [&](const engine::TenantResult& t) {
+    return t.index < options.to.size() && options.to[t.index].find(':') == std::string::npos
+               ? options.to[t.index]
+               : t.tenant;
+  };
+  auto report = engine::sync_schema(master, tenants, sync, [&](const engine::TenantResult& t) {
+    const LogField log_tenant("tenant", label(t));
+    spdlog::info("{}: {} ({} change(s), {} drift, {:.2f}s)", label(t), engine::to_string(t.status),
                  t.plan.changes.size(), t.plan.drift.size(), t.seconds);
   });
+  for (engine::TenantResult& t : report.tenants)
+    t.tenant = label(t);
   if (options.json) {
     std::cout << engine::to_json(report).dump(2) << '\n';
   } else {

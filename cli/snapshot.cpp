@@ -1,13 +1,6 @@
 // ferry snapshot create|restore|verify|list|show|prune, and ferry copy.
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdio>
+#include <exception>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,64 +8,39 @@
 #include "commands.hpp"
 #include "endpoints.hpp"
 #include "ferry/engine/snapshot.hpp"
+#include "live_view.hpp"
 
 namespace ferry::cli {
 namespace {
 
-// On a terminal, a line on stderr redrawn twice a second: parts done, rows and bytes per
-// second, and an estimate of the time left. Elsewhere nothing: the report says it all.
+// A row of the live view on a terminal: parts done, rows of the estimated total, rate and
+// the time left. Elsewhere nothing: the report says it all.
 class ProgressLine {
  public:
   ProgressLine(const engine::LoadProgress& progress, std::string what)
       : m_progress(progress), m_what(std::move(what)) {
-    if (::isatty(STDERR_FILENO) != 1)
-      return;
-    m_thread = std::thread([this] {
-      std::unique_lock lock(m_mutex);
-      while (!m_cv.wait_for(lock, std::chrono::milliseconds(500), [this] { return m_stop; }))
-        draw();
+    m_view.step(m_what, m_what == "snapshot" ? "reading" : "loading", 0, Unit::items, "rows");
+    m_view.on_tick([this] {
+      m_view.note(m_what, fmt::format("parts {}/{}", m_progress.parts_done.load(),
+                                      m_progress.parts_total.load()));
+      m_view.set_total(m_what, m_progress.rows_total.load());
+      m_view.set_done(m_what, m_progress.rows.load());
     });
   }
   ~ProgressLine() {
-    if (!m_thread.joinable())
-      return;
-    {
-      const std::lock_guard lock(m_mutex);
-      m_stop = true;
-    }
-    m_cv.notify_all();
-    m_thread.join();
-    std::fprintf(stderr, "\r\033[K");
+    const bool failed = std::uncaught_exceptions() > 0;
+    m_view.finish(m_what, failed ? "failed" : "done", failed ? Tone::bad : Tone::good,
+                  fmt::format("{} parts, {} rows, {:.1f} MiB", m_progress.parts_done.load(),
+                              m_progress.rows.load(),
+                              static_cast<double>(m_progress.bytes.load()) / (1 << 20)));
   }
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
 
  private:
-  void draw() {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    const double rows = static_cast<double>(m_progress.rows.load());
-    const double total = static_cast<double>(m_progress.rows_total.load());
-    const double rate = seconds > 0 ? rows / seconds : 0;
-    std::string eta = "?";
-    if (rate > 0 && total > rows)
-      eta = fmt::format("{:.0f}s", (total - rows) / rate);
-    std::fprintf(
-        stderr, "\r\033[K%s: parts %llu/%llu, %.0f rows, %.0f rows/s, %.1f MiB/s, ETA %s",
-        m_what.c_str(), static_cast<unsigned long long>(m_progress.parts_done.load()),
-        static_cast<unsigned long long>(m_progress.parts_total.load()), rows, rate,
-        seconds > 0 ? static_cast<double>(m_progress.bytes.load()) / seconds / (1 << 20) : 0.0,
-        eta.c_str());
-    std::fflush(stderr);
-  }
-
   const engine::LoadProgress& m_progress;
   std::string m_what;
-  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  bool m_stop = false;
-  std::thread m_thread;
+  LiveView m_view;
 };
 
 struct Args {
@@ -87,7 +55,7 @@ struct Args {
 
 std::filesystem::path store_of(const Args& a) {
   std::filesystem::path store = a.store;
-  if (store.empty() && (config_given() || std::filesystem::exists("ferry.yaml")))
+  if (store.empty() && config_found())
     store = config().snapshot_store;
   if (store.empty()) {
     throw Error(ErrorKind::usage,

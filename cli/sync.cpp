@@ -2,6 +2,8 @@
 // of SQLite files made for the purpose.
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,7 @@
 #include "endpoints.hpp"
 #include "ferry/engine/demo.hpp"
 #include "ferry/engine/fleet_sync.hpp"
+#include "live_view.hpp"
 
 namespace ferry::cli {
 namespace {
@@ -27,9 +30,22 @@ struct SyncOptions {
   bool json = false;
 };
 
-engine::FleetReport run(const engine::Config& config, const engine::FleetOptions& options,
-                        bool json) {
-  return engine::run_fleet_sync(config, options, [json](const engine::FleetReport& r) {
+// Runs the sync with a row per tenant in the live view: its step (structure, then data with
+// tables done of the tables to sync) and its last word.
+engine::FleetReport run(const engine::Config& config, engine::FleetOptions options, bool json) {
+  LiveView view;
+  options.progress.step = [&view](const std::string& tenant, const std::string& step,
+                                  std::size_t tables) {
+    view.step(tenant, step, tables, Unit::items, tables > 0 ? "tables" : "");
+  };
+  options.progress.table_done = [&view](const std::string& tenant) { view.advance(tenant); };
+  options.progress.tenant_done = [&view](const engine::FleetTenant& t) {
+    const std::string status = engine::to_string(t.status);
+    view.finish(
+        t.name, status, LiveView::tone_of(status),
+        fmt::format("{} structure change(s), {} row(s)", t.structure_changes, t.rows_moved));
+  };
+  return engine::run_fleet_sync(config, options, [json, &view](const engine::FleetReport& r) {
     if (!r.resume_note.empty())
       spdlog::warn("{}", r.resume_note);
     const std::string line = std::string("mode ") + engine::to_string(r.mode) + ": " +
@@ -37,8 +53,10 @@ engine::FleetReport run(const engine::Config& config, const engine::FleetOptions
     if (json) {
       spdlog::info("{}", line);
     } else {
-      std::cout << line << '\n' << std::flush;
+      view.print(line + '\n', stdout);
     }
+    for (const engine::FleetTenant& t : r.tenants)
+      view.add(t.name);
   });
 }
 

@@ -9,7 +9,7 @@
 #include <climits>
 #include <cstring>
 #include <iterator>
-#include <set>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -18,6 +18,9 @@
 
 namespace ferry::deploy_hooks {
 namespace {
+
+// A history line "rollback NAME": a space is never part of a release name.
+constexpr std::string_view k_rollback_mark = "rollback ";
 
 std::string sys_message(int err) {
   return std::strerror(err);
@@ -37,19 +40,34 @@ std::int64_t mtime_ns(const struct stat& st) {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-// Adds the apparent size of the regular files beneath `dir_fd` to `total`, skipping inodes in
-// `seen` (only multiply-linked ones can be seen twice, so only those are remembered).
-void add_tree_bytes(int dir_fd, std::set<std::pair<dev_t, ino_t>>& seen, std::uint64_t& total) {
+// Which release of the root each multiply-linked inode was first met in (list order).
+using FirstSeen = std::map<std::pair<dev_t, ino_t>, std::size_t>;
+
+// Adds the apparent size of the regular files beneath `dir_fd` to info.bytes, or to
+// info.shared_bytes for an inode met in an earlier release; an inode met before in this
+// release counts once. Only multiply-linked inodes can be met twice, so only those are
+// remembered.
+void add_tree_bytes(int dir_fd, std::size_t release, FirstSeen& seen, ReleaseInfo& info) {
   for (const std::string& name : read_dir_names(dir_fd)) {
     struct stat st {};
     if (!stat_entry(dir_fd, name, st))
       continue;
     if (S_ISREG(st.st_mode)) {
-      if (st.st_nlink <= 1 || seen.emplace(st.st_dev, st.st_ino).second)
-        total += static_cast<std::uint64_t>(st.st_size);
+      const auto size = static_cast<std::uint64_t>(st.st_size);
+      if (st.st_nlink <= 1) {
+        info.bytes += size;
+        continue;
+      }
+      const auto [it, added] = seen.emplace(std::pair(st.st_dev, st.st_ino), release);
+      if (added)
+        info.bytes += size;
+      else if (it->second < release) {
+        info.shared_bytes += size;
+        it->second = release;  // counted in this release now; not again
+      }
     } else if (S_ISDIR(st.st_mode)) {
       const Fd sub = open_dir_beneath(dir_fd, name, false);
-      add_tree_bytes(sub.get(), seen, total);
+      add_tree_bytes(sub.get(), release, seen, info);
     }
   }
 }
@@ -118,12 +136,13 @@ std::vector<ReleaseInfo> ReleaseRoot::list() const {
   if (releases.empty())
     return infos;
   const Fd dir = open_dir_beneath(m_fd.get(), node::releases_dir, false);
-  // Oldest first, so a file hard-linked into later releases counts in the one that brought it.
-  std::set<std::pair<dev_t, ino_t>> seen;
+  // Oldest first, so a file hard-linked into later releases is new in the one that brought it
+  // and shared in the later ones.
+  FirstSeen seen;
   for (const Entry& e : releases) {
     ReleaseInfo info{.name = e.name, .completed_ns = e.completed_ns};
     const Fd release = open_dir_beneath(dir.get(), e.name, false);
-    add_tree_bytes(release.get(), seen, info.bytes);
+    add_tree_bytes(release.get(), infos.size(), seen, info);
     info.current = current == e.name;
     info.previous = previous == e.name;
     infos.push_back(std::move(info));
@@ -196,18 +215,42 @@ std::optional<std::string> ReleaseRoot::previous() const {
   return previous_of(scan(), *current);
 }
 
+// The flip path the history describes, oldest first: a line NAME (a flip) puts NAME on top
+// unless it is there already; a line "rollback NAME" takes off everything above NAME's
+// latest entry (all of it, leaving NAME alone, when NAME is not in the path).
+std::vector<std::string> ReleaseRoot::flip_path() const {
+  std::vector<std::string> path;
+  for (const std::string& line : read_history()) {
+    if (line.starts_with(k_rollback_mark)) {
+      const std::string name = line.substr(k_rollback_mark.size());
+      const auto it = std::find(path.rbegin(), path.rend(), name);
+      if (it == path.rend())
+        path.assign(1, name);
+      else
+        path.erase(it.base(), path.end());
+    } else if (!line.empty() && (path.empty() || path.back() != line)) {
+      path.push_back(line);
+    }
+  }
+  return path;
+}
+
 std::optional<std::string> ReleaseRoot::previous_of(const std::vector<Entry>& releases,
                                                     const std::string& current) const {
   const auto exists = [&](const std::string& name) {
     return std::any_of(releases.begin(), releases.end(),
                        [&](const Entry& e) { return e.name == name; });
   };
-  const std::vector<std::string> history = read_history();
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+  // Beneath the current release's entry on top of the path. When the top is another release,
+  // the last flip died between the link and its history line (or someone flipped by hand):
+  // the top is then what `current` replaced.
+  const std::vector<std::string> path = flip_path();
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
     if (*it != current && exists(*it))
       return *it;
   }
-  // No usable history (older scripts flipped without ferry): go by age.
+  // Nothing in the history before it (a root flipped by older scripts, or a rollback that
+  // walked past the history's start): the newest complete release older than the current one.
   const auto it = std::find_if(releases.begin(), releases.end(),
                                [&](const Entry& e) { return e.name == current; });
   if (it == releases.end() || it == releases.begin())
@@ -215,7 +258,7 @@ std::optional<std::string> ReleaseRoot::previous_of(const std::vector<Entry>& re
   return std::prev(it)->name;
 }
 
-void ReleaseRoot::flip(std::string_view name) {
+void ReleaseRoot::check_flip(std::string_view name) const {
   node::check_release_name(name);
   if (!is_complete(name)) {
     const std::string partial = std::string(name) + std::string(node::partial_suffix);
@@ -231,9 +274,17 @@ void ReleaseRoot::flip(std::string_view name) {
                                         "/releases; push it first, or pick one from the "
                                         "release list");
   }
+}
+
+void ReleaseRoot::flip(std::string_view name) {
+  check_flip(name);
   if (read_current(/*strict=*/false) == name)
     return;
+  replace_current(name);
+  append_history(name);
+}
 
+void ReleaseRoot::replace_current(std::string_view name) {
   const Fd state = open_dir_beneath(m_fd.get(), node::state_dir, true);
   const std::string temp = std::string(node::current_link) + ".tmp-" + std::to_string(::getpid());
   const std::string target = std::string(node::releases_dir) + "/" + std::string(name);
@@ -263,7 +314,6 @@ void ReleaseRoot::flip(std::string_view name) {
                                         "; check the permissions of " + m_path.string());
   }
   fsync_fd(m_fd.get(), m_path.string());
-  append_history(name);
 }
 
 void ReleaseRoot::append_history(std::string_view name) {
@@ -290,7 +340,7 @@ void ReleaseRoot::append_history(std::string_view name) {
   fsync_fd(state.get(), m_path.string() + "/.ferry");
 }
 
-std::string ReleaseRoot::rollback() {
+std::string ReleaseRoot::rollback_target() const {
   const std::optional<std::string> current = read_current(/*strict=*/true);
   const std::optional<std::string> previous =
       current ? previous_of(scan(), *current) : std::nullopt;
@@ -301,8 +351,18 @@ std::string ReleaseRoot::rollback() {
                                                  : ": `current` is not set") +
                                         "; flip to a release by name instead");
   }
-  flip(*previous);
+  check_flip(*previous);
   return *previous;
+}
+
+std::string ReleaseRoot::rollback() {
+  const std::string previous = rollback_target();
+  // The history line first: should the link not follow (kill -9 in between), the path already
+  // ends at `previous` while `current` still names the release above it, so previous() is
+  // `previous` again and a second rollback finishes this one.
+  append_history(std::string(k_rollback_mark) + previous);
+  replace_current(previous);
+  return previous;
 }
 
 std::vector<std::string> ReleaseRoot::purge(std::size_t keep, bool dry_run) {

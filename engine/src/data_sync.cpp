@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "ferry/common/log.hpp"
 #include "ferry/connectors/connector.hpp"
 #include "ferry/engine/paths.hpp"
 #include "last_equal.hpp"
@@ -776,6 +777,7 @@ DataSyncReport sync_data(const Endpoint& master_endpoint, const std::vector<Endp
     on_table(index, tenant, t);
   };
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
+    const LogField log_tenant("tenant", tenants[i].redacted());
     // A master known to have failed spares the tenants' connections.
     if (master_open.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
         master_failed())

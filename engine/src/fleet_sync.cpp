@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/log.hpp"
 #include "ferry/common/process.hpp"
 #include "ferry/engine/data_sync.hpp"
 #include "ferry/engine/schema_sync.hpp"
@@ -72,6 +73,10 @@ class FleetRun {
       }
       (p.structure_done ? data : structure).push_back(i);
     }
+    for (std::size_t i : structure) {
+      if (m_options.progress.step)
+        m_options.progress.step(m_report.tenants[i].name, "structure", 0);
+    }
     structure_step(structure, tenants, data);
     if (m_report.mode == SyncMode::full)
       data_step(data, tenants);
@@ -89,6 +94,8 @@ class FleetRun {
           m_journal->tenant_finished(t.name);
       }
       ok = ok && t.status != FleetStatus::failed;
+      if (m_options.progress.tenant_done)
+        m_options.progress.tenant_done(t);
     }
     return ok;
   }
@@ -116,6 +123,7 @@ class FleetRun {
     sync_schema(m_config.master.endpoint, endpoints, options, [&](const TenantResult& r) {
       const std::size_t i = which.at(r.index);
       FleetTenant& t = m_report.tenants[i];
+      const LogField log_tenant("tenant", t.name);
       t.seconds += r.seconds;
       if (r.status == TenantStatus::applied || r.status == TenantStatus::in_sync ||
           r.status == TenantStatus::unverified || r.status == TenantStatus::planned) {
@@ -124,12 +132,14 @@ class FleetRun {
           structure_pending.insert(i);
         if (m_journal && !m_options.dry_run)
           m_journal->structure_done(t.name);
-        spdlog::info("{}: structure {} ({} change(s))", t.name, to_string(r.status),
-                     r.plan.changes.size());
+        spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
+                    "{}: structure {} ({} change(s))", t.name, to_string(r.status),
+                    r.plan.changes.size());
       } else {
         t.status = FleetStatus::failed;
         t.detail = std::string("structure ") + to_string(r.status) + ": " + r.error;
-        spdlog::error("{}: {}", t.name, t.detail);
+        // Said once, by the report; here only at -v, as it happens.
+        spdlog::debug("{}: {}", t.name, t.detail);
       }
     });
     for (std::size_t i : which) {
@@ -166,6 +176,10 @@ class FleetRun {
       std::vector<Endpoint> endpoints;
       for (std::size_t i : members)
         endpoints.push_back(tenants[i]->endpoint);
+      for (std::size_t i : members) {
+        if (m_options.progress.step)
+          m_options.progress.step(m_report.tenants[i].name, "data", tables.size());
+      }
       DataSyncOptions options;
       options.tables = tables;
       options.deletes = m_config.sync.deletes;
@@ -176,6 +190,7 @@ class FleetRun {
           m_config.master.endpoint, endpoints, options,
           [&](const TenantDataResult& r) {
             FleetTenant& t = m_report.tenants[members.at(r.index)];
+            const LogField log_tenant("tenant", t.name);
             t.seconds += r.seconds;
             t.rows_moved += r.changes();
             if (r.status == DataStatus::failed) {
@@ -194,9 +209,16 @@ class FleetRun {
           },
           [&](std::size_t index, const std::string&, const TableResult& table) {
             const FleetTenant& t = m_report.tenants[members.at(index)];
-            spdlog::info("{}: table {}: +{} ~{} -{}{}", t.name, table.table, table.inserts,
-                         table.updates, table.deletes,
-                         table.error.empty() ? "" : " failed: " + table.error);
+            const LogField log_tenant("tenant", t.name);
+            const LogField log_table("table", table.table);
+            // A failed table is said by the report: here only at -v.
+            spdlog::log(progress_shown_live() || !table.error.empty() ? spdlog::level::debug
+                                                                      : spdlog::level::info,
+                        "{}: table {}: +{} ~{} -{}{}", t.name, table.table, table.inserts,
+                        table.updates, table.deletes,
+                        table.error.empty() ? "" : " failed: " + table.error);
+            if (m_options.progress.table_done)
+              m_options.progress.table_done(t.name);
             if (table.error.empty() && m_journal && !m_options.dry_run) {
               // The journal speaks of tables as ferry.yaml names them.
               for (const std::string& name : m_config.sync.tables) {
@@ -355,6 +377,8 @@ FleetReport run_fleet_sync(const Config& config, const FleetOptions& options,
     if (!failed_group.empty()) {
       for (std::size_t m : members) {
         report.tenants[m].detail = "not run: group " + failed_group + " failed before it";
+        if (options.progress.tenant_done)
+          options.progress.tenant_done(report.tenants[m]);
       }
       continue;
     }

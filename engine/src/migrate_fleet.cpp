@@ -69,17 +69,21 @@ RunReport run_migrations(const Config& config, const MigrateFleetOptions& option
 }
 
 std::string render_status(const std::vector<TenantMigrationStatus>& rows, const MigrationSet& set) {
-  std::size_t width = 6;
-  for (const auto& r : rows)
+  std::size_t width = 6, group_width = 10, current_width = 16;
+  for (const auto& r : rows) {
     width = std::max(width, r.tenant.size());
+    group_width = std::max(group_width, r.group.size());
+    current_width = std::max(current_width, r.current.size());
+  }
   const std::string latest = set.versioned.empty() ? "none" : set.versioned.back().version;
   std::string out = fmt::format("{} migration(s) in {} ({} layout), latest {}\n",
                                 set.versioned.size() + set.repeatable.size(), set.dir.string(),
                                 to_string(set.format), latest);
   const bool app =
       std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.app_pending > 0; });
-  out += fmt::format("{:<{}}  {:<10} {:<16} {:>7} {:>6} {:>8}{}  {}\n", "tenant", width, "group",
-                     "current", "pending", "failed", "changed", app ? "  app-pending" : "", "note");
+  out += fmt::format("{:<{}}  {:<{}} {:<{}} {:>7} {:>6} {:>8}{}  {}\n", "tenant", width, "group",
+                     group_width, "current", current_width, "pending", "failed", "changed",
+                     app ? "  app-pending" : "", "note");
   std::size_t behind = 0, broken = 0;
   for (const auto& r : rows) {
     std::string note = r.error;
@@ -91,9 +95,10 @@ std::string render_status(const std::vector<TenantMigrationStatus>& rows, const 
       note = "applied, no file here: " + joined(r.missing);
     behind += !r.pending.empty() || r.app_pending > 0;
     broken += !r.error.empty() || !r.failed.empty() || !r.mismatched.empty();
-    out += fmt::format("{:<{}}  {:<10} {:<16} {:>7} {:>6} {:>8}{}  {}\n", r.tenant, width,
-                       r.group.empty() ? "-" : r.group, r.current.empty() ? "-" : r.current,
-                       r.pending.size(), r.failed.size(), r.mismatched.size(),
+    out += fmt::format("{:<{}}  {:<{}} {:<{}} {:>7} {:>6} {:>8}{}  {}\n", r.tenant, width,
+                       r.group.empty() ? "-" : r.group, group_width,
+                       r.current.empty() ? "-" : r.current, current_width, r.pending.size(),
+                       r.failed.size(), r.mismatched.size(),
                        app ? fmt::format("  {:>11}", r.app_pending) : "", note);
   }
   out += fmt::format("{} tenant(s): {} up to date, {} behind, {} need attention\n", rows.size(),

@@ -6,11 +6,14 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/log.hpp"
 #include "ferry/common/process.hpp"
 #include "ferry/connectors/connector.hpp"
 #include "ferry/deploy_hooks/command.hpp"
@@ -26,6 +29,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using connectors::Connector;
+
+std::mutex g_progress_mutex;
+std::shared_ptr<const MigrateProgress> g_progress;  // guarded by g_progress_mutex
+
+std::shared_ptr<const MigrateProgress> migrate_progress() {
+  const std::lock_guard lock(g_progress_mutex);
+  return g_progress;
+}
 
 constexpr const char* k_lock_name = "ferry_migrate";
 constexpr const char* k_no_transaction = "-- ferry:no-transaction";
@@ -261,6 +272,10 @@ class TenantRun {
         maintenance(false);
       return;
     }
+    if (m_progress && m_progress->started) {
+      m_progress->started(m_tenant.name,
+                          work.size() + (commands ? m_config.migrations.commands.size() : 0));
+    }
     if (m_config.migrations.maintenance.any()) {
       m_maintenance_on = true;
       if (!maintenance(true))
@@ -273,9 +288,11 @@ class TenantRun {
       if (!ok)
         return;
       m_result.done.push_back(m->version);
-      spdlog::info("{}: {} {} {}", m_tenant.name,
-                   m_request.action == MigrateRequest::Action::up ? "applied" : "reverted",
-                   m->version, m->name);
+      const char* verb = m_request.action == MigrateRequest::Action::up ? "applied" : "reverted";
+      spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
+                  "{}: {} {} {}", m_tenant.name, verb, m->version, m->name);
+      if (m_progress && m_progress->step_done)
+        m_progress->step_done(m_tenant.name, std::string(verb) + " " + m->version);
     }
     if (commands) {
       for (const AppCommand& c : m_config.migrations.commands) {
@@ -286,7 +303,10 @@ class TenantRun {
           return;
         }
         m_result.commands.push_back(c.name);
-        spdlog::info("{}: app command {} done", m_tenant.name, c.name);
+        spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
+                    "{}: app command {} done", m_tenant.name, c.name);
+        if (m_progress && m_progress->step_done)
+          m_progress->step_done(m_tenant.name, "app command " + c.name);
       }
     }
   }
@@ -560,6 +580,7 @@ class TenantRun {
   const MigrateRequest& m_request;
   fs::path m_output_dir;
   Variables m_vars;
+  std::shared_ptr<const MigrateProgress> m_progress = migrate_progress();
   std::unique_ptr<Connector> m_conn;
   bool m_maintenance_on = false;
   TenantMigrateResult m_result;
@@ -653,7 +674,18 @@ TenantMigrateResult migrate_tenant(const Config& config, const NamedEndpoint& te
                                    const fs::path& output_dir) {
   if (request.action == MigrateRequest::Action::down && request.to.empty())
     throw Error(ErrorKind::usage, "migrate down needs --to VERSION (0: undo them all)");
-  return TenantRun(config, tenant, set, request, output_dir).run();
+  const LogField log_tenant("tenant", tenant.name);
+  TenantMigrateResult result = TenantRun(config, tenant, set, request, output_dir).run();
+  if (const auto progress = migrate_progress(); progress && progress->finished)
+    progress->finished(tenant.name, result);
+  return result;
+}
+
+void set_migrate_progress(MigrateProgress progress) {
+  const std::lock_guard lock(g_progress_mutex);
+  g_progress = progress.started || progress.step_done || progress.finished
+                   ? std::make_shared<const MigrateProgress>(std::move(progress))
+                   : nullptr;
 }
 
 std::vector<AppliedMigration> read_history(const NamedEndpoint& tenant) {

@@ -19,9 +19,15 @@ namespace {
 nlohmann::json release_json(const deploy_hooks::ReleaseInfo& r) {
   return {{"name", r.name},
           {"bytes", r.bytes},
+          {"new_bytes", r.bytes},
+          {"shared_bytes", r.shared_bytes},
           {"completed_ns", r.completed_ns},
           {"current", r.current},
           {"previous", r.previous}};
+}
+
+nlohmann::json json_or_null(const std::optional<std::string>& name) {
+  return name ? nlohmann::json(*name) : nlohmann::json(nullptr);
 }
 
 class NodeService {
@@ -43,22 +49,49 @@ class NodeService {
       const auto current = root.current();
       return {{"releases", releases}, {"current", current ? nlohmann::json(*current) : nullptr}};
     }
-    if (op == "flip") {
+    if (op == "current") {
+      const auto root = deploy_hooks::ReleaseRoot::open(m_path, false);
+      const auto current = root.current();
+      const auto previous = root.previous();
+      return {{"current", current ? nlohmann::json(*current) : nullptr},
+              {"previous", previous ? nlohmann::json(*previous) : nullptr}};
+    }
+    // Dry runs of a flip and a rollback are requests of their own, so that a node too old to
+    // know them refuses them rather than flipping.
+    if (op == "flip" || op == "plan_flip") {
       const std::string name = request.value("release", "");
       node::check_release_name(name);
+      if (op == "plan_flip") {
+        const auto root = deploy_hooks::ReleaseRoot::open(m_path, false);
+        root.check_flip(name);
+        return {{"from", json_or_null(root.current())}, {"current", name}, {"dry_run", true}};
+      }
       auto& root = locked_root(false);
+      const auto from = root.current();
       root.flip(name);
-      return {{"current", name}};
+      return {{"from", json_or_null(from)}, {"current", name}};
     }
-    if (op == "rollback") {
+    if (op == "rollback" || op == "plan_rollback") {
+      if (op == "plan_rollback") {
+        const auto root = deploy_hooks::ReleaseRoot::open(m_path, false);
+        return {{"from", json_or_null(root.current())},
+                {"current", root.rollback_target()},
+                {"dry_run", true}};
+      }
       auto& root = locked_root(false);
-      return {{"current", root.rollback()}};
+      const auto from = root.current();
+      const std::string to = root.rollback();
+      return {{"from", json_or_null(from)}, {"current", to}};
     }
     if (op == "purge") {
+      const std::size_t keep = node::check_purge_keep(request.value("keep", 0LL));
+      if (request.value("dry_run", false)) {
+        // Not even the lock file is touched.
+        auto root = deploy_hooks::ReleaseRoot::open(m_path, false);
+        return {{"removed", root.purge(keep, true)}, {"dry_run", true}};
+      }
       auto& root = locked_root(false);
-      const auto removed = root.purge(node::check_purge_keep(request.value("keep", 0LL)),
-                                      request.value("dry_run", false));
-      return {{"removed", removed}, {"dry_run", request.value("dry_run", false)}};
+      return {{"removed", root.purge(keep, false)}, {"dry_run", false}};
     }
     throw Error(ErrorKind::usage, fmt::format("unknown request '{}'; is the node's ferry older "
                                               "than the sender's?",

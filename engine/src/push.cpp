@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "ferry/common/log.hpp"
 #include "ferry/common/node_layout.hpp"
 #include "ferry/engine/paths.hpp"
 #include "ferry/transfer/manifest.hpp"
@@ -88,6 +89,10 @@ std::map<std::string, std::string> read_sources(const std::filesystem::path& fil
   return out;
 }
 
+std::string name_of(const std::vector<std::string>& names, std::size_t i) {
+  return i < names.size() ? names[i] : std::string();
+}
+
 std::filesystem::path absolute_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   auto out = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
@@ -152,24 +157,34 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
   transfer::ScanOptions scan_options;
   if (options.scan_cache)
     scan_options.cache = transfer::default_scan_cache(options.source);
+  scan_options.exclude = options.exclude;
   scan_options.on_cache_error = [](const std::string& message) {
     spdlog::warn("{} (the next push reads every file again)", message);
   };
   transfer::ScanProgress scan_progress;
-  const transfer::Manifest manifest =
-      transfer::scan_tree(options.source, scan_options, &scan_progress);
+  if (progress.scanning)
+    progress.scanning(&scan_progress);
+  const transfer::Manifest manifest = [&] {
+    const std::unique_ptr<const PushProgress, void (*)(const PushProgress*)> scan_end(
+        &progress, [](const PushProgress* p) {
+          if (p->scanning)
+            p->scanning(nullptr);
+        });
+    return transfer::scan_tree(options.source, scan_options, &scan_progress);
+  }();
   const std::string encoded = transfer::compress_manifest(transfer::encode(manifest));
   report.scan_seconds = seconds_since(start);
   for (const auto& e : manifest.entries)
     report.files += e.type == transfer::EntryType::file ? 1 : 0;
   report.files_cached = scan_progress.files_cached.load();
+  report.excluded = scan_progress.excluded.load();
   report.bytes = manifest.total_bytes();
   report.chunks = manifest.chunk_count();
-  spdlog::info(
-      "scanned {}: {} files ({} unchanged since the last scan), {} bytes, {} chunks "
-      "({:.2f}s)",
-      report.source, report.files, report.files_cached, report.bytes, report.chunks,
-      report.scan_seconds);
+  spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
+              "scanned {}: {} files ({} unchanged since the last scan), {} bytes, {} chunks "
+              "({:.2f}s)",
+              report.source, report.files, report.files_cached, report.bytes, report.chunks,
+              report.scan_seconds);
 
   const transfer::ChunkSource source(options.source, manifest);
   transfer::ChunkFrames frames(source, options.zstd_level, k_frame_budget);
@@ -206,6 +221,8 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
   for_each_target(targets.size(), options.jobs, [&](std::size_t i) {
     NodeResult& node = report.nodes[i];
     node.target = targets[i].display();
+    node.node = name_of(options.names, i);
+    const LogField log_node("node", node.target);
     const auto node_start = Clock::now();
     try {
       conns[i] = transfer::Connection::open(targets[i], options.transport);
@@ -315,11 +332,14 @@ ReleaseReport release_command(const ReleaseOptions& options) {
     case ReleaseOp::list:
       request = {{"op", "list"}};
       break;
+    case ReleaseOp::current:
+      request = {{"op", "current"}};
+      break;
     case ReleaseOp::flip:
-      request = {{"op", "flip"}, {"release", options.release}};
+      request = {{"op", options.dry_run ? "plan_flip" : "flip"}, {"release", options.release}};
       break;
     case ReleaseOp::rollback:
-      request = {{"op", "rollback"}};
+      request = {{"op", options.dry_run ? "plan_rollback" : "rollback"}};
       break;
     case ReleaseOp::purge:
       request = {{"op", "purge"}, {"keep", options.keep}, {"dry_run", options.dry_run}};
@@ -327,10 +347,14 @@ ReleaseReport release_command(const ReleaseOptions& options) {
   }
   ReleaseReport report;
   report.op = options.op;
+  report.dry_run =
+      options.dry_run && options.op != ReleaseOp::list && options.op != ReleaseOp::current;
   report.nodes.resize(targets.size());
   for_each_target(targets.size(), options.jobs, [&](std::size_t i) {
     ReleaseNodeResult& node = report.nodes[i];
     node.target = targets[i].display();
+    node.node = name_of(options.names, i);
+    const LogField log_node("node", node.target);
     std::unique_ptr<transfer::Connection> conn;
     try {
       conn = transfer::Connection::open(targets[i], options.transport);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "ferry/common/log.hpp"
 #include "ferry/connectors/connector.hpp"
 #include "ferry/engine/migrate.hpp"
 #include "ferry/schema/filter.hpp"
@@ -342,6 +343,7 @@ SchemaSyncReport sync_schema(const Endpoint& master_endpoint, const std::vector<
   report.tenants.resize(tenants.size());
   std::mutex done_mutex;  // serializes on_done
   for_each_target(tenants.size(), options.jobs, [&](std::size_t i) {
+    const LogField log_tenant("tenant", tenants[i].redacted());
     report.tenants[i] = sync_tenant(tenants[i], plans, master, verified, options);
     report.tenants[i].index = i;
     if (on_done) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "ferry/engine/schema_sync.hpp"
 
@@ -55,17 +56,19 @@ nlohmann::json plan_json(const schema::Plan& plan) {
 }
 
 std::string render_text(const SchemaSyncReport& report) {
-  std::size_t width = 6;
-  for (const TenantResult& t : report.tenants)
+  std::size_t width = 6, status_width = 9;
+  for (const TenantResult& t : report.tenants) {
     width = std::max(width, t.tenant.size());
-  std::string out = fmt::format("{:<{}}  {:<9}  {:>7}  {:>5}  {:>8}\n", "tenant", width, "status",
-                                "changes", "drift", "time");
+    status_width = std::max(status_width, std::string_view(to_string(t.status)).size());
+  }
+  std::string out = fmt::format("{:<{}}  {:<{}}  {:>7}  {:>5}  {:>8}\n", "tenant", width, "status",
+                                status_width, "changes", "drift", "time");
   std::size_t changes = 0;
   for (const TenantResult& t : report.tenants) {
     const std::size_t n = t.status == TenantStatus::applied ? t.applied : t.plan.changes.size();
     changes += t.status == TenantStatus::applied ? n : 0;
-    out += fmt::format("{:<{}}  {:<9}  {:>7}  {:>5}  {:>7.2f}s\n", t.tenant, width,
-                       to_string(t.status), n, t.plan.drift.size(), t.seconds);
+    out += fmt::format("{:<{}}  {:<{}}  {:>7}  {:>5}  {:>7.2f}s\n", t.tenant, width,
+                       to_string(t.status), status_width, n, t.plan.drift.size(), t.seconds);
   }
   out += fmt::format("{} tenant(s), {} change(s) {}, {:.2f}s\n", report.tenants.size(),
                      report.dry_run ? 0 : changes, report.dry_run ? "applied (dry run)" : "applied",

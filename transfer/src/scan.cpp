@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "ferry/common/error.hpp"
+#include "ferry/transfer/ignore.hpp"
 #include "ferry/transfer/manifest.hpp"
 #include "scan_cache.hpp"
 
@@ -87,6 +88,11 @@ struct Item {
   bool cacheable = false;  // files: the content matches `stamp` and is not racy
 };
 
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
 struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
 };
@@ -94,25 +100,37 @@ struct DirCloser {
 // The serial first stage: a depth-first walk that lists one directory at a time, so it holds
 // one directory handle at most, however deep the tree. Entries are stat'ed relative to that
 // handle, so the kernel does not walk the whole path again for each. Files come out without
-// chunks.
+// chunks. Entries the ignore rules exclude do not come out, and an excluded directory is not
+// listed; each directory's .ferryignore is read as the directory is listed, before any of its
+// entries is looked at.
 class Walker {
  public:
-  explicit Walker(std::string root) : m_root(std::move(root)) { m_pending.emplace_back(); }
+  Walker(std::string root, IgnoreRules rules, bool read_ignore_files, ScanProgress* progress)
+      : m_root(std::move(root)),
+        m_rules(std::move(rules)),
+        m_read_ignore_files(read_ignore_files),
+        m_progress(progress) {
+    m_pending.emplace_back();
+  }
 
   const std::string& root() const { return m_root; }
   std::string absolute(const std::string& relative) const { return m_root + '/' + relative; }
 
   std::optional<Item> next() {
-    while (m_next == m_names.size()) {
-      if (m_pending.empty()) {
-        return std::nullopt;
+    while (true) {
+      while (m_next == m_names.size()) {
+        if (m_pending.empty()) {
+          return std::nullopt;
+        }
+        m_dir = std::move(m_pending.back());
+        m_pending.pop_back();
+        list(m_dir.empty() ? m_root : absolute(m_dir));
       }
-      m_dir = std::move(m_pending.back());
-      m_pending.pop_back();
-      list(m_dir.empty() ? m_root : absolute(m_dir));
+      const std::string& name = m_names[m_next++];
+      if (std::optional<Item> item = describe(name, m_dir.empty() ? name : m_dir + '/' + name)) {
+        return item;
+      }
     }
-    const std::string& name = m_names[m_next++];
-    return describe(name, m_dir.empty() ? name : m_dir + '/' + name);
   }
 
  private:
@@ -138,14 +156,62 @@ class Walker {
         m_names.emplace_back(name);
       }
     }
+    if (m_read_ignore_files &&
+        std::find(m_names.begin(), m_names.end(), ignore_file_name) != m_names.end()) {
+      read_ignore_file(path);
+    }
   }
 
-  // `name` in the directory being listed, at `relative` in the tree.
-  Item describe(const std::string& name, std::string relative) {
+  // The directory's .ferryignore, when it is a regular file (a link is not followed).
+  void read_ignore_file(const std::string& dir_path) {
+    const std::string path = dir_path + '/' + std::string(ignore_file_name);
+    const int fd = ::openat(::dirfd(m_handle.get()), std::string(ignore_file_name).c_str(),
+                            O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+      if (errno == ELOOP || errno == ENOENT) {
+        return;
+      }
+      fail_errno(path, "cannot open", errno);
+    }
+    const FdCloser closer{fd};
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      fail_errno(path, "cannot stat", errno);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return;
+    }
+    std::string text;
+    char buffer[65536];
+    while (true) {
+      const ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        fail_errno(path, "cannot read", errno);
+      }
+      if (n == 0) {
+        break;
+      }
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+    m_rules.add_file(m_dir, text);
+  }
+
+  // `name` in the directory being listed, at `relative` in the tree; std::nullopt when the
+  // ignore rules exclude it.
+  std::optional<Item> describe(const std::string& name, std::string relative) {
     const int dir_fd = ::dirfd(m_handle.get());
     struct stat st;
     if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       fail_errno(absolute(relative), "cannot stat", errno);
+    }
+    if (!m_rules.empty() && m_rules.excluded(relative, S_ISDIR(st.st_mode))) {
+      if (m_progress != nullptr) {
+        m_progress->excluded.fetch_add(1, std::memory_order_relaxed);
+      }
+      return std::nullopt;
     }
     Item item;
     Entry& entry = item.entry;
@@ -172,6 +238,9 @@ class Walker {
   }
 
   std::string m_root;
+  IgnoreRules m_rules;
+  bool m_read_ignore_files;
+  ScanProgress* m_progress;
   std::vector<std::string> m_pending;        // relative paths of directories not listed yet
   std::string m_dir;                         // relative path of the directory being listed
   std::unique_ptr<DIR, DirCloser> m_handle;  // its handle
@@ -188,11 +257,6 @@ struct XxhStateFree {
 struct Scratch {
   std::vector<std::uint8_t> buffer;
   std::unique_ptr<XXH3_state_t, XxhStateFree> state{XXH3_createState()};
-};
-
-struct FdCloser {
-  int fd;
-  ~FdCloser() { ::close(fd); }
 };
 
 // Reads, chunks and hashes one regular file into `entry`, and sets `stamp` to its stat.
@@ -322,7 +386,11 @@ std::string root_string(const std::filesystem::path& root) {
 Manifest scan_tree(const std::filesystem::path& root, const ScanOptions& options,
                    ScanProgress* progress) {
   const Chunker chunker(options.chunker);
-  Walker walker(root_string(root));
+  IgnoreRules rules;
+  for (const std::string& pattern : options.exclude) {
+    rules.add_exclude(pattern);
+  }
+  Walker walker(root_string(root), std::move(rules), options.ignore_files, progress);
   struct stat st;
   if (::stat(walker.root().c_str(), &st) != 0) {
     fail_errno(walker.root(), "cannot stat the tree's root", errno);

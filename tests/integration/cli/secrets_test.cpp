@@ -116,7 +116,7 @@ TEST_F(Secrets, InspectAndSchemaDiffOnEveryDialectShowNoSecret) {
       run("inspect --json '" + url + "'");
       run("-v schema diff '" + good + "' '" + url + "'");
       run("schema diff --json '" + url + "' '" + good + "'");
-      run("-v data diff --from '" + good + "' --to '" + url + "' --json");
+      run("-v data diff --all-tables --from '" + good + "' --to '" + url + "' --json");
     }
     // The URLs with the right password connect: the secret positions were really used.
     EXPECT_GE(worked, 4u) << scheme;

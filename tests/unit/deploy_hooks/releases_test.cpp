@@ -161,9 +161,49 @@ TEST_F(Releases, RollbackFollowsTheHistory) {
   EXPECT_EQ(r.previous(), "B");
   EXPECT_EQ(r.rollback(), "B");
   EXPECT_EQ(link_target(), "releases/B");
+  // Walks back, never forth again: the second rollback lands on A.
+  EXPECT_EQ(r.previous(), "A");
+  EXPECT_EQ(r.rollback(), "A");
+  EXPECT_EQ(r.current(), "A");
+  EXPECT_FALSE(r.previous().has_value());
+  // A flip after a rollback starts a new top: its previous is A.
+  r.flip("C");
+  EXPECT_EQ(r.previous(), "A");
+  r.flip("B");
   EXPECT_EQ(r.previous(), "C");
   EXPECT_EQ(r.rollback(), "C");
+  EXPECT_EQ(r.previous(), "A");
+}
+
+TEST_F(Releases, RollbackInterruptedAfterItsHistoryLineIsFinishedByTheNext) {
+  ReleaseRoot r = ReleaseRoot::open(root(), true);
+  make_release("A", 100);
+  make_release("B", 200);
+  make_release("C", 300);
+  r.flip("A");
+  r.flip("B");
+  r.flip("C");
+  // As a rollback killed between its history line and the link leaves it.
+  { std::ofstream(root() / ".ferry" / "history", std::ios::app) << "rollback B\n"; }
   EXPECT_EQ(r.current(), "C");
+  EXPECT_EQ(r.previous(), "B");
+  EXPECT_EQ(r.rollback(), "B");
+  EXPECT_EQ(r.previous(), "A");
+}
+
+TEST_F(Releases, FlipInterruptedBeforeItsHistoryLineKeepsThePreviousRelease) {
+  ReleaseRoot r = ReleaseRoot::open(root(), true);
+  make_release("A", 100);
+  make_release("B", 200);
+  make_release("C", 300);
+  r.flip("A");
+  r.flip("B");
+  // As a flip to C killed between the link and its history line leaves it.
+  fs::remove(root() / "current");
+  fs::create_directory_symlink("releases/C", root() / "current");
+  EXPECT_EQ(r.previous(), "B");
+  EXPECT_EQ(r.rollback(), "B");
+  EXPECT_EQ(r.previous(), "A");
 }
 
 TEST_F(Releases, PreviousSkipsReleasesThatAreGone) {

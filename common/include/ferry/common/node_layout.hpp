@@ -7,7 +7,7 @@
 //   ROOT/current -> releases/NAME a relative symlink, replaced atomically by a flip
 //   ROOT/.ferry/lock              flock()ed by whoever pushes, flips or purges
 //   ROOT/.ferry/manifests/NAME    the manifest each release was built from
-//   ROOT/.ferry/history           one release name per line, appended by every flip
+//   ROOT/.ferry/history           the flip path: NAME per flip, "rollback NAME" per rollback
 #pragma once
 
 #include <cstddef>

@@ -23,8 +23,11 @@ namespace ferry::deploy_hooks {
 struct ReleaseInfo {
   std::string name;
   // Apparent size of its regular files. Each inode counts once across the whole root, in the
-  // oldest release that holds it, so a release's bytes are what it added to the disk.
+  // oldest release that holds it, so a release's bytes are what it added to the disk ("new").
   std::uint64_t bytes = 0;
+  // Apparent size of its regular files that are hard links of files in older releases
+  // ("shared"): bytes + shared_bytes is the release's whole size.
+  std::uint64_t shared_bytes = 0;
   std::int64_t completed_ns = 0;  // mtime of releases/NAME (set when it was published)
   bool current = false;           // `current` points at it
   bool previous = false;          // what rollback() would flip to
@@ -54,10 +57,19 @@ class ReleaseRoot {
   // elsewhere.
   std::optional<std::string> current() const;
 
-  // What rollback() would flip to: the last release in .ferry/history other than the current
-  // one that still exists; failing that, the newest complete release older than the current
-  // one. std::nullopt when there is no current release or no such release.
+  // What rollback() would flip to, walking back along the flip history like Capistrano's
+  // revision log: .ferry/history is the path of flips, a flip puts its release on top and a
+  // rollback takes the top off, so rolling back twice from C after flips to A, B, C lands on A,
+  // and a flip after a rollback starts a new top. previous() is the nearest release beneath
+  // the current one on that path that still exists; failing that (no history, as older
+  // scripts left a root, or none before the current one), the newest complete release older
+  // than the current one (by completed_ns, then name). std::nullopt when there is no current
+  // release or no such release.
   std::optional<std::string> previous() const;
+
+  // Error (naming why) unless NAME is a valid name of a complete release: what flip() checks
+  // before it changes anything, for a dry run.
+  void check_flip(std::string_view name) const;
 
   // Points `current` at releases/NAME atomically: a temporary symlink in .ferry/ renamed over
   // ROOT/current, then fsync of ROOT, then NAME appended to .ferry/history (fsynced). Error
@@ -65,7 +77,11 @@ class ReleaseRoot {
   // the current release changes nothing.
   void flip(std::string_view name);
 
-  // Flips to previous() and returns its name; Error when there is none.
+  // What rollback() would flip to (previous()); Error when there is none.
+  std::string rollback_target() const;
+
+  // Flips to previous() and returns its name; Error when there is none. The history line
+  // "rollback NAME" is written (fsynced) before `current` is replaced.
   std::string rollback();
 
   // Removes complete releases, oldest first, until `keep` remain, never the current or the
@@ -88,9 +104,11 @@ class ReleaseRoot {
   bool is_complete(std::string_view name) const;
   std::optional<std::string> read_current(bool strict) const;
   std::vector<std::string> read_history() const;
+  std::vector<std::string> flip_path() const;
   std::optional<std::string> previous_of(const std::vector<Entry>& releases,
                                          const std::string& current) const;
-  void append_history(std::string_view name);
+  void replace_current(std::string_view name);
+  void append_history(std::string_view line);
 
   std::filesystem::path m_path;
   Fd m_fd;

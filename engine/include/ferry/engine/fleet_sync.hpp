@@ -31,6 +31,18 @@ bool in_shard(const std::string& tenant, const Shard& shard) noexcept;
 // Parses "K/N" (0 <= K < N); throws Error(usage).
 Shard parse_shard(std::string_view text);
 
+struct FleetTenant;
+
+// Progress for a live view, called from worker threads (for one tenant, one call at a time).
+struct FleetProgress {
+  // A tenant starts a step: "structure", or "data" with the number of tables it compares.
+  std::function<void(const std::string& tenant, const std::string& step, std::size_t tables)> step;
+  // The data step finished one more table of a tenant.
+  std::function<void(const std::string& tenant)> table_done;
+  // A tenant's last word in this run: its status is final.
+  std::function<void(const FleetTenant&)> tenant_done;
+};
+
 struct FleetOptions {
   std::vector<std::string> tenants;  // names; empty: all (or the group)
   std::string group;                 // only this group
@@ -44,6 +56,7 @@ struct FleetOptions {
   std::optional<Shard> shard;
   int jobs = 0;  // 0: the config's concurrency
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  FleetProgress progress;
 };
 
 // A dry run ends each tenant as would_apply or in_sync, a real run as done; a tenant done

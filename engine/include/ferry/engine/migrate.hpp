@@ -139,6 +139,18 @@ std::vector<std::string> repair_history(const NamedEndpoint& tenant, const Migra
 std::vector<std::filesystem::path> new_migration(const MigrationSet& set, const std::string& name,
                                                  bool dry_run = false);
 
+// Progress of migrate_tenant() for a live view. Process-wide: the command line sets it around
+// a run, whose tenants migrate on worker threads (each tenant's calls come one at a time).
+struct MigrateProgress {
+  // The tenant's lock is held and its checks passed: `steps` files and app commands to run.
+  std::function<void(const std::string& tenant, std::size_t steps)> started;
+  // One of them ran ("applied 42", "app command build").
+  std::function<void(const std::string& tenant, const std::string& what)> step_done;
+  // The tenant's last word.
+  std::function<void(const std::string& tenant, const TenantMigrateResult& result)> finished;
+};
+void set_migrate_progress(MigrateProgress progress);
+
 struct MigrateFleetOptions {
   MigrateRequest request;
   std::vector<std::string> tenants;  // names; empty: every tenant (or the group)

@@ -95,6 +95,11 @@ struct ScanOptions {
   // The scan cache file (see scan_tree); empty = no cache. default_scan_cache() gives the
   // usual place.
   std::filesystem::path cache;
+  // gitignore patterns relative to the root of entries to leave out (--exclude); they come
+  // after the tree's ignore files and so win over them (ignore.hpp).
+  std::vector<std::string> exclude;
+  // Read the .ferryignore file of every directory as it is walked.
+  bool ignore_files = true;
   // Told why the cache could not be written; the scan succeeds all the same. Unset: ignored.
   std::function<void(const std::string& message)> on_cache_error;
 };
@@ -105,14 +110,18 @@ struct ScanProgress {
   std::atomic<std::uint64_t> files{0};         // regular files fully read
   std::atomic<std::uint64_t> bytes{0};         // file bytes read so far
   std::atomic<std::uint64_t> files_cached{0};  // regular files taken from the cache, not read
+  // Entries the ignore rules left out; an excluded directory counts once, and what it holds
+  // is not looked at.
+  std::atomic<std::uint64_t> excluded{0};
 };
 
 // Walks `root` (a directory; a symlink to one is followed) without following any symlink
-// inside it, and chunks and hashes every regular file. A oneTBB parallel_pipeline runs a
-// serial walk, then reading, chunking and hashing one file per task in parallel, then a
-// serial collect; a large file is chunked sequentially, different files in parallel. Files
-// are read in blocks of a few MiB, never whole, so memory stays at about one block per
-// worker thread plus the manifest.
+// inside it, leaving out what options.exclude and the .ferryignore files exclude (an
+// excluded directory is not descended into), and chunks and hashes every regular file. A
+// oneTBB parallel_pipeline runs a serial walk, then reading, chunking and hashing one file per
+// task in parallel, then a serial collect; a large file is chunked sequentially, different
+// files in parallel. Files are read in blocks of a few MiB, never whole, so memory stays at
+// about one block per worker thread plus the manifest.
 //
 // With options.cache set, the scan first loads that file (a cache that is missing, corrupt,
 // truncated, of another version or of other chunker params is ignored, never an error), and
