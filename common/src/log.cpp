@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace ferry {
 namespace {
@@ -30,36 +31,6 @@ struct Field {
   std::string value;
 };
 thread_local std::vector<Field> t_fields;
-
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f)
-          out += fmt::format("\\u{:04x}", u);
-        else
-          out += c;  // UTF-8 passes through as it is
-    }
-  }
-  out += '"';
-}
 
 std::string rfc3339(std::chrono::system_clock::time_point when) {
   const auto ms =
@@ -110,25 +81,14 @@ std::string format_line(spdlog::level::level_enum level, std::string_view messag
                         std::chrono::system_clock::time_point when) {
   std::string line;
   if (g_format.load() == LogFormat::json) {
-    line = "{\"level\":";
-    append_json_string(line, level_name(level));
-    line += ",\"time\":";
-    append_json_string(line, rfc3339(when));
-    line += ",\"msg\":";
-    append_json_string(line, message);
-    // The innermost value of each key, outer keys first.
-    for (std::size_t i = 0; i < t_fields.size(); ++i) {
-      bool shadowed = false;
-      for (std::size_t j = i + 1; j < t_fields.size(); ++j)
-        shadowed = shadowed || std::string_view(t_fields[j].key) == t_fields[i].key;
-      if (shadowed)
-        continue;
-      line += ',';
-      append_json_string(line, t_fields[i].key);
-      line += ':';
-      append_json_string(line, t_fields[i].value);
-    }
-    line += "}\n";
+    nlohmann::ordered_json object = {
+        {"level", level_name(level)}, {"time", rfc3339(when)}, {"msg", message}};
+    // Outer scopes first, so that the innermost value of a key wins.
+    for (const Field& field : t_fields)
+      object[field.key] = field.value;
+    // Bytes that are not UTF-8 (a server's message in another encoding) become U+FFFD.
+    line = object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    line += '\n';
     return line;
   }
   line = "ferry: ";

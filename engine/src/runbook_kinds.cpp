@@ -412,6 +412,14 @@ std::vector<std::string> addresses(const std::vector<Target>& targets) {
   return out;
 }
 
+// Parallel to addresses(): the nodes' names, which the push and release reports show.
+std::vector<std::string> node_names(const std::vector<Target>& targets) {
+  std::vector<std::string> out;
+  for (const Target& t : targets)
+    out.push_back(t.name);
+  return out;
+}
+
 std::string names(const std::vector<Target>& targets) {
   std::string out;
   for (const Target& t : targets)
@@ -433,6 +441,7 @@ PushOptions push_options(const StepContext& ctx, const RunbookStep& step,
   PushOptions options;
   options.source = tree(ctx, step);
   options.targets = addresses(targets);
+  options.names = node_names(targets);
   options.release = release_of(ctx, step, false);
   options.dry_run = dry_run;
   options.jobs = ctx.config.concurrency;
@@ -492,6 +501,7 @@ std::vector<TargetRun> release_step(const StepContext& ctx, const RunbookStep& s
                                     const std::vector<Target>& targets) {
   ReleaseOptions options;
   options.targets = addresses(targets);
+  options.names = node_names(targets);
   options.jobs = ctx.config.concurrency;
   if (step.kind == StepKind::flip) {
     options.op = ReleaseOp::flip;

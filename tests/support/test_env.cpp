@@ -124,7 +124,10 @@ CommandOutput run_ferry(const std::string& args) {
   const char* bin = std::getenv("FERRY_BIN");
   if (bin == nullptr)
     bin = FERRY_DEFAULT_BIN;
-  const std::string command = std::string(bin) + " " + args + " 2>&1";
+  return run_shell(std::string(bin) + " " + args + " 2>&1");
+}
+
+CommandOutput run_shell(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr)
     throw std::runtime_error("popen failed for " + command);

@@ -69,6 +69,8 @@ struct CommandOutput {
   std::string output;
 };
 CommandOutput run_ferry(const std::string& args);
+// Runs a shell command line (sh -c), capturing its stdout (add 2>&1 for stderr too).
+CommandOutput run_shell(const std::string& command);
 
 // The ferry executable: FERRY_BIN, else the one this build made.
 std::string ferry_binary();

@@ -3,13 +3,9 @@
 // when none are named (sync.tables of that ferry.yaml, else --tables or --all-tables).
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <regex>
 #include <set>
-
-#include <sys/wait.h>
 
 #include "test_env.hpp"
 
@@ -27,17 +23,7 @@ bool contains(const std::string& text, const std::string& part) {
 CommandOutput ferry_in(const fs::path& dir, const std::string& env, const std::string& args) {
   const std::string command = "cd '" + dir.string() + "' && env -u FERRY_CONFIG " + env + " '" +
                               test::ferry_binary() + "' " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    throw std::runtime_error("popen failed for " + command);
-  CommandOutput out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
-    out.output.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  return test::run_shell(command);
 }
 
 // The tables a -v data diff reported on ("prd: table currencies: ...").
