@@ -31,8 +31,6 @@ class LiveView {
   LiveView& operator=(const LiveView&) = delete;
 
   bool live() const noexcept { return m_live; }
-  // Whether colour is on for stderr (what the view and the log lines use).
-  bool color() const noexcept { return m_color; }
 
   // Adds rows in this order (else rows appear as they are first named), each "waiting".
   void add(const std::string& row);
