@@ -72,7 +72,7 @@ void log_table(const std::string& tenant, const engine::TableResult& t) {
     return;
   }
   spdlog::log(
-      progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
+      progress_line_level(),
       "{}: table {}: {} rows compared, {} of {} chunks differ, +{} ~{} -{}{} ({:.2f}s)", tenant,
       t.table, t.rows_compared, t.chunks_differing, t.chunks, t.inserts, t.updates, t.deletes,
       t.blocked.empty() ? "" : fmt::format(", {} delete(s) kept", t.blocked.size()), t.seconds);

@@ -164,8 +164,8 @@ void set_progress_shown_live(bool shown) noexcept {
   g_progress_live = shown;
 }
 
-bool progress_shown_live() noexcept {
-  return g_progress_live.load();
+spdlog::level::level_enum progress_line_level() noexcept {
+  return g_progress_live.load() ? spdlog::level::debug : spdlog::level::info;
 }
 
 void disable_color() noexcept {

@@ -132,9 +132,8 @@ class FleetRun {
           structure_pending.insert(i);
         if (m_journal && !m_options.dry_run)
           m_journal->structure_done(t.name);
-        spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
-                    "{}: structure {} ({} change(s))", t.name, to_string(r.status),
-                    r.plan.changes.size());
+        spdlog::log(progress_line_level(), "{}: structure {} ({} change(s))", t.name,
+                    to_string(r.status), r.plan.changes.size());
       } else {
         t.status = FleetStatus::failed;
         t.detail = std::string("structure ") + to_string(r.status) + ": " + r.error;
@@ -212,8 +211,7 @@ class FleetRun {
             const LogField log_tenant("tenant", t.name);
             const LogField log_table("table", table.table);
             // A failed table is said by the report: here only at -v.
-            spdlog::log(progress_shown_live() || !table.error.empty() ? spdlog::level::debug
-                                                                      : spdlog::level::info,
+            spdlog::log(!table.error.empty() ? spdlog::level::debug : progress_line_level(),
                         "{}: table {}: +{} ~{} -{}{}", t.name, table.table, table.inserts,
                         table.updates, table.deletes,
                         table.error.empty() ? "" : " failed: " + table.error);

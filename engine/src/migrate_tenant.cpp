@@ -289,8 +289,7 @@ class TenantRun {
         return;
       m_result.done.push_back(m->version);
       const char* verb = m_request.action == MigrateRequest::Action::up ? "applied" : "reverted";
-      spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
-                  "{}: {} {} {}", m_tenant.name, verb, m->version, m->name);
+      spdlog::log(progress_line_level(), "{}: {} {} {}", m_tenant.name, verb, m->version, m->name);
       if (m_progress && m_progress->step_done)
         m_progress->step_done(m_tenant.name, std::string(verb) + " " + m->version);
     }
@@ -303,8 +302,7 @@ class TenantRun {
           return;
         }
         m_result.commands.push_back(c.name);
-        spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
-                    "{}: app command {} done", m_tenant.name, c.name);
+        spdlog::log(progress_line_level(), "{}: app command {} done", m_tenant.name, c.name);
         if (m_progress && m_progress->step_done)
           m_progress->step_done(m_tenant.name, "app command " + c.name);
       }

@@ -162,14 +162,18 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
     spdlog::warn("{} (the next push reads every file again)", message);
   };
   transfer::ScanProgress scan_progress;
+  // The display reads scan_progress until told the scan ended, also when it throws.
+  struct ScanShown {
+    const PushProgress& progress;
+    ~ScanShown() {
+      if (progress.scanning)
+        progress.scanning(nullptr);
+    }
+  };
   if (progress.scanning)
     progress.scanning(&scan_progress);
   const transfer::Manifest manifest = [&] {
-    const std::unique_ptr<const PushProgress, void (*)(const PushProgress*)> scan_end(
-        &progress, [](const PushProgress* p) {
-          if (p->scanning)
-            p->scanning(nullptr);
-        });
+    const ScanShown shown{progress};
     return transfer::scan_tree(options.source, scan_options, &scan_progress);
   }();
   const std::string encoded = transfer::compress_manifest(transfer::encode(manifest));
@@ -180,7 +184,7 @@ PushReport push(const PushOptions& options, const PushProgress& progress) {
   report.excluded = scan_progress.excluded.load();
   report.bytes = manifest.total_bytes();
   report.chunks = manifest.chunk_count();
-  spdlog::log(progress_shown_live() ? spdlog::level::debug : spdlog::level::info,
+  spdlog::log(progress_line_level(),
               "scanned {}: {} files ({} unchanged since the last scan), {} bytes, {} chunks "
               "({:.2f}s)",
               report.source, report.files, report.files_cached, report.bytes, report.chunks,

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <spdlog/common.h>
+
 namespace ferry {
 
 enum class LogLevel { quiet, normal, verbose, debug };
@@ -30,9 +32,10 @@ using LogWriter = std::function<void(std::string_view line)>;
 void set_log_writer(LogWriter writer);
 
 // Set while a live view on the terminal shows per-target progress: per-table and per-step
-// lines that would repeat it are then logged at debug (-v) instead of info.
+// lines that would repeat it are then logged at debug (-v) instead of info. Such lines log at
+// progress_line_level().
 void set_progress_shown_live(bool shown) noexcept;
-bool progress_shown_live() noexcept;
+spdlog::level::level_enum progress_line_level() noexcept;
 
 // Colour: --no-color turns it off; so does a non-empty NO_COLOR in the environment; and it is
 // only ever on for a terminal.
