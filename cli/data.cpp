@@ -32,23 +32,20 @@ struct DataOptions {
 // The tables to compare or write: --tables, else sync.tables of the ferry.yaml in use (said
 // in a log line), else every table when `all_tables` (diff only); anything else is a usage
 // error, so that no run touches tables nobody named.
-void choose_tables(DataOptions& o, const char* verb) {
-  if (!o.tables.empty())
+void choose_tables(DataOptions& o, bool diff) {
+  if (!o.tables.empty() || o.all_tables)
     return;
-  if (!o.all_tables && config_found() && !config().sync.tables.empty()) {
+  const char* verb = diff ? "diff" : "sync";
+  if (config_found() && !config().sync.tables.empty()) {
     o.tables = config().sync.tables;
     spdlog::info("data {}: the {} table(s) sync.tables names in {}", verb, o.tables.size(),
                  config().file.string());
     return;
   }
-  if (o.all_tables)
-    return;
   throw Error(ErrorKind::usage,
-              std::string("data ") + verb + " " +
-                  (std::string(verb) == "diff"
-                       ? "compares the tables you name: pass --tables T1,T2,... or --all-tables"
-                       : "writes only the tables you name: pass --tables T1,T2,...") +
-                  (config_found() ? " (ferry.yaml's sync.tables is empty)" : ""));
+              fmt::format("data {} {} the tables you name: pass --tables T1,T2,...{}{}", verb,
+                          diff ? "compares" : "writes only", diff ? " or --all-tables" : "",
+                          config_found() ? " (ferry.yaml's sync.tables is empty)" : ""));
 }
 
 engine::DataSyncOptions engine_options(const DataOptions& o) {
@@ -168,7 +165,7 @@ void add_data_commands(CLI::App& app, CommandResult& result) {
                  "ferry.yaml)")
       ->excludes(diff_cmd->get_option("--tables"));
   diff_cmd->callback([diff, &result] {
-    choose_tables(*diff, "diff");
+    choose_tables(*diff, true);
     result.code = run(*diff, true);
   });
 
@@ -185,7 +182,7 @@ void add_data_commands(CLI::App& app, CommandResult& result) {
       ->default_val(4)
       ->check(CLI::Range(1, 256));
   sync_cmd->callback([sync, &result] {
-    choose_tables(*sync, "sync");
+    choose_tables(*sync, false);
     result.code = run(*sync, false);
   });
 }
