@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "ferry/common/error.hpp"
+#include "ferry/common/safe_fs.hpp"
 #include "ferry/transfer/ignore.hpp"
 #include "ferry/transfer/manifest.hpp"
 #include "scan_cache.hpp"
@@ -86,11 +87,6 @@ struct Item {
   Entry entry;
   FileStamp stamp;         // files: the stat the content belongs to
   bool cacheable = false;  // files: the content matches `stamp` and is not racy
-};
-
-struct FdCloser {
-  int fd;
-  ~FdCloser() { ::close(fd); }
 };
 
 struct DirCloser {
@@ -165,37 +161,22 @@ class Walker {
   // The directory's .ferryignore, when it is a regular file (a link is not followed).
   void read_ignore_file(const std::string& dir_path) {
     const std::string path = dir_path + '/' + std::string(ignore_file_name);
-    const int fd = ::openat(::dirfd(m_handle.get()), std::string(ignore_file_name).c_str(),
-                            O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
+    const Fd fd(::openat(::dirfd(m_handle.get()), std::string(ignore_file_name).c_str(),
+                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
+    if (!fd) {
       if (errno == ELOOP || errno == ENOENT) {
         return;
       }
       fail_errno(path, "cannot open", errno);
     }
-    const FdCloser closer{fd};
     struct stat st;
-    if (::fstat(fd, &st) != 0) {
+    if (::fstat(fd.get(), &st) != 0) {
       fail_errno(path, "cannot stat", errno);
     }
     if (!S_ISREG(st.st_mode)) {
       return;
     }
-    std::string text;
-    char buffer[65536];
-    while (true) {
-      const ssize_t n = ::read(fd, buffer, sizeof buffer);
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        fail_errno(path, "cannot read", errno);
-      }
-      if (n == 0) {
-        break;
-      }
-      text.append(buffer, static_cast<std::size_t>(n));
-    }
+    const std::string text = read_all(fd.get(), path);
     m_rules.add_file(m_dir, text);
   }
 
@@ -270,7 +251,7 @@ bool chunk_file(const std::string& path, Entry& entry, FileStamp& stamp, const C
   if (fd < 0) {
     fail_errno(path, "cannot open", errno);
   }
-  const FdCloser closer{fd};
+  const Fd owned(fd);
   struct stat before;
   if (::fstat(fd, &before) != 0) {
     fail_errno(path, "cannot stat", errno);
